@@ -1,0 +1,92 @@
+/* The bwsim model (MODEL.md): one replication = outer draws, client flows,
+ * cost per payer, budgets, shortfall. Pure functions of (params, data, key):
+ * no I/O, no threads, no globals. The engine in sim/ calls these. */
+#ifndef BW_MODEL_H
+#define BW_MODEL_H
+
+#include <stdint.h>
+
+#include "model_types.h"
+#include "status.h"
+
+/* National totals per replication and year, MODEL.md §8 (names used in every
+ * output). X(enum, name, unit). */
+#define BW_NATIONAL_LIST(X)                                   \
+  X(BW_Q_CLIENTS_I_JAN1, "clients_I_jan1", "clients")         \
+  X(BW_Q_CLIENTS_A_JAN1, "clients_A_jan1", "clients")         \
+  X(BW_Q_CLIENTS_M_JAN1, "clients_M_jan1", "clients")         \
+  X(BW_Q_ENTRIES_I, "entries_I", "clients/yr")                \
+  X(BW_Q_ENTRIES_A, "entries_A", "clients/yr")                \
+  X(BW_Q_ENTRIES_M, "entries_M", "clients/yr")                \
+  X(BW_Q_STEPDOWNS_IA, "stepdowns_IA", "clients/yr")          \
+  X(BW_Q_ENTRIES_NATIONAL_INST, "entries_national_inst", "clients/yr") \
+  X(BW_Q_WLZ_TRANSFERS, "wlz_transfers", "clients/yr")        \
+  X(BW_Q_WLZ_CLIENT_YEARS, "wlz_client_years", "client-years") \
+  X(BW_Q_WLZ_SETTLEMENT_EUR, "wlz_settlement_eur", "EUR")     \
+  X(BW_Q_COST_EUR, "cost_eur", "EUR")                         \
+  X(BW_Q_COST_NATIONAL_INST_EUR, "cost_national_inst_eur", "EUR") \
+  X(BW_Q_BUDGET_EUR, "budget_eur", "EUR")                     \
+  X(BW_Q_SHORTFALL_EUR, "shortfall_eur", "EUR")
+
+typedef enum {
+#define BW_X_Q(e, name, unit) e,
+  BW_NATIONAL_LIST(BW_X_Q)
+#undef BW_X_Q
+  BW_NQ
+} bw_quantity;
+
+const char *bw_quantity_name(int q);
+const char *bw_quantity_unit(int q);
+
+/* Everything derived once from params + data (shares, alias tables, the
+ * mean-field ingroeipad weights). Read-only during the run: shared by threads. */
+typedef struct bw_model bw_model;
+
+bw_model *bw_model_create(const bw_params *p, const bw_data *d, bw_ctx *ctx);
+void bw_model_free(bw_model *m);
+
+const bw_params *bw_model_params(const bw_model *m);
+const bw_data *bw_model_data(const bw_model *m);
+int bw_model_nyears(const bw_model *m);
+
+/* Ingroeipad weight w_t of the central schedule (before bijsturing),
+ * t = first_year + y. */
+double bw_model_ingroei_weight(const bw_model *m, int y);
+/* Objective share O_g and historical BW share H_g (each sums to 1). */
+double bw_model_objective_share(const bw_model *m, int g);
+double bw_model_historical_share(const bw_model *m, int g);
+/* Population of gemeente g in year index y. */
+double bw_model_population(const bw_model *m, int g, int y);
+
+/* The result of one replication. Arrays [g * ny + y]. */
+typedef struct {
+  int ng, ny;
+  double *cost_bw;      /* I + A cost borne by gemeente g (EUR) */
+  double *cost_mo;      /* M cost borne by gemeente g (EUR) */
+  double *budget_bw;    /* B_gt */
+  double *budget_mo;    /* MO budget */
+  double *shortfall_bw; /* cost - budget, after pooling */
+  double *shortfall_mo;
+  double *national;     /* [q * ny + y], q < BW_NQ */
+  /* outer draws of this replication (MODEL.md §7), for diagnostics */
+  double rate_mult[BW_NCARE], duration_mult[BW_NCARE], wlz_factor, cost_index;
+} bw_rep_result;
+
+bw_rep_result *bw_rep_result_create(const bw_model *m);
+void bw_rep_result_free(bw_rep_result *r);
+
+/* Per-thread scratch (client buffers, alias draws). Allocate before the
+ * parallel region; reused for every replication. */
+typedef struct bw_workspace bw_workspace;
+bw_workspace *bw_workspace_create(const bw_model *m);
+void bw_workspace_free(bw_workspace *w);
+
+/* Simulate replication `rep` (keyed: the result is a pure function of
+ * (params, data, seed, rep)). Returns BW_OK or an error in ctx. */
+bw_status bw_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_rep_result *out,
+                      bw_ctx *ctx);
+
+/* Number of client stays simulated by the last bw_simulate on w (benchmarks). */
+uint64_t bw_workspace_stays(const bw_workspace *w);
+
+#endif

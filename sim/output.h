@@ -1,0 +1,41 @@
+/* Writers: results.h5, risk.csv, national.csv. Each file is written to a
+ * temporary name in the output directory and renamed into place only when
+ * every file is complete; existing files are replaced only with force. */
+#ifndef BW_OUTPUT_H
+#define BW_OUTPUT_H
+
+#include "model.h"
+#include "status.h"
+#include "summary.h"
+
+/* What a result file records about how it was made. Nothing that changes
+ * between identical runs (no time, host, path or thread count). */
+typedef struct {
+  const char *version;        /* BW_VERSION */
+  const char *params_text;    /* the params file as read */
+  const char *params_name;    /* scenario name */
+  unsigned long long seed;
+  int replications;
+  char params_sha256[65];
+  char gemeenten_sha256[65];
+  char regions_sha256[65];
+} bw_provenance;
+
+/* Lower-case hex SHA-256 of a file (FIPS 180-4). */
+bw_status bw_sha256_file(const char *path, char out_hex[65], bw_ctx *ctx);
+void bw_sha256_bytes(const void *data, size_t n, char out_hex[65]);
+
+/* Check that dir can be written: create it (and parents) if missing; if any
+ * of the result files exists and !force, fail with BW_EEXIST naming it.
+ * Called before the run, so a long run never ends in a refusal. */
+bw_status bw_output_prepare(const char *dir, int force, bw_ctx *ctx);
+
+/* Write all three files atomically (temp + rename). */
+bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const bw_model *m,
+                          const bw_provenance *prov, bw_ctx *ctx);
+
+/* Print the top n rows of the risk table to f (human-readable). */
+#include <stdio.h>
+void bw_output_print_risk(FILE *f, const bw_summary *s, const bw_model *m, int n);
+
+#endif
