@@ -1,2 +1,294 @@
+/* bwsim command line. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <omp.h>
 #include <stdio.h>
-int main(void) { puts("bwsim: under construction"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <hdf5.h>
+
+#include "data_csv.h"
+#include "model.h"
+#include "output.h"
+#include "params_yaml.h"
+#include "run.h"
+#include "summary.h"
+
+static const char *const usage_main =
+    "bwsim " BW_VERSION " - Monte Carlo microsimulation of the doordecentralisatie of beschermd wonen\n"
+    "\n"
+    "Usage:\n"
+    "  bwsim run [PARAMS.yaml] [options]   simulate a scenario and write the risk list\n"
+    "  bwsim --help | run --help            explain the options\n"
+    "  bwsim --version\n"
+    "\n"
+    "bwsim simulates every client (stock, new indications, Wlz transfer, step-down, uitstroom)\n"
+    "in every gemeente from 2021 to 2031, many times over, and ranks the gemeenten by the\n"
+    "probability that their BW + MO cost exceeds their budget by more than EUR 15 per\n"
+    "inhabitant in some year of the ingroeipad. The model is described in docs/model.md.\n"
+    "\n"
+    "Example:\n"
+    "  bwsim run                            default scenario (params/default.yaml), 1000 replications\n"
+    "  bwsim run my.yaml --replications 200 --out results/try --force\n";
+
+static const char *const usage_run =
+    "Usage: bwsim run [PARAMS.yaml] [options]\n"
+    "\n"
+    "PARAMS.yaml        scenario file (default: params/default.yaml). Every parameter has the\n"
+    "                   default of the model description; a file only needs what it changes.\n"
+    "                   Data paths inside it are relative to the file.\n"
+    "Options:\n"
+    "  -n, --replications N  number of simulated futures (default: run.replications, 1000).\n"
+    "                        Monte Carlo error of a flag probability is about 0.5/sqrt(N).\n"
+    "  -s, --seed S          random seed (default: run.seed). Same seed + params = same bytes,\n"
+    "                        whatever the number of threads or MPI processes.\n"
+    "  -t, --threads T       OpenMP threads (default: all cores; also OMP_NUM_THREADS).\n"
+    "  -o, --out DIR         output directory (default: results/<run.name>/).\n"
+    "  -f, --force           replace existing result files in DIR (otherwise refused).\n"
+    "  -q, --quiet           no progress bar and no table; only errors.\n"
+    "  -h, --help            this text.\n"
+    "\n"
+    "Writes, atomically (all files or none):\n"
+    "  DIR/risk.csv      one row per gemeente, ranked by risk (flagged = a reform year with\n"
+    "                    P(shortfall > threshold per inhabitant) >= p*).\n"
+    "  DIR/national.csv  national totals per year: mean, sd, q05, q50, q95.\n"
+    "  DIR/results.h5    per gemeente x year statistics with Monte Carlo standard errors,\n"
+    "                    national statistics, provenance (params text, seed, data hashes).\n"
+    "  DIR/run.log       wall time, threads, host (not part of the reproducible result).\n"
+    "\n"
+    "Exit codes: 0 ok; 2 bad input (params, data, command line, existing output); 1 other errors.\n"
+    "MPI: mpirun -n P bwsim run ... splits the replications over P processes (same bytes).\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "bwsim run: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'bwsim run --help'.\n");
+  return 2;
+}
+
+/* Parse a whole decimal integer in [lo, hi]. */
+static int parse_long(const char *s, long long lo, long long hi, long long *out) {
+  if (!s || !*s) return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_seed(const char *s, unsigned long long *out) {
+  if (!s || !*s || *s == '-') return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+static int file_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+typedef struct {
+  const char *params;
+  long long replications; /* 0 = from params */
+  unsigned long long seed;
+  int have_seed;
+  int threads;
+  const char *out;
+  int force, quiet;
+} run_args;
+
+static int parse_run_args(int argc, char **argv, run_args *a) {
+  memset(a, 0, sizeof *a);
+  for (int i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    const char *val = NULL;
+#define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
+#define NEED_VALUE()                                                        \
+  do {                                                                      \
+    if (i + 1 >= argc) return usage_error("option '%s' needs a value", s); \
+    val = argv[++i];                                                        \
+  } while (0)
+    if (OPT("-h", "--help")) {
+      fputs(usage_run, stdout);
+      return 1;
+    } else if (OPT("-n", "--replications")) {
+      NEED_VALUE();
+      if (parse_long(val, 1, 100000000, &a->replications))
+        return usage_error("--replications: must be a whole number in 1..100000000 (got '%s')", val);
+    } else if (OPT("-s", "--seed")) {
+      NEED_VALUE();
+      if (parse_seed(val, &a->seed))
+        return usage_error("--seed: must be a whole number in 0..18446744073709551615 (got '%s')", val);
+      a->have_seed = 1;
+    } else if (OPT("-t", "--threads")) {
+      NEED_VALUE();
+      long long t;
+      if (parse_long(val, 1, 4096, &t))
+        return usage_error("--threads: must be a whole number in 1..4096 (got '%s')", val);
+      a->threads = (int)t;
+    } else if (OPT("-o", "--out")) {
+      NEED_VALUE();
+      if (!*val) return usage_error("--out: needs a directory%s", "");
+      a->out = val;
+    } else if (OPT("-f", "--force")) {
+      a->force = 1;
+    } else if (OPT("-q", "--quiet")) {
+      a->quiet = 1;
+    } else if (s[0] == '-' && s[1]) {
+      return usage_error("unknown option '%s'", s);
+    } else if (!a->params) {
+      a->params = s;
+    } else {
+      return usage_error("only one params file may be given (extra: '%s')", s);
+    }
+#undef OPT
+#undef NEED_VALUE
+  }
+  return 0;
+}
+
+static void write_run_log(const char *dir, const run_args *a, const bw_params *p, int threads,
+                          double seconds, const char *params_path) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/run.log", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return;
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  time_t now = time(NULL);
+  char when[64];
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+  fprintf(f, "bwsim %s\nfinished %s on %s\nparams %s\nreplications %d seed %llu\n", BW_VERSION, when,
+          host, params_path, p->replications, (unsigned long long)p->seed);
+  fprintf(f, "threads %d mpi_processes %d\nwall_seconds %.3f\nforce %d\n", threads, bw_mpi_size(),
+          seconds, a->force);
+  fclose(f);
+}
+
+static int cmd_run(int argc, char **argv) {
+  run_args a;
+  int rc = parse_run_args(argc, argv, &a);
+  if (rc) return rc == 1 ? 0 : rc;
+  int rank = bw_mpi_rank();
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+
+  /* params: the given file, or params/default.yaml here or in the source tree */
+  char default_path[PATH_MAX];
+  const char *params_path = a.params;
+  if (!params_path) {
+    params_path = "params/default.yaml";
+    if (!file_exists(params_path)) {
+      snprintf(default_path, sizeof default_path, "%s/params/default.yaml", BW_SOURCE_DIR);
+      params_path = default_path;
+    }
+  }
+  bw_params p;
+  char *params_text = NULL;
+  bw_data data = {0};
+  bw_model *m = NULL;
+  bw_store *store = NULL;
+  bw_summary *sum = NULL;
+  if (bw_params_load(params_path, &p, &params_text, &ctx) != BW_OK) goto fail;
+  if (a.replications) p.replications = (int)a.replications;
+  if (a.have_seed) p.seed = a.seed;
+  if (bw_data_load(p.gemeenten_path, p.regions_path, &data, &ctx) != BW_OK) goto fail;
+
+  char out_dir[PATH_MAX];
+  if (a.out) snprintf(out_dir, sizeof out_dir, "%s", a.out);
+  else snprintf(out_dir, sizeof out_dir, "results/%s", p.name);
+  if (rank == 0 && bw_output_prepare(out_dir, a.force, &ctx) != BW_OK) goto fail;
+
+  m = bw_model_create(&p, &data, &ctx);
+  if (!m) goto fail;
+  int ny = bw_model_nyears(m);
+  store = bw_store_create(p.replications, data.ng, ny);
+  if (!store) {
+    bw_fail(&ctx, BW_ENOMEM, "out of memory: %d replications x %d gemeenten x %d years", p.replications,
+            data.ng, ny);
+    goto fail;
+  }
+  int threads = a.threads > 0 ? a.threads : omp_get_max_threads();
+  if (!a.quiet && rank == 0)
+    fprintf(stderr, "bwsim %s: %s, %d replications, seed %llu, %d thread%s%s\n", BW_VERSION, params_path,
+            p.replications, (unsigned long long)p.seed, threads, threads == 1 ? "" : "s",
+            bw_mpi_size() > 1 ? " per process" : "");
+  bw_run_opts ro = {a.threads, !a.quiet && isatty(STDERR_FILENO)};
+  double t0 = omp_get_wtime();
+  if (bw_run(m, &ro, store, &ctx) != BW_OK) goto fail;
+  double seconds = omp_get_wtime() - t0;
+
+  if (rank == 0) {
+    sum = bw_summary_create(store, m);
+    if (!sum) {
+      bw_fail(&ctx, BW_ENOMEM, "out of memory summarising the run");
+      goto fail;
+    }
+    bw_provenance prov = {0};
+    prov.version = BW_VERSION;
+    prov.params_text = params_text;
+    prov.params_name = p.name;
+    prov.seed = p.seed;
+    prov.replications = p.replications;
+    bw_sha256_bytes(params_text, strlen(params_text), prov.params_sha256);
+    if (bw_sha256_file(p.gemeenten_path, prov.gemeenten_sha256, &ctx) != BW_OK ||
+        bw_sha256_file(p.regions_path, prov.regions_sha256, &ctx) != BW_OK)
+      goto fail;
+    if (bw_output_write(out_dir, a.force, sum, m, &prov, &ctx) != BW_OK) goto fail;
+    write_run_log(out_dir, &a, &p, threads, seconds, params_path);
+    if (!a.quiet) {
+      printf("\n");
+      bw_output_print_risk(stdout, sum, m, 20);
+      printf("\n%d replications in %.1f s (%.0f per second).\n", p.replications, seconds,
+             p.replications / seconds);
+      printf("Results: %s/risk.csv  %s/national.csv  %s/results.h5\n", out_dir, out_dir, out_dir);
+    }
+  }
+  bw_summary_free(sum);
+  bw_store_free(store);
+  bw_model_free(m);
+  bw_data_free(&data);
+  free(params_text);
+  return 0;
+
+fail:
+  fprintf(stderr, "bwsim: error: %s\n", ctx.msg[0] ? ctx.msg : bw_strerror(ctx.status));
+  bw_summary_free(sum);
+  bw_store_free(store);
+  bw_model_free(m);
+  bw_data_free(&data);
+  free(params_text);
+  return bw_exit_code(ctx.status);
+}
+
+int main(int argc, char **argv) {
+  gsl_set_error_handler_off();
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  bw_mpi_init(&argc, &argv);
+  int rc;
+  if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    fputs(usage_main, argc < 2 ? stderr : stdout);
+    rc = argc < 2 ? 2 : 0;
+  } else if (!strcmp(argv[1], "--version")) {
+    printf("bwsim %s\n", BW_VERSION);
+    rc = 0;
+  } else if (!strcmp(argv[1], "run")) {
+    rc = cmd_run(argc - 2, argv + 2);
+  } else {
+    fprintf(stderr, "bwsim: unknown command '%s'\nTry 'bwsim --help'.\n", argv[1]);
+    rc = 2;
+  }
+  bw_mpi_finalize();
+  return rc;
+}

@@ -21,7 +21,7 @@ static const gsl_rng_type philox_type = {
     "bw-philox4x32-10", 0xffffffffUL, 0, sizeof(bw_rng_stream),
     philox_set, philox_get, philox_get_double};
 
-const gsl_rng_type *bw_rng_philox = &philox_type;
+const gsl_rng_type *const bw_rng_philox = &philox_type;
 
 void bw_rng_gsl_reset(gsl_rng *r, bw_rng_key k) {
   bw_rng_stream_init((bw_rng_stream *)r->state, k);

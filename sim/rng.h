@@ -25,6 +25,7 @@ typedef enum {
   BW_RNG_COUNT = 3,    /* new-indication count; gemeente, year, client = care type */
   BW_RNG_STOCK = 4,    /* a stock client; gemeente = care type, client = ordinal */
   BW_RNG_ENTRY = 5,    /* a new client; + care type (5, 6, 7); gemeente, year, ordinal */
+  BW_RNG_STOCK_RESID = 8, /* the forward-recurrence Gamma draw of a stock client */
   BW_RNG_BENCH = 250,  /* benchmarks */
   BW_RNG_TEST = 251    /* tests */
 } bw_rng_purpose;
@@ -92,7 +93,7 @@ static inline double bw_rng_stream_u01(bw_rng_stream *s) { return bw_u01(bw_rng_
 /* Philox as a gsl_rng_type ("bw-philox4x32-10"): state is a bw_rng_stream.
  * gsl_rng_set(r, seed) keys it with (seed, 0, 0, 0, 0, 0); bw_rng_gsl_reset
  * points it at any key so GSL's distributions draw from that family. */
-extern const gsl_rng_type *bw_rng_philox;
+extern const gsl_rng_type *const bw_rng_philox;
 void bw_rng_gsl_reset(gsl_rng *r, bw_rng_key k);
 
 #endif

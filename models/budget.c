@@ -1,0 +1,140 @@
+/* Revenue side of one replication, MODEL.md §5–6: macrobudget with
+ * indexation, ex-ante Wlz uitname and ex-post p x q settlement (bouwsteen 4),
+ * the ingroeipad mix of historical and objective shares (bouwsteen 1), the
+ * MO budget, bijsturing at evaluation years (bouwsteen 9) and pooling in the
+ * region (bouwsteen 2). Then shortfall = cost - budget per gemeente-year.
+ *
+ * "How is the budget of gemeente g computed in 2027?" — budget_year() below. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Is calendar year t an evaluation year of the bijsturing rule? */
+static int is_evaluation_year(const bw_params *p, int t) {
+  return p->bijsturing != BW_BIJST_NONE && t >= p->bijsturing_first_year &&
+         (t - p->bijsturing_first_year) % p->bijsturing_every == 0;
+}
+
+/* Share of gemeenten whose shortfall per inhabitant in year index y exceeds
+ * theta: what is known at the evaluation moment (the last complete year). */
+static double flagged_fraction(const bw_model *m, const bw_rep_result *out, int y) {
+  int n = 0;
+  double theta = m->p.threshold_eur_per_inhabitant;
+  for (int g = 0; g < m->ng; g++) {
+    size_t i = (size_t)g * (size_t)m->ny + (size_t)y;
+    if ((out->shortfall_bw[i] + out->shortfall_mo[i]) / m->pop[i] > theta) n++;
+  }
+  return (double)n / m->ng;
+}
+
+/* Pooling (bouwsteen 2): a region's members share their total shortfall pro
+ * rata to budget. Applied to BW and MO apart, so the totals are kept. */
+static void pool_region(const bw_model *m, bw_rep_result *out, int y) {
+  int ny = m->ny;
+  for (int r = 0; r < m->nr; r++) {
+    double s_bw = 0, s_mo = 0, b_bw = 0, b_mo = 0, pop = 0;
+    for (int g = 0; g < m->ng; g++) {
+      if (m->d.g[g].region != r) continue;
+      size_t i = (size_t)g * ny + y;
+      s_bw += out->shortfall_bw[i];
+      s_mo += out->shortfall_mo[i];
+      b_bw += out->budget_bw[i];
+      b_mo += out->budget_mo[i];
+      pop += m->pop[i];
+    }
+    for (int g = 0; g < m->ng; g++) {
+      if (m->d.g[g].region != r) continue;
+      size_t i = (size_t)g * ny + y;
+      out->shortfall_bw[i] = s_bw * (b_bw > 0 ? out->budget_bw[i] / b_bw : m->pop[i] / pop);
+      out->shortfall_mo[i] = s_mo * (b_mo > 0 ? out->budget_mo[i] / b_mo : m->pop[i] / pop);
+    }
+  }
+}
+
+void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w,
+                     bw_rep_result *out) {
+  (void)o;
+  const bw_params *p = &m->p;
+  int ng = m->ng, ny = m->ny;
+  size_t n = (size_t)ng * (size_t)ny;
+  memcpy(out->cost_bw, w->cost_bw, n * sizeof(double));
+  memcpy(out->cost_mo, w->cost_mo, n * sizeof(double));
+  memcpy(out->national, w->national, (size_t)BW_NQ * ny * sizeof(double));
+  double *nat = out->national;
+  const double *q = nat + BW_Q_WLZ_CLIENT_YEARS * ny;
+
+  double price_prev = 1.0, index_prev = 1.0;
+  double base = m->macro_bw_2021 - p->wlz_uitname_eur - p->national_institutions_eur;
+  double cost_bw_prev[2] = {0, 0}; /* national BW cost in y-1, y-2 */
+  int lag = 0;                     /* years the ingroeipad has been paused */
+  for (int y = 0; y < ny; y++) {
+    int t = p->first_year + y;
+    double price = pow(1.0 + p->budget_index, y);
+    double index = price * pow(1.0 + p->volume_growth, y);
+
+    /* BW macrobudget before settlement: (M_2021 - U - L) indexed by price
+     * and volume; bijsturing macro_correct resets its growth at an
+     * evaluation year to last year's realised cost growth. */
+    if (y > 0) {
+      if (p->bijsturing == BW_BIJST_MACRO && is_evaluation_year(p, t) && y >= 2 && cost_bw_prev[1] > 0)
+        base *= cost_bw_prev[0] / cost_bw_prev[1];
+      else
+        base *= index / index_prev;
+    }
+    /* ex-post settlement of last year: X_t = p_{t-1} q_{t-1} - U_{t-1}
+     * (bouwsteen 4; year t-1 prices; X = 0 in the first year) */
+    double settlement = 0.0;
+    if (y > 0) {
+      double U_prev = p->wlz_uitname_eur * price_prev;
+      double p_prev = U_prev / p->wlz_uitname_clients;
+      settlement = p_prev * q[y - 1] - U_prev;
+    }
+    double macro_bw = base - settlement;
+    double macro_mo = (m->macro_mo_2021 + (t >= p->mo_extra_from ? p->mo_extra_eur : 0.0)) * index;
+
+    /* ingroeipad weight, with bijsturing pause: a pause holds w one year and
+     * shifts the rest of the path */
+    if (p->bijsturing == BW_BIJST_PAUSE && is_evaluation_year(p, t) && t > p->start_year && y >= 1 &&
+        flagged_fraction(m, out, y - 1) > p->bijsturing_flag_fraction)
+      lag++;
+    int k = t - p->start_year - lag;
+    double wt = k < 0 ? 0.0 : m->w_steps[k];
+    if (p->complete_by > 0 && t >= p->complete_by) wt = 1.0;
+
+    /* MO: by historical MO share, or after mo_decentralise_year its own
+     * linear ingroeipad over ingroeipad.steps years towards O_g */
+    double v = 0.0;
+    if (p->mo_decentralise_year > 0 && t >= p->mo_decentralise_year) {
+      v = (double)(t - p->mo_decentralise_year + 1) / p->ingroei_steps;
+      if (v > 1) v = 1;
+    }
+
+    double cost_bw_total = 0;
+    for (int g = 0; g < ng; g++) {
+      size_t i = (size_t)g * ny + y;
+      out->budget_bw[i] = macro_bw * ((1.0 - wt) * m->hist_bw[g] + wt * m->obj[g]);
+      out->budget_mo[i] = macro_mo * ((1.0 - v) * m->hist_mo[g] + v * m->obj[g]);
+      out->shortfall_bw[i] = out->cost_bw[i] - out->budget_bw[i];
+      out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
+      cost_bw_total += out->cost_bw[i];
+    }
+    if (p->pooling == BW_POOL_REGION) pool_region(m, out, y);
+
+    double cost = 0, budget = 0;
+    for (int g = 0; g < ng; g++) {
+      size_t i = (size_t)g * ny + y;
+      cost += out->cost_bw[i] + out->cost_mo[i];
+      budget += out->budget_bw[i] + out->budget_mo[i];
+    }
+    nat[BW_Q_WLZ_SETTLEMENT_EUR * ny + y] = settlement;
+    nat[BW_Q_COST_EUR * ny + y] = cost;
+    nat[BW_Q_BUDGET_EUR * ny + y] = budget;
+    nat[BW_Q_SHORTFALL_EUR * ny + y] = cost - budget;
+
+    cost_bw_prev[1] = cost_bw_prev[0];
+    cost_bw_prev[0] = cost_bw_total;
+    price_prev = price;
+    index_prev = index;
+  }
+}

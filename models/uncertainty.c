@@ -1,0 +1,48 @@
+/* Outer draws of one replication, MODEL.md §7: the uncertain parameters,
+ * drawn once per replication and held for all years, and the need effect
+ * eps_g of MODEL.md §3.2.
+ *
+ * Both are keyed on the *outer* index: the replication itself, or with a
+ * nested design (uncertainty.outer_draws = K > 0) replication mod K, so that
+ * J = replications / K inner replications share one parameter draw. eps_g
+ * belongs to the outer level: it is real but unknown need, not flow noise.
+ * Each normal deviate is the inverse CDF of one keyed 32-bit uniform, so a
+ * draw never shifts another (common random numbers across scenarios). */
+#include <math.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "internal.h"
+
+void bw_outer_draw(const bw_model *m, uint32_t rep, gsl_rng *r, bw_outer *o, double *eps_g) {
+  (void)r;
+  const bw_params *p = &m->p;
+  uint32_t outer = p->outer_draws > 0 ? rep % (uint32_t)p->outer_draws : rep;
+  int on = p->uncertainty_enabled;
+  bw_rng_key k = bw_rng_make(p->seed, outer, BW_RNG_OUTER, 0, 0, 0);
+  philox4x32_ctr_t b0 = bw_rng_block(&k, 0), b1 = bw_rng_block(&k, 1);
+  double z[8];
+  for (int i = 0; i < 4; i++) {
+    z[i] = gsl_cdf_ugaussian_Pinv(bw_u01(b0.v[i]));
+    z[4 + i] = gsl_cdf_ugaussian_Pinv(bw_u01(b1.v[i]));
+  }
+  /* lognormal multipliers with median 1 */
+  for (int c = 0; c < BW_NCARE; c++) {
+    o->rate_mult[c] = on ? exp(p->rate_sigma * z[c]) : 1.0;
+    o->duration_mult[c] = on ? exp(p->duration_sigma * z[3 + c]) : 1.0;
+  }
+  o->wlz_factor = p->wlz_realisation_factor * (on ? exp(p->wlz_factor_sigma * z[6]) : 1.0);
+  o->cost_index = p->cost_index + (on ? p->cost_index_sd * z[7] : 0.0);
+
+  /* eps_g: lognormal with mean 1: exp(sigma z - sigma^2 / 2) */
+  double s = on ? p->need_effect_sigma : 0.0;
+  for (int g = 0; g < m->ng; g++) {
+    if (s == 0.0) {
+      eps_g[g] = 1.0;
+      continue;
+    }
+    bw_rng_key kg = bw_rng_make(p->seed, outer, BW_RNG_NEED, 0, (unsigned)g, 0);
+    philox4x32_ctr_t b = bw_rng_block(&kg, 0);
+    eps_g[g] = exp(s * gsl_cdf_ugaussian_Pinv(bw_u01(b.v[0])) - 0.5 * s * s);
+  }
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bwsim: the one entry point for building, running and testing.
+#
+#   scripts/setup.sh run [ARGS...]   install missing packages, Release build in build/,
+#                                    then build/bwsim run ARGS... (default scenario)
+#   scripts/setup.sh test            install, Release build in build/ and ASan+UBSan
+#                                    build in build-asan/, run ctest in both, print
+#                                    "N passed, N failed"; non-zero exit on any failure
+#
+# With CI=true, warnings are errors (-DBW_WERROR=ON).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CALLER_PWD="$PWD"
+cd "$ROOT"
+
+# OpenMPI refuses to run as root without these (containers, CI).
+export OMPI_ALLOW_RUN_AS_ROOT=1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+PACKAGES=(build-essential cmake pkg-config libgsl-dev libhdf5-dev hdf5-tools
+          libcriterion-dev librandom123-dev libyaml-dev libopenmpi-dev openmpi-bin
+          python3-numpy python3-h5py python3-matplotlib)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'setup.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat >&2 <<'EOF'
+usage: scripts/setup.sh run [bwsim run options...]
+       scripts/setup.sh test
+EOF
+  exit 2
+}
+
+# --- install -------------------------------------------------------------
+is_installed() {
+  local status
+  status="$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]]
+}
+
+install_packages() {
+  command -v dpkg-query >/dev/null 2>&1 ||
+    die "dpkg-query not found: this script installs Debian packages; install these by hand: ${PACKAGES[*]}"
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    is_installed "$p" || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then
+    say "all ${#PACKAGES[@]} Debian packages present, skipping apt"
+    return
+  fi
+  say "installing missing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 ||
+      die "not root and sudo not found; as root run: apt-get install ${missing[*]}"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update ||
+    die "apt-get update failed"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}" ||
+    die "apt-get install failed for: ${missing[*]}"
+  for p in "${missing[@]}"; do
+    is_installed "$p" || die "package $p is still not installed after apt-get install"
+  done
+}
+
+# --- build ---------------------------------------------------------------
+cmake_common=()
+if [[ "${CI:-}" == "true" ]]; then
+  cmake_common+=(-DBW_WERROR=ON)
+fi
+
+# configure_and_build DIR CMAKE_ARGS...  (explicit returns: set -e does not
+# apply inside a function called as an `if` condition)
+configure_and_build() {
+  local dir="$1"
+  shift
+  say "configuring $dir ($*${cmake_common[*]:+ ${cmake_common[*]}})"
+  cmake -S "$ROOT" -B "$ROOT/$dir" "$@" "${cmake_common[@]}" || return 1
+  say "building $dir"
+  cmake --build "$ROOT/$dir" -j"$(nproc)" || return 1
+}
+
+build_release() { configure_and_build build -DCMAKE_BUILD_TYPE=Release; }
+build_asan() { configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DBW_SANITIZE=ON; }
+
+# --- test ----------------------------------------------------------------
+total_passed=0
+total_failed=0
+problems=()
+
+# run_ctest DIR: runs ctest in DIR, adds its counts to the totals.
+run_ctest() {
+  local dir="$1" log rc=0 nproblems=${#problems[@]}
+  log="$ROOT/$dir/ctest-summary.log"
+  say "running tests in $dir"
+  (cd "$ROOT/$dir" && ctest --output-on-failure) 2>&1 | tee "$log" || rc=$?
+  # ctest prints e.g. "100% tests passed, 0 tests failed out of 12".
+  local line failed total
+  line="$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)"
+  if [[ -n "$line" ]]; then
+    failed="$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
+    total="$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")"
+    total_passed=$((total_passed + total - failed))
+    total_failed=$((total_failed + failed))
+    ((failed == 0)) || problems+=("$dir: $failed of $total tests failed")
+  elif grep -q 'No tests were found' "$log"; then
+    problems+=("$dir: ctest found no tests")
+  else
+    problems+=("$dir: could not read ctest's summary")
+  fi
+  if ((rc != 0 && ${#problems[@]} == nproblems)); then
+    problems+=("$dir: ctest exited with status $rc")
+  fi
+}
+
+# --- main ----------------------------------------------------------------
+(($# >= 1)) || usage
+cmd="$1"
+shift
+
+case "$cmd" in
+  run)
+    install_packages
+    build_release
+    say "running build/bwsim run $*"
+    cd "$CALLER_PWD" # relative paths in ARGS mean what the caller meant
+    exec "$ROOT/build/bwsim" run "$@"
+    ;;
+  test)
+    (($# == 0)) || usage
+    install_packages
+    # A build that fails is reported, and the other configuration still runs.
+    if build_release; then run_ctest build; else problems+=("build: Release build failed"); fi
+    if build_asan; then run_ctest build-asan; else problems+=("build-asan: ASan+UBSan build failed"); fi
+    if ((${#problems[@]} > 0)); then
+      printf 'setup.sh: %s\n' "${problems[@]}" >&2
+    fi
+    echo "$total_passed passed, $total_failed failed"
+    ((${#problems[@]} == 0 && total_failed == 0))
+    ;;
+  *)
+    usage
+    ;;
+esac
