@@ -16,7 +16,8 @@ typedef struct {
  * Standard errors: mean sd/sqrt(n); sd by the delta method from the fourth
  * central moment; quantiles from the distribution-free order-statistic 95 %
  * interval / (2*1.96); CVaR95 from the asymptotic variance
- * Var((X - q95)+)/(0.05^2 n). n = 0 gives all NaN, n = 1 sd and se = 0. */
+ * Var((X - q95)+)/(0.05^2 n). n = 0 gives all NaN, n = 1 sd and se = 0.
+ * x must not contain NaN (the result is then meaningless). */
 void bw_stat_compute(double *x, size_t n, bw_stat *out);
 
 /* Proportion of x[0..n-1] strictly greater than theta, and its standard error

@@ -64,7 +64,8 @@ typedef struct {
 } bw_summary;
 
 /* Summarise (deterministic; may run its loops in parallel, never changing
- * a byte). NULL on out-of-memory. */
+ * a byte). NULL on out-of-memory, or when s holds no replication or does
+ * not match m (gemeenten, years). */
 bw_summary *bw_summary_create(const bw_store *s, const bw_model *m);
 void bw_summary_free(bw_summary *s);
 
