@@ -160,7 +160,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
 
 static void write_run_log(const char *dir, const run_args *a, const bw_params *p, int threads,
                           double seconds, const char *params_path) {
-  char path[PATH_MAX];
+  char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/run.log", dir);
   FILE *f = fopen(path, "w");
   if (!f) return;

@@ -1,0 +1,897 @@
+/* Result files of a run (MODEL.md §8): results.h5 (everything), risk.csv
+ * (the ranked gemeenten) and national.csv (national totals per year).
+ *
+ * Reproducibility (MODEL.md §9): the bytes of every file are a function of
+ * the summary, the data and the provenance only. HDF5 is told not to stamp
+ * objects with times, strings are fixed-length and zero-padded, floats in CSV
+ * are "%.17g" (round-trip exact), and no time, host, path, pid or thread count
+ * is written.
+ *
+ * Atomicity: each file is written to dir/.NAME.tmp.<pid> and fsync'ed; only
+ * when all three are complete are they renamed into place. Existing targets
+ * are hard-linked to a backup first so that a failure between the renames can
+ * put the old files back. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "output.h"
+
+enum { OUT_H5 = 0, OUT_RISK = 1, OUT_NATIONAL = 2, OUT_N = 3 };
+static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.csv"};
+
+#define RISK_CSV_HEADER                                                                            \
+  "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"             \
+  "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged\n"
+#define NATIONAL_CSV_HEADER "year,quantity,mean,sd,q05,q50,q95\n"
+
+/* Names, units and descriptions from the lists in summary.h and model.h. */
+static const char *const gvar_name[BW_NGV] = {
+#define BW_X(e, name, unit, desc) [e] = name,
+    BW_GVAR_LIST(BW_X)
+#undef BW_X
+};
+static const char *const gvar_unit[BW_NGV] = {
+#define BW_X(e, name, unit, desc) [e] = unit,
+    BW_GVAR_LIST(BW_X)
+#undef BW_X
+};
+static const char *const gvar_desc[BW_NGV] = {
+#define BW_X(e, name, unit, desc) [e] = desc,
+    BW_GVAR_LIST(BW_X)
+#undef BW_X
+};
+static const char *const quantity_name[BW_NQ] = {
+#define BW_X(e, name, unit) [e] = name,
+    BW_NATIONAL_LIST(BW_X)
+#undef BW_X
+};
+static const char *const quantity_unit[BW_NQ] = {
+#define BW_X(e, name, unit) [e] = unit,
+    BW_NATIONAL_LIST(BW_X)
+#undef BW_X
+};
+
+/* The twelve fields of bw_stat, in the order of the HDF5 datasets. */
+typedef struct {
+  const char *name;
+  size_t offset;
+  const char *desc;
+} stat_field;
+
+#define STAT_FIELD(f, d)                                                                           \
+  { #f, offsetof(bw_stat, f), d }
+static const stat_field stat_fields[] = {
+    STAT_FIELD(mean, "mean over replications"),
+    STAT_FIELD(sd, "standard deviation over replications"),
+    STAT_FIELD(q05, "5 % quantile over replications (type 7)"),
+    STAT_FIELD(q50, "median over replications (type 7)"),
+    STAT_FIELD(q95, "95 % quantile over replications (type 7)"),
+    STAT_FIELD(cvar95, "CVaR95: mean of the worst (largest) 5 % of replications"),
+    STAT_FIELD(se_mean, "Monte Carlo standard error of mean"),
+    STAT_FIELD(se_sd, "Monte Carlo standard error of sd"),
+    STAT_FIELD(se_q05, "Monte Carlo standard error of q05"),
+    STAT_FIELD(se_q50, "Monte Carlo standard error of q50"),
+    STAT_FIELD(se_q95, "Monte Carlo standard error of q95"),
+    STAT_FIELD(se_cvar95, "Monte Carlo standard error of cvar95"),
+};
+#undef STAT_FIELD
+enum { N_STAT_FIELDS = (int)(sizeof stat_fields / sizeof stat_fields[0]) };
+
+static double stat_get(const bw_stat *st, const stat_field *f) {
+  double v;
+  memcpy(&v, (const char *)st + f->offset, sizeof v);
+  return v;
+}
+
+/* ---- paths and the directory ------------------------------------------ */
+
+static bw_status join_path(char *out, size_t cap, const char *dir, const char *prefix,
+                           const char *name, const char *suffix, bw_ctx *ctx) {
+  int n = snprintf(out, cap, "%s/%s%s%s", dir, prefix, name, suffix);
+  if (n < 0 || (size_t)n >= cap)
+    return bw_fail(ctx, BW_EIO, "%s/%s: output path too long", dir, name);
+  return BW_OK;
+}
+
+static int is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir -p */
+static bw_status make_dirs(const char *dir, bw_ctx *ctx) {
+  char path[BW_PATH_MAX];
+  size_t n = strlen(dir);
+  if (n == 0) return bw_fail(ctx, BW_EUSAGE, "output directory name is empty");
+  if (n >= sizeof path) return bw_fail(ctx, BW_EIO, "%s: output path too long", dir);
+  memcpy(path, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (path[i] != '/' && path[i] != '\0') continue;
+    if (path[i - 1] == '/') continue; /* "a//b" */
+    char c = path[i];
+    path[i] = '\0';
+    if (mkdir(path, 0777) != 0 && !is_dir(path)) {
+      int e = errno;
+      return bw_fail(ctx, BW_EIO, "%s: cannot create directory: %s", path, strerror(e));
+    }
+    path[i] = c;
+  }
+  if (!is_dir(dir)) return bw_fail(ctx, BW_EIO, "%s: not a directory", dir);
+  return BW_OK;
+}
+
+/* Every target must be absent, or (with force) a regular file we may replace. */
+static bw_status check_targets(const char *dir, int force, bw_ctx *ctx) {
+  for (int i = 0; i < OUT_N; i++) {
+    char path[BW_PATH_MAX];
+    bw_status st = join_path(path, sizeof path, dir, "", out_name[i], "", ctx);
+    if (st != BW_OK) return st;
+    struct stat sb;
+    if (lstat(path, &sb) != 0) {
+      if (errno == ENOENT) continue;
+      int e = errno;
+      return bw_fail(ctx, BW_EIO, "%s: %s", path, strerror(e));
+    }
+    if (!force)
+      return bw_fail(ctx, BW_EEXIST,
+                     "%s already exists: use --force to replace it, or choose another --out", path);
+    if (!S_ISREG(sb.st_mode))
+      return bw_fail(ctx, BW_EIO, "%s exists and is not a regular file: cannot replace it", path);
+  }
+  return BW_OK;
+}
+
+/* Can we create files in dir? (access() is not enough: root, read-only
+ * mounts, ACLs.) */
+static bw_status probe_dir(const char *dir, bw_ctx *ctx) {
+  char path[BW_PATH_MAX], suffix[32];
+  snprintf(suffix, sizeof suffix, ".%ld", (long)getpid());
+  bw_status st = join_path(path, sizeof path, dir, ".bwsim-probe", "", suffix, ctx);
+  if (st != BW_OK) return st;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    return bw_fail(ctx, BW_EIO, "%s: cannot write in this directory: %s", dir, strerror(e));
+  }
+  close(fd);
+  unlink(path);
+  return BW_OK;
+}
+
+bw_status bw_output_prepare(const char *dir, int force, bw_ctx *ctx) {
+  bw_status st = make_dirs(dir, ctx);
+  if (st == BW_OK) st = check_targets(dir, force, ctx);
+  if (st == BW_OK) st = probe_dir(dir, ctx);
+  return st;
+}
+
+static bw_status fsync_path(const char *path, bw_ctx *ctx) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return bw_fail(ctx, BW_EIO, "%s: cannot sync: %s", path, strerror(e));
+  }
+  close(fd);
+  return BW_OK;
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+/* "%.17g" round-trips a double. NaN and infinities get one spelling each
+ * (the sign of a NaN is an accident of how it was computed); a decimal comma
+ * from a foreign LC_NUMERIC is turned back into a point. */
+static void fmt_double(char buf[40], double x) {
+  if (isnan(x)) {
+    strcpy(buf, "nan");
+  } else if (isinf(x)) {
+    strcpy(buf, x > 0 ? "inf" : "-inf");
+  } else {
+    snprintf(buf, 40, "%.17g", x);
+    for (char *p = buf; *p; p++)
+      if (*p == ',') *p = '.';
+  }
+}
+
+/* RFC 4180: quote a field that holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s) {
+  if (strpbrk(s, ",\"\r\n") == NULL) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void csv_double(FILE *f, double x) {
+  char buf[40];
+  fmt_double(buf, x);
+  fputs(buf, f);
+}
+
+static void write_risk_csv(FILE *f, const bw_summary *s, const bw_data *d) {
+  fputs(RISK_CSV_HEADER, f);
+  for (int i = 0; i < s->ng; i++) {
+    const bw_risk_row *r = &s->risk[i];
+    const bw_gemeente *g = &d->g[r->g];
+    fprintf(f, "%d,", r->rank);
+    csv_field(f, g->code);
+    fputc(',', f);
+    csv_field(f, g->name);
+    fputc(',', f);
+    csv_field(f, d->r[g->region].code);
+    fprintf(f, ",%lld,", llround(g->population));
+    csv_double(f, r->p_max_year);
+    fputc(',', f);
+    csv_double(f, r->p_se);
+    fputc(',', f);
+    if (r->first_bottleneck_year != 0) fprintf(f, "%d", r->first_bottleneck_year);
+    fputc(',', f);
+    csv_double(f, r->p_any_year);
+    fputc(',', f);
+    csv_double(f, r->cum_mean);
+    fputc(',', f);
+    csv_double(f, r->cum_q95);
+    fputc(',', f);
+    csv_double(f, r->cum_cvar95);
+    fprintf(f, ",%d\n", r->flagged ? 1 : 0);
+  }
+}
+
+static void write_national_csv(FILE *f, const bw_summary *s) {
+  fputs(NATIONAL_CSV_HEADER, f);
+  for (int q = 0; q < BW_NQ; q++)
+    for (int y = 0; y < s->ny; y++) {
+      const bw_stat *st = &s->national[q * s->ny + y];
+      fprintf(f, "%d,%s,", s->first_year + y, quantity_name[q]);
+      const double v[5] = {st->mean, st->sd, st->q05, st->q50, st->q95};
+      for (int k = 0; k < 5; k++) {
+        if (k > 0) fputc(',', f);
+        csv_double(f, v[k]);
+      }
+      fputc('\n', f);
+    }
+}
+
+typedef void (*csv_writer)(FILE *f, const bw_summary *s, const bw_data *d);
+
+static void write_national_csv_d(FILE *f, const bw_summary *s, const bw_data *d) {
+  (void)d;
+  write_national_csv(f, s);
+}
+
+/* Write tmp with fn, flush, fsync, close. `shown` names the file in messages. */
+static bw_status write_csv_file(const char *tmp, const char *shown, csv_writer fn,
+                                const bw_summary *s, const bw_data *d, bw_ctx *ctx) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    int e = errno;
+    return bw_fail(ctx, BW_EIO, "%s: cannot create %s: %s", shown, tmp, strerror(e));
+  }
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    return bw_fail(ctx, BW_EIO, "%s: %s", shown, strerror(e));
+  }
+  fn(f, s, d);
+  int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
+  int e = errno;
+  if (fclose(f) != 0 && !bad) {
+    bad = 1;
+    e = errno;
+  }
+  if (bad) return bw_fail(ctx, BW_EIO, "%s: write error: %s", shown, strerror(e));
+  return BW_OK;
+}
+
+/* ---- HDF5 --------------------------------------------------------------- */
+
+typedef struct {
+  hid_t file, gcpl, dcpl;
+  const char *shown; /* file name for messages */
+  bw_ctx *ctx;
+} h5w;
+
+static herr_t first_error_cb(unsigned n, const H5E_error2_t *err, void *data) {
+  char *buf = data;
+  if (n == 0 && err->desc) snprintf(buf, 256, "%s", err->desc);
+  return 0;
+}
+
+/* Record the failure of `what` on object `obj`, with HDF5's innermost reason. */
+static void h5_fail(h5w *w, const char *what, const char *obj) {
+  char why[256] = "";
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error_cb, why);
+  bw_fail(w->ctx, BW_EHDF5, "%s: cannot %s %s%s%s", w->shown, what, obj, why[0] ? ": " : "", why);
+}
+
+static int h5_ok(const h5w *w) { return w->ctx->status == BW_OK; }
+
+/* Fixed-length UTF-8 string type of len bytes plus the terminating NUL. */
+static hid_t str_type(size_t len) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return t;
+  if (H5Tset_size(t, len + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+      H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+static void h5_group(h5w *w, const char *path, const char *description) {
+  if (!h5_ok(w)) return;
+  hid_t g = H5Gcreate2(w->file, path, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
+  if (g < 0) {
+    h5_fail(w, "create group", path);
+    return;
+  }
+  if (description) {
+    hid_t t = str_type(strlen(description));
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a =
+        (t >= 0 && sp >= 0) ? H5Acreate2(g, "description", t, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    if (a < 0 || H5Awrite(a, t, description) < 0)
+      h5_fail(w, "write attribute description of", path);
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+  }
+  H5Gclose(g);
+}
+
+/* Scalar attribute `name` on object `obj` (path, for messages). */
+static void h5_attr(h5w *w, hid_t obj, const char *objpath, const char *name, hid_t ftype,
+                    hid_t mtype, const void *value) {
+  if (!h5_ok(w)) return;
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = sp >= 0 ? H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  if (a < 0 || H5Awrite(a, mtype, value) < 0) {
+    char what[96];
+    snprintf(what, sizeof what, "write attribute %s of", name);
+    h5_fail(w, what, objpath);
+  }
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+}
+
+static void h5_attr_str(h5w *w, hid_t obj, const char *objpath, const char *name,
+                        const char *value) {
+  if (!h5_ok(w)) return;
+  hid_t t = str_type(strlen(value));
+  if (t < 0) {
+    h5_fail(w, "create a string type for", objpath);
+    return;
+  }
+  h5_attr(w, obj, objpath, name, t, t, value);
+  H5Tclose(t);
+}
+
+static void h5_attr_double(h5w *w, hid_t obj, const char *objpath, const char *name, double v) {
+  h5_attr(w, obj, objpath, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+static void h5_attr_int(h5w *w, hid_t obj, const char *objpath, const char *name, int v) {
+  h5_attr(w, obj, objpath, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
+}
+
+/* Create and write dataset `path` (rank 0, 1 or 2). Returns the open dataset
+ * (caller closes) or -1 with the failure recorded. */
+static hid_t h5_dataset(h5w *w, const char *path, hid_t ftype, hid_t mtype, int rank,
+                        const hsize_t *dims, const void *data) {
+  if (!h5_ok(w)) return -1;
+  hid_t sp = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
+  hid_t ds = sp >= 0 ? H5Dcreate2(w->file, path, ftype, sp, H5P_DEFAULT, w->dcpl, H5P_DEFAULT) : -1;
+  if (sp >= 0) H5Sclose(sp);
+  if (ds < 0) {
+    h5_fail(w, "create dataset", path);
+    return -1;
+  }
+  if (H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    h5_fail(w, "write dataset", path);
+    H5Dclose(ds);
+    return -1;
+  }
+  return ds;
+}
+
+/* A [n] dataset of fixed-length strings strs(i). */
+typedef const char *(*str_at)(const void *arg, int i);
+
+static hid_t h5_strings(h5w *w, const char *path, int n, str_at get, const void *arg) {
+  if (!h5_ok(w)) return -1;
+  size_t len = 1;
+  for (int i = 0; i < n; i++) {
+    size_t l = strlen(get(arg, i));
+    if (l > len) len = l;
+  }
+  /* calloc: the bytes after each NUL are written too and must not be garbage */
+  char *buf = calloc((size_t)(n > 0 ? n : 1), len + 1);
+  if (!buf) {
+    bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for %s", w->shown, path);
+    return -1;
+  }
+  for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * (len + 1), get(arg, i), strlen(get(arg, i)));
+  hid_t t = str_type(len);
+  hid_t ds = -1;
+  if (t < 0) {
+    h5_fail(w, "create a string type for", path);
+  } else {
+    hsize_t dims[1] = {(hsize_t)n};
+    ds = h5_dataset(w, path, t, t, 1, dims, buf);
+    H5Tclose(t);
+  }
+  free(buf);
+  return ds;
+}
+
+static void h5_attach(h5w *w, hid_t ds, const char *path, hid_t scale, unsigned dim,
+                      const char *label) {
+  if (!h5_ok(w)) return;
+  if (H5DSattach_scale(ds, scale, dim) < 0)
+    h5_fail(w, "attach a dimension scale to", path);
+  else if (H5DSset_label(ds, dim, label) < 0)
+    h5_fail(w, "label a dimension of", path);
+}
+
+static void h5_close(hid_t *id) {
+  if (*id >= 0) H5Dclose(*id);
+  *id = -1;
+}
+
+typedef struct {
+  const bw_summary *s;
+  const bw_data *d;
+} names_arg;
+
+static const char *gem_code(const void *a, int i) { return ((const names_arg *)a)->d->g[i].code; }
+static const char *gem_name(const void *a, int i) { return ((const names_arg *)a)->d->g[i].name; }
+static const char *gem_region(const void *a, int i) {
+  const bw_data *d = ((const names_arg *)a)->d;
+  return d->r[d->g[i].region].code;
+}
+static const char *risk_code(const void *a, int i) {
+  const names_arg *x = a;
+  return x->d->g[x->s->risk[i].g].code;
+}
+static const char *risk_name(const void *a, int i) {
+  const names_arg *x = a;
+  return x->d->g[x->s->risk[i].g].name;
+}
+static const char *risk_region(const void *a, int i) {
+  const names_arg *x = a;
+  return x->d->r[x->d->g[x->s->risk[i].g].region].code;
+}
+
+/* A [n] or [ng][ny] float64 dataset with units (and a description), its
+ * dimensions attached to the scales. */
+static void h5_values(h5w *w, const char *path, int rank, const hsize_t *dims, const double *v,
+                      const char *units, const char *desc, hid_t gscale, hid_t yscale) {
+  hid_t ds = h5_dataset(w, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, v);
+  if (ds < 0) return;
+  h5_attr_str(w, ds, path, "units", units);
+  if (desc) h5_attr_str(w, ds, path, "description", desc);
+  if (rank == 2) {
+    h5_attach(w, ds, path, gscale, 0, "gemeente");
+    h5_attach(w, ds, path, yscale, 1, "year");
+  } else if (yscale >= 0) {
+    h5_attach(w, ds, path, yscale, 0, "year");
+  } else if (gscale >= 0) {
+    h5_attach(w, ds, path, gscale, 0, "gemeente");
+  }
+  H5Dclose(ds);
+}
+
+static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const bw_provenance *prov,
+                          double *buf) {
+  const int ng = s->ng, ny = s->ny;
+  const hsize_t dg[1] = {(hsize_t)ng}, dy[1] = {(hsize_t)ny}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
+  const names_arg na = {s, d};
+  char path[256], title[160];
+  hid_t root = w->file;
+
+  /* root attributes */
+  snprintf(title, sizeof title, "bwsim results: %s", prov->params_name ? prov->params_name : "");
+  h5_attr_str(w, root, "/", "title", title);
+  h5_attr_int(w, root, "/", "first_year", s->first_year);
+  h5_attr_int(w, root, "/", "last_year", s->first_year + ny - 1);
+  h5_attr_int(w, root, "/", "start_year", s->start_year);
+  h5_attr_double(w, root, "/", "threshold_eur_per_inhabitant", s->theta);
+  h5_attr_double(w, root, "/", "p_star", s->p_star);
+  h5_attr_int(w, root, "/", "n_replications", s->nrep);
+
+  /* dimension scales: /gemeente/code ("gemeente") and /year ("year") */
+  h5_group(w, "/gemeente", "the gemeenten, in data order (the gemeente dimension)");
+  hid_t gscale = h5_strings(w, "/gemeente/code", ng, gem_code, &na);
+  if (gscale >= 0 && H5DSset_scale(gscale, "gemeente") < 0)
+    h5_fail(w, "make a dimension scale of", "/gemeente/code");
+  int *years = (int *)buf; /* buf holds ng*ny >= ny doubles */
+  for (int y = 0; y < ny; y++) years[y] = s->first_year + y;
+  hid_t yscale = h5_dataset(w, "/year", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dy, years);
+  if (yscale >= 0) {
+    if (H5DSset_scale(yscale, "year") < 0) h5_fail(w, "make a dimension scale of", "/year");
+    h5_attr_str(w, yscale, "/year", "units", "calendar year");
+  }
+
+  hid_t ds = h5_strings(w, "/gemeente/name", ng, gem_name, &na);
+  h5_attach(w, ds, "/gemeente/name", gscale, 0, "gemeente");
+  h5_close(&ds);
+  ds = h5_strings(w, "/gemeente/region", ng, gem_region, &na);
+  if (ds >= 0)
+    h5_attr_str(w, ds, "/gemeente/region", "description",
+                "code of the centrumgemeente of the region");
+  h5_attach(w, ds, "/gemeente/region", gscale, 0, "gemeente");
+  h5_close(&ds);
+  long long *pop = (long long *)buf;
+  for (int g = 0; g < ng; g++) pop[g] = llround(d->g[g].population);
+  ds = h5_dataset(w, "/gemeente/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dg, pop);
+  if (ds >= 0) h5_attr_str(w, ds, "/gemeente/population", "units", "inhabitants");
+  if (ds >= 0)
+    h5_attr_str(w, ds, "/gemeente/population", "description",
+                "population on 1 January of first_year (data)");
+  h5_attach(w, ds, "/gemeente/population", gscale, 0, "gemeente");
+  h5_close(&ds);
+
+  /* gemeente x year */
+  h5_group(w, "/gemeente_year", "per gemeente and year, over replications (MODEL.md §8)");
+  for (int v = 0; v < BW_NGV; v++) {
+    snprintf(path, sizeof path, "/gemeente_year/%s", gvar_name[v]);
+    h5_group(w, path, gvar_desc[v]);
+    for (int k = 0; k < N_STAT_FIELDS; k++) {
+      for (int i = 0; i < ng * ny; i++) buf[i] = stat_get(&s->gy[v][i], &stat_fields[k]);
+      snprintf(path, sizeof path, "/gemeente_year/%s/%s", gvar_name[v], stat_fields[k].name);
+      h5_values(w, path, 2, dgy, buf, gvar_unit[v], stat_fields[k].desc, gscale, yscale);
+    }
+  }
+  char desc[160];
+  snprintf(desc, sizeof desc, "P(shortfall per inhabitant > %.17g EUR), BW + MO, over replications",
+           s->theta);
+  const struct {
+    const char *path;
+    const double *v;
+    const char *desc;
+  } pe[2] = {
+      {"/gemeente_year/p_exceed", s->p_exceed, desc},
+      {"/gemeente_year/p_exceed_se", s->p_exceed_se, "Monte Carlo standard error of p_exceed"}};
+  for (int k = 0; k < 2 && h5_ok(w); k++) {
+    ds = h5_dataset(w, pe[k].path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dgy, pe[k].v);
+    if (ds < 0) break;
+    h5_attr_str(w, ds, pe[k].path, "units", "1");
+    h5_attr_str(w, ds, pe[k].path, "description", pe[k].desc);
+    h5_attr_double(w, ds, pe[k].path, "threshold_eur_per_inhabitant", s->theta);
+    h5_attach(w, ds, pe[k].path, gscale, 0, "gemeente");
+    h5_attach(w, ds, pe[k].path, yscale, 1, "year");
+    h5_close(&ds);
+  }
+
+  /* national */
+  h5_group(w, "/national", "national totals per year, over replications (MODEL.md §8)");
+  for (int q = 0; q < BW_NQ; q++) {
+    snprintf(path, sizeof path, "/national/%s", quantity_name[q]);
+    h5_group(w, path, NULL);
+    for (int k = 0; k < N_STAT_FIELDS; k++) {
+      for (int y = 0; y < ny; y++) buf[y] = stat_get(&s->national[q * ny + y], &stat_fields[k]);
+      snprintf(path, sizeof path, "/national/%s/%s", quantity_name[q], stat_fields[k].name);
+      h5_values(w, path, 1, dy, buf, quantity_unit[q], stat_fields[k].desc, -1, yscale);
+    }
+  }
+
+  /* risk list, rank order (the columns of risk.csv) */
+  h5_group(w, "/risk", "gemeenten ranked by p_max_year (the columns of risk.csv)");
+  int *ibuf = (int *)buf;
+  for (int i = 0; i < ng; i++) ibuf[i] = s->risk[i].rank;
+  ds = h5_dataset(w, "/risk/rank", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dg, ibuf);
+  h5_close(&ds);
+  ds = h5_strings(w, "/risk/code", ng, risk_code, &na);
+  h5_close(&ds);
+  ds = h5_strings(w, "/risk/name", ng, risk_name, &na);
+  h5_close(&ds);
+  ds = h5_strings(w, "/risk/region", ng, risk_region, &na);
+  h5_close(&ds);
+  for (int i = 0; i < ng; i++) pop[i] = llround(d->g[s->risk[i].g].population);
+  ds = h5_dataset(w, "/risk/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dg, pop);
+  if (ds >= 0) h5_attr_str(w, ds, "/risk/population", "units", "inhabitants");
+  h5_close(&ds);
+
+  const struct {
+    const char *name, *units;
+    size_t off;
+  } rcols[] = {
+      {"p_max_year", "1", offsetof(bw_risk_row, p_max_year)},
+      {"p_se", "1", offsetof(bw_risk_row, p_se)},
+      {"p_any_year", "1", offsetof(bw_risk_row, p_any_year)},
+      {"mean_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_mean)},
+      {"q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_q95)},
+      {"cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_cvar95)},
+  };
+  for (size_t c = 0; c < sizeof rcols / sizeof rcols[0]; c++) {
+    if (c == 2) { /* keep the column order of risk.csv */
+      for (int i = 0; i < ng; i++) ibuf[i] = s->risk[i].first_bottleneck_year;
+      ds = h5_dataset(w, "/risk/first_bottleneck_year", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dg, ibuf);
+      if (ds >= 0)
+        h5_attr_str(w, ds, "/risk/first_bottleneck_year", "description",
+                    "first year with p_exceed >= p_star; 0 = none");
+      h5_close(&ds);
+    }
+    for (int i = 0; i < ng; i++)
+      memcpy(&buf[i], (const char *)&s->risk[i] + rcols[c].off, sizeof(double));
+    snprintf(path, sizeof path, "/risk/%s", rcols[c].name);
+    h5_values(w, path, 1, dg, buf, rcols[c].units, NULL, -1, -1);
+  }
+  unsigned char *flags = (unsigned char *)buf;
+  for (int i = 0; i < ng; i++) flags[i] = s->risk[i].flagged ? 1 : 0;
+  ds = h5_dataset(w, "/risk/flagged", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, flags);
+  if (ds >= 0) h5_attr_str(w, ds, "/risk/flagged", "description", "1 when p_max_year >= p_star");
+  h5_close(&ds);
+
+  /* provenance: nothing that changes between identical runs */
+  h5_group(w, "/provenance", "how these results were made");
+  if (h5_ok(w)) {
+    hid_t g = H5Gopen2(w->file, "/provenance", H5P_DEFAULT);
+    if (g < 0) {
+      h5_fail(w, "open group", "/provenance");
+    } else {
+      h5_attr_str(w, g, "/provenance", "bwsim_version", prov->version ? prov->version : "");
+      h5_attr_str(w, g, "/provenance", "params_name", prov->params_name ? prov->params_name : "");
+      unsigned long long seed = prov->seed;
+      h5_attr(w, g, "/provenance", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed);
+      h5_attr_int(w, g, "/provenance", "replications", prov->replications);
+      h5_attr_str(w, g, "/provenance", "params_sha256", prov->params_sha256);
+      h5_attr_str(w, g, "/provenance", "gemeenten_sha256", prov->gemeenten_sha256);
+      h5_attr_str(w, g, "/provenance", "regions_sha256", prov->regions_sha256);
+      H5Gclose(g);
+    }
+  }
+  const char *text = prov->params_text ? prov->params_text : "";
+  hid_t t = h5_ok(w) ? str_type(strlen(text)) : -1;
+  if (h5_ok(w) && t < 0) h5_fail(w, "create a string type for", "/provenance/params_yaml");
+  if (t >= 0) {
+    ds = h5_dataset(w, "/provenance/params_yaml", t, t, 0, NULL, text);
+    h5_close(&ds);
+    H5Tclose(t);
+  }
+
+  if (gscale >= 0) H5Dclose(gscale);
+  if (yscale >= 0) H5Dclose(yscale);
+}
+
+static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summary *s,
+                               const bw_data *d, const bw_provenance *prov, bw_ctx *ctx) {
+  size_t nbuf = (size_t)s->ng * (size_t)s->ny;
+  if (nbuf < (size_t)s->ng) nbuf = (size_t)s->ng;
+  if (nbuf < (size_t)s->ny) nbuf = (size_t)s->ny;
+  double *buf = calloc(nbuf > 0 ? nbuf : 1, sizeof *buf);
+  if (!buf) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", shown);
+
+  /* HDF5 would print its error stack to stderr; we report through ctx. The
+   * handler is process-wide state of the library: put it back when done. */
+  H5E_auto2_t old_func = NULL;
+  void *old_data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+  h5w w = {.file = -1, .gcpl = -1, .dcpl = -1, .shown = shown, .ctx = ctx};
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  w.dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  /* No modification times (identical runs, identical bytes); a file format
+   * that HDF5 1.8 readers open. */
+  if (fcpl < 0 || fapl < 0 || w.gcpl < 0 || w.dcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+      H5Pset_obj_track_times(w.gcpl, 0) < 0 || H5Pset_obj_track_times(w.dcpl, 0) < 0 ||
+      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0) {
+    h5_fail(&w, "set up the properties of", "the file");
+  } else {
+    w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (w.file < 0) h5_fail(&w, "create", tmp);
+  }
+  if (w.file >= 0) {
+    write_h5_body(&w, s, d, prov, buf);
+    if (H5Fclose(w.file) < 0) h5_fail(&w, "close", tmp);
+  }
+  if (w.dcpl >= 0) H5Pclose(w.dcpl);
+  if (w.gcpl >= 0) H5Pclose(w.gcpl);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+  free(buf);
+  if (ctx->status != BW_OK) return ctx->status;
+  return fsync_path(tmp, ctx);
+}
+
+/* ---- write all three ---------------------------------------------------- */
+
+/* Rename the temps into place. Before the first rename, every existing
+ * target is hard-linked to dir/.NAME.bak.<pid>; if a rename fails, the
+ * renamed files are put back (or removed when there was none) so the
+ * directory is as it was. Where hard links are not supported there is no
+ * backup and only check_targets() stands between us and a half-done commit. */
+static bw_status commit(const char tmp[OUT_N][BW_PATH_MAX], const char dst[OUT_N][BW_PATH_MAX],
+                        const char bak[OUT_N][BW_PATH_MAX], bw_ctx *ctx) {
+  int had[OUT_N] = {0}, backed[OUT_N] = {0};
+  for (int i = 0; i < OUT_N; i++) {
+    struct stat sb;
+    had[i] = lstat(dst[i], &sb) == 0;
+    if (had[i]) {
+      unlink(bak[i]);
+      backed[i] = link(dst[i], bak[i]) == 0;
+    }
+  }
+  int failed = -1, err = 0;
+  for (int i = 0; i < OUT_N; i++)
+    if (rename(tmp[i], dst[i]) != 0) {
+      failed = i;
+      err = errno;
+      break;
+    }
+  if (failed >= 0) {
+    for (int j = 0; j < failed; j++) {
+      if (backed[j])
+        rename(bak[j], dst[j]);
+      else if (!had[j])
+        unlink(dst[j]);
+    }
+    for (int j = failed; j < OUT_N; j++) unlink(tmp[j]);
+  }
+  for (int i = 0; i < OUT_N; i++)
+    if (backed[i]) unlink(bak[i]); /* no-op for those renamed back */
+  if (failed >= 0)
+    return bw_fail(ctx, BW_EIO, "%s: cannot move the new file into place: %s", dst[failed],
+                   strerror(err));
+  return BW_OK;
+}
+
+bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const bw_model *m,
+                          const bw_provenance *prov, bw_ctx *ctx) {
+  if (!dir || !s || !m || !prov)
+    return bw_fail(ctx, BW_EUSAGE,
+                   "bw_output_write: missing directory, summary, model or provenance");
+  const bw_data *d = bw_model_data(m);
+  if (!d || d->ng != s->ng || s->ng < 0 || s->ny < 1 || !s->risk || !s->national || !s->p_exceed ||
+      !s->p_exceed_se)
+    return bw_fail(ctx, BW_EMODEL,
+                   "bw_output_write: summary (%d gemeenten) does not match the data (%d)", s->ng,
+                   d ? d->ng : -1);
+  for (int v = 0; v < BW_NGV; v++)
+    if (!s->gy[v])
+      return bw_fail(ctx, BW_EMODEL, "bw_output_write: summary lacks %s", gvar_name[v]);
+  for (int g = 0; g < d->ng; g++)
+    if (d->g[g].region < 0 || d->g[g].region >= d->nr)
+      return bw_fail(ctx, BW_EMODEL, "bw_output_write: gemeente %s has no region", d->g[g].code);
+  for (int i = 0; i < s->ng; i++)
+    if (s->risk[i].g < 0 || s->risk[i].g >= d->ng)
+      return bw_fail(ctx, BW_EMODEL, "bw_output_write: risk row %d names no gemeente of the data",
+                     i + 1);
+
+  bw_status st = bw_output_prepare(dir, force, ctx);
+  if (st != BW_OK) return st;
+
+  char tmp[OUT_N][BW_PATH_MAX], dst[OUT_N][BW_PATH_MAX], bak[OUT_N][BW_PATH_MAX], pid[32];
+  snprintf(pid, sizeof pid, ".%ld", (long)getpid());
+  for (int i = 0; i < OUT_N && st == BW_OK; i++) {
+    st = join_path(dst[i], sizeof dst[i], dir, "", out_name[i], "", ctx);
+    if (st == BW_OK) st = join_path(tmp[i], sizeof tmp[i], dir, ".", out_name[i], ".tmp", ctx);
+    if (st == BW_OK) st = join_path(bak[i], sizeof bak[i], dir, ".", out_name[i], ".bak", ctx);
+    /* append the pid (join_path checked the room for the rest) */
+    if (st == BW_OK && (strlen(tmp[i]) + strlen(pid) >= BW_PATH_MAX ||
+                        strlen(bak[i]) + strlen(pid) >= BW_PATH_MAX))
+      st = bw_fail(ctx, BW_EIO, "%s: output path too long", dst[i]);
+    if (st == BW_OK) {
+      strcat(tmp[i], pid);
+      strcat(bak[i], pid);
+    }
+  }
+  if (st != BW_OK) return st;
+
+  int made = 0;
+  st = write_h5_file(tmp[OUT_H5], dst[OUT_H5], s, d, prov, ctx);
+  made = 1;
+  if (st == BW_OK) {
+    st = write_csv_file(tmp[OUT_RISK], dst[OUT_RISK], write_risk_csv, s, d, ctx);
+    made = 2;
+  }
+  if (st == BW_OK) {
+    st = write_csv_file(tmp[OUT_NATIONAL], dst[OUT_NATIONAL], write_national_csv_d, s, d, ctx);
+    made = 3;
+  }
+  if (st != BW_OK) {
+    for (int i = 0; i < made; i++) unlink(tmp[i]);
+    return st;
+  }
+  st = commit(tmp, dst, bak, ctx);
+  if (st != BW_OK) return st;
+  /* make the renames durable; some file systems cannot sync a directory */
+  int fd = open(dir, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  return BW_OK;
+}
+
+/* ---- the table on the terminal ------------------------------------------ */
+
+/* Display width of UTF-8 text: one column per code point (gemeente names
+ * such as Súdwest-Fryslân, and the € sign). */
+static int text_width(const char *s) {
+  int n = 0;
+  for (; *s; s++)
+    if (((unsigned char)*s & 0xC0) != 0x80) n++;
+  return n;
+}
+
+static void put_cell(FILE *f, const char *s, int width, int right) {
+  int pad = width - text_width(s);
+  if (right)
+    for (int i = 0; i < pad; i++) fputc(' ', f);
+  fputs(s, f);
+  if (!right)
+    for (int i = 0; i < pad; i++) fputc(' ', f);
+}
+
+enum { PR_COLS = 8, PR_CELL = 96 };
+
+static void risk_cells(const bw_summary *s, const bw_data *d, int i, char c[PR_COLS][PR_CELL]) {
+  const bw_risk_row *r = &s->risk[i];
+  const bw_gemeente *g = &d->g[r->g];
+  snprintf(c[0], PR_CELL, "%d", r->rank);
+  snprintf(c[1], PR_CELL, "%s", g->code);
+  snprintf(c[2], PR_CELL, "%s", g->name);
+  snprintf(c[3], PR_CELL, "%s", d->r[g->region].name);
+  snprintf(c[4], PR_CELL, "%.3f ± %.3f", r->p_max_year, r->p_se);
+  if (r->first_bottleneck_year != 0)
+    snprintf(c[5], PR_CELL, "%d", r->first_bottleneck_year);
+  else
+    snprintf(c[5], PR_CELL, "-");
+  snprintf(c[6], PR_CELL, "%.1f", r->cum_mean / 1e6);
+  snprintf(c[7], PR_CELL, "%s", r->flagged ? "*" : "");
+}
+
+void bw_output_print_risk(FILE *f, const bw_summary *s, const bw_model *m, int n) {
+  const bw_data *d = bw_model_data(m);
+  if (n < 0 || n > s->ng) n = s->ng;
+  static const char *const head[PR_COLS] = {
+      "rank", "code", "gemeente", "region", "P(max year) ± se", "first", "mean cum. € mln", "flag"};
+  static const int right[PR_COLS] = {1, 0, 0, 0, 1, 1, 1, 0};
+  int width[PR_COLS];
+  char c[PR_COLS][PR_CELL];
+  for (int k = 0; k < PR_COLS; k++) width[k] = text_width(head[k]);
+  for (int i = 0; i < n; i++) {
+    risk_cells(s, d, i, c);
+    for (int k = 0; k < PR_COLS; k++)
+      if (text_width(c[k]) > width[k]) width[k] = text_width(c[k]);
+  }
+  for (int k = 0; k < PR_COLS; k++) {
+    if (k > 0) fputs("  ", f);
+    put_cell(f, head[k], k == PR_COLS - 1 ? 0 : width[k], right[k]);
+  }
+  fputc('\n', f);
+  for (int i = 0; i < n; i++) {
+    risk_cells(s, d, i, c);
+    for (int k = 0; k < PR_COLS; k++) {
+      if (k > 0) fputs("  ", f);
+      put_cell(f, c[k], k == PR_COLS - 1 ? 0 : width[k], right[k]);
+    }
+    fputc('\n', f);
+  }
+  fprintf(f, "%d of %d gemeenten flagged (max-year P(s > €%g/inhabitant) ≥ %g)\n", s->n_flagged,
+          s->ng, s->theta, s->p_star);
+}

@@ -1,0 +1,1063 @@
+/* Tests of sim/output.c and sim/sha256.c: SHA-256 known answers (FIPS 180-4
+ * examples), the refusal to overwrite, atomic replacement, the CSV and HDF5
+ * contents read back, and byte-identical files for identical input. */
+#define _GNU_SOURCE /* memmem, mallopt */
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "output.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static char *make_tmpdir(void) {
+  char *t = strdup("/tmp/bw_test_output_XXXXXX");
+  cr_assert_not_null(t);
+  cr_assert_not_null(mkdtemp(t), "mkdtemp: %s", strerror(errno));
+  return t;
+}
+
+static char *path_in(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  cr_assert_not_null(p);
+  snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  cr_assert_not_null(buf);
+  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  if (len) *len = (size_t)n;
+  return buf;
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot create %s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+static int file_exists(const char *path) {
+  struct stat sb;
+  return lstat(path, &sb) == 0;
+}
+
+/* Entries of dir whose names start with '.', other than . and .. and `keep`. */
+static int count_hidden(const char *dir, const char *keep) {
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (keep && !strcmp(e->d_name, keep)) continue;
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static void sha_of(const char *path, char hex[65]) {
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_sha256_file(path, hex, &ctx), BW_OK, "%s", ctx.msg);
+}
+
+/* ---- SHA-256: FIPS 180-4 / NIST example vectors ------------------------- */
+
+Test(sha256, nist_vectors) {
+  char hex[65];
+  bw_sha256_bytes("abc", 3, hex);
+  cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  bw_sha256_bytes("", 0, hex);
+  cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  cr_assert_eq(strlen(m448) * 8, 448u);
+  bw_sha256_bytes(m448, strlen(m448), hex);
+  cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  const char *m896 =
+      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopq"
+      "klmnopqrlmnopqrsmnopqrstnopqrstu";
+  cr_assert_eq(strlen(m896) * 8, 896u);
+  bw_sha256_bytes(m896, strlen(m896), hex);
+  cr_assert_str_eq(hex, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+}
+
+/* One million 'a': many blocks, and through the file reader (16 KiB reads
+ * that do not align with the 64-byte blocks of the message). */
+Test(sha256, million_a_bytes_and_file) {
+  size_t n = 1000000;
+  char *a = malloc(n);
+  cr_assert_not_null(a);
+  memset(a, 'a', n);
+  char hex[65], hexf[65];
+  bw_sha256_bytes(a, n, hex);
+  cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  char *dir = make_tmpdir();
+  char *p = path_in(dir, "a.txt");
+  FILE *f = fopen(p, "wb");
+  cr_assert_not_null(f);
+  cr_assert_eq(fwrite(a, 1, n, f), n);
+  fclose(f);
+  sha_of(p, hexf);
+  cr_assert_str_eq(hexf, hex);
+  rm_rf(dir);
+  free(p);
+  free(dir);
+  free(a);
+}
+
+/* Lengths around the padding boundaries (55, 56, 63, 64 bytes ...): the
+ * file path (chunked) and the one-shot path must agree, and all differ. */
+Test(sha256, padding_boundaries_file_vs_bytes) {
+  char *dir = make_tmpdir();
+  char *p = path_in(dir, "x.bin");
+  unsigned char buf[200];
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(i * 37u + 11u);
+  const size_t lens[] = {0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200};
+  char prev[65] = "";
+  for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+    FILE *f = fopen(p, "wb");
+    cr_assert_not_null(f);
+    fwrite(buf, 1, lens[k], f);
+    fclose(f);
+    char h1[65], h2[65];
+    bw_sha256_bytes(buf, lens[k], h1);
+    sha_of(p, h2);
+    cr_assert_str_eq(h1, h2, "length %zu", lens[k]);
+    cr_assert_eq(strlen(h1), 64u);
+    cr_assert_str_neq(h1, prev, "length %zu", lens[k]);
+    strcpy(prev, h1);
+  }
+  rm_rf(dir);
+  free(p);
+  free(dir);
+}
+
+Test(sha256, missing_file_is_eio) {
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  char hex[65];
+  cr_assert_eq(bw_sha256_file("/nonexistent/bw_no_such_file.yaml", hex, &ctx), BW_EIO);
+  cr_assert(strstr(ctx.msg, "/nonexistent/bw_no_such_file.yaml") != NULL, "%s", ctx.msg);
+}
+
+/* ---- prepare ------------------------------------------------------------ */
+
+static const char *const outputs[3] = {"results.h5", "risk.csv", "national.csv"};
+
+Test(output_prepare, creates_nested_directory) {
+  char *dir = make_tmpdir();
+  char *sub = path_in(dir, "a/b//c");
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_OK, "%s", ctx.msg);
+  struct stat sb;
+  cr_assert_eq(stat(sub, &sb), 0);
+  cr_assert(S_ISDIR(sb.st_mode));
+  cr_assert_eq(count_hidden(sub, NULL), 0, "the write probe must not be left behind");
+  /* again: an existing empty directory is fine */
+  cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_OK, "%s", ctx.msg);
+  rm_rf(dir);
+  free(sub);
+  free(dir);
+}
+
+Test(output_prepare, each_existing_file_refused_without_force) {
+  for (int i = 0; i < 3; i++) {
+    char *dir = make_tmpdir();
+    char *p = path_in(dir, outputs[i]);
+    write_text(p, "old\n");
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_output_prepare(dir, 0, &ctx), BW_EEXIST, "%s", outputs[i]);
+    cr_assert(strstr(ctx.msg, outputs[i]) != NULL, "message must name the file: %s", ctx.msg);
+    cr_assert(strstr(ctx.msg, "--force") != NULL, "%s", ctx.msg);
+    cr_assert(strstr(ctx.msg, "--out") != NULL, "%s", ctx.msg);
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_output_prepare(dir, 1, &ctx), BW_OK, "%s", ctx.msg);
+    char *old = slurp(p, NULL);
+    cr_assert_str_eq(old, "old\n", "prepare must not touch existing files");
+    free(old);
+    rm_rf(dir);
+    free(p);
+    free(dir);
+  }
+}
+
+Test(output_prepare, directory_as_target_refused_even_with_force) {
+  char *dir = make_tmpdir();
+  char *p = path_in(dir, "risk.csv");
+  cr_assert_eq(mkdir(p, 0777), 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare(dir, 0, &ctx), BW_EEXIST);
+  bw_ctx_init(&ctx);
+  bw_status st = bw_output_prepare(dir, 1, &ctx);
+  cr_assert_neq(st, BW_OK);
+  cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
+  rm_rf(dir);
+  free(p);
+  free(dir);
+}
+
+Test(output_prepare, out_path_through_a_file_fails) {
+  char *dir = make_tmpdir();
+  char *f = path_in(dir, "plain");
+  write_text(f, "x");
+  char *sub = path_in(f, "sub");
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare(f, 0, &ctx), BW_EIO, "a file is not an output directory");
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_EIO);
+  cr_assert(strstr(ctx.msg, "plain") != NULL, "%s", ctx.msg);
+  rm_rf(dir);
+  free(sub);
+  free(f);
+  free(dir);
+}
+
+/* A directory nobody can create files in, even root: /proc/self. */
+Test(output_prepare, unwritable_directory_fails) {
+  struct stat sb;
+  if (stat("/proc/self", &sb) != 0) cr_skip_test("no /proc");
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare("/proc/self", 0, &ctx), BW_EIO);
+  cr_assert(strstr(ctx.msg, "/proc/self") != NULL, "%s", ctx.msg);
+}
+
+/* ---- a small summary built by hand -------------------------------------- */
+
+enum { NG = 3, NY = 2, NREP = 100 };
+static const double THETA = 15.0, PSTAR = 0.5;
+
+typedef struct {
+  bw_params p;
+  bw_data d;
+  bw_model *m;
+  bw_summary s;
+  bw_provenance prov;
+} fixture;
+
+/* A value that differs for every (v, g, y, field) and is not a short decimal. */
+static double gy_value(int v, int g, int y, int field) {
+  return (v + 1) * 1e6 + g * 1e4 + y * 100 + field + 1.0 / 3.0;
+}
+
+static double nat_value(int q, int y, int field) {
+  return q * 1e7 + y * 1e3 + field * 0.1 + 1.0 / 7.0;
+}
+
+static void fill_stat(bw_stat *st, double (*f)(int, int, int, int), int a, int b, int c) {
+  double *x[12] = {&st->mean,    &st->sd,    &st->q05,    &st->q50,    &st->q95,    &st->cvar95,
+                   &st->se_mean, &st->se_sd, &st->se_q05, &st->se_q50, &st->se_q95, &st->se_cvar95};
+  for (int k = 0; k < 12; k++) *x[k] = f(a, b, c, k);
+}
+
+static double nat_value4(int q, int y, int unused, int field) {
+  (void)unused;
+  return nat_value(q, y, field);
+}
+
+static void fixture_init(fixture *fx) {
+  memset(fx, 0, sizeof *fx);
+  bw_params_defaults(&fx->p);
+  fx->p.first_year = 2021;
+  fx->p.last_year = 2021 + NY - 1;
+  fx->p.start_year = 2022;
+  fx->p.replications = NREP;
+  strcpy(fx->p.name, "unit-test");
+
+  bw_data *d = &fx->d;
+  d->ng = NG;
+  d->nr = 2;
+  d->g = calloc(NG, sizeof *d->g);
+  d->r = calloc(2, sizeof *d->r);
+  cr_assert(d->g && d->r);
+  const struct {
+    const char *code, *name;
+    int region, centrum;
+    double pop;
+  } gs[NG] = {{"GM0001", "Alpha", 0, 1, 150000.4},
+              {"GM0002", "Beta, Gamma", 0, 0, 40000.6},
+              {"GM0003",
+               "S\xc3\xba"
+               "dwest \"Q\"",
+               1, 1, 90000}};
+  for (int g = 0; g < NG; g++) {
+    bw_gemeente *x = &d->g[g];
+    strcpy(x->code, gs[g].code);
+    strcpy(x->name, gs[g].name);
+    strcpy(x->province, "Testland");
+    x->region = gs[g].region;
+    x->is_centrumgemeente = gs[g].centrum;
+    x->population = gs[g].pop;
+    x->households = gs[g].pop / 2.2;
+    x->pct_single_hh = 40;
+    x->pct_nonwestern = 10;
+    x->pct_age_15_24 = 12;
+    x->urbanity = 2;
+    x->lat = 52.0 + g * 0.1;
+    x->lon = 5.0 + g * 0.1;
+  }
+  strcpy(d->r[0].code, "GM0001");
+  strcpy(d->r[0].name, "Regio Alpha");
+  d->r[0].centrum = 0;
+  d->r[0].n_members = 2;
+  strcpy(d->r[1].code, "GM0003");
+  strcpy(d->r[1].name, "Regio S\xc3\xba"
+                       "dwest");
+  d->r[1].centrum = 2;
+  d->r[1].n_members = 1;
+  for (int r = 0; r < 2; r++) {
+    strcpy(d->r[r].province, "Testland");
+    d->r[r].hist_budget_bw_eur = 30e6 + r * 5e6;
+    d->r[r].hist_budget_mo_eur = 8e6 + r * 1e6;
+  }
+
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  fx->m = bw_model_create(&fx->p, &fx->d, &ctx);
+  cr_assert_not_null(fx->m, "bw_model_create: %s", ctx.msg);
+
+  bw_summary *s = &fx->s;
+  s->nrep = NREP;
+  s->ng = NG;
+  s->ny = NY;
+  s->first_year = 2021;
+  s->start_year = 2022;
+  s->theta = THETA;
+  s->p_star = PSTAR;
+  for (int v = 0; v < BW_NGV; v++) {
+    s->gy[v] = calloc(NG * NY, sizeof(bw_stat));
+    cr_assert_not_null(s->gy[v]);
+    for (int g = 0; g < NG; g++)
+      for (int y = 0; y < NY; y++) fill_stat(&s->gy[v][g * NY + y], gy_value, v, g, y);
+  }
+  s->p_exceed = calloc(NG * NY, sizeof(double));
+  s->p_exceed_se = calloc(NG * NY, sizeof(double));
+  s->national = calloc((size_t)BW_NQ * NY, sizeof(bw_stat));
+  s->risk = calloc(NG, sizeof(bw_risk_row));
+  cr_assert(s->p_exceed && s->p_exceed_se && s->national && s->risk);
+  for (int i = 0; i < NG * NY; i++) {
+    s->p_exceed[i] = (i + 1) / 7.0;
+    s->p_exceed_se[i] = sqrt(s->p_exceed[i] * (1 - s->p_exceed[i]) / NREP);
+  }
+  for (int q = 0; q < BW_NQ; q++)
+    for (int y = 0; y < NY; y++) fill_stat(&s->national[q * NY + y], nat_value4, q, y, 0);
+  /* rank order: GM0003, GM0001, GM0002 */
+  const int order[NG] = {2, 0, 1};
+  for (int i = 0; i < NG; i++) {
+    bw_risk_row *r = &s->risk[i];
+    r->g = order[i];
+    r->rank = i + 1;
+    r->p_max_year = 0.9 - 0.3 * i + 1e-3 / 3;
+    r->p_se = sqrt(r->p_max_year * (1 - r->p_max_year) / NREP);
+    r->p_max_year_at = 2022;
+    r->first_bottleneck_year = i == 0 ? 2022 : 0;
+    r->p_any_year = r->p_max_year + 0.01;
+    r->cum_mean = 1.25e6 * (3 - i) + 0.1;
+    r->cum_q95 = r->cum_mean * 2;
+    r->cum_cvar95 = r->cum_mean * 3;
+    r->flagged = r->p_max_year >= PSTAR;
+  }
+  s->risk[2].p_se = NAN; /* printed as "nan" */
+  s->n_flagged = 2;
+
+  fx->prov.version = "9.9.9-test";
+  fx->prov.params_text = "name: unit-test\nrun:\n  replications: 100\n";
+  fx->prov.params_name = "unit-test";
+  fx->prov.seed = 18446744073709551557ull; /* > 2^63: must survive as uint64 */
+  fx->prov.replications = NREP;
+  bw_sha256_bytes(fx->prov.params_text, strlen(fx->prov.params_text), fx->prov.params_sha256);
+  bw_sha256_bytes("gemeenten", 9, fx->prov.gemeenten_sha256);
+  bw_sha256_bytes("regions", 7, fx->prov.regions_sha256);
+}
+
+static void fixture_free(fixture *fx) {
+  bw_model_free(fx->m);
+  for (int v = 0; v < BW_NGV; v++) free(fx->s.gy[v]);
+  free(fx->s.p_exceed);
+  free(fx->s.p_exceed_se);
+  free(fx->s.national);
+  free(fx->s.risk);
+  free(fx->d.g);
+  free(fx->d.r);
+}
+
+static void write_ok(const fixture *fx, const char *dir, int force) {
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(dir, force, &fx->s, fx->m, &fx->prov, &ctx), BW_OK, "%s", ctx.msg);
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+/* Split one CSV record (RFC 4180 quoting) into at most max fields. */
+static int csv_split(const char *line, char fields[][128], int max) {
+  int n = 0;
+  const char *p = line;
+  for (;;) {
+    cr_assert_lt(n, max);
+    char *o = fields[n];
+    size_t k = 0;
+    if (*p == '"') {
+      p++;
+      for (;;) {
+        cr_assert_neq(*p, '\0', "unterminated quote in %s", line);
+        if (*p == '"' && p[1] == '"') {
+          o[k++] = '"';
+          p += 2;
+        } else if (*p == '"') {
+          p++;
+          break;
+        } else {
+          o[k++] = *p++;
+        }
+      }
+    } else {
+      while (*p && *p != ',' && *p != '\n') o[k++] = *p++;
+    }
+    o[k] = '\0';
+    n++;
+    if (*p == ',') {
+      p++;
+      continue;
+    }
+    break;
+  }
+  return n;
+}
+
+static double parse_exact(const char *s) {
+  char *end;
+  double x = strtod(s, &end);
+  cr_assert(end != s && *end == '\0', "not a number: '%s'", s);
+  return x;
+}
+
+Test(output_write, risk_csv_contents) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char *p = path_in(dir, "risk.csv");
+  char *text = slurp(p, NULL);
+  const char *header =
+      "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
+      "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged\n";
+  cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
+  char *line = text + strlen(header);
+  for (int i = 0; i < NG; i++) {
+    char *nl = strchr(line, '\n');
+    cr_assert_not_null(nl, "row %d missing", i + 1);
+    *nl = '\0';
+    char f[16][128];
+    cr_assert_eq(csv_split(line, f, 16), 13, "row %d: %s", i + 1, line);
+    const bw_risk_row *r = &fx.s.risk[i];
+    const bw_gemeente *g = &fx.d.g[r->g];
+    cr_assert_eq(atoi(f[0]), i + 1);
+    cr_assert_str_eq(f[1], g->code);
+    cr_assert_str_eq(f[2], g->name);
+    cr_assert_str_eq(f[3], fx.d.r[g->region].code);
+    cr_assert_eq(atoll(f[4]), llround(g->population));
+    cr_assert_eq(strchr(f[4], '.'), NULL, "population is an integer: %s", f[4]);
+    cr_assert_eq(parse_exact(f[5]), r->p_max_year, "%%.17g round-trips");
+    if (isnan(r->p_se))
+      cr_assert_str_eq(f[6], "nan");
+    else
+      cr_assert_eq(parse_exact(f[6]), r->p_se);
+    if (r->first_bottleneck_year)
+      cr_assert_eq(atoi(f[7]), r->first_bottleneck_year);
+    else
+      cr_assert_str_eq(f[7], "", "no bottleneck: empty field");
+    cr_assert_eq(parse_exact(f[8]), r->p_any_year);
+    cr_assert_eq(parse_exact(f[9]), r->cum_mean);
+    cr_assert_eq(parse_exact(f[10]), r->cum_q95);
+    cr_assert_eq(parse_exact(f[11]), r->cum_cvar95);
+    cr_assert_str_eq(f[12], r->flagged ? "1" : "0");
+    line = nl + 1;
+  }
+  cr_assert_str_eq(line, "", "exactly one row per gemeente");
+  /* the quoting itself, as a spreadsheet expects it */
+  char *full = slurp(p, NULL);
+  cr_assert(strstr(full, ",\"Beta, Gamma\",") != NULL, "%s", full);
+  cr_assert(strstr(full, ",\"S\xc3\xba"
+                         "dwest \"\"Q\"\"\",") != NULL,
+            "%s", full);
+  free(full);
+  free(text);
+  free(p);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+Test(output_write, national_csv_contents) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char *p = path_in(dir, "national.csv");
+  char *text = slurp(p, NULL);
+  const char *header = "year,quantity,mean,sd,q05,q50,q95\n";
+  cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
+  char *line = text + strlen(header);
+  for (int q = 0; q < BW_NQ; q++)
+    for (int y = 0; y < NY; y++) {
+      char *nl = strchr(line, '\n');
+      cr_assert_not_null(nl);
+      *nl = '\0';
+      char f[8][128];
+      cr_assert_eq(csv_split(line, f, 8), 7, "%s", line);
+      cr_assert_eq(atoi(f[0]), 2021 + y);
+      cr_assert_str_eq(f[1], bw_quantity_name(q));
+      const bw_stat *st = &fx.s.national[q * NY + y];
+      cr_assert_eq(parse_exact(f[2]), st->mean);
+      cr_assert_eq(parse_exact(f[3]), st->sd);
+      cr_assert_eq(parse_exact(f[4]), st->q05);
+      cr_assert_eq(parse_exact(f[5]), st->q50);
+      cr_assert_eq(parse_exact(f[6]), st->q95);
+      line = nl + 1;
+    }
+  cr_assert_str_eq(line, "");
+  free(text);
+  free(p);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* ---- HDF5 read back ----------------------------------------------------- */
+
+static void read_doubles(hid_t file, const char *path, double *out, int rank, hsize_t d0,
+                         hsize_t d1) {
+  hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "missing dataset %s", path);
+  hid_t sp = H5Dget_space(ds);
+  hsize_t dims[2] = {0, 0};
+  cr_assert_eq(H5Sget_simple_extent_ndims(sp), rank, "%s", path);
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  cr_assert_eq(dims[0], d0, "%s", path);
+  if (rank == 2) cr_assert_eq(dims[1], d1, "%s", path);
+  cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), 0);
+  H5Sclose(sp);
+  H5Dclose(ds);
+}
+
+/* A string attribute (fixed-length, as written) of object path. */
+static void attr_str(hid_t file, const char *obj, const char *name, char *out, size_t cap) {
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
+  hid_t t = H5Aget_type(a);
+  cr_assert_eq(H5Tget_class(t), H5T_STRING);
+  cr_assert_eq(H5Tis_variable_str(t), 0);
+  cr_assert_eq(H5Tget_cset(t), H5T_CSET_UTF8, "%s/%s is UTF-8", obj, name);
+  size_t n = H5Tget_size(t);
+  cr_assert_lt(n, cap);
+  memset(out, 0, cap);
+  cr_assert_geq(H5Aread(a, t, out), 0);
+  H5Tclose(t);
+  H5Aclose(a);
+}
+
+static double attr_double(hid_t file, const char *obj, const char *name) {
+  double v = NAN;
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
+  cr_assert_geq(H5Aread(a, H5T_NATIVE_DOUBLE, &v), 0);
+  H5Aclose(a);
+  return v;
+}
+
+static long long attr_ll(hid_t file, const char *obj, const char *name) {
+  long long v = 0;
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
+  cr_assert_geq(H5Aread(a, H5T_NATIVE_LLONG, &v), 0);
+  H5Aclose(a);
+  return v;
+}
+
+/* Dataset of n fixed-length strings -> out[i] (each < 128 bytes). */
+static void read_strings(hid_t file, const char *path, char out[][128], int n) {
+  hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "missing dataset %s", path);
+  hid_t t = H5Dget_type(ds);
+  cr_assert_eq(H5Tget_class(t), H5T_STRING);
+  cr_assert_eq(H5Tget_cset(t), H5T_CSET_UTF8, "%s is UTF-8", path);
+  size_t len = H5Tget_size(t);
+  cr_assert_lt(len, 128u);
+  char *buf = calloc((size_t)n, len);
+  cr_assert_not_null(buf);
+  cr_assert_geq(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+  for (int i = 0; i < n; i++) {
+    memcpy(out[i], buf + (size_t)i * len, len);
+    out[i][len] = '\0';
+  }
+  free(buf);
+  H5Tclose(t);
+  H5Dclose(ds);
+}
+
+static const char *const stat_names[12] = {"mean",   "sd",     "q05",     "q50",
+                                           "q95",    "cvar95", "se_mean", "se_sd",
+                                           "se_q05", "se_q50", "se_q95",  "se_cvar95"};
+
+/* No modification / creation time on the object (H5Pset_obj_track_times 0). */
+static void assert_no_times(hid_t file, const char *path) {
+  H5O_info_t info;
+  cr_assert_geq(H5Oget_info_by_name2(file, path, &info, H5O_INFO_TIME, H5P_DEFAULT), 0, "%s", path);
+  cr_assert(info.mtime == 0 && info.ctime == 0 && info.atime == 0 && info.btime == 0,
+            "%s carries a time stamp", path);
+}
+
+Test(output_write, hdf5_contents) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char *p = path_in(dir, "results.h5");
+  hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0);
+
+  /* root attributes */
+  char s[4096];
+  attr_str(f, "/", "title", s, sizeof s);
+  cr_assert(strstr(s, "unit-test") != NULL, "%s", s);
+  cr_assert_eq(attr_ll(f, "/", "first_year"), 2021);
+  cr_assert_eq(attr_ll(f, "/", "last_year"), 2021 + NY - 1);
+  cr_assert_eq(attr_ll(f, "/", "start_year"), 2022);
+  cr_assert_eq(attr_ll(f, "/", "n_replications"), NREP);
+  cr_assert_eq(attr_double(f, "/", "threshold_eur_per_inhabitant"), THETA);
+  cr_assert_eq(attr_double(f, "/", "p_star"), PSTAR);
+
+  /* gemeente table and the two dimension scales */
+  char str[NG][128];
+  read_strings(f, "/gemeente/code", str, NG);
+  for (int g = 0; g < NG; g++) cr_assert_str_eq(str[g], fx.d.g[g].code);
+  read_strings(f, "/gemeente/name", str, NG);
+  for (int g = 0; g < NG; g++) cr_assert_str_eq(str[g], fx.d.g[g].name);
+  read_strings(f, "/gemeente/region", str, NG);
+  for (int g = 0; g < NG; g++) cr_assert_str_eq(str[g], fx.d.r[fx.d.g[g].region].code);
+  double pop[NG];
+  read_doubles(f, "/gemeente/population", pop, 1, NG, 0);
+  for (int g = 0; g < NG; g++) cr_assert_eq(pop[g], (double)llround(fx.d.g[g].population));
+
+  hid_t gscale = H5Dopen2(f, "/gemeente/code", H5P_DEFAULT);
+  hid_t yscale = H5Dopen2(f, "/year", H5P_DEFAULT);
+  cr_assert(gscale >= 0 && yscale >= 0);
+  cr_assert_gt(H5DSis_scale(gscale), 0);
+  cr_assert_gt(H5DSis_scale(yscale), 0);
+  char nm[64];
+  cr_assert_gt(H5DSget_scale_name(gscale, nm, sizeof nm), 0);
+  cr_assert_str_eq(nm, "gemeente");
+  cr_assert_gt(H5DSget_scale_name(yscale, nm, sizeof nm), 0);
+  cr_assert_str_eq(nm, "year");
+  double yrs[NY];
+  read_doubles(f, "/year", yrs, 1, NY, 0);
+  for (int y = 0; y < NY; y++) cr_assert_eq(yrs[y], 2021 + y);
+
+  /* gemeente x year: every statistic, its units, both scales attached */
+  double v2[NG * NY];
+  char path[256];
+  for (int v = 0; v < BW_NGV; v++) {
+    snprintf(path, sizeof path, "/gemeente_year/%s", bw_gvar_name(v));
+    attr_str(f, path, "description", s, sizeof s);
+    cr_assert_str_eq(s, bw_gvar_desc(v));
+    for (int k = 0; k < 12; k++) {
+      snprintf(path, sizeof path, "/gemeente_year/%s/%s", bw_gvar_name(v), stat_names[k]);
+      read_doubles(f, path, v2, 2, NG, NY);
+      for (int i = 0; i < NG * NY; i++)
+        cr_assert_eq(v2[i], gy_value(v, i / NY, i % NY, k), "%s[%d]", path, i);
+      attr_str(f, path, "units", s, sizeof s);
+      cr_assert_str_eq(s, bw_gvar_unit(v), "%s", path);
+      hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+      cr_assert_gt(H5DSis_attached(ds, gscale, 0), 0, "%s: gemeente scale on dim 0", path);
+      cr_assert_gt(H5DSis_attached(ds, yscale, 1), 0, "%s: year scale on dim 1", path);
+      H5Dclose(ds);
+    }
+  }
+  read_doubles(f, "/gemeente_year/p_exceed", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed[i]);
+  read_doubles(f, "/gemeente_year/p_exceed_se", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed_se[i]);
+  attr_str(f, "/gemeente_year/p_exceed", "units", s, sizeof s);
+  cr_assert_str_eq(s, "1");
+  cr_assert_eq(attr_double(f, "/gemeente_year/p_exceed", "threshold_eur_per_inhabitant"), THETA);
+  cr_assert_eq(attr_double(f, "/gemeente_year/p_exceed_se", "threshold_eur_per_inhabitant"), THETA);
+
+  /* national */
+  double v1[NY];
+  for (int q = 0; q < BW_NQ; q++)
+    for (int k = 0; k < 12; k++) {
+      snprintf(path, sizeof path, "/national/%s/%s", bw_quantity_name(q), stat_names[k]);
+      read_doubles(f, path, v1, 1, NY, 0);
+      for (int y = 0; y < NY; y++) cr_assert_eq(v1[y], nat_value(q, y, k), "%s", path);
+      attr_str(f, path, "units", s, sizeof s);
+      cr_assert_str_eq(s, bw_quantity_unit(q), "%s", path);
+      hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+      cr_assert_gt(H5DSis_attached(ds, yscale, 0), 0, "%s: year scale", path);
+      H5Dclose(ds);
+    }
+
+  /* risk, in rank order */
+  double rv[NG];
+  read_doubles(f, "/risk/rank", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], i + 1);
+  read_strings(f, "/risk/code", str, NG);
+  for (int i = 0; i < NG; i++) cr_assert_str_eq(str[i], fx.d.g[fx.s.risk[i].g].code);
+  read_strings(f, "/risk/name", str, NG);
+  for (int i = 0; i < NG; i++) cr_assert_str_eq(str[i], fx.d.g[fx.s.risk[i].g].name);
+  read_strings(f, "/risk/region", str, NG);
+  for (int i = 0; i < NG; i++) cr_assert_str_eq(str[i], fx.d.r[fx.d.g[fx.s.risk[i].g].region].code);
+  read_doubles(f, "/risk/population", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++)
+    cr_assert_eq(rv[i], (double)llround(fx.d.g[fx.s.risk[i].g].population));
+  read_doubles(f, "/risk/p_max_year", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].p_max_year);
+  read_doubles(f, "/risk/p_se", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++)
+    cr_assert(rv[i] == fx.s.risk[i].p_se || (isnan(rv[i]) && isnan(fx.s.risk[i].p_se)));
+  read_doubles(f, "/risk/first_bottleneck_year", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].first_bottleneck_year);
+  read_doubles(f, "/risk/p_any_year", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].p_any_year);
+  read_doubles(f, "/risk/mean_cum_shortfall_eur", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].cum_mean);
+  read_doubles(f, "/risk/q95_cum_shortfall_eur", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].cum_q95);
+  read_doubles(f, "/risk/cvar95_cum_shortfall_eur", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].cum_cvar95);
+  read_doubles(f, "/risk/flagged", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].flagged ? 1.0 : 0.0);
+
+  /* provenance */
+  attr_str(f, "/provenance", "bwsim_version", s, sizeof s);
+  cr_assert_str_eq(s, fx.prov.version);
+  attr_str(f, "/provenance", "params_name", s, sizeof s);
+  cr_assert_str_eq(s, fx.prov.params_name);
+  attr_str(f, "/provenance", "params_sha256", s, sizeof s);
+  cr_assert_str_eq(s, fx.prov.params_sha256);
+  attr_str(f, "/provenance", "gemeenten_sha256", s, sizeof s);
+  cr_assert_str_eq(s, fx.prov.gemeenten_sha256);
+  attr_str(f, "/provenance", "regions_sha256", s, sizeof s);
+  cr_assert_str_eq(s, fx.prov.regions_sha256);
+  cr_assert_eq(attr_ll(f, "/provenance", "replications"), NREP);
+  {
+    hid_t a = H5Aopen_by_name(f, "/provenance", "seed", H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert_geq(a, 0);
+    hid_t t = H5Aget_type(a);
+    cr_assert_eq(H5Tget_class(t), H5T_INTEGER);
+    cr_assert_eq(H5Tget_sign(t), H5T_SGN_NONE, "seed is unsigned");
+    cr_assert_eq(H5Tget_size(t), 8u);
+    unsigned long long seed = 0;
+    cr_assert_geq(H5Aread(a, H5T_NATIVE_ULLONG, &seed), 0);
+    cr_assert_eq(seed, fx.prov.seed);
+    H5Tclose(t);
+    H5Aclose(a);
+  }
+  {
+    hid_t ds = H5Dopen2(f, "/provenance/params_yaml", H5P_DEFAULT);
+    cr_assert_geq(ds, 0);
+    hid_t t = H5Dget_type(ds);
+    memset(s, 0, sizeof s);
+    cr_assert_lt(H5Tget_size(t), sizeof s);
+    cr_assert_geq(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s), 0);
+    cr_assert_str_eq(s, fx.prov.params_text);
+    H5Tclose(t);
+    H5Dclose(ds);
+  }
+
+  /* no time stamps anywhere we looked */
+  assert_no_times(f, "/");
+  assert_no_times(f, "/gemeente");
+  assert_no_times(f, "/gemeente/code");
+  assert_no_times(f, "/year");
+  assert_no_times(f, "/gemeente_year/shortfall_eur/mean");
+  assert_no_times(f, "/provenance");
+
+  H5Dclose(gscale);
+  H5Dclose(yscale);
+  H5Fclose(f);
+
+  /* h5dump, when installed, reads the header of the whole file */
+  if (system("command -v h5dump >/dev/null 2>&1") == 0) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "h5dump -H '%s' >/dev/null 2>&1", p);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "h5dump -H failed on %s", p);
+  }
+  free(p);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* ---- reproducibility ---------------------------------------------------- */
+
+static void assert_same_file(const char *a, const char *b) {
+  size_t na, nb;
+  char *x = slurp(a, &na), *y = slurp(b, &nb);
+  cr_assert_eq(na, nb, "%s and %s differ in size", a, b);
+  cr_assert_eq(memcmp(x, y, na), 0, "%s and %s differ", a, b);
+  free(x);
+  free(y);
+}
+
+/* Two writes more than a second apart (HDF5 time stamps have one-second
+ * resolution) and with different malloc garbage (glibc M_PERTURB fills
+ * fresh and freed memory): any uninitialised byte or time in a file would
+ * show up. */
+Test(output_write, identical_input_identical_bytes) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  char *a = path_in(dir, "a"), *b = path_in(dir, "b");
+#ifdef M_PERTURB
+  mallopt(M_PERTURB, 0x21);
+#endif
+  write_ok(&fx, a, 0);
+  sleep(1);
+#ifdef M_PERTURB
+  mallopt(M_PERTURB, 0xc7);
+#endif
+  write_ok(&fx, b, 0);
+#ifdef M_PERTURB
+  mallopt(M_PERTURB, 0);
+#endif
+  for (int i = 0; i < 3; i++) {
+    char *fa = path_in(a, outputs[i]), *fb = path_in(b, outputs[i]);
+    assert_same_file(fa, fb);
+    free(fa);
+    free(fb);
+  }
+  /* and the directory name is not in the files */
+  size_t n;
+  char *h5 = path_in(a, "results.h5");
+  char *bytes = slurp(h5, &n);
+  cr_assert_null(memmem(bytes, n, dir, strlen(dir)), "the output path leaks into results.h5");
+  free(bytes);
+  free(h5);
+  free(a);
+  free(b);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* ---- refusal and atomicity ---------------------------------------------- */
+
+static void shas(const char *dir, char out[3][65]) {
+  for (int i = 0; i < 3; i++) {
+    char *p = path_in(dir, outputs[i]);
+    sha_of(p, out[i]);
+    free(p);
+  }
+}
+
+Test(output_write, existing_files_refused_without_force_and_replaced_with) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char before[3][65], after[3][65];
+  shas(dir, before);
+  fx.s.risk[0].p_max_year = 0.75; /* a different result */
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EEXIST);
+  cr_assert(strstr(ctx.msg, "--force") != NULL, "%s", ctx.msg);
+  shas(dir, after);
+  for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
+  cr_assert_eq(count_hidden(dir, NULL), 0);
+  write_ok(&fx, dir, 1);
+  shas(dir, after);
+  cr_assert_str_neq(before[0], after[0], "results.h5 replaced");
+  cr_assert_str_neq(before[1], after[1], "risk.csv replaced");
+  cr_assert_str_eq(before[2], after[2], "national.csv did not change");
+  cr_assert_eq(count_hidden(dir, NULL), 0, "no temp or backup files left");
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* A target that is a directory: even with force nothing is replaced, and no
+ * temporary file is left. */
+Test(output_write, directory_target_leaves_old_files) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  char *h5 = path_in(dir, "results.h5"), *nat = path_in(dir, "national.csv");
+  char *risk = path_in(dir, "risk.csv");
+  write_text(h5, "old h5\n");
+  write_text(nat, "old national\n");
+  cr_assert_eq(mkdir(risk, 0777), 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_neq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
+  cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
+  char *x = slurp(h5, NULL);
+  cr_assert_str_eq(x, "old h5\n");
+  free(x);
+  x = slurp(nat, NULL);
+  cr_assert_str_eq(x, "old national\n");
+  free(x);
+  cr_assert_eq(count_hidden(dir, NULL), 0, "temp files left behind");
+  free(h5);
+  free(nat);
+  free(risk);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* The last temp file cannot be created (its name is taken by a directory):
+ * the two temps already written are removed and the old files stay. */
+Test(output_write, failure_midway_removes_temps) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char before[3][65], after[3][65];
+  shas(dir, before);
+  char blocker[64];
+  snprintf(blocker, sizeof blocker, ".national.csv.tmp.%ld", (long)getpid());
+  char *bp = path_in(dir, blocker);
+  cr_assert_eq(mkdir(bp, 0777), 0);
+  fx.s.risk[0].p_max_year = 0.75;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, &ctx), BW_EIO);
+  cr_assert(strstr(ctx.msg, "national.csv") != NULL, "%s", ctx.msg);
+  shas(dir, after);
+  for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
+  cr_assert_eq(count_hidden(dir, blocker), 0, "temp files left behind");
+  free(bp);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* The HDF5 temp cannot be created: an HDF5 error naming results.h5. */
+Test(output_write, hdf5_failure_is_ehdf5) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  char blocker[64];
+  snprintf(blocker, sizeof blocker, ".results.h5.tmp.%ld", (long)getpid());
+  char *bp = path_in(dir, blocker);
+  cr_assert_eq(mkdir(bp, 0777), 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EHDF5);
+  cr_assert(strstr(ctx.msg, "results.h5") != NULL, "%s", ctx.msg);
+  for (int i = 0; i < 3; i++) {
+    char *p = path_in(dir, outputs[i]);
+    cr_assert(!file_exists(p), "%s written despite the failure", outputs[i]);
+    free(p);
+  }
+  cr_assert_eq(count_hidden(dir, blocker), 0);
+  free(bp);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+Test(output_write, summary_not_matching_data_rejected) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = make_tmpdir();
+  char *sub = path_in(dir, "out");
+  fx.s.ng = NG - 1;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_neq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
+  cr_assert_neq(ctx.msg[0], '\0');
+  cr_assert(!file_exists(sub), "nothing written");
+  fx.s.ng = NG;
+  rm_rf(dir);
+  free(sub);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* ---- the terminal table ------------------------------------------------- */
+
+/* Display column (code points) at which needle starts in line, or -1. */
+static int display_col(const char *line, const char *needle) {
+  const char *at = strstr(line, needle);
+  if (!at) return -1;
+  int n = 0;
+  for (const char *p = line; p < at; p++)
+    if (((unsigned char)*p & 0xC0) != 0x80) n++;
+  return n;
+}
+
+Test(output_print, table_aligned_and_counted) {
+  fixture fx;
+  fixture_init(&fx);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert_not_null(f);
+  bw_output_print_risk(f, &fx.s, fx.m, 2);
+  fclose(f);
+  /* header, two rows, the count line */
+  char *lines[8];
+  int n = 0;
+  for (char *p = strtok(buf, "\n"); p && n < 8; p = strtok(NULL, "\n")) lines[n++] = p;
+  cr_assert_eq(n, 4, "header + 2 rows + summary line, got %d", n);
+  /* rank order: row 1 is GM0003 (a UTF-8 name), row 2 GM0001 */
+  cr_assert(strstr(lines[1], "GM0003") != NULL, "%s", lines[1]);
+  cr_assert(strstr(lines[2], "GM0001") != NULL, "%s", lines[2]);
+  cr_assert_null(strstr(buf, "GM0002"), "only the top 2 rows");
+  /* the columns after the name line up although one name has a 2-byte letter */
+  int c1 = display_col(lines[1], "Regio S"), c2 = display_col(lines[2], "Regio Alpha");
+  cr_assert(c1 > 0 && c1 == c2, "region column: %d vs %d\n%s\n%s", c1, c2, lines[1], lines[2]);
+  c1 = display_col(lines[1], "0.900"), c2 = display_col(lines[2], "0.600");
+  cr_assert(c1 > 0 && c1 == c2, "probability column: %d vs %d", c1, c2);
+  cr_assert(strstr(lines[1], "2022") != NULL, "first bottleneck year shown");
+  cr_assert(strstr(lines[1], "3.8") != NULL, "cumulative mean in EUR mln (3.75e6 + 0.1)");
+  cr_assert(strstr(lines[3], "2 of 3 gemeenten flagged") != NULL, "%s", lines[3]);
+  cr_assert(strstr(lines[3], "15") != NULL && strstr(lines[3], "0.5") != NULL, "%s", lines[3]);
+  free(buf);
+  fixture_free(&fx);
+}
