@@ -65,11 +65,21 @@ struct bw_workspace {
   double *national;     /* [BW_NQ * ny] */
   double *year_cost;    /* [BW_NCARE * ny] EUR per client-year, this replication */
   uint64_t stays;
+  /* client batch (structure of arrays), grown outside the hot loops */
+  size_t cap;
+  uint32_t *c1, *c2;    /* Philox counter words of each client's key */
+  int *gem;             /* herkomst gemeente */
+  uint32_t *b0[4], *b1[4], *bx[4]; /* blocks 0, 1 and one more of each client */
+  double *dur, *wlz, *aux; /* natural duration, Wlz time, forward-recurrence Gamma */
 };
 
+/* Make room for n clients in w's batch arrays; 0 or -1 (out of memory). */
+int bw_workspace_reserve(bw_workspace *w, size_t n);
+
 /* Client flows of one replication (models/flows.c): fills w->cost_*, the
- * flow quantities of w->national and returns the outer draws in *o. */
-void bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o);
+ * flow quantities of w->national and returns the outer draws in *o.
+ * 0, or -1 when a client batch could not be grown (out of memory). */
+int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o);
 
 /* Budgets, settlement, bijsturing and pooling (models/budget.c): from the
  * costs and Wlz client-years in w to out. */

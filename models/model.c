@@ -301,17 +301,62 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
   w->cost_mo = calloc(n, sizeof(double));
   w->national = calloc((size_t)BW_NQ * (size_t)m->ny, sizeof(double));
   w->year_cost = calloc((size_t)BW_NCARE * (size_t)m->ny, sizeof(double));
-  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost) {
+  /* room for the largest batch: the biggest stock or about twice a year's
+   * expected entries of one care type (grown later if a draw needs more) */
+  double most = 0;
+  for (int c = 0; c < BW_NCARE; c++) {
+    double e = 2.0 * m->p.rate_per_1000[c] * m->pop_total[m->ny - 1] / 1000.0 *
+               pow(1.0 + m->p.growth[c], m->ny);
+    if (m->p.stock[c] > most) most = m->p.stock[c];
+    if (e > most) most = e;
+  }
+  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost ||
+      bw_workspace_reserve(w, (size_t)most + 1024)) {
     bw_workspace_free(w);
     return NULL;
   }
   return w;
 }
 
+static void batch_free(bw_workspace *w) {
+  free(w->c1), free(w->c2), free(w->gem), free(w->dur), free(w->wlz), free(w->aux);
+  for (int i = 0; i < 4; i++) free(w->b0[i]), free(w->b1[i]), free(w->bx[i]);
+}
+
+int bw_workspace_reserve(bw_workspace *w, size_t n) {
+  if (n <= w->cap) return 0;
+  size_t cap = w->cap ? w->cap : 4096;
+  while (cap < n) cap *= 2;
+  batch_free(w);
+  w->cap = 0;
+  w->c1 = malloc(cap * sizeof(uint32_t));
+  w->c2 = malloc(cap * sizeof(uint32_t));
+  w->gem = malloc(cap * sizeof(int));
+  w->dur = malloc(cap * sizeof(double));
+  w->wlz = malloc(cap * sizeof(double));
+  w->aux = malloc(cap * sizeof(double));
+  int ok = w->c1 && w->c2 && w->gem && w->dur && w->wlz && w->aux;
+  for (int i = 0; i < 4; i++) {
+    w->b0[i] = malloc(cap * sizeof(uint32_t));
+    w->b1[i] = malloc(cap * sizeof(uint32_t));
+    w->bx[i] = malloc(cap * sizeof(uint32_t));
+    ok = ok && w->b0[i] && w->b1[i] && w->bx[i];
+  }
+  if (!ok) {
+    batch_free(w);
+    memset(w->b0, 0, sizeof w->b0), memset(w->b1, 0, sizeof w->b1), memset(w->bx, 0, sizeof w->bx);
+    w->c1 = w->c2 = NULL, w->gem = NULL, w->dur = w->wlz = w->aux = NULL;
+    return -1;
+  }
+  w->cap = cap;
+  return 0;
+}
+
 void bw_workspace_free(bw_workspace *w) {
   if (!w) return;
   if (w->rng) gsl_rng_free(w->rng);
   free(w->eps), free(w->cost_bw), free(w->cost_mo), free(w->national), free(w->year_cost);
+  batch_free(w);
   free(w);
 }
 
@@ -319,9 +364,9 @@ uint64_t bw_workspace_stays(const bw_workspace *w) { return w->stays; }
 
 bw_status bw_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_rep_result *out,
                       bw_ctx *ctx) {
-  (void)ctx;
   bw_outer o;
-  bw_flows_simulate(m, rep, w, &o);
+  if (bw_flows_simulate(m, rep, w, &o) != 0)
+    return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
   bw_budget_apply(m, &o, w, out);
   for (int c = 0; c < BW_NCARE; c++) {
     out->rate_mult[c] = o.rate_mult[c];
