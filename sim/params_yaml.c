@@ -1,0 +1,1014 @@
+/* Params files (YAML) -> bw_params.
+ *
+ * One table (PARAMS below) lists every key of params/default.yaml with its
+ * type, the field it fills and its valid range; adding a parameter is one
+ * line there. The YAML is loaded with libyaml's document API and walked: a
+ * dotted path that is in the table is parsed by its type, a path that is a
+ * prefix of table keys is a section (a mapping), anything else is an unknown
+ * key. The same table drives bw_params_validate, so a struct built in code is
+ * checked exactly like one read from a file.
+ *
+ * YAML typing: numbers, booleans and null must be plain (unquoted) scalars,
+ * as in the YAML core schema; "0.24" in quotes is a string and rejected with
+ * a hint. Strings (run.name, enums, data paths) may be quoted or not. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "params_yaml.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+/* ---- the table ----------------------------------------------------------- */
+
+typedef enum {
+  T_INT,        /* int */
+  T_U64,        /* uint64_t, any value */
+  T_DOUBLE,     /* double */
+  T_BOOL,       /* int 0/1 from true/false */
+  T_NAME,       /* char[64], [A-Za-z0-9_.-]{1,63} */
+  T_PATH,       /* char[BW_PATH_MAX], resolved against the file's directory */
+  T_ENUM,       /* int-sized enum, value = index in names */
+  T_OPT_YEAR,   /* int, null -> 0 */
+  T_OPT_DOUBLE, /* double, null -> INFINITY */
+  T_CARE3,      /* double[BW_NCARE] from {I, A, M}; a subset keeps the rest */
+  T_WEIGHTS,    /* bw_weights from {constant, single_hh, nonwestern, urbanity} */
+  T_DLIST       /* double[BW_MAX_YEARS] + int count (off_n) */
+} ptype;
+
+enum {
+  F_MIN_EXCL = 1u << 0, /* value must be > min (else >= min) */
+  F_MAX_EXCL = 1u << 1, /* value must be < max (else <= max) */
+  F_INF_OK = 1u << 2,   /* +infinity is a valid value (max is then HUGE_VAL) */
+  F_NONDECR = 1u << 3   /* list: values nondecreasing */
+};
+
+typedef struct {
+  const char *key; /* dotted path in the YAML */
+  ptype type;
+  size_t off;      /* offsetof(bw_params, field) */
+  double min, max; /* range of the value (of each element for maps/lists) */
+  unsigned flags;
+  const char *const *names; /* T_ENUM: value names, index = enum value */
+  size_t off_n;             /* T_DLIST: offset of the int count */
+} pentry;
+
+#define UNB HUGE_VAL /* no upper bound */
+#define ROW(key, type, field, lo, hi, fl) {key, type, offsetof(bw_params, field), lo, hi, fl, NULL, 0}
+#define ENUM(key, field, names) \
+  {key, T_ENUM, offsetof(bw_params, field), 0, (double)(sizeof names / sizeof *names) - 1, 0, names, 0}
+#define YEAR_MIN 1900
+#define YEAR_MAX 2200
+/* growth rates: (1 + g)^t must stay positive */
+#define GROWTH(key, field) ROW(key, T_DOUBLE, field, -1, 1, F_MIN_EXCL)
+
+static const char *const MODE_NAMES[] = {"flow", "linear", "custom"};
+static const char *const POOL_NAMES[] = {"none", "region"};
+static const char *const BIJST_NAMES[] = {"none", "pause", "macro_correct"};
+static const char *const CARE_NAMES[BW_NCARE] = {"I", "A", "M"};
+static const char *const WEIGHT_NAMES[4] = {"constant", "single_hh", "nonwestern", "urbanity"};
+
+_Static_assert(sizeof(bw_ingroei_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(bw_pooling) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(bw_bijsturing) == sizeof(int), "enums are stored as int");
+_Static_assert(BW_INGROEI_CUSTOM == 2 && BW_POOL_REGION == 1 && BW_BIJST_MACRO == 2,
+               "enum values are the indices of their names");
+
+static const pentry PARAMS[] = {
+  ROW("run.name", T_NAME, name, 1, 63, 0),
+  ROW("run.replications", T_INT, replications, 1, 100000000, 0),
+  ROW("run.seed", T_U64, seed, 0, 0, 0),
+  ROW("run.first_year", T_INT, first_year, YEAR_MIN, YEAR_MAX, 0),
+  ROW("run.last_year", T_INT, last_year, YEAR_MIN, YEAR_MAX, 0),
+
+  ROW("data.gemeenten", T_PATH, gemeenten_path, 0, 0, 0),
+  ROW("data.regions", T_PATH, regions_path, 0, 0, 0),
+
+  ROW("flows.stock", T_CARE3, stock, 0, 1e9, 0),
+  ROW("flows.rate_per_1000", T_CARE3, rate_per_1000, 0, 1000, 0),
+  ROW("flows.growth", T_CARE3, growth, -1, 1, F_MIN_EXCL),
+  ROW("flows.dispersion", T_CARE3, dispersion, 0, UNB, F_MIN_EXCL | F_INF_OK),
+  ROW("flows.duration_mean_years", T_CARE3, duration_mean_years, 0, 100, F_MIN_EXCL),
+  ROW("flows.duration_shape", T_CARE3, duration_shape, 0, 100, F_MIN_EXCL),
+  ROW("flows.mortality_rate", T_CARE3, mortality_rate, 0, 100, 0),
+  GROWTH("flows.population_growth", population_growth),
+  ROW("flows.p_step_down", T_DOUBLE, p_step_down, 0, 1, 0),
+  ROW("flows.p_outside_region", T_DOUBLE, p_outside_region, 0, 1, 0),
+  ROW("flows.supply_attraction", T_DOUBLE, supply_attraction, 0, 1, 0),
+  ROW("flows.national_institution_share", T_DOUBLE, national_institution_share, 0, 1, 0),
+  ROW("flows.wlz.p_wave", T_DOUBLE, wlz_p_wave, 0, 1, 0),
+  ROW("flows.wlz.realisation_factor", T_DOUBLE, wlz_realisation_factor, 0, 100, 0),
+  ROW("flows.wlz.hazard", T_DOUBLE, wlz_hazard, 0, 100, 0),
+  ROW("flows.wlz.exit_rate", T_DOUBLE, wlz_exit_rate, 0, 100, 0),
+
+  ROW("costs.tariff_eur_per_day", T_CARE3, tariff_eur_per_day, 0, 1e6, 0),
+  GROWTH("costs.cost_index", cost_index),
+
+  GROWTH("budget.budget_index", budget_index),
+  GROWTH("budget.volume_growth", volume_growth),
+  ROW("budget.wlz_uitname_eur", T_DOUBLE, wlz_uitname_eur, 0, 1e13, 0),
+  ROW("budget.wlz_uitname_clients", T_DOUBLE, wlz_uitname_clients, 0, 1e9, F_MIN_EXCL),
+  ROW("budget.national_institutions_eur", T_DOUBLE, national_institutions_eur, 0, 1e13, 0),
+  ROW("budget.mo_extra_eur", T_DOUBLE, mo_extra_eur, 0, 1e13, 0),
+  ROW("budget.mo_extra_from", T_INT, mo_extra_from, YEAR_MIN, YEAR_MAX, 0),
+  ROW("budget.verdeelmodel", T_WEIGHTS, verdeelmodel, 0, 1e6, 0),
+  ROW("budget.need", T_WEIGHTS, need, 0, 1e6, 0),
+
+  ROW("policy.start_year", T_INT, start_year, YEAR_MIN, YEAR_MAX, 0),
+  ENUM("policy.ingroeipad.mode", ingroei_mode, MODE_NAMES),
+  ROW("policy.ingroeipad.steps", T_INT, ingroei_steps, 1, BW_MAX_YEARS, 0),
+  ROW("policy.ingroeipad.complete_by", T_OPT_YEAR, complete_by, YEAR_MIN, YEAR_MAX, 0),
+  {"policy.ingroeipad.custom", T_DLIST, offsetof(bw_params, ingroei_custom), 0, 1, F_NONDECR, NULL,
+   offsetof(bw_params, n_custom)},
+  ENUM("policy.pooling", pooling, POOL_NAMES),
+  ROW("policy.mo_decentralise_year", T_OPT_YEAR, mo_decentralise_year, YEAR_MIN, YEAR_MAX, 0),
+  ROW("policy.old_regime_max_years", T_OPT_DOUBLE, old_regime_max_years, 0, UNB,
+      F_MIN_EXCL | F_INF_OK),
+  ENUM("policy.bijsturing.rule", bijsturing, BIJST_NAMES),
+  ROW("policy.bijsturing.first_year", T_INT, bijsturing_first_year, YEAR_MIN, YEAR_MAX, 0),
+  ROW("policy.bijsturing.every", T_INT, bijsturing_every, 1, 100, 0),
+  ROW("policy.bijsturing.flag_fraction", T_DOUBLE, bijsturing_flag_fraction, 0, 1, 0),
+
+  ROW("uncertainty.enabled", T_BOOL, uncertainty_enabled, 0, 1, 0),
+  ROW("uncertainty.rate_sigma", T_DOUBLE, rate_sigma, 0, 5, 0),
+  ROW("uncertainty.duration_sigma", T_DOUBLE, duration_sigma, 0, 5, 0),
+  ROW("uncertainty.wlz_factor_sigma", T_DOUBLE, wlz_factor_sigma, 0, 5, 0),
+  ROW("uncertainty.cost_index_sd", T_DOUBLE, cost_index_sd, 0, 1, 0),
+  ROW("uncertainty.need_effect_sigma", T_DOUBLE, need_effect_sigma, 0, 5, 0),
+  ROW("uncertainty.outer_draws", T_INT, outer_draws, 0, 100000000, 0),
+
+  ROW("flags.threshold_eur_per_inhabitant", T_DOUBLE, threshold_eur_per_inhabitant, -1e6, 1e6, 0),
+  ROW("flags.p_star", T_DOUBLE, p_star, 0, 1, F_MIN_EXCL | F_MAX_EXCL),
+};
+#define NPARAMS ((int)(sizeof PARAMS / sizeof *PARAMS))
+
+static int param_index(const char *key) {
+  for (int i = 0; i < NPARAMS; i++)
+    if (strcmp(PARAMS[i].key, key) == 0) return i;
+  return -1;
+}
+
+/* A section is a proper prefix of some key ending at a dot: "flows", "flows.wlz". */
+static int is_section(const char *path) {
+  size_t n = strlen(path);
+  for (int i = 0; i < NPARAMS; i++)
+    if (strncmp(PARAMS[i].key, path, n) == 0 && PARAMS[i].key[n] == '.') return 1;
+  return 0;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+#define KEY_MAX 256
+#define SHOW_MAX 48
+
+/* Where a message comes from: the file name and, per table entry, the line
+ * (1-based; 0 = not set in the file) at which the file set it. */
+typedef struct {
+  const char *name;
+  const int *line; /* NPARAMS entries, or NULL (bw_params_validate) */
+  bw_ctx *ctx;
+} src_t;
+
+static bw_status failv(const src_t *s, int line, const char *key, const char *fmt, va_list ap) {
+  char what[BW_MSG_MAX];
+  vsnprintf(what, sizeof what, fmt, ap);
+  if (line > 0) return bw_fail(s->ctx, BW_EPARAM, "%s:%d: %s: %s", s->name, line, key, what);
+  return bw_fail(s->ctx, BW_EPARAM, "%s: %s: %s", s->name, key, what);
+}
+
+static bw_status fail_at(const src_t *s, int line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bw_status fail_at(const src_t *s, int line, const char *key, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bw_status st = failv(s, line, key, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* Message naming table entry k, at the line where the file set it (if any). */
+static bw_status fail_key(const src_t *s, int k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bw_status fail_key(const src_t *s, int k, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bw_status st = failv(s, s->line ? s->line[k] : 0, PARAMS[k].key, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* A number as a user would write it: 2021, 0.5, 1e+08. */
+static void fmt_num(char *buf, size_t n, double v) {
+  if (isinf(v))
+    snprintf(buf, n, "%s", v > 0 ? ".inf" : "-.inf");
+  else if (v == floor(v) && fabs(v) < 1e15)
+    snprintf(buf, n, "%.0f", v);
+  else
+    snprintf(buf, n, "%g", v);
+}
+
+/* "must be in 0..1", "must be > 0", "must be >= 0 and < 1" */
+static void fmt_range(char *buf, size_t n, double lo, double hi, unsigned fl) {
+  char a[32], b[32];
+  fmt_num(a, sizeof a, lo);
+  fmt_num(b, sizeof b, hi);
+  const char *lop = (fl & F_MIN_EXCL) ? ">" : ">=";
+  const char *hip = (fl & F_MAX_EXCL) ? "<" : "<=";
+  if (hi == UNB && !(fl & F_INF_OK))
+    snprintf(buf, n, "must be %s %s and finite", lop, a);
+  else if (hi == UNB)
+    snprintf(buf, n, "must be %s %s", lop, a);
+  else if (!(fl & (F_MIN_EXCL | F_MAX_EXCL)))
+    snprintf(buf, n, "must be in %s..%s", a, b);
+  else
+    snprintf(buf, n, "must be %s %s and %s %s", lop, a, hip, b);
+}
+
+static int in_range(double v, double lo, double hi, unsigned fl) {
+  if (isnan(v)) return 0;
+  if (isinf(v) && v > 0) return (fl & F_INF_OK) != 0;
+  if ((fl & F_MIN_EXCL) ? !(v > lo) : !(v >= lo)) return 0;
+  if ((fl & F_MAX_EXCL) ? !(v < hi) : !(v <= hi)) return 0;
+  return 1;
+}
+
+/* ---- scalar parsing ------------------------------------------------------- */
+
+/* Strict decimal number grammar: [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? */
+static int is_decimal(const char *t) {
+  const char *q = t;
+  if (*q == '+' || *q == '-') q++;
+  int nd = 0;
+  while (isdigit((unsigned char)*q)) q++, nd++;
+  if (*q == '.') {
+    q++;
+    while (isdigit((unsigned char)*q)) q++, nd++;
+  }
+  if (nd == 0) return 0;
+  if (*q == 'e' || *q == 'E') {
+    q++;
+    if (*q == '+' || *q == '-') q++;
+    if (!isdigit((unsigned char)*q)) return 0;
+    while (isdigit((unsigned char)*q)) q++;
+  }
+  return *q == '\0';
+}
+
+/* strtod in the "C" notation whatever LC_NUMERIC says; t is is_decimal(). */
+static double c_strtod(const char *t) {
+  const char *dp = localeconv()->decimal_point;
+  char buf[128];
+  if (dp && strcmp(dp, ".") != 0 && strlen(dp) == 1 && strlen(t) < sizeof buf) {
+    strcpy(buf, t);
+    char *dot = strchr(buf, '.');
+    if (dot) *dot = dp[0];
+    return strtod(buf, NULL);
+  }
+  return strtod(t, NULL);
+}
+
+static int ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+enum { NUM_OK = 0, NUM_BAD = 1, NUM_NAN = 2, NUM_HUGE = 3 };
+
+/* YAML float: decimal, or .inf/inf/infinity with an optional sign (any case). */
+static int parse_double(const char *t, double *out) {
+  const char *q = t;
+  int neg = 0;
+  if (*q == '+' || *q == '-') neg = (*q++ == '-');
+  if (ieq(q, ".inf") || ieq(q, "inf") || ieq(q, "infinity")) {
+    *out = neg ? -INFINITY : INFINITY;
+    return NUM_OK;
+  }
+  if (ieq(q, ".nan") || ieq(q, "nan")) return NUM_NAN;
+  if (!is_decimal(t)) return NUM_BAD;
+  double v = c_strtod(t);
+  if (isinf(v)) return NUM_HUGE;
+  *out = v;
+  return NUM_OK;
+}
+
+/* ---- the walker ------------------------------------------------------------ */
+
+typedef struct {
+  src_t s;
+  yaml_document_t *doc;
+  bw_params *p;
+  const char *base_dir;
+  int line[NPARAMS];
+} walker;
+
+static int node_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+
+static const char *sval(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+static int is_plain(const yaml_node_t *n) { return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE; }
+
+static int is_null(const yaml_node_t *n) {
+  if (n->type != YAML_SCALAR_NODE || !is_plain(n)) return 0;
+  const char *v = sval(n);
+  return !strcmp(v, "") || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+         !strcmp(v, "NULL");
+}
+
+/* The scalar as quoted in a message: abc, "0.24" (quoted in the file), truncated. */
+static void show(char *buf, size_t n, const yaml_node_t *v) {
+  const char *t = sval(v);
+  char tmp[SHOW_MAX + 4];
+  size_t len = strlen(t);
+  if (len > SHOW_MAX) {
+    memcpy(tmp, t, SHOW_MAX);
+    strcpy(tmp + SHOW_MAX, "...");
+  } else {
+    memcpy(tmp, t, len + 1);
+  }
+  if (is_plain(v))
+    snprintf(buf, n, "%s", tmp);
+  else
+    snprintf(buf, n, "\"%s\", a quoted string", tmp);
+}
+
+static const char *kind(const yaml_node_t *v) {
+  return v->type == YAML_MAPPING_NODE ? "a mapping" : v->type == YAML_SEQUENCE_NODE ? "a list" : "a scalar";
+}
+
+/* Value node v must be a scalar, else "must be <what>, not a mapping". */
+static bw_status want_scalar(walker *w, const yaml_node_t *v, const char *key, const char *what) {
+  if (v->type == YAML_SCALAR_NODE) {
+    if (strlen(sval(v)) != v->data.scalar.length)
+      return fail_at(&w->s, node_line(v), key, "contains a NUL character");
+    return BW_OK;
+  }
+  return fail_at(&w->s, node_line(v), key, "must be %s, not %s", what, kind(v));
+}
+
+static bw_status get_double(walker *w, const yaml_node_t *v, const char *key, double lo, double hi,
+                            unsigned fl, double *out) {
+  bw_status st = want_scalar(w, v, key, "a number");
+  if (st) return st;
+  char got[SHOW_MAX + 32];
+  show(got, sizeof got, v);
+  if (!is_plain(v)) return fail_at(&w->s, node_line(v), key, "must be a number (got %s)", got);
+  double x = 0;
+  switch (parse_double(sval(v), &x)) {
+  case NUM_OK: break;
+  case NUM_NAN: return fail_at(&w->s, node_line(v), key, "must be a number, not NaN");
+  case NUM_HUGE: return fail_at(&w->s, node_line(v), key, "number too large (got %s)", got);
+  default:
+    if (is_null(v)) return fail_at(&w->s, node_line(v), key, "must be a number (got null)");
+    return fail_at(&w->s, node_line(v), key, "must be a number (got %s)", got);
+  }
+  if (!in_range(x, lo, hi, fl)) {
+    char r[128];
+    fmt_range(r, sizeof r, lo, hi, fl);
+    return fail_at(&w->s, node_line(v), key, "%s (got %s)", r, got);
+  }
+  *out = x;
+  return BW_OK;
+}
+
+/* Integers: plain decimal digits, or a number with an integral value (1e6, 2022.0). */
+static bw_status get_int(walker *w, const yaml_node_t *v, const char *key, double lo, double hi,
+                         int *out) {
+  bw_status st = want_scalar(w, v, key, "an integer");
+  if (st) return st;
+  char got[SHOW_MAX + 32];
+  show(got, sizeof got, v);
+  double x = 0;
+  if (!is_plain(v) || parse_double(sval(v), &x) != NUM_OK || isinf(x)) {
+    if (is_null(v)) return fail_at(&w->s, node_line(v), key, "must be an integer (got null)");
+    return fail_at(&w->s, node_line(v), key, "must be an integer (got %s)", got);
+  }
+  if (x != floor(x)) return fail_at(&w->s, node_line(v), key, "must be an integer (got %s)", got);
+  if (!(x >= lo && x <= hi)) {
+    char r[128];
+    fmt_range(r, sizeof r, lo, hi, 0);
+    return fail_at(&w->s, node_line(v), key, "%s (got %s)", r, got);
+  }
+  *out = (int)x;
+  return BW_OK;
+}
+
+static bw_status get_u64(walker *w, const yaml_node_t *v, const char *key, uint64_t *out) {
+  bw_status st = want_scalar(w, v, key, "an integer");
+  if (st) return st;
+  char got[SHOW_MAX + 32];
+  show(got, sizeof got, v);
+  const char *t = sval(v);
+  if (*t == '+') t++;
+  int ok = is_plain(v) && *t != '\0';
+  for (const char *q = t; ok && *q; q++) ok = isdigit((unsigned char)*q) != 0;
+  if (!ok)
+    return fail_at(&w->s, node_line(v), key, "must be an integer in 0..%llu (got %s)",
+                   (unsigned long long)UINT64_MAX, got);
+  errno = 0;
+  unsigned long long x = strtoull(t, NULL, 10);
+  if (errno == ERANGE || x > UINT64_MAX)
+    return fail_at(&w->s, node_line(v), key, "must be an integer in 0..%llu (got %s)",
+                   (unsigned long long)UINT64_MAX, got);
+  *out = (uint64_t)x;
+  return BW_OK;
+}
+
+/* Levenshtein distance, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  if (na > KEY_MAX || nb > KEY_MAX) return (size_t)-1;
+  size_t row[KEY_MAX + 1];
+  for (size_t j = 0; j <= nb; j++) row[j] = j;
+  for (size_t i = 1; i <= na; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= nb; j++) {
+      size_t up = row[j];
+      size_t sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+      size_t best = sub;
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[nb];
+}
+
+static const char *leaf(const char *path) {
+  const char *d = strrchr(path, '.');
+  return d ? d + 1 : path;
+}
+
+/* Closest known key or section to an unknown path: a small typo in the whole
+ * path, else the same leaf name in another section (start_year ->
+ * policy.start_year), else a small typo in the leaf. Writes "" if none. */
+static void suggest(const char *path, char *out, size_t n) {
+  size_t best_d = (size_t)-1, best_leaf_d = (size_t)-1;
+  char best[KEY_MAX] = "", best_leaf[KEY_MAX] = "";
+  const char *pl = leaf(path);
+  for (int i = 0; i < NPARAMS; i++) {
+    /* the key itself and each section above it */
+    char cand[KEY_MAX];
+    snprintf(cand, sizeof cand, "%s", PARAMS[i].key);
+    for (;;) {
+      size_t d = edit_distance(path, cand);
+      if (d < best_d) best_d = d, snprintf(best, sizeof best, "%s", cand);
+      size_t dl = edit_distance(pl, leaf(cand));
+      if (dl < best_leaf_d) best_leaf_d = dl, snprintf(best_leaf, sizeof best_leaf, "%s", cand);
+      char *dot = strrchr(cand, '.');
+      if (!dot) break;
+      *dot = '\0';
+    }
+  }
+  size_t plen = strlen(path), llen = strlen(pl);
+  if (best_d <= 2 || (best_d <= 3 && plen >= 12))
+    snprintf(out, n, "%s", best);
+  else if (best_leaf_d == 0 || (best_leaf_d <= 2 && llen >= 5))
+    snprintf(out, n, "%s", best_leaf);
+  else
+    out[0] = '\0';
+}
+
+static bw_status unknown_key(walker *w, int line, const char *path, const char *expected) {
+  char sug[KEY_MAX];
+  suggest(path, sug, sizeof sug);
+  if (expected) return fail_at(&w->s, line, path, "unknown key (expected %s)", expected);
+  if (sug[0]) return fail_at(&w->s, line, path, "unknown key, did you mean '%s'?", sug);
+  return fail_at(&w->s, line, path, "unknown key");
+}
+
+/* Checks the keys of mapping m: scalar, no duplicates. */
+static bw_status check_keys(walker *w, const yaml_node_t *m, const char *prefix) {
+  for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+    const yaml_node_t *k = yaml_document_get_node(w->doc, pr->key);
+    if (!k) return fail_at(&w->s, node_line(m), prefix[0] ? prefix : "(top level)", "bad key");
+    const char *where = prefix[0] ? prefix : "(top level)";
+    if (k->type != YAML_SCALAR_NODE)
+      return fail_at(&w->s, node_line(k), where, "keys must be plain names, not %s", kind(k));
+    if (strlen(sval(k)) != k->data.scalar.length || k->data.scalar.length >= KEY_MAX / 2)
+      return fail_at(&w->s, node_line(k), where, "key too long or with a NUL character");
+    for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < pr; q++) {
+      const yaml_node_t *k0 = yaml_document_get_node(w->doc, q->key);
+      if (strcmp(sval(k0), sval(k)) == 0) {
+        char path[KEY_MAX];
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", sval(k));
+        return fail_at(&w->s, node_line(k), path, "duplicate key (first on line %d)", node_line(k0));
+      }
+    }
+  }
+  return BW_OK;
+}
+
+/* A map {name: number} over a fixed list of names, into vals[i]; names left
+ * out keep their value. */
+static bw_status get_named_doubles(walker *w, const pentry *e, const yaml_node_t *v,
+                                   const char *const *names, int nnames, const char *what,
+                                   const char *expected, double *vals) {
+  if (v->type != YAML_MAPPING_NODE) {
+    char got[SHOW_MAX + 32] = "";
+    if (v->type == YAML_SCALAR_NODE) show(got, sizeof got, v);
+    if (v->type == YAML_SCALAR_NODE)
+      return fail_at(&w->s, node_line(v), e->key, "must be a map %s (got %s)", what,
+                     is_null(v) ? "null" : got);
+    return fail_at(&w->s, node_line(v), e->key, "must be a map %s, not %s", what, kind(v));
+  }
+  bw_status st = check_keys(w, v, e->key);
+  if (st) return st;
+  for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+    const yaml_node_t *k = yaml_document_get_node(w->doc, pr->key);
+    const yaml_node_t *x = yaml_document_get_node(w->doc, pr->value);
+    char path[KEY_MAX];
+    snprintf(path, sizeof path, "%s.%s", e->key, sval(k));
+    int idx = -1;
+    for (int i = 0; i < nnames; i++)
+      if (strcmp(sval(k), names[i]) == 0) idx = i;
+    if (idx < 0) return unknown_key(w, node_line(k), path, expected);
+    st = get_double(w, x, path, e->min, e->max, e->flags, &vals[idx]);
+    if (st) return st;
+  }
+  return BW_OK;
+}
+
+static int valid_name(const char *t) {
+  size_t n = strlen(t);
+  if (n < 1 || n > 63 || !strcmp(t, ".") || !strcmp(t, "..")) return 0;
+  for (const char *q = t; *q; q++)
+    if (!isalnum((unsigned char)*q) && *q != '_' && *q != '.' && *q != '-') return 0;
+  return 1;
+}
+
+/* dir/rel (rel as is when absolute or dir is empty); 0 when too long. */
+static int join_path(char *out, size_t n, const char *dir, const char *rel) {
+  int len;
+  if (rel[0] == '/' || !dir || !dir[0])
+    len = snprintf(out, n, "%s", rel);
+  else if (dir[strlen(dir) - 1] == '/')
+    len = snprintf(out, n, "%s%s", dir, rel);
+  else
+    len = snprintf(out, n, "%s/%s", dir, rel);
+  return len >= 0 && (size_t)len < n;
+}
+
+static bw_status set_value(walker *w, int k, const yaml_node_t *v) {
+  const pentry *e = &PARAMS[k];
+  char *field = (char *)w->p + e->off;
+  char got[SHOW_MAX + 32] = "";
+  bw_status st;
+
+  switch (e->type) {
+  case T_INT:
+    return get_int(w, v, e->key, e->min, e->max, (int *)field);
+  case T_OPT_YEAR:
+    if (is_null(v)) {
+      *(int *)field = 0;
+      return BW_OK;
+    }
+    return get_int(w, v, e->key, e->min, e->max, (int *)field);
+  case T_U64:
+    return get_u64(w, v, e->key, (uint64_t *)field);
+  case T_DOUBLE:
+    return get_double(w, v, e->key, e->min, e->max, e->flags, (double *)field);
+  case T_OPT_DOUBLE:
+    if (is_null(v)) {
+      *(double *)field = INFINITY;
+      return BW_OK;
+    }
+    return get_double(w, v, e->key, e->min, e->max, e->flags, (double *)field);
+  case T_BOOL: {
+    if ((st = want_scalar(w, v, e->key, "true or false"))) return st;
+    const char *t = sval(v);
+    show(got, sizeof got, v);
+    if (is_plain(v) && (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE")))
+      *(int *)field = 1;
+    else if (is_plain(v) && (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "FALSE")))
+      *(int *)field = 0;
+    else
+      return fail_at(&w->s, node_line(v), e->key, "must be true or false (got %s)",
+                     is_null(v) ? "null" : got);
+    return BW_OK;
+  }
+  case T_ENUM: {
+    if ((st = want_scalar(w, v, e->key, "a name"))) return st;
+    int n = (int)e->max + 1;
+    for (int i = 0; i < n; i++)
+      if (strcmp(sval(v), e->names[i]) == 0) {
+        *(int *)field = i;
+        return BW_OK;
+      }
+    char list[128] = "";
+    for (int i = 0; i < n; i++) {
+      strncat(list, e->names[i], sizeof list - strlen(list) - 1);
+      if (i + 1 < n) strncat(list, " | ", sizeof list - strlen(list) - 1);
+    }
+    show(got, sizeof got, v);
+    return fail_at(&w->s, node_line(v), e->key, "must be one of %s (got %s)", list,
+                   is_null(v) ? "null" : got);
+  }
+  case T_NAME: {
+    if ((st = want_scalar(w, v, e->key, "a name"))) return st;
+    show(got, sizeof got, v);
+    if (is_null(v) || !valid_name(sval(v)))
+      return fail_at(&w->s, node_line(v), e->key,
+                     "must be 1 to 63 characters from A-Z a-z 0-9 _ . - (not . or ..) (got %s)",
+                     is_null(v) ? "null" : got);
+    snprintf(field, 64, "%s", sval(v));
+    return BW_OK;
+  }
+  case T_PATH: {
+    if ((st = want_scalar(w, v, e->key, "a file path"))) return st;
+    if (is_null(v) || sval(v)[0] == '\0')
+      return fail_at(&w->s, node_line(v), e->key, "must be a file path (got null)");
+    char path[BW_PATH_MAX];
+    if (!join_path(path, sizeof path, w->base_dir, sval(v)))
+      return fail_at(&w->s, node_line(v), e->key, "path too long (over %d bytes)", BW_PATH_MAX - 1);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+      return fail_at(&w->s, node_line(v), e->key, "data file %s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+      return fail_at(&w->s, node_line(v), e->key, "data file %s: is a directory", path);
+    memcpy(field, path, strlen(path) + 1);
+    return BW_OK;
+  }
+  case T_CARE3:
+    return get_named_doubles(w, e, v, CARE_NAMES, BW_NCARE, "of care types {I, A, M}",
+                             "I, A or M", (double *)field);
+  case T_WEIGHTS: {
+    bw_weights *bwv = (bw_weights *)field;
+    double vals[4] = {bwv->constant, bwv->single_hh, bwv->nonwestern, bwv->urbanity};
+    st = get_named_doubles(w, e, v, WEIGHT_NAMES, 4,
+                           "of weights {constant, single_hh, nonwestern, urbanity}",
+                           "constant, single_hh, nonwestern or urbanity", vals);
+    if (st) return st;
+    *bwv = (bw_weights){vals[0], vals[1], vals[2], vals[3]};
+    return BW_OK;
+  }
+  case T_DLIST: {
+    double *vals = (double *)field;
+    int *count = (int *)((char *)w->p + e->off_n);
+    if (is_null(v)) {
+      *count = 0;
+      return BW_OK;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+      if (v->type == YAML_SCALAR_NODE) show(got, sizeof got, v);
+      return fail_at(&w->s, node_line(v), e->key, "must be a list of numbers, like [0.2, 0.5, 1] (got %s)",
+                     v->type == YAML_SCALAR_NODE ? got : kind(v));
+    }
+    int n = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++, n++) {
+      const yaml_node_t *x = yaml_document_get_node(w->doc, *it);
+      char path[KEY_MAX];
+      snprintf(path, sizeof path, "%s[%d]", e->key, n);
+      if (n >= BW_MAX_YEARS)
+        return fail_at(&w->s, node_line(x), e->key, "at most %d values", BW_MAX_YEARS);
+      if ((st = get_double(w, x, path, e->min, e->max, e->flags, &vals[n]))) return st;
+      if ((e->flags & F_NONDECR) && n > 0 && vals[n] < vals[n - 1]) {
+        show(got, sizeof got, x);
+        return fail_at(&w->s, node_line(x), path,
+                       "values must be nondecreasing (got %s after %s)", got,
+                       sval(yaml_document_get_node(w->doc, it[-1])));
+      }
+    }
+    *count = n;
+    return BW_OK;
+  }
+  }
+  return fail_at(&w->s, node_line(v), e->key, "internal error: unknown type");
+}
+
+static bw_status walk_map(walker *w, const yaml_node_t *m, const char *prefix) {
+  bw_status st = check_keys(w, m, prefix);
+  if (st) return st;
+  for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+    const yaml_node_t *k = yaml_document_get_node(w->doc, pr->key);
+    const yaml_node_t *v = yaml_document_get_node(w->doc, pr->value);
+    char path[KEY_MAX];
+    snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", sval(k));
+    int idx = param_index(path);
+    if (idx >= 0) {
+      w->line[idx] = node_line(k);
+      if ((st = set_value(w, idx, v))) return st;
+    } else if (is_section(path)) {
+      if (v->type == YAML_MAPPING_NODE) {
+        if ((st = walk_map(w, v, path))) return st;
+      } else if (!is_null(v)) { /* "flows:" with every line commented out is fine */
+        char got[SHOW_MAX + 32] = "";
+        if (v->type == YAML_SCALAR_NODE) show(got, sizeof got, v);
+        return fail_at(&w->s, node_line(v), path, "must be a section (a mapping of keys), not %s",
+                       v->type == YAML_SCALAR_NODE ? got : kind(v));
+      }
+    } else {
+      return unknown_key(w, node_line(k), path, NULL);
+    }
+  }
+  return BW_OK;
+}
+
+/* ---- validation (table-driven + cross-field) ------------------------------- */
+
+static bw_status check_range(const src_t *s, int k, const char *key, double v) {
+  const pentry *e = &PARAMS[k];
+  if (in_range(v, e->min, e->max, e->flags)) return BW_OK;
+  char r[128], got[32];
+  fmt_range(r, sizeof r, e->min, e->max, e->flags);
+  fmt_num(got, sizeof got, v);
+  return fail_at(s, s->line ? s->line[k] : 0, key, "%s (got %s)", r, isnan(v) ? "nan" : got);
+}
+
+static int line_of(const src_t *s, int k) { return s->line ? s->line[k] : 0; }
+
+static int key_index(const char *key) {
+  int k = param_index(key);
+  if (k < 0) abort(); /* a typo in this file's own keys: caught by every test */
+  return k;
+}
+
+/* va <= vb must hold. Blame the key the file set; when it set both (or
+ * neither), blame b, or a when a_depends (a is the one that follows from b). */
+static bw_status check_le_by(const src_t *s, int ka, int va, int kb, int vb, int a_depends) {
+  if (va <= vb) return BW_OK;
+  int la = line_of(s, ka), lb = line_of(s, kb);
+  if (a_depends ? !(la || !lb) : (lb || !la))
+    return fail_key(s, kb, "must be >= %s (%d) (got %d)", PARAMS[ka].key, va, vb);
+  return fail_key(s, ka, "must be <= %s (%d) (got %d)", PARAMS[kb].key, vb, va);
+}
+
+static bw_status check_le(const src_t *s, int ka, int va, int kb, int vb) {
+  return check_le_by(s, ka, va, kb, vb, 0);
+}
+
+/* lo <= x <= hi must hold. Blame x unless only the violated bound was set in the file. */
+static bw_status check_between(const src_t *s, int klo, int lo, int kx, int x, int khi, int hi) {
+  if (x >= lo && x <= hi) return BW_OK;
+  int kb = x < lo ? klo : khi;
+  if (line_of(s, kx) || !line_of(s, kb)) return fail_key(s, kx, "must be in %d..%d (got %d)", lo, hi, x);
+  if (x < lo) return fail_key(s, klo, "must be <= %s (%d) (got %d)", PARAMS[kx].key, x, lo);
+  return fail_key(s, khi, "must be >= %s (%d) (got %d)", PARAMS[kx].key, x, hi);
+}
+
+/* Every field against its table range. */
+static bw_status validate_table(const src_t *s, const bw_params *p) {
+  bw_status st = BW_OK;
+  for (int k = 0; k < NPARAMS && !st; k++) {
+    const pentry *e = &PARAMS[k];
+    const char *field = (const char *)p + e->off;
+    char key[KEY_MAX];
+    switch (e->type) {
+    case T_INT:
+    case T_BOOL:
+    case T_ENUM: st = check_range(s, k, e->key, *(const int *)field); break;
+    case T_OPT_YEAR:
+      if (*(const int *)field != 0) st = check_range(s, k, e->key, *(const int *)field);
+      break;
+    case T_U64: break;
+    case T_DOUBLE:
+    case T_OPT_DOUBLE: st = check_range(s, k, e->key, *(const double *)field); break;
+    case T_NAME:
+      if (!memchr(field, '\0', 64) || !valid_name(field))
+        st = fail_key(s, k, "must be 1 to 63 characters from A-Z a-z 0-9 _ . - (not . or ..)");
+      break;
+    case T_PATH:
+      if (!memchr(field, '\0', BW_PATH_MAX)) st = fail_key(s, k, "path not terminated");
+      break;
+    case T_CARE3:
+      for (int c = 0; c < BW_NCARE && !st; c++) {
+        snprintf(key, sizeof key, "%s.%s", e->key, CARE_NAMES[c]);
+        st = check_range(s, k, key, ((const double *)field)[c]);
+      }
+      break;
+    case T_WEIGHTS: {
+      const bw_weights *b = (const bw_weights *)field;
+      double v[4] = {b->constant, b->single_hh, b->nonwestern, b->urbanity};
+      for (int i = 0; i < 4 && !st; i++) {
+        snprintf(key, sizeof key, "%s.%s", e->key, WEIGHT_NAMES[i]);
+        st = check_range(s, k, key, v[i]);
+      }
+      if (!st && !(v[0] + v[1] + v[2] + v[3] > 0))
+        st = fail_key(s, k, "at least one weight must be > 0");
+      break;
+    }
+    case T_DLIST: {
+      int n = *(const int *)((const char *)p + e->off_n);
+      const double *v = (const double *)field;
+      if (n < 0 || n > BW_MAX_YEARS) {
+        st = fail_key(s, k, "must have 0..%d values (got %d)", BW_MAX_YEARS, n);
+        break;
+      }
+      for (int i = 0; i < n && !st; i++) {
+        snprintf(key, sizeof key, "%s[%d]", e->key, i);
+        st = check_range(s, k, key, v[i]);
+        if (!st && (e->flags & F_NONDECR) && i > 0 && v[i] < v[i - 1])
+          st = fail_at(s, line_of(s, k), key, "values must be nondecreasing (got %g after %g)", v[i],
+                       v[i - 1]);
+      }
+      break;
+    }
+    }
+  }
+  return st;
+}
+
+static bw_status validate(const src_t *s, const bw_params *p) {
+  bw_status st = validate_table(s, p);
+  if (st) return st;
+  const int first = key_index("run.first_year"), last = key_index("run.last_year");
+  const int start = key_index("policy.start_year");
+  if ((st = check_le(s, first, p->first_year, last, p->last_year))) return st;
+  int nyears = bw_params_nyears(p);
+  if (nyears > BW_MAX_YEARS || nyears >= 256) {
+    int k = line_of(s, last) || !line_of(s, first) ? last : first;
+    return fail_key(s, k, "the horizon run.first_year..run.last_year may span at most %d years (got %d..%d, %d years)",
+                    BW_MAX_YEARS < 255 ? BW_MAX_YEARS : 255, p->first_year, p->last_year, nyears);
+  }
+  if ((st = check_between(s, first, p->first_year, start, p->start_year, last, p->last_year))) return st;
+  if (p->complete_by != 0 &&
+      (st = check_le(s, start, p->start_year, key_index("policy.ingroeipad.complete_by"), p->complete_by)))
+    return st;
+  /* from a simulated year on; a year after the horizon means "not within this run" */
+  if ((st = check_le(s, first, p->first_year, key_index("budget.mo_extra_from"), p->mo_extra_from)))
+    return st;
+  if (p->mo_decentralise_year != 0 &&
+      (st = check_between(s, first, p->first_year, key_index("policy.mo_decentralise_year"),
+                          p->mo_decentralise_year, last, p->last_year)))
+    return st;
+  if (p->ingroei_mode == BW_INGROEI_CUSTOM && p->n_custom < 1) {
+    int kc = key_index("policy.ingroeipad.custom"), km = key_index("policy.ingroeipad.mode");
+    return fail_key(s, line_of(s, kc) || !line_of(s, km) ? kc : km,
+                    "mode custom needs at least one value in policy.ingroeipad.custom "
+                    "(nondecreasing, in 0..1)");
+  }
+  if (p->outer_draws > 0 &&
+      (st = check_le_by(s, key_index("uncertainty.outer_draws"), p->outer_draws,
+                        key_index("run.replications"), p->replications, 1)))
+    return st;
+  return BW_OK;
+}
+
+bw_status bw_params_validate(const bw_params *p, const char *name, bw_ctx *ctx) {
+  src_t s = {name ? name : "params", NULL, ctx};
+  return validate(&s, p);
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static bw_status yaml_error(const yaml_parser_t *ps, const char *name, const char *text, size_t len,
+                            bw_ctx *ctx) {
+  if (ps->error == YAML_MEMORY_ERROR) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory reading YAML", name);
+  const char *problem = ps->problem ? ps->problem : "unknown error";
+  if (ps->error == YAML_READER_ERROR) {
+    int line = 1;
+    for (size_t i = 0; i < ps->problem_offset && i < len; i++) line += text[i] == '\n';
+    return bw_fail(ctx, BW_EPARAM, "%s:%d: YAML syntax error: %s", name, line, problem);
+  }
+  int line = (int)ps->problem_mark.line + 1;
+  if (ps->context)
+    return bw_fail(ctx, BW_EPARAM, "%s:%d: YAML syntax error: %s (%s on line %d)", name, line, problem,
+                   ps->context, (int)ps->context_mark.line + 1);
+  return bw_fail(ctx, BW_EPARAM, "%s:%d: YAML syntax error: %s", name, line, problem);
+}
+
+static bw_status parse_text(const char *text, size_t len, const char *name, const char *base_dir,
+                            bw_params *out, bw_ctx *ctx) {
+  walker w;
+  memset(&w, 0, sizeof w);
+  bw_params tmp;
+  bw_params_defaults(&tmp);
+  w.s = (src_t){name, w.line, ctx};
+  w.p = &tmp;
+  w.base_dir = base_dir;
+
+  yaml_parser_t ps;
+  if (!yaml_parser_initialize(&ps)) return bw_fail(ctx, BW_ENOMEM, "%s: cannot start the YAML parser", name);
+  yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+  yaml_document_t doc;
+  if (!yaml_parser_load(&ps, &doc)) {
+    bw_status st = yaml_error(&ps, name, text, len, ctx);
+    yaml_parser_delete(&ps);
+    return st;
+  }
+  w.doc = &doc;
+  bw_status st = BW_OK;
+  const yaml_node_t *root = yaml_document_get_root_node(&doc);
+  if (root && root->type == YAML_MAPPING_NODE)
+    st = walk_map(&w, root, "");
+  else if (root && !is_null(root))
+    st = fail_at(&w.s, node_line(root), "(top level)",
+                 "must be a mapping of sections (run, data, flows, costs, budget, policy, "
+                 "uncertainty, flags), not %s", kind(root));
+  if (!st) { /* a second document would be silently ignored: refuse it */
+    yaml_document_t doc2;
+    if (!yaml_parser_load(&ps, &doc2)) {
+      st = yaml_error(&ps, name, text, len, ctx);
+    } else {
+      const yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
+      if (r2) st = fail_at(&w.s, node_line(r2), "(top level)", "only one YAML document is allowed");
+      yaml_document_delete(&doc2);
+    }
+  }
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&ps);
+  if (st) return st;
+
+  /* data tables next to the params file unless the file names them */
+  static const char *const DEFAULT_DATA[][2] = {{"data.gemeenten", "data/gemeenten.csv"},
+                                                {"data.regions", "data/regions.csv"}};
+  for (int i = 0; i < 2; i++) {
+    int k = key_index(DEFAULT_DATA[i][0]);
+    if (w.line[k]) continue;
+    if (!join_path((char *)&tmp + PARAMS[k].off, BW_PATH_MAX, base_dir, DEFAULT_DATA[i][1]))
+      return fail_at(&w.s, 0, PARAMS[k].key, "default path too long (over %d bytes)", BW_PATH_MAX - 1);
+  }
+
+  if ((st = validate(&w.s, &tmp))) return st;
+  memcpy(out, &tmp, sizeof tmp);
+  return BW_OK;
+}
+
+bw_status bw_params_parse(const char *text, const char *name, const char *base_dir, bw_params *p,
+                          bw_ctx *ctx) {
+  if (!name) name = "params";
+  if (!text) return bw_fail(ctx, BW_EPARAM, "%s: no text", name);
+  return parse_text(text, strlen(text), name, base_dir, p, ctx);
+}
+
+/* Whole file into a NUL-terminated buffer. */
+static bw_status read_file(const char *path, char **text, size_t *len, bw_ctx *ctx) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return bw_fail(ctx, BW_EIO, "%s: cannot open params file: %s", path, strerror(errno));
+  size_t cap = 8192, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    fclose(f);
+    return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
+  }
+  for (;;) {
+    if (cap - n < 2) {
+      if (cap > ((size_t)1 << 30)) {
+        free(buf);
+        fclose(f);
+        return bw_fail(ctx, BW_EPARAM, "%s: params file too large", path);
+      }
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0) break;
+  }
+  int err = ferror(f);
+  int saved = errno;
+  fclose(f);
+  if (err) {
+    free(buf);
+    return bw_fail(ctx, BW_EIO, "%s: cannot read params file: %s", path, strerror(saved));
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return BW_OK;
+}
+
+bw_status bw_params_load(const char *path, bw_params *p, char **text_out, bw_ctx *ctx) {
+  if (text_out) *text_out = NULL;
+  if (!path) return bw_fail(ctx, BW_EIO, "params file: no path given");
+  char dir[BW_PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    strcpy(dir, ".");
+  else if (slash == path)
+    strcpy(dir, "/");
+  else if ((size_t)(slash - path) < sizeof dir)
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else
+    return bw_fail(ctx, BW_EIO, "%s: path too long", path);
+
+  char *text = NULL;
+  size_t len = 0;
+  bw_status st = read_file(path, &text, &len, ctx);
+  if (st) return st;
+  st = parse_text(text, len, path, dir, p, ctx);
+  if (st || !text_out)
+    free(text);
+  else
+    *text_out = text;
+  return st;
+}
