@@ -8,6 +8,7 @@
  * "data/gemeenten.csv:17: population: must be > 0 (got -5)". */
 #define _POSIX_C_SOURCE 200809L
 
+#include "numparse.h"
 #include "data_csv.h"
 
 #include <ctype.h>
@@ -289,45 +290,13 @@ static bw_status get_text(csv_t *c, int line, const char *col, const char *v, ch
   return BW_OK;
 }
 
-/* Strict decimal: [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? -- no inf, nan, hex, junk. */
-static int is_decimal(const char *t) {
-  const char *q = t;
-  if (*q == '+' || *q == '-') q++;
-  int nd = 0;
-  while (isdigit((unsigned char)*q)) q++, nd++;
-  if (*q == '.') {
-    q++;
-    while (isdigit((unsigned char)*q)) q++, nd++;
-  }
-  if (nd == 0) return 0;
-  if (*q == 'e' || *q == 'E') {
-    q++;
-    if (*q == '+' || *q == '-') q++;
-    if (!isdigit((unsigned char)*q)) return 0;
-    while (isdigit((unsigned char)*q)) q++;
-  }
-  return *q == '\0';
-}
-
-/* strtod in the "C" notation whatever LC_NUMERIC says; t is is_decimal(). */
-static double c_strtod(const char *t) {
-  const char *dp = localeconv()->decimal_point;
-  char buf[128];
-  if (dp && strcmp(dp, ".") != 0 && strlen(dp) == 1 && strlen(t) < sizeof buf) {
-    strcpy(buf, t);
-    char *dot = strchr(buf, '.');
-    if (dot) *dot = dp[0];
-    return strtod(buf, NULL);
-  }
-  return strtod(t, NULL);
-}
 
 /* A number in [lo, hi] (lo exclusive when lo_excl). */
 static bw_status get_num(csv_t *c, int line, const char *col, const char *v, double lo, int lo_excl,
                          double hi, double *out) {
   char b[SHOW_MAX + 8];
-  if (!is_decimal(v)) return csv_fail(c, line, "%s: must be a number (got %s)", col, show(v, b, sizeof b));
-  double x = c_strtod(v);
+  if (!bw_is_decimal(v)) return csv_fail(c, line, "%s: must be a number (got %s)", col, show(v, b, sizeof b));
+  double x = bw_strtod_c(v);
   int ok = isfinite(x) && (lo_excl ? x > lo : x >= lo) && x <= hi;
   if (ok) {
     *out = x;

@@ -13,6 +13,7 @@
  * a hint. Strings (run.name, enums, data paths) may be quoted or not. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "numparse.h"
 #include "params_yaml.h"
 
 #include <ctype.h>
@@ -244,38 +245,6 @@ static int in_range(double v, double lo, double hi, unsigned fl) {
 
 /* ---- scalar parsing ------------------------------------------------------- */
 
-/* Strict decimal number grammar: [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? */
-static int is_decimal(const char *t) {
-  const char *q = t;
-  if (*q == '+' || *q == '-') q++;
-  int nd = 0;
-  while (isdigit((unsigned char)*q)) q++, nd++;
-  if (*q == '.') {
-    q++;
-    while (isdigit((unsigned char)*q)) q++, nd++;
-  }
-  if (nd == 0) return 0;
-  if (*q == 'e' || *q == 'E') {
-    q++;
-    if (*q == '+' || *q == '-') q++;
-    if (!isdigit((unsigned char)*q)) return 0;
-    while (isdigit((unsigned char)*q)) q++;
-  }
-  return *q == '\0';
-}
-
-/* strtod in the "C" notation whatever LC_NUMERIC says; t is is_decimal(). */
-static double c_strtod(const char *t) {
-  const char *dp = localeconv()->decimal_point;
-  char buf[128];
-  if (dp && strcmp(dp, ".") != 0 && strlen(dp) == 1 && strlen(t) < sizeof buf) {
-    strcpy(buf, t);
-    char *dot = strchr(buf, '.');
-    if (dot) *dot = dp[0];
-    return strtod(buf, NULL);
-  }
-  return strtod(t, NULL);
-}
 
 static int ieq(const char *a, const char *b) {
   for (; *a && *b; a++, b++)
@@ -295,8 +264,8 @@ static int parse_double(const char *t, double *out) {
     return NUM_OK;
   }
   if (ieq(q, ".nan") || ieq(q, "nan")) return NUM_NAN;
-  if (!is_decimal(t)) return NUM_BAD;
-  double v = c_strtod(t);
+  if (!bw_is_decimal(t)) return NUM_BAD;
+  double v = bw_strtod_c(t);
   if (isinf(v)) return NUM_HUGE;
   *out = v;
   return NUM_OK;
