@@ -33,6 +33,10 @@ static const char *const usage_main =
     "probability that their BW + MO cost exceeds their budget by more than EUR 15 per\n"
     "inhabitant in some year of the ingroeipad. The model is described in docs/model.md.\n"
     "\n"
+    "Options of run (details: bwsim run --help):\n"
+    "  -n, --replications N   -s, --seed S   -t, --threads T\n"
+    "  -o, --out DIR          -f, --force    -q, --quiet\n"
+    "\n"
     "Example:\n"
     "  bwsim run                            default scenario (params/default.yaml), 1000 replications\n"
     "  bwsim run my.yaml --replications 200 --out results/try --force\n";
@@ -200,6 +204,10 @@ static int cmd_run(int argc, char **argv) {
   bw_model *m = NULL;
   bw_store *store = NULL;
   bw_summary *sum = NULL;
+  if (a.params && !file_exists(params_path)) {
+    bw_fail(&ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", params_path);
+    goto fail;
+  }
   if (bw_params_load(params_path, &p, &params_text, &ctx) != BW_OK) goto fail;
   if (a.replications) p.replications = (int)a.replications;
   if (a.have_seed) p.seed = a.seed;

@@ -1,0 +1,822 @@
+/* End-to-end tests of the bwsim command line (sim/main.c): the result files
+ * of a small run read back (risk.csv, national.csv, results.h5), byte-identical
+ * results for 1, 2 and 4 threads and for 1 and 2 MPI processes (MODEL.md
+ * §10.5), and the refusals: bad command line, bad params, bad data, existing
+ * output — each with exit code 2, a message on stderr and nothing written.
+ *
+ * Each test runs the real executable (BW_BINARY) with fork/exec in its own
+ * mkdtemp directory under /tmp, removed by the suite's fini. The runs use
+ * tests/data/cli/small.yaml: the default model with 8 replications, so that
+ * the suite stays fast in the ASan+UBSan Debug build too. */
+#define _GNU_SOURCE /* execvpe, nftw */
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "output.h"
+
+#define SMALL_YAML BW_TEST_DIR "/data/cli/small.yaml"
+#define GEMEENTEN_CSV BW_SOURCE_DIR "/params/data/gemeenten.csv"
+#define REGIONS_CSV BW_SOURCE_DIR "/params/data/regions.csv"
+
+/* What small.yaml inherits from params/default.yaml (run.seed, the years,
+ * flags.p_star, flows.stock.I) and sets itself (run.replications). */
+enum { SMALL_REPLICATIONS = 8, FIRST_YEAR = 2021, LAST_YEAR = 2031, N_YEARS = 11 };
+static const unsigned long long DEFAULT_SEED = 20210101ULL;
+static const double P_STAR = 0.5;
+static const double STOCK_I = 22000.0;
+
+/* The contract of the CSV files: the columns listed in README.md "Outputs"
+ * and the national quantities named in MODEL.md §8. */
+static const char *const RISK_HEADER =
+    "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
+    "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged";
+enum { RISK_NCOL = 13 };
+static const char *const NATIONAL_HEADER = "year,quantity,mean,sd,q05,q50,q95";
+static const char *const QUANTITIES[] = {
+    "clients_I_jan1",   "clients_A_jan1",     "clients_M_jan1",  "entries_I",
+    "entries_A",        "entries_M",          "stepdowns_IA",    "entries_national_inst",
+    "wlz_transfers",    "wlz_client_years",   "wlz_settlement_eur", "cost_eur",
+    "cost_national_inst_eur", "budget_eur",   "shortfall_eur"};
+enum { N_QUANTITIES = (int)(sizeof QUANTITIES / sizeof QUANTITIES[0]) };
+static const char *const RESULT_FILES[3] = {"risk.csv", "national.csv", "results.h5"};
+
+/* ---- the per-test temporary directory ----------------------------------- */
+
+static char tmp_root[64];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static void setup(void) {
+  snprintf(tmp_root, sizeof tmp_root, "/tmp/bw_test_cli_XXXXXX");
+  cr_assert_not_null(mkdtemp(tmp_root), "mkdtemp: %s", strerror(errno));
+}
+
+/* Heap blocks of the test, freed by the fini: a failed assertion leaves the
+ * test at once, and the sanitizer build should then report the failure, not
+ * a leak. */
+static void *owned[512];
+static int n_owned;
+
+static void *tmalloc(size_t n) {
+  cr_assert_lt(n_owned, (int)(sizeof owned / sizeof owned[0]), "too many blocks");
+  void *p = malloc(n ? n : 1);
+  cr_assert_not_null(p, "out of memory");
+  owned[n_owned++] = p;
+  return p;
+}
+
+static char *tstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(tmalloc(n), s, n);
+}
+
+static void teardown(void) {
+  if (tmp_root[0]) nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  tmp_root[0] = '\0';
+  for (int i = 0; i < n_owned; i++) free(owned[i]);
+  n_owned = 0;
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* path = tmp_root/name */
+#define TMP_PATH(var, name)                                                                        \
+  char var[512];                                                                                   \
+  tmp_path(var, sizeof var, name)
+
+static void tmp_path(char *buf, size_t cap, const char *name) {
+  int n = snprintf(buf, cap, "%s/%s", tmp_root, name);
+  cr_assert(n > 0 && (size_t)n < cap, "path too long");
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s: %s", path, strerror(errno));
+  cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+  long n = ftell(f);
+  cr_assert_geq(n, 0);
+  cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+  char *buf = tmalloc((size_t)n + 1);
+  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot create %s", path);
+  cr_assert_eq(fputs(text, f) >= 0, 1);
+  cr_assert_eq(fclose(f), 0);
+}
+
+static int exists(const char *path) {
+  struct stat sb;
+  return lstat(path, &sb) == 0;
+}
+
+static void sha_of(const char *path, char hex[65]) {
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_sha256_file(path, hex, &ctx), BW_OK, "%s", ctx.msg);
+}
+
+/* SHA-256 of the three result files of dir, in RESULT_FILES order. */
+typedef struct {
+  char h[3][65];
+} result_hashes;
+
+static result_hashes hash_results(const char *dir) {
+  result_hashes r;
+  char path[600];
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, RESULT_FILES[i]);
+    sha_of(path, r.h[i]);
+  }
+  return r;
+}
+
+static void assert_same_results(const result_hashes *a, const result_hashes *b, const char *what) {
+  for (int i = 0; i < 3; i++)
+    cr_assert_str_eq(a->h[i], b->h[i], "%s: %s differs", what, RESULT_FILES[i]);
+}
+
+/* A refused run leaves dir missing or empty: no result file, no run.log, no
+ * temporary (.NAME.tmp.PID) or backup file. */
+static void assert_nothing_written(const char *dir, const char *what) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    cr_assert_eq(errno, ENOENT, "%s: opendir %s: %s", what, dir, strerror(errno));
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    closedir(d);
+    cr_assert_fail("%s: refused run left '%s' in %s", what, e->d_name, dir);
+  }
+  closedir(d);
+}
+
+/* Hidden entries (temporaries, backups) left in dir. */
+static int count_hidden(const char *dir) {
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  return n;
+}
+
+/* ---- running the executable --------------------------------------------- */
+
+typedef struct {
+  int code; /* exit status, or 128 + signal */
+  char *out, *err;
+} proc;
+
+extern char **environ;
+
+/* Run argv (argv[0] looked up in PATH unless it holds a '/') in tmp_root,
+ * stdin from /dev/null, stdout and stderr captured. With mpi_env, the
+ * environment lets Open MPI run as root (containers, CI). */
+static proc run_argv(char *const argv[], int mpi_env) {
+  TMP_PATH(outp, "stdout.txt");
+  TMP_PATH(errp, "stderr.txt");
+
+  /* the child's environment, built before fork (no malloc after it) */
+  int ne = 0;
+  while (environ[ne]) ne++;
+  char **envp = tmalloc((size_t)(ne + 4) * sizeof *envp);
+  int k = 0;
+  const char *asan_old = NULL;
+  for (int i = 0; i < ne; i++) {
+    if (mpi_env && !strncmp(environ[i], "ASAN_OPTIONS=", 13)) {
+      asan_old = environ[i] + 13;
+      continue;
+    }
+    envp[k++] = environ[i];
+  }
+  if (mpi_env) {
+    envp[k++] = "OMPI_ALLOW_RUN_AS_ROOT=1";
+    envp[k++] = "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
+    /* Open MPI leaks in MPI_Init and its plugins (unloaded at exit, so their
+     * frames cannot be suppressed by name); in the sanitizer build that would
+     * fail every MPI run. Leaks of bwsim itself are caught by the plain runs
+     * of this suite. No effect on an unsanitized build. */
+    size_t n = (asan_old ? strlen(asan_old) : 0) + 40;
+    char *opt = tmalloc(n);
+    snprintf(opt, n, "ASAN_OPTIONS=%s%sdetect_leaks=0", asan_old ? asan_old : "",
+             asan_old && *asan_old ? ":" : "");
+    envp[k++] = opt;
+  }
+  envp[k] = NULL;
+
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || o < 0 || e < 0 || chdir(tmp_root) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+        dup2(e, 2) < 0)
+      _exit(126);
+    execvpe(argv[0], argv, envp);
+    _exit(127);
+  }
+  int status;
+  pid_t w;
+  do w = waitpid(pid, &status, 0);
+  while (w < 0 && errno == EINTR);
+  cr_assert_eq(w, pid, "waitpid: %s", strerror(errno));
+  proc p;
+  p.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  p.out = slurp(outp);
+  p.err = slurp(errp);
+  return p;
+}
+
+/* bwsim with the given arguments, NULL-terminated. */
+static proc bwsim(const char *arg, ...) {
+  char *argv[64];
+  int n = 0;
+  argv[n++] = (char *)BW_BINARY;
+  va_list ap;
+  va_start(ap, arg);
+  for (const char *a = arg; a; a = va_arg(ap, const char *)) {
+    cr_assert_lt(n, 63);
+    argv[n++] = (char *)a;
+  }
+  va_end(ap);
+  argv[n] = NULL;
+  return run_argv(argv, 0);
+}
+
+/* A successful run: exit 0 and the three result files in dir. */
+static void assert_ok(const proc *p, const char *dir, const char *what) {
+  cr_assert_eq(p->code, 0, "%s: exit %d\nstderr: %s", what, p->code, p->err);
+  for (int i = 0; i < 3; i++) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, RESULT_FILES[i]);
+    cr_assert(exists(path), "%s: %s missing", what, path);
+  }
+  cr_assert_eq(count_hidden(dir), 0, "%s: temporary files left in %s", what, dir);
+}
+
+/* A refusal: exit 2 and a message on stderr (a line starting "bwsim"). */
+static void assert_refused(const proc *p, const char *what) {
+  cr_assert_eq(p->code, 2, "%s: exit %d, expected 2\nstderr: %s", what, p->code, p->err);
+  cr_assert(strstr(p->err, "bwsim") != NULL && strlen(p->err) > 10,
+            "%s: no message on stderr (got '%s')", what, p->err);
+}
+
+static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+/* Split one line into fields in place (RFC 4180 quotes, "" = one quote).
+ * Returns the number of fields. */
+static int csv_split(char *line, char **f, int max) {
+  int n = 0;
+  char *r = line, *w = line;
+  for (;;) {
+    cr_assert_lt(n, max, "too many fields in CSV line");
+    f[n++] = w;
+    if (*r == '"') {
+      r++;
+      for (;;) {
+        cr_assert_neq(*r, '\0', "unterminated quote in CSV line");
+        if (*r == '"' && r[1] == '"') {
+          *w++ = '"';
+          r += 2;
+        } else if (*r == '"') {
+          r++;
+          break;
+        } else {
+          *w++ = *r++;
+        }
+      }
+      cr_assert(*r == ',' || *r == '\0', "text after a closing quote in CSV line");
+    } else {
+      while (*r && *r != ',') *w++ = *r++;
+    }
+    if (*r == '\0') {
+      *w = '\0';
+      return n;
+    }
+    r++; /* the comma */
+    *w++ = '\0';
+  }
+}
+
+/* Lines of text (the final newline ends the last line; no empty lines). */
+static int split_lines(char *text, char **lines, int max) {
+  int n = 0;
+  char *p = text;
+  while (*p) {
+    char *nl = strchr(p, '\n');
+    cr_assert_not_null(nl, "CSV does not end with a newline");
+    *nl = '\0';
+    if (nl > p && nl[-1] == '\r') nl[-1] = '\0';
+    cr_assert_lt(n, max, "too many lines");
+    lines[n++] = p;
+    p = nl + 1;
+  }
+  return n;
+}
+
+static double num(const char *s, const char *what) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  cr_assert(*s && !*end && errno == 0, "%s: not a number: '%s'", what, s);
+  return v;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- the checks of one run's results ------------------------------------ */
+
+/* risk.csv: the documented header, one row per gemeente of the shipped table
+ * (each code once), ranks 1..n in order, p_max_year a probability that does
+ * not increase down the file, flagged exactly when p_max_year >= p*. */
+static void check_risk_csv(const char *dir) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/risk.csv", dir);
+  char *text = slurp(path);
+  char *gem = slurp(GEMEENTEN_CSV);
+  enum { MAXL = 4096 };
+  char **lines = tmalloc(MAXL * sizeof *lines), **glines = tmalloc(MAXL * sizeof *glines);
+  char **codes = tmalloc(MAXL * sizeof *codes), **gcodes = tmalloc(MAXL * sizeof *gcodes);
+
+  int ng = split_lines(gem, glines, MAXL) - 1;
+  cr_assert_eq(ng, 352, "the shipped gemeenten table has %d rows, expected 352 (2021)", ng);
+  for (int i = 0; i < ng; i++) {
+    char *f[32];
+    csv_split(glines[i + 1], f, 32);
+    gcodes[i] = f[0];
+  }
+
+  int nl = split_lines(text, lines, MAXL);
+  cr_assert_geq(nl, 1, "risk.csv is empty");
+  cr_assert_str_eq(lines[0], RISK_HEADER);
+  cr_assert_eq(nl - 1, ng, "risk.csv has %d rows, expected one per gemeente (%d)", nl - 1, ng);
+
+  double prev = 1.0;
+  for (int i = 0; i < ng; i++) {
+    char *f[RISK_NCOL + 1];
+    int nf = csv_split(lines[i + 1], f, RISK_NCOL + 1);
+    cr_assert_eq(nf, RISK_NCOL, "risk.csv line %d: %d fields", i + 2, nf);
+    cr_assert_eq(num(f[0], "rank"), (double)(i + 1), "risk.csv line %d: rank %s", i + 2, f[0]);
+    codes[i] = f[1];
+    double p = num(f[5], "p_max_year"), p_any = num(f[8], "p_any_year");
+    cr_assert(p >= 0.0 && p <= 1.0, "line %d: p_max_year %g outside [0, 1]", i + 2, p);
+    cr_assert_leq(p, prev, "line %d: p_max_year %.17g above the row before (%.17g)", i + 2, p, prev);
+    prev = p;
+    /* an exceedance in the max year is an exceedance in some year, in every
+     * replication, so the estimates obey the same order */
+    cr_assert(p_any >= p && p_any <= 1.0, "line %d: p_any_year %g vs p_max_year %g", i + 2, p_any,
+              p);
+    cr_assert(!strcmp(f[12], "0") || !strcmp(f[12], "1"), "line %d: flagged '%s'", i + 2, f[12]);
+    int flagged = f[12][0] == '1';
+    cr_assert_eq(flagged, p >= P_STAR, "line %d: flagged %d but p_max_year %.17g", i + 2, flagged,
+                 p);
+    if (flagged) {
+      /* a year with P >= p* exists, so there is a first one */
+      cr_assert(*f[7], "line %d: flagged without a first_bottleneck_year", i + 2);
+      double y = num(f[7], "first_bottleneck_year");
+      cr_assert(y >= FIRST_YEAR && y <= LAST_YEAR, "line %d: first_bottleneck_year %g", i + 2, y);
+    }
+  }
+
+  /* the ranked codes are a permutation of the table's codes */
+  qsort(codes, (size_t)ng, sizeof *codes, cmp_str);
+  qsort(gcodes, (size_t)ng, sizeof *gcodes, cmp_str);
+  for (int i = 0; i < ng; i++) {
+    cr_assert_str_eq(codes[i], gcodes[i], "risk.csv codes differ from the gemeenten table");
+    if (i > 0) cr_assert_str_neq(codes[i], codes[i - 1], "code %s twice in risk.csv", codes[i]);
+  }
+}
+
+static int quantity_index(const char *name) {
+  for (int q = 0; q < N_QUANTITIES; q++)
+    if (!strcmp(QUANTITIES[q], name)) return q;
+  return -1;
+}
+
+/* national.csv: the documented header, every (year, quantity) once, ordered
+ * statistics, the stock as given, and shortfall = cost - budget in the mean.
+ * Returns the mean of shortfall_eur and budget_eur per year. */
+static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
+                               double budget_mean[N_YEARS]) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/national.csv", dir);
+  char *text = slurp(path);
+  char *lines[1024];
+  int nl = split_lines(text, lines, 1024);
+  cr_assert_geq(nl, 1, "national.csv is empty");
+  cr_assert_str_eq(lines[0], NATIONAL_HEADER);
+  cr_assert_eq(nl - 1, N_QUANTITIES * N_YEARS, "national.csv has %d rows, expected %d", nl - 1,
+               N_QUANTITIES * N_YEARS);
+
+  int seen[N_QUANTITIES][N_YEARS] = {{0}};
+  double mean[N_QUANTITIES][N_YEARS];
+  for (int i = 1; i < nl; i++) {
+    char *f[8];
+    int nf = csv_split(lines[i], f, 8);
+    cr_assert_eq(nf, 7, "national.csv line %d: %d fields", i + 1, nf);
+    double yv = num(f[0], "year");
+    cr_assert(yv >= FIRST_YEAR && yv <= LAST_YEAR, "line %d: year %s", i + 1, f[0]);
+    int y = (int)yv - FIRST_YEAR;
+    int q = quantity_index(f[1]);
+    cr_assert_geq(q, 0, "line %d: unknown quantity '%s'", i + 1, f[1]);
+    cr_assert_eq(seen[q][y], 0, "line %d: %s %s twice", i + 1, f[1], f[0]);
+    seen[q][y] = 1;
+    double v[5];
+    for (int k = 0; k < 5; k++) {
+      v[k] = num(f[2 + k], "statistic");
+      cr_assert(isfinite(v[k]), "line %d: %s %s: non-finite value", i + 1, f[1], f[0]);
+    }
+    mean[q][y] = v[0];
+    cr_assert_geq(v[1], 0.0, "line %d: negative sd", i + 1);
+    cr_assert(v[2] <= v[3] && v[3] <= v[4], "line %d: q05 %g, q50 %g, q95 %g out of order", i + 1,
+              v[2], v[3], v[4]);
+    if (q == quantity_index("clients_I_jan1") && y == 0) {
+      /* MODEL.md §3.1: the stock is data, the same in every replication */
+      cr_assert_eq(v[0], STOCK_I, "clients_I_jan1 2021 mean %.17g, expected %g", v[0], STOCK_I);
+      cr_assert_eq(v[1], 0.0, "clients_I_jan1 2021 sd %.17g, expected 0", v[1]);
+    }
+  }
+  int qs = quantity_index("shortfall_eur"), qc = quantity_index("cost_eur"),
+      qb = quantity_index("budget_eur");
+  for (int y = 0; y < N_YEARS; y++) {
+    /* the mean is linear; rounding of sums of ~1e9 euros is far below 1e-6 */
+    double d = mean[qs][y] - (mean[qc][y] - mean[qb][y]);
+    cr_assert_leq(fabs(d), 1e-6 * fabs(mean[qb][y]),
+                  "%d: mean shortfall %.17g != mean cost - mean budget (%.17g)", FIRST_YEAR + y,
+                  mean[qs][y], mean[qc][y] - mean[qb][y]);
+    shortfall_mean[y] = mean[qs][y];
+    budget_mean[y] = mean[qb][y];
+  }
+}
+
+static void h5_attr_ull(hid_t file, const char *obj, const char *name, unsigned long long *v) {
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
+  cr_assert_geq(H5Aread(a, H5T_NATIVE_ULLONG, v), 0, "results.h5: cannot read %s:%s", obj, name);
+  H5Aclose(a);
+}
+
+/* results.h5: shortfall mean per gemeente x year with the right shape, whose
+ * sum over gemeenten is the national mean shortfall; provenance seed and
+ * replication count as run. */
+static void check_results_h5(const char *dir, unsigned long long seed, int replications,
+                             const double shortfall_mean[N_YEARS],
+                             const double budget_mean[N_YEARS]) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/results.h5", dir);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0, "cannot open %s with HDF5", path);
+
+  hid_t ds = H5Dopen2(f, "/gemeente_year/shortfall_eur/mean", H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "results.h5: no /gemeente_year/shortfall_eur/mean");
+  hid_t sp = H5Dget_space(ds);
+  cr_assert_geq(sp, 0);
+  hsize_t dims[4] = {0};
+  int rank = H5Sget_simple_extent_ndims(sp);
+  cr_assert_eq(rank, 2, "shortfall_eur/mean has rank %d, expected 2", rank);
+  cr_assert_eq(H5Sget_simple_extent_dims(sp, dims, NULL), 2);
+  cr_assert(dims[0] == 352 && dims[1] == N_YEARS, "shortfall_eur/mean is [%llu][%llu], expected [352][%d]",
+            (unsigned long long)dims[0], (unsigned long long)dims[1], N_YEARS);
+  double *v = tmalloc(352 * N_YEARS * sizeof *v);
+  cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+  for (int y = 0; y < N_YEARS; y++) {
+    double sum = 0.0;
+    for (int g = 0; g < 352; g++) {
+      cr_assert(isfinite(v[g * N_YEARS + y]), "shortfall mean of gemeente %d year %d", g, y);
+      sum += v[g * N_YEARS + y];
+    }
+    /* no pooling by default: the gemeenten's shortfalls add up to the nation's */
+    cr_assert_leq(fabs(sum - shortfall_mean[y]), 1e-6 * fabs(budget_mean[y]),
+                  "%d: sum over gemeenten %.17g, national %.17g", FIRST_YEAR + y, sum,
+                  shortfall_mean[y]);
+  }
+  H5Sclose(sp);
+  H5Dclose(ds);
+
+  unsigned long long got_seed = 0, got_reps = 0;
+  h5_attr_ull(f, "/provenance", "seed", &got_seed);
+  cr_assert_eq(got_seed, seed, "provenance seed %llu, expected %llu", got_seed, seed);
+  h5_attr_ull(f, "/provenance", "replications", &got_reps);
+  cr_assert_eq(got_reps, (unsigned long long)replications, "provenance replications %llu",
+               got_reps);
+  H5Fclose(f);
+}
+
+/* ---- 1. a small run, its files read back --------------------------------- */
+
+Test(cli, small_run_writes_documented_results) {
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", SMALL_YAML, "--out", out, NULL);
+  assert_ok(&p, out, "bwsim run small.yaml");
+  char want[700];
+  for (int i = 0; i < 3; i++) {
+    snprintf(want, sizeof want, "%s/%s", out, RESULT_FILES[i]);
+    cr_assert(contains(p.out, want), "stdout does not name %s:\n%s", want, p.out);
+  }
+  check_risk_csv(out);
+  double shortfall[N_YEARS], budget[N_YEARS];
+  check_national_csv(out, shortfall, budget);
+  check_results_h5(out, DEFAULT_SEED, SMALL_REPLICATIONS, shortfall, budget);
+}
+
+/* The command-line options override the params file: -n and -s. */
+Test(cli, options_override_params) {
+  TMP_PATH(out, "o");
+  proc p = bwsim("run", SMALL_YAML, "-n", "5", "-s", "77", "-o", out, "-q", NULL);
+  assert_ok(&p, out, "bwsim run -n 5 -s 77");
+  double shortfall[N_YEARS], budget[N_YEARS];
+  check_national_csv(out, shortfall, budget);
+  check_results_h5(out, 77, 5, shortfall, budget);
+}
+
+/* ---- 2. determinism (MODEL.md §10.5) ------------------------------------- */
+
+Test(cli, same_bytes_for_1_2_4_threads_and_seed_matters) {
+  const char *threads[3] = {"1", "2", "4"};
+  result_hashes h[3];
+  for (int i = 0; i < 3; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "t%s", threads[i]);
+    TMP_PATH(out, name);
+    proc p = bwsim("run", SMALL_YAML, "--threads", threads[i], "--out", out, "--quiet", NULL);
+    assert_ok(&p, out, name);
+    h[i] = hash_results(out);
+  }
+  assert_same_results(&h[0], &h[1], "1 vs 2 threads");
+  assert_same_results(&h[0], &h[2], "1 vs 4 threads");
+
+  TMP_PATH(out, "seed2");
+  proc p = bwsim("run", SMALL_YAML, "--seed", "20210102", "--threads", "2", "--out", out, "--quiet",
+                 NULL);
+  assert_ok(&p, out, "--seed 20210102");
+  result_hashes hs = hash_results(out);
+  cr_assert_str_neq(hs.h[2], h[0].h[2], "another seed gave the same results.h5");
+}
+
+static int have_program(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path) return 0;
+  char *copy = tstrdup(path), *save = NULL;
+  int found = 0;
+  for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+    char full[1024];
+    snprintf(full, sizeof full, "%s/%s", *d ? d : ".", name);
+    found = access(full, X_OK) == 0;
+  }
+  return found;
+}
+
+Test(cli, same_bytes_for_1_and_2_mpi_processes) {
+#ifndef BW_HAVE_MPI
+  cr_skip_test("bwsim was built without MPI (BW_WITH_MPI off or no MPI found)");
+#else
+  if (!have_program("mpirun")) cr_skip_test("mpirun not found (Debian: openmpi-bin)");
+  TMP_PATH(one, "one");
+  proc p = bwsim("run", SMALL_YAML, "--threads", "1", "--out", one, "--quiet", NULL);
+  assert_ok(&p, one, "1 process");
+  result_hashes h1 = hash_results(one);
+
+  TMP_PATH(two, "two");
+  char *argv[] = {"mpirun", "--oversubscribe", "-n", "2", (char *)BW_BINARY, "run",
+                  (char *)SMALL_YAML, "--threads", "1", "--out", (char *)two, "--quiet", NULL};
+  p = run_argv(argv, 1);
+  assert_ok(&p, two, "mpirun -n 2");
+  /* the run log says how many processes took part: make sure MPI really split
+   * the run (two independent runs would write the same bytes too) */
+  char log[600];
+  snprintf(log, sizeof log, "%s/run.log", two);
+  if (exists(log)) {
+    char *text = slurp(log);
+    if (contains(text, "mpi_processes"))
+      cr_assert(contains(text, "mpi_processes 2"), "run.log under mpirun -n 2:\n%s", text);
+  }
+  result_hashes h2 = hash_results(two);
+  assert_same_results(&h1, &h2, "1 vs 2 MPI processes");
+#endif
+}
+
+/* ---- 3. refusals --------------------------------------------------------- */
+
+Test(cli, existing_output_refused_without_force) {
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
+  assert_ok(&p, out, "first run");
+  result_hashes before = hash_results(out);
+  char log_before[65], log_after[65], log[600];
+  snprintf(log, sizeof log, "%s/run.log", out);
+  sha_of(log, log_before);
+
+  /* another seed, so that a wrongful overwrite would change the bytes */
+  p = bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, NULL);
+  assert_refused(&p, "second run without --force");
+  cr_assert(contains(p.err, "--force") || contains(p.err, "exist"),
+            "the message should say the output exists: %s", p.err);
+  result_hashes after = hash_results(out);
+  assert_same_results(&before, &after, "refused run");
+  sha_of(log, log_after);
+  cr_assert_str_eq(log_before, log_after, "refused run rewrote run.log");
+  cr_assert_eq(count_hidden(out), 0, "refused run left temporary files");
+
+  /* one result file is enough to refuse */
+  char path[600];
+  snprintf(path, sizeof path, "%s/results.h5", out);
+  cr_assert_eq(unlink(path), 0);
+  snprintf(path, sizeof path, "%s/national.csv", out);
+  cr_assert_eq(unlink(path), 0);
+  p = bwsim("run", SMALL_YAML, "--out", out, NULL);
+  assert_refused(&p, "run into a directory holding only risk.csv");
+  cr_assert(!exists(path), "refused run wrote national.csv");
+
+  p = bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, "--force", "--quiet", NULL);
+  assert_ok(&p, out, "--force");
+  after = hash_results(out);
+  cr_assert_str_neq(after.h[2], before.h[2], "--force did not replace results.h5");
+}
+
+/* Bad command lines: refused before anything is read or written. */
+Test(cli, bad_command_lines_refused) {
+  TMP_PATH(out, "out");
+  struct {
+    const char *what;
+    const char *args[6];
+  } cases[] = {
+      {"unknown option", {"--frobnicate"}},
+      {"--replications 0", {"--replications", "0"}},
+      {"--replications -5", {"--replications", "-5"}},
+      {"--replications abc", {"--replications", "abc"}},
+      {"--replications 8x", {"--replications", "8x"}},
+      {"--replications without value", {"--replications"}},
+      {"--threads 0", {"--threads", "0"}},
+      {"--seed -1", {"--seed", "-1"}},
+      {"two params files", {SMALL_YAML}},
+  };
+  int n = (int)(sizeof cases / sizeof cases[0]);
+  for (int i = 0; i < n; i++) {
+    const char *a[6] = {0};
+    memcpy(a, cases[i].args, sizeof a);
+    proc p = bwsim("run", SMALL_YAML, "--out", out, a[0], a[1], a[2], NULL);
+    assert_refused(&p, cases[i].what);
+    cr_assert_eq(p.out[0], '\0', "%s: stdout not empty: %s", cases[i].what, p.out);
+    assert_nothing_written(out, cases[i].what);
+  }
+}
+
+/* A params file that does not exist is bad input too (README: exit 2 for
+ * params, data, command line and existing output). */
+Test(cli, missing_params_file_refused) {
+  TMP_PATH(missing, "no_such.yaml");
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", missing, "--out", out, NULL);
+  assert_refused(&p, "missing params file");
+  cr_assert(contains(p.err, "no_such.yaml"), "stderr should name the file: %s", p.err);
+  assert_nothing_written(out, "missing params file");
+}
+
+Test(cli, unknown_key_named_with_file_and_line) {
+  TMP_PATH(params, "typo.yaml");
+  char text[1024];
+  snprintf(text, sizeof text,
+           "run:\n"
+           "  replications: 4\n"
+           "data:\n"
+           "  gemeenten: %s\n"
+           "  regions: %s\n"
+           "flows:\n"
+           "  stok: {I: 1000, A: 1000, M: 1000}\n",
+           GEMEENTEN_CSV, REGIONS_CSV);
+  write_text(params, text);
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", params, "--out", out, NULL);
+  assert_refused(&p, "unknown key");
+  cr_assert(contains(p.err, "typo.yaml:7:") && contains(p.err, "stok"),
+            "stderr should name typo.yaml:7 and the key 'stok': %s", p.err);
+  assert_nothing_written(out, "unknown key");
+
+  /* the shipped bad file: the key and line are fixed there */
+  p = bwsim("run", BW_TEST_DIR "/data/cli/unknown_key.yaml", "--out", out, NULL);
+  assert_refused(&p, "unknown_key.yaml");
+  cr_assert(contains(p.err, "unknown_key.yaml:9:") && contains(p.err, "budget.tarif_eur"),
+            "stderr should name unknown_key.yaml:9 and budget.tarif_eur: %s", p.err);
+  assert_nothing_written(out, "unknown_key.yaml");
+}
+
+Test(cli, missing_data_file_refused) {
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", BW_TEST_DIR "/data/cli/missing_data.yaml", "--out", out, NULL);
+  assert_refused(&p, "missing data file");
+  cr_assert(contains(p.err, "no_such_gemeenten.csv"), "stderr should name the missing file: %s",
+            p.err);
+  assert_nothing_written(out, "missing data file");
+}
+
+Test(cli, duplicate_gemeente_code_refused) {
+  /* a copy of the shipped table with its third data row repeated at the end */
+  char *gem = slurp(GEMEENTEN_CSV);
+  char *lines[4096];
+  char *copy = tstrdup(gem);
+  int nl = split_lines(copy, lines, 4096);
+  cr_assert_gt(nl, 4);
+  char *fields[32];
+  char dup_line[1024];
+  snprintf(dup_line, sizeof dup_line, "%s", lines[3]);
+  csv_split(lines[3], fields, 32);
+  const char *code = fields[0];
+  size_t n = strlen(gem) + strlen(dup_line) + 2;
+  char *bad = tmalloc(n);
+  snprintf(bad, n, "%s%s\n", gem, dup_line);
+  TMP_PATH(gem_copy, "gemeenten.csv");
+  write_text(gem_copy, bad);
+
+  TMP_PATH(params, "dup.yaml");
+  char text[1024];
+  snprintf(text, sizeof text, "run: {replications: 4}\ndata:\n  gemeenten: gemeenten.csv\n  regions: %s\n",
+           REGIONS_CSV);
+  write_text(params, text);
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", params, "--out", out, NULL);
+  assert_refused(&p, "duplicate gemeente code");
+  cr_assert(contains(p.err, "gemeenten.csv") && contains(p.err, code) &&
+                contains(p.err, "duplicate"),
+            "stderr should name gemeenten.csv, 'duplicate' and the code %s: %s", code, p.err);
+  assert_nothing_written(out, "duplicate gemeente code");
+}
+
+/* ---- the top-level command ------------------------------------------------ */
+
+static void assert_mentions_options(const char *text, const char *what) {
+  const char *opts[] = {"--replications", "--seed", "--threads", "--out", "--force"};
+  for (int i = 0; i < 5; i++)
+    cr_assert(contains(text, opts[i]), "%s does not mention %s:\n%s", what, opts[i], text);
+}
+
+Test(cli, help_version_and_commands) {
+  proc p = bwsim(NULL);
+  cr_assert_eq(p.code, 2, "bwsim without arguments: exit %d", p.code);
+  cr_assert(contains(p.err, "Usage"), "bwsim without arguments should show the usage on stderr");
+
+  p = bwsim("--help", NULL);
+  cr_assert_eq(p.code, 0, "bwsim --help: exit %d", p.code);
+  assert_mentions_options(p.out, "bwsim --help");
+
+  p = bwsim("run", "--help", NULL);
+  cr_assert_eq(p.code, 0, "bwsim run --help: exit %d", p.code);
+  assert_mentions_options(p.out, "bwsim run --help");
+
+  p = bwsim("--version", NULL);
+  cr_assert_eq(p.code, 0, "bwsim --version: exit %d", p.code);
+  cr_assert(contains(p.out, BW_VERSION), "bwsim --version printed '%s', expected %s", p.out,
+            BW_VERSION);
+
+  p = bwsim("frobnicate", NULL);
+  assert_refused(&p, "unknown command");
+  cr_assert(contains(p.err, "frobnicate"), "stderr should name the command: %s", p.err);
+}
+
+/* ---- 4. --quiet ------------------------------------------------------------ */
+
+Test(cli, quiet_prints_nothing) {
+  TMP_PATH(out, "out");
+  proc p = bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
+  assert_ok(&p, out, "--quiet");
+  cr_assert_str_eq(p.out, "", "--quiet printed on stdout:\n%s", p.out);
+  cr_assert_str_eq(p.err, "", "--quiet printed on stderr (only errors allowed):\n%s", p.err);
+}
