@@ -127,8 +127,16 @@ case "$cmd" in
   run)
     install_packages
     build_release
-    say "running build/bwsim run $*"
     cd "$CALLER_PWD" # relative paths in ARGS mean what the caller meant
+    # The default scenario is deterministic (same seed and params, same bytes), so a
+    # second `setup.sh run` replaces results/default/ -- and says so. With any
+    # arguments bwsim's own rule holds: existing results are refused without --force.
+    if (($# == 0)) && [[ -e results/default/results.h5 || -e results/default/risk.csv ||
+                        -e results/default/national.csv ]]; then
+      say "results/default/ exists from an earlier run: replacing it (the default run is deterministic)"
+      set -- --force
+    fi
+    say "running build/bwsim run $*"
     exec "$ROOT/build/bwsim" run "$@"
     ;;
   test)
