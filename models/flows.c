@@ -354,7 +354,7 @@ int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer
   memset(w->cost_mo, 0, n * sizeof(double));
   memset(w->national, 0, (size_t)BW_NQ * (size_t)m->ny * sizeof(double));
   w->stays = 0;
-  bw_outer_draw(m, rep, w->rng, o, w->eps);
+  bw_outer_draw(m, rep, o, w->eps);
   kernel k;
   kernel_init(&k, m, w, o);
   if (simulate_stock(&k, rep, o)) return -1;

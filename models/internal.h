@@ -56,7 +56,7 @@ typedef struct {
   double cost_index;
 } bw_outer;
 
-void bw_outer_draw(const bw_model *m, uint32_t rep, gsl_rng *r, bw_outer *o, double *eps_g);
+void bw_outer_draw(const bw_model *m, uint32_t rep, bw_outer *o, double *eps_g);
 
 struct bw_workspace {
   gsl_rng *rng;         /* bw_rng_philox, re-keyed for each family of draws */

@@ -14,8 +14,7 @@
 
 #include "internal.h"
 
-void bw_outer_draw(const bw_model *m, uint32_t rep, gsl_rng *r, bw_outer *o, double *eps_g) {
-  (void)r;
+void bw_outer_draw(const bw_model *m, uint32_t rep, bw_outer *o, double *eps_g) {
   const bw_params *p = &m->p;
   uint32_t outer = p->outer_draws > 0 ? rep % (uint32_t)p->outer_draws : rep;
   int on = p->uncertainty_enabled;
