@@ -71,6 +71,7 @@ struct bw_workspace {
   int *gem;             /* herkomst gemeente */
   uint32_t *b0[4], *b1[4], *bx[4]; /* blocks 0, 1 and one more of each client */
   double *dur, *wlz, *aux; /* natural duration, Wlz time, forward-recurrence Gamma */
+  struct bw_counts_ws *counts; /* scratch of the count kernel (models/counts.c), or NULL */
 };
 
 /* Make room for n clients in w's batch arrays; 0 or -1 (out of memory). */

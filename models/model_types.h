@@ -14,6 +14,9 @@ enum { BW_I = 0, BW_A = 1, BW_M = 2, BW_NCARE = 3 };
 typedef enum { BW_INGROEI_FLOW = 0, BW_INGROEI_LINEAR = 1, BW_INGROEI_CUSTOM = 2 } bw_ingroei_mode;
 typedef enum { BW_POOL_NONE = 0, BW_POOL_REGION = 1 } bw_pooling;
 typedef enum { BW_BIJST_NONE = 0, BW_BIJST_PAUSE = 1, BW_BIJST_MACRO = 2 } bw_bijsturing;
+/* Which client kernel simulates the flows (run.kernel): every client
+ * (models/flows.c) or counts per cohort (models/counts.c). */
+typedef enum { BW_KERNEL_INDIVIDUAL = 0, BW_KERNEL_COUNTS = 1 } bw_kernel;
 
 /* Verdeelmodel form (MODEL.md §5): weight_g = pop_g*(b0 + b1*single_hh/100
  * + b2*nonwestern/100 + b3*(5-urbanity)/4). */
@@ -28,6 +31,7 @@ typedef struct bw_params {
   uint64_t seed;            /* 20210101 */
   int first_year;           /* 2021: first simulated calendar year */
   int last_year;            /* 2031: last reported year */
+  bw_kernel kernel;         /* individual */
 
   /* data: absolute or relative to the params file (resolved by the loader) */
   char gemeenten_path[BW_PATH_MAX];

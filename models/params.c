@@ -16,6 +16,7 @@ void bw_params_defaults(bw_params *p) {
   strcpy(p->name, "default");
   p->replications = 1000;
   p->seed = 20210101u;
+  p->kernel = BW_KERNEL_INDIVIDUAL;
   p->first_year = 2021;
   p->last_year = 2031;
 

@@ -17,8 +17,10 @@
 #include "model.h"
 #include "output.h"
 #include "params_yaml.h"
+#include "report_cmd.h"
 #include "run.h"
 #include "summary.h"
+#include "validate.h"
 
 static const char *const usage_main =
     "bwsim " BW_VERSION " - Monte Carlo microsimulation of the doordecentralisatie of beschermd wonen\n"
@@ -293,6 +295,10 @@ int main(int argc, char **argv) {
     rc = 0;
   } else if (!strcmp(argv[1], "run")) {
     rc = cmd_run(argc - 2, argv + 2);
+  } else if (!strcmp(argv[1], "report")) {
+    rc = bw_report_main(argc - 1, argv + 1);
+  } else if (!strcmp(argv[1], "validate")) {
+    rc = bw_validate_main(argc - 1, argv + 1);
   } else {
     fprintf(stderr, "bwsim: unknown command '%s'\nTry 'bwsim --help'.\n", argv[1]);
     rc = 2;
