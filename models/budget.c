@@ -30,24 +30,25 @@ static double flagged_fraction(const bw_model *m, const bw_rep_result *out, int 
 
 /* Pooling (bouwsteen 2): a region's members share their total shortfall pro
  * rata to budget. Applied to BW and MO apart, so the totals are kept. */
-static void pool_region(const bw_model *m, bw_rep_result *out, int y) {
+void bw_pool_shortfall(const bw_model *m, const double *budget_bw, const double *budget_mo,
+                       double *short_bw, double *short_mo, int y) {
   int ny = m->ny;
   for (int r = 0; r < m->nr; r++) {
     double s_bw = 0, s_mo = 0, b_bw = 0, b_mo = 0, pop = 0;
     for (int g = 0; g < m->ng; g++) {
       if (m->d.g[g].region != r) continue;
       size_t i = (size_t)g * ny + y;
-      s_bw += out->shortfall_bw[i];
-      s_mo += out->shortfall_mo[i];
-      b_bw += out->budget_bw[i];
-      b_mo += out->budget_mo[i];
+      s_bw += short_bw[i];
+      s_mo += short_mo[i];
+      b_bw += budget_bw[i];
+      b_mo += budget_mo[i];
       pop += m->pop[i];
     }
     for (int g = 0; g < m->ng; g++) {
       if (m->d.g[g].region != r) continue;
       size_t i = (size_t)g * ny + y;
-      out->shortfall_bw[i] = s_bw * (b_bw > 0 ? out->budget_bw[i] / b_bw : m->pop[i] / pop);
-      out->shortfall_mo[i] = s_mo * (b_mo > 0 ? out->budget_mo[i] / b_mo : m->pop[i] / pop);
+      short_bw[i] = s_bw * (b_bw > 0 ? budget_bw[i] / b_bw : m->pop[i] / pop);
+      short_mo[i] = s_mo * (b_mo > 0 ? budget_mo[i] / b_mo : m->pop[i] / pop);
     }
   }
 }
@@ -119,7 +120,8 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
       out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
       cost_bw_total += out->cost_bw[i];
     }
-    if (p->pooling == BW_POOL_REGION) pool_region(m, out, y);
+    if (p->pooling == BW_POOL_REGION)
+      bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
 
     double cost = 0, budget = 0;
     for (int g = 0; g < ng; g++) {

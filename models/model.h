@@ -75,6 +75,12 @@ typedef struct {
 bw_rep_result *bw_rep_result_create(const bw_model *m);
 void bw_rep_result_free(bw_rep_result *r);
 
+/* Regional pooling of year y (bouwsteen 2), in place: each region's members
+ * share the region's BW and MO shortfall pro rata to their BW and MO budgets
+ * (by population when the region's budget is 0). Arrays [g * ny + y]. */
+void bw_pool_shortfall(const bw_model *m, const double *budget_bw, const double *budget_mo,
+                       double *short_bw, double *short_mo, int y);
+
 /* Per-thread scratch (client buffers, alias draws). Allocate before the
  * parallel region; reused for every replication. */
 typedef struct bw_workspace bw_workspace;

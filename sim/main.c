@@ -112,6 +112,9 @@ typedef struct {
   int threads;
   const char *out;
   int force, quiet;
+  int exact, until_stable, report;
+  long long max_replications; /* 0 = default */
+  const char *lang;
 } run_args;
 
 static int parse_run_args(int argc, char **argv, run_args *a) {
@@ -151,6 +154,21 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->force = 1;
     } else if (OPT("-q", "--quiet")) {
       a->quiet = 1;
+    } else if (!strcmp(s, "--exact")) {
+      a->exact = 1;
+    } else if (!strcmp(s, "--until-stable")) {
+      a->until_stable = 1;
+    } else if (!strcmp(s, "--max-replications")) {
+      NEED_VALUE();
+      if (parse_long(val, 1, 100000000, &a->max_replications))
+        return usage_error("--max-replications: must be a whole number in 1..100000000 (got '%s')", val);
+    } else if (!strcmp(s, "--report")) {
+      a->report = 1;
+    } else if (!strcmp(s, "--lang")) {
+      NEED_VALUE();
+      if (strcmp(val, "nl") && strcmp(val, "en"))
+        return usage_error("--lang: must be nl or en (got '%s')", val);
+      a->lang = val;
     } else if (s[0] == '-' && s[1]) {
       return usage_error("unknown option '%s'", s);
     } else if (!a->params) {
@@ -161,6 +179,12 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
 #undef OPT
 #undef NEED_VALUE
   }
+  if (a->exact && a->until_stable)
+    return usage_error("--exact keeps every value for checking; it cannot be combined with %s",
+                       "--until-stable");
+  if (a->max_replications && !a->until_stable)
+    return usage_error("--max-replications only applies with %s", "--until-stable");
+  if (a->lang && !a->report) return usage_error("--lang only applies with %s", "--report");
   return 0;
 }
 
@@ -204,7 +228,7 @@ static int cmd_run(int argc, char **argv) {
   char *params_text = NULL;
   bw_data data = {0};
   bw_model *m = NULL;
-  bw_store *store = NULL;
+  bw_acc *acc = NULL;
   bw_summary *sum = NULL;
   if (a.params && !file_exists(params_path)) {
     bw_fail(&ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", params_path);
@@ -222,13 +246,15 @@ static int cmd_run(int argc, char **argv) {
 
   m = bw_model_create(&p, &data, &ctx);
   if (!m) goto fail;
-  int ny = bw_model_nyears(m);
-  store = bw_store_create(p.replications, data.ng, ny);
-  if (!store) {
-    bw_fail(&ctx, BW_ENOMEM, "out of memory: %d replications x %d gemeenten x %d years", p.replications,
-            data.ng, ny);
+  acc = bw_acc_create(m, a.exact ? p.replications : 0);
+  if (!acc) {
+    bw_fail(&ctx, BW_ENOMEM, a.exact ? "out of memory: --exact keeps %d replications x %d gemeenten"
+                                     : "out of memory allocating the statistics (%d replications, %d gemeenten)",
+            p.replications, data.ng);
     goto fail;
   }
+  long long max_reps = a.max_replications ? a.max_replications : 100000;
+  if (a.until_stable && max_reps < p.replications) max_reps = p.replications;
   int threads = a.threads > 0 ? a.threads : omp_get_max_threads();
   if (!a.quiet && rank == 0)
     fprintf(stderr, "bwsim %s: %s, %d replications, seed %llu, %d thread%s%s\n", BW_VERSION, params_path,
@@ -236,11 +262,38 @@ static int cmd_run(int argc, char **argv) {
             bw_mpi_size() > 1 ? " per process" : "");
   bw_run_opts ro = {a.threads, !a.quiet && isatty(STDERR_FILENO)};
   double t0 = omp_get_wtime();
-  if (bw_run(m, &ro, store, &ctx) != BW_OK) goto fail;
+  /* --until-stable: the first batch is the replications asked for; each
+   * next batch doubles the total, until every flag is stable or the cap.
+   * The statistics are exact integers, so a run that stops at N gives the
+   * same bytes as `-n N`. */
+  int nrep = 0, next = p.replications;
+  for (;;) {
+    if (bw_run(m, &ro, acc, nrep, next, &ctx) != BW_OK) goto fail;
+    nrep = next;
+    if (!a.until_stable) break;
+    int unstable = 0;
+    if (rank == 0) {
+      sum = bw_summary_from_acc(acc, m);
+      if (!sum) {
+        bw_fail(&ctx, BW_ENOMEM, "out of memory summarising the run");
+        goto fail;
+      }
+      unstable = sum->n_unstable;
+      bw_summary_free(sum);
+      sum = NULL;
+    }
+    bw_mpi_bcast_int(&unstable);
+    if (unstable == 0 || nrep >= max_reps) break;
+    next = nrep > max_reps / 2 ? (int)max_reps : 2 * nrep;
+    if (!a.quiet && rank == 0)
+      fprintf(stderr, "  %d flag%s not yet stable after %d replications: running to %d\n", unstable,
+              unstable == 1 ? "" : "s", nrep, next);
+  }
+  p.replications = nrep;
   double seconds = omp_get_wtime() - t0;
 
   if (rank == 0) {
-    sum = bw_summary_create(store, m);
+    sum = bw_summary_from_acc(acc, m);
     if (!sum) {
       bw_fail(&ctx, BW_ENOMEM, "out of memory summarising the run");
       goto fail;
@@ -262,11 +315,29 @@ static int cmd_run(int argc, char **argv) {
       bw_output_print_risk(stdout, sum, m, 20);
       printf("\n%d replications in %.1f s (%.0f per second).\n", p.replications, seconds,
              p.replications / seconds);
+      printf("%d of %d flags stable (95 %% interval of the probability wholly on one side of p* = %g)%s\n",
+             sum->ng - sum->n_unstable, sum->ng, sum->p_star,
+             sum->n_unstable && !a.until_stable ? "; --until-stable runs until all are" : "");
+      if (a.until_stable && sum->n_unstable)
+        printf("%d flag%s still unstable at the cap of %lld replications (--max-replications).\n",
+               sum->n_unstable, sum->n_unstable == 1 ? "" : "s", max_reps);
       printf("Results: %s/risk.csv  %s/national.csv  %s/results.h5\n", out_dir, out_dir, out_dir);
+    }
+    if (a.report) {
+      char html[PATH_MAX];
+      bw_ctx rctx;
+      bw_ctx_init(&rctx);
+      if (bw_report_write(out_dir, a.lang ? a.lang : "nl", a.force, a.quiet, html, sizeof html,
+                          &rctx) == BW_OK) {
+        if (!a.quiet) printf("Report:  %s\n", html);
+      } else {
+        /* the results are complete and stay; only the report is missing */
+        fprintf(stderr, "bwsim: warning: no report: %s\n", rctx.msg[0] ? rctx.msg : bw_strerror(rctx.status));
+      }
     }
   }
   bw_summary_free(sum);
-  bw_store_free(store);
+  bw_acc_free(acc);
   bw_model_free(m);
   bw_data_free(&data);
   free(params_text);
@@ -275,7 +346,7 @@ static int cmd_run(int argc, char **argv) {
 fail:
   fprintf(stderr, "bwsim: error: %s\n", ctx.msg[0] ? ctx.msg : bw_strerror(ctx.status));
   bw_summary_free(sum);
-  bw_store_free(store);
+  bw_acc_free(acc);
   bw_model_free(m);
   bw_data_free(&data);
   free(params_text);

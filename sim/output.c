@@ -34,8 +34,11 @@ static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.
 
 #define RISK_CSV_HEADER                                                                            \
   "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"             \
-  "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged\n"
-#define NATIONAL_CSV_HEADER "year,quantity,mean,sd,q05,q50,q95\n"
+  "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"        \
+  "flag_stable,p_any_year_se,se_mean_cum_shortfall_eur,se_q95_cum_shortfall_eur,"                   \
+  "se_cvar95_cum_shortfall_eur\n"
+#define NATIONAL_CSV_HEADER \
+  "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95\n"
 
 /* Names, units and descriptions from the lists in summary.h and model.h. */
 static const char *const gvar_name[BW_NGV] = {
@@ -64,7 +67,7 @@ static const char *const quantity_unit[BW_NQ] = {
 #undef BW_X
 };
 
-/* The twelve fields of bw_stat, in the order of the HDF5 datasets. */
+/* The sixteen fields of bw_stat, in the order of the HDF5 datasets. */
 typedef struct {
   const char *name;
   size_t offset;
@@ -86,6 +89,10 @@ static const stat_field stat_fields[] = {
     STAT_FIELD(se_q50, "Monte Carlo standard error of q50"),
     STAT_FIELD(se_q95, "Monte Carlo standard error of q95"),
     STAT_FIELD(se_cvar95, "Monte Carlo standard error of cvar95"),
+    STAT_FIELD(err_q05, "bound on the streaming-estimator error of q05 (0: exact, --exact)"),
+    STAT_FIELD(err_q50, "bound on the streaming-estimator error of q50 (0: exact, --exact)"),
+    STAT_FIELD(err_q95, "bound on the streaming-estimator error of q95 (0: exact, --exact)"),
+    STAT_FIELD(err_cvar95, "bound on the streaming-estimator error of cvar95 (0: exact, --exact)"),
 };
 #undef STAT_FIELD
 enum { N_STAT_FIELDS = (int)(sizeof stat_fields / sizeof stat_fields[0]) };
@@ -251,7 +258,18 @@ static void write_risk_csv(FILE *f, const bw_summary *s, const bw_data *d) {
     csv_double(f, r->cum_q95);
     fputc(',', f);
     csv_double(f, r->cum_cvar95);
-    fprintf(f, ",%d\n", r->flagged ? 1 : 0);
+    fprintf(f, ",%d,", r->flagged ? 1 : 0);
+    csv_double(f, r->p_lo);
+    fputc(',', f);
+    csv_double(f, r->p_hi);
+    fprintf(f, ",%d,", r->flag_stable ? 1 : 0);
+    csv_double(f, sqrt(r->p_any_year * (1.0 - r->p_any_year) / s->nrep));
+    const double se[3] = {r->cum_se_mean, r->cum_se_q95, r->cum_se_cvar95};
+    for (int k = 0; k < 3; k++) {
+      fputc(',', f);
+      csv_double(f, se[k]);
+    }
+    fputc('\n', f);
   }
 }
 
@@ -261,8 +279,9 @@ static void write_national_csv(FILE *f, const bw_summary *s) {
     for (int y = 0; y < s->ny; y++) {
       const bw_stat *st = &s->national[q * s->ny + y];
       fprintf(f, "%d,%s,", s->first_year + y, quantity_name[q]);
-      const double v[5] = {st->mean, st->sd, st->q05, st->q50, st->q95};
-      for (int k = 0; k < 5; k++) {
+      const double v[11] = {st->mean,    st->sd,     st->q05,    st->q50,    st->q95,      st->cvar95,
+                            st->se_mean, st->se_q05, st->se_q50, st->se_q95, st->se_cvar95};
+      for (int k = 0; k < 11; k++) {
         if (k > 0) fputc(',', f);
         csv_double(f, v[k]);
       }
@@ -483,21 +502,134 @@ static const char *risk_region(const void *a, int i) {
 
 /* A [n] or [ng][ny] float64 dataset with units (and a description), its
  * dimensions attached to the scales. */
-static void h5_values(h5w *w, const char *path, int rank, const hsize_t *dims, const double *v,
-                      const char *units, const char *desc, hid_t gscale, hid_t yscale) {
+static void h5_values_rows(h5w *w, const char *path, int rank, const hsize_t *dims,
+                           const double *v, const char *units, const char *desc, hid_t gscale,
+                           const char *row_name, hid_t yscale) {
   hid_t ds = h5_dataset(w, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, v);
   if (ds < 0) return;
   h5_attr_str(w, ds, path, "units", units);
   if (desc) h5_attr_str(w, ds, path, "description", desc);
   if (rank == 2) {
-    h5_attach(w, ds, path, gscale, 0, "gemeente");
+    h5_attach(w, ds, path, gscale, 0, row_name);
     h5_attach(w, ds, path, yscale, 1, "year");
   } else if (yscale >= 0) {
     h5_attach(w, ds, path, yscale, 0, "year");
   } else if (gscale >= 0) {
-    h5_attach(w, ds, path, gscale, 0, "gemeente");
+    h5_attach(w, ds, path, gscale, 0, row_name);
   }
   H5Dclose(ds);
+}
+
+static void h5_values(h5w *w, const char *path, int rank, const hsize_t *dims, const double *v,
+                      const char *units, const char *desc, hid_t gscale, hid_t yscale) {
+  h5_values_rows(w, path, rank, dims, v, units, desc, gscale, "gemeente", yscale);
+}
+
+static const char *reg_code(const void *a, int i) { return ((const names_arg *)a)->d->r[i].code; }
+static const char *reg_name(const void *a, int i) { return ((const names_arg *)a)->d->r[i].name; }
+
+/* Regions (MODEL.md §8: the same per region, sums over members). */
+static void write_h5_regions(h5w *w, const bw_summary *s, const bw_data *d, double *buf, hid_t yscale) {
+  const int nr = s->nr, ny = s->ny;
+  if (nr < 1 || !h5_ok(w)) return;
+  const hsize_t dr[1] = {(hsize_t)nr}, dry[2] = {(hsize_t)nr, (hsize_t)ny};
+  const names_arg na = {s, d};
+  char path[256];
+  h5_group(w, "/region", "the regions (centrumgemeente regions), in data order");
+  hid_t rscale = h5_strings(w, "/region/code", nr, reg_code, &na);
+  if (rscale >= 0 && H5DSset_scale(rscale, "region") < 0)
+    h5_fail(w, "make a dimension scale of", "/region/code");
+  hid_t ds = h5_strings(w, "/region/name", nr, reg_name, &na);
+  h5_attach(w, ds, "/region/name", rscale, 0, "region");
+  h5_close(&ds);
+  long long *pop = (long long *)buf;
+  for (int r = 0; r < nr; r++) {
+    double p = 0;
+    for (int g = 0; g < d->ng; g++)
+      if (d->g[g].region == r) p += d->g[g].population;
+    pop[r] = llround(p);
+  }
+  ds = h5_dataset(w, "/region/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dr, pop);
+  if (ds >= 0) h5_attr_str(w, ds, "/region/population", "units", "inhabitants");
+  h5_attach(w, ds, "/region/population", rscale, 0, "region");
+  h5_close(&ds);
+
+  h5_group(w, "/region_year", "per region and year: sums over the member gemeenten");
+  h5_group(w, "/region_year/shortfall_eur", "cost - budget, BW + MO, summed over the members");
+  for (int k = 0; k < N_STAT_FIELDS; k++) {
+    for (int i = 0; i < nr * ny; i++) buf[i] = stat_get(&s->region[i], &stat_fields[k]);
+    snprintf(path, sizeof path, "/region_year/shortfall_eur/%s", stat_fields[k].name);
+    h5_values_rows(w, path, 2, dry, buf, "EUR", stat_fields[k].desc, rscale, "region", yscale);
+  }
+  h5_values_rows(w, "/region_year/p_exceed", 2, dry, s->region_p_exceed, "1",
+                 "P(region shortfall per inhabitant of the region > threshold)", rscale, "region",
+                 yscale);
+  h5_values_rows(w, "/region_year/p_exceed_se", 2, dry, s->region_p_exceed_se, "1",
+                 "Monte Carlo standard error of p_exceed", rscale, "region", yscale);
+
+  h5_group(w, "/region_risk", "per region over the reform years (region order, not ranked)");
+  ds = h5_strings(w, "/region_risk/code", nr, reg_code, &na);
+  h5_close(&ds);
+  ds = h5_strings(w, "/region_risk/name", nr, reg_name, &na);
+  h5_close(&ds);
+  const struct {
+    const char *name;
+    size_t off;
+  } dcols[] = {{"p_max_year", offsetof(bw_region_row, p_max_year)},
+               {"p_se", offsetof(bw_region_row, p_se)},
+               {"p_lo", offsetof(bw_region_row, p_lo)},
+               {"p_hi", offsetof(bw_region_row, p_hi)}};
+  for (size_t c = 0; c < sizeof dcols / sizeof dcols[0]; c++) {
+    for (int r = 0; r < nr; r++) memcpy(&buf[r], (const char *)&s->region_risk[r] + dcols[c].off, sizeof(double));
+    snprintf(path, sizeof path, "/region_risk/%s", dcols[c].name);
+    h5_values_rows(w, path, 1, dr, buf, "1", NULL, rscale, "region", -1);
+  }
+  const struct {
+    const char *name, *desc;
+    size_t off;
+  } icols[] = {
+      {"p_max_year_at", "calendar year of p_max_year", offsetof(bw_region_row, p_max_year_at)},
+      {"flagged", "1 when p_max_year >= p_star", offsetof(bw_region_row, flagged)},
+      {"flag_stable", "1 when [p_lo, p_hi] lies wholly on one side of p_star",
+       offsetof(bw_region_row, flag_stable)},
+      {"members", "member gemeenten", offsetof(bw_region_row, members)},
+      {"members_flagged", "members flagged without pooling (-1 unknown)",
+       offsetof(bw_region_row, members_flagged_none)},
+      {"members_flagged_pooled", "members flagged with regional pooling (-1 unknown)",
+       offsetof(bw_region_row, members_flagged_region)},
+  };
+  int *ib = (int *)buf;
+  for (size_t c = 0; c < sizeof icols / sizeof icols[0]; c++) {
+    for (int r = 0; r < nr; r++) memcpy(&ib[r], (const char *)&s->region_risk[r] + icols[c].off, sizeof(int));
+    snprintf(path, sizeof path, "/region_risk/%s", icols[c].name);
+    ds = h5_dataset(w, path, H5T_STD_I32LE, H5T_NATIVE_INT, 1, dr, ib);
+    if (ds >= 0) h5_attr_str(w, ds, path, "description", icols[c].desc);
+    h5_attach(w, ds, path, rscale, 0, "region");
+    h5_close(&ds);
+  }
+  if (rscale >= 0) H5Dclose(rscale);
+}
+
+/* Variance split of the nested design (only with uncertainty.outer_draws). */
+static void write_h5_split(h5w *w, const bw_summary *s, double *buf, hid_t gscale, hid_t yscale) {
+  if (s->split_k <= 0 || !s->param_share || !h5_ok(w)) return;
+  const hsize_t dg[1] = {(hsize_t)s->ng}, dgy[2] = {(hsize_t)s->ng, (hsize_t)s->ny};
+  h5_group(w, "/variance_split",
+           "share of the shortfall variance due to the outer parameter draws (MODEL.md §7), "
+           "one-way random-effects ANOVA over the K outer draws; the rest is stochastic flows");
+  hid_t g = H5Gopen2(w->file, "/variance_split", H5P_DEFAULT);
+  if (g < 0) {
+    h5_fail(w, "open group", "/variance_split");
+    return;
+  }
+  h5_attr_int(w, g, "/variance_split", "K", s->split_k);
+  h5_attr_double(w, g, "/variance_split", "J", (double)s->nrep / s->split_k);
+  H5Gclose(g);
+  memcpy(buf, s->param_share, (size_t)s->ng * sizeof *buf);
+  h5_values(w, "/variance_split/param_share", 1, dg, buf, "1",
+            "cumulative shortfall over the reform years", gscale, -1);
+  h5_values(w, "/variance_split/param_share_year", 2, dgy, s->param_share_year, "1",
+            "shortfall (BW + MO) per year", gscale, yscale);
 }
 
 static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const bw_provenance *prov,
@@ -517,6 +649,13 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
   h5_attr_double(w, root, "/", "threshold_eur_per_inhabitant", s->theta);
   h5_attr_double(w, root, "/", "p_star", s->p_star);
   h5_attr_int(w, root, "/", "n_replications", s->nrep);
+  h5_attr_str(w, root, "/", "pooling", s->pooling == BW_POOL_REGION ? "region" : "none");
+  h5_attr_str(w, root, "/", "statistics",
+              s->exact ? "exact (--exact: every value kept)"
+                       : "streaming (quantiles and CVaR within the err_* bounds)");
+  h5_attr_int(w, root, "/", "n_flagged", s->n_flagged);
+  h5_attr_int(w, root, "/", "n_unstable", s->n_unstable);
+  h5_attr_int(w, root, "/", "n_flagged_other_pooling", s->n_flagged_other);
 
   /* dimension scales: /gemeente/code ("gemeente") and /year ("year") */
   h5_group(w, "/gemeente", "the gemeenten, in data order (the gemeente dimension)");
@@ -549,6 +688,27 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
                 "population on 1 January of first_year (data)");
   h5_attach(w, ds, "/gemeente/population", gscale, 0, "gemeente");
   h5_close(&ds);
+  for (int k = 0; k < 2; k++) {
+    for (int g = 0; g < ng; g++) buf[g] = k == 0 ? d->g[g].lat : d->g[g].lon;
+    h5_values(w, k == 0 ? "/gemeente/lat" : "/gemeente/lon", 1, dg, buf, "degrees",
+              k == 0 ? "centroid latitude (data)" : "centroid longitude (data)", gscale, -1);
+  }
+  unsigned char *cg = (unsigned char *)buf;
+  for (int g = 0; g < ng; g++) cg[g] = d->g[g].is_centrumgemeente ? 1 : 0;
+  ds = h5_dataset(w, "/gemeente/is_centrumgemeente", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, cg);
+  h5_attach(w, ds, "/gemeente/is_centrumgemeente", gscale, 0, "gemeente");
+  h5_close(&ds);
+  {
+    const hsize_t dfe[2] = {(hsize_t)ng, (hsize_t)ny + 1};
+    ds = h5_dataset(w, "/gemeente/first_exceed_count", H5T_STD_I64LE, H5T_NATIVE_LLONG, 2, dfe,
+                    s->first_exceed);
+    if (ds >= 0)
+      h5_attr_str(w, ds, "/gemeente/first_exceed_count", "description",
+                  "replications whose first reform year with shortfall per inhabitant > threshold "
+                  "is year column y (columns first_year..last_year); last column: no such year");
+    h5_attach(w, ds, "/gemeente/first_exceed_count", gscale, 0, "gemeente");
+    h5_close(&ds);
+  }
 
   /* gemeente x year */
   h5_group(w, "/gemeente_year", "per gemeente and year, over replications (MODEL.md §8)");
@@ -568,10 +728,12 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
     const char *path;
     const double *v;
     const char *desc;
-  } pe[2] = {
+  } pe[4] = {
       {"/gemeente_year/p_exceed", s->p_exceed, desc},
-      {"/gemeente_year/p_exceed_se", s->p_exceed_se, "Monte Carlo standard error of p_exceed"}};
-  for (int k = 0; k < 2 && h5_ok(w); k++) {
+      {"/gemeente_year/p_exceed_se", s->p_exceed_se, "Monte Carlo standard error of p_exceed"},
+      {"/gemeente_year/p_exceed_lo", s->p_exceed_lo, "lower end of the Wilson 95 % interval of p_exceed"},
+      {"/gemeente_year/p_exceed_hi", s->p_exceed_hi, "upper end of the Wilson 95 % interval of p_exceed"}};
+  for (int k = 0; k < 4 && h5_ok(w); k++) {
     ds = h5_dataset(w, pe[k].path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dgy, pe[k].v);
     if (ds < 0) break;
     h5_attr_str(w, ds, pe[k].path, "units", "1");
@@ -641,6 +803,42 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
   ds = h5_dataset(w, "/risk/flagged", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, flags);
   if (ds >= 0) h5_attr_str(w, ds, "/risk/flagged", "description", "1 when p_max_year >= p_star");
   h5_close(&ds);
+  const struct {
+    const char *name, *units;
+    size_t off;
+  } rcols2[] = {
+      {"p_lo", "1", offsetof(bw_risk_row, p_lo)},
+      {"p_hi", "1", offsetof(bw_risk_row, p_hi)},
+      {"se_mean_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_mean)},
+      {"se_q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_q95)},
+      {"se_cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_cvar95)},
+      {"err_q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_q95_err)},
+      {"err_cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_cvar95_err)},
+  };
+  for (size_t c = 0; c < sizeof rcols2 / sizeof rcols2[0]; c++) {
+    for (int i = 0; i < ng; i++)
+      memcpy(&buf[i], (const char *)&s->risk[i] + rcols2[c].off, sizeof(double));
+    snprintf(path, sizeof path, "/risk/%s", rcols2[c].name);
+    h5_values(w, path, 1, dg, buf, rcols2[c].units, c < 2 ? "Wilson 95 % interval of p_max_year" : NULL,
+              -1, -1);
+  }
+  for (int i = 0; i < ng; i++) flags[i] = s->risk[i].flag_stable ? 1 : 0;
+  ds = h5_dataset(w, "/risk/flag_stable", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, flags);
+  if (ds >= 0)
+    h5_attr_str(w, ds, "/risk/flag_stable", "description",
+                "1 when the 95 % interval [p_lo, p_hi] lies wholly on one side of p_star");
+  h5_close(&ds);
+  signed char *oth = (signed char *)buf;
+  for (int i = 0; i < ng; i++) oth[i] = (signed char)s->risk[i].flagged_other;
+  ds = h5_dataset(w, "/risk/flagged_other_pooling", H5T_STD_I8LE, H5T_NATIVE_SCHAR, 1, dg, oth);
+  if (ds >= 0)
+    h5_attr_str(w, ds, "/risk/flagged_other_pooling", "description",
+                "flag under the other pooling setting (without pooling when the run pooled, with "
+                "regional pooling when it did not); -1 unknown");
+  h5_close(&ds);
+
+  write_h5_regions(w, s, d, buf, yscale);
+  write_h5_split(w, s, buf, gscale, yscale);
 
   /* provenance: nothing that changes between identical runs */
   h5_group(w, "/provenance", "how these results were made");
@@ -675,8 +873,8 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
 
 static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summary *s,
                                const bw_data *d, const bw_provenance *prov, bw_ctx *ctx) {
-  size_t nbuf = (size_t)s->ng * (size_t)s->ny;
-  if (nbuf < (size_t)s->ng) nbuf = (size_t)s->ng;
+  size_t nbuf = (size_t)s->ng * (size_t)(s->ny + 1);
+  if (nbuf < (size_t)s->nr * (size_t)s->ny) nbuf = (size_t)s->nr * (size_t)s->ny;
   if (nbuf < (size_t)s->ny) nbuf = (size_t)s->ny;
   double *buf = calloc(nbuf > 0 ? nbuf : 1, sizeof *buf);
   if (!buf) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", shown);

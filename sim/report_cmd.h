@@ -5,7 +5,7 @@
 
 #include "status.h"
 
-/* Write DIR/report/ (report.html, report.pdf, figures/*.png) atomically.
+/* Write DIR/report/ (report.html, report.pdf, figures/NAME.png) atomically.
  * lang: "nl" or "en". Refuses to replace an existing report unless force.
  * quiet: no progress text on stdout. On success, when path_out is not NULL,
  * copies the path of report.html into it (cap bytes). */

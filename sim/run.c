@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "run.h"
 
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -58,9 +59,11 @@ int bw_mpi_size(void) {
 }
 
 /* ---- progress bar ------------------------------------------------------- */
-static void progress_draw(int done, int total, double elapsed) {
+/* done of total replications; `fresh` of them simulated in `elapsed` s by
+ * this call (the rate and the ETA come from those). */
+static void progress_draw(int done, int total, double elapsed, int fresh) {
   int width = 30, fill = total > 0 ? (int)((long)width * done / total) : width;
-  double rate = elapsed > 0 ? done / elapsed : 0;
+  double rate = elapsed > 0 ? fresh / elapsed : 0;
   double eta = rate > 0 ? (total - done) / rate : 0;
   char bar[64];
   for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
@@ -71,21 +74,106 @@ static void progress_draw(int done, int total, double elapsed) {
 }
 
 /* ---- replications -------------------------------------------------------- */
-bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_store *store, bw_ctx *ctx) {
-  int nrep = store->nrep, rank = bw_mpi_rank(), size = bw_mpi_size();
-  /* contiguous block of replications for this process */
-  int lo = (int)((long)nrep * rank / size), hi = (int)((long)nrep * (rank + 1) / size);
+
+#ifdef BW_HAVE_MPI
+/* Merge every other rank's statistics into rank 0's acc (the order does not
+ * matter: the merge is exact), and gather the stored values of --exact. */
+static bw_status mpi_collect(bw_acc *acc, int lo, int hi, bw_ctx *ctx) {
+  int rank = bw_mpi_rank(), size = bw_mpi_size();
+  int err = MPI_SUCCESS;
+  if (rank == 0) {
+    for (int src = 1; src < size && err == MPI_SUCCESS; src++) {
+      unsigned long long len = 0;
+      err = MPI_Recv(&len, 1, MPI_UNSIGNED_LONG_LONG, src, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (err != MPI_SUCCESS) break;
+      if (len > (unsigned long long)INT_MAX)
+        return bw_fail(ctx, BW_EMPI, "statistics of rank %d too large to send (%llu bytes)", src, len);
+      unsigned char *buf = malloc(len ? len : 1);
+      if (!buf) return bw_fail(ctx, BW_ENOMEM, "out of memory receiving statistics of rank %d", src);
+      err = MPI_Recv(buf, (int)len, MPI_BYTE, src, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      bw_status st = err == MPI_SUCCESS ? bw_acc_unpack_merge(acc, buf, len, ctx) : BW_OK;
+      free(buf);
+      if (st != BW_OK) return st;
+    }
+  } else {
+    unsigned long long len = bw_acc_packed_size(acc);
+    unsigned char *buf = malloc(len ? len : 1);
+    if (!buf) return bw_fail(ctx, BW_ENOMEM, "out of memory packing statistics");
+    bw_acc_pack(acc, buf);
+    err = MPI_Send(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, 1, MPI_COMM_WORLD);
+    if (err == MPI_SUCCESS && len > (unsigned long long)INT_MAX)
+      err = MPI_ERR_COUNT;
+    if (err == MPI_SUCCESS) err = MPI_Send(buf, (int)len, MPI_BYTE, 0, 2, MPI_COMM_WORLD);
+    free(buf);
+    bw_acc_clear(acc);
+  }
+  if (err != MPI_SUCCESS) return bw_fail(ctx, BW_EMPI, "MPI send/receive of statistics failed (code %d)", err);
+
+  bw_store *store = bw_acc_store(acc);
+  if (!store) return BW_OK;
+  /* --exact: gather the blocks of stored values on rank 0 in replication order */
+  int *counts = malloc(sizeof(int) * (size_t)size), *displs = malloc(sizeof(int) * (size_t)size);
+  if (!counts || !displs) {
+    free(counts), free(displs);
+    return bw_fail(ctx, BW_ENOMEM, "out of memory gathering MPI results");
+  }
+  struct {
+    double *data;
+    long per_rep;
+  } parts[3] = {{store->shortfall_bw, (long)store->ng * store->ny},
+                {store->shortfall_mo, (long)store->ng * store->ny},
+                {store->national, (long)BW_NQ * store->ny}};
+  long n = hi - lo;
+  for (int k = 0; k < 3 && err == MPI_SUCCESS; k++) {
+    long per = parts[k].per_rep;
+    if (n * per * size > INT_MAX) {
+      err = MPI_ERR_COUNT;
+      break;
+    }
+    for (int p = 0; p < size; p++) {
+      long plo = lo + n * p / size, phi = lo + n * (p + 1) / size;
+      counts[p] = (int)((phi - plo) * per);
+      displs[p] = (int)((plo - lo) * per);
+    }
+    double *base = parts[k].data + (long)lo * per;
+    err = rank == 0 ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, base, counts, displs, MPI_DOUBLE, 0,
+                                  MPI_COMM_WORLD)
+                    : MPI_Gatherv(base + displs[rank], counts[rank], MPI_DOUBLE, NULL, NULL, NULL,
+                                  MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  }
+  free(counts), free(displs);
+  if (err != MPI_SUCCESS) return bw_fail(ctx, BW_EMPI, "MPI_Gatherv of --exact values failed (code %d)", err);
+  return BW_OK;
+}
+#endif
+
+void bw_mpi_bcast_int(int *v) {
+#ifdef BW_HAVE_MPI
+  if (mpi_active && bw_mpi_size() > 1) MPI_Bcast(v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#else
+  (void)v;
+#endif
+}
+
+bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_acc *acc, int lo_all, int hi_all,
+                 bw_ctx *ctx) {
+  int rank = bw_mpi_rank(), size = bw_mpi_size();
+  long n_all = (long)hi_all - lo_all;
+  /* contiguous block of the range for this process */
+  int lo = (int)(lo_all + n_all * rank / size), hi = (int)(lo_all + n_all * (rank + 1) / size);
   int threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
   int failed = 0, done = 0, show = opts->progress && rank == 0;
   double t0 = omp_get_wtime(), last = 0;
+  size_t nscratch = bw_acc_scratch_len(acc);
 
 #pragma omp parallel num_threads(threads)
   {
     bw_workspace *w = bw_workspace_create(m);
     bw_rep_result *r = bw_rep_result_create(m);
+    double *scratch = malloc(nscratch * sizeof *scratch);
     bw_ctx local;
     bw_ctx_init(&local);
-    if (!w || !r) {
+    if (!w || !r || !scratch) {
 #pragma omp atomic write
       failed = 1;
     }
@@ -93,8 +181,12 @@ bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_store *store, bw
     if (!failed) {
 #pragma omp for schedule(dynamic, 1)
       for (int rep = lo; rep < hi; rep++) {
-        if (failed) continue;
-        if (bw_simulate(m, (uint32_t)rep, w, r, &local) != BW_OK) {
+        int stop;
+#pragma omp atomic read
+        stop = failed;
+        if (stop) continue;
+        if (bw_simulate(m, (uint32_t)rep, w, r, &local) != BW_OK ||
+            bw_acc_add(acc, rep, r, scratch, &local) != BW_OK) {
 #pragma omp critical(bw_run_error)
           {
             if (!failed) bw_fail(ctx, local.status, "%s", local.msg);
@@ -102,7 +194,6 @@ bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_store *store, bw
           }
           continue;
         }
-        bw_store_put(store, rep, r);
         int d;
 #pragma omp atomic capture
         d = ++done;
@@ -110,51 +201,25 @@ bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_store *store, bw
           double now = omp_get_wtime() - t0;
           if (now - last > 0.1 || d == hi - lo) {
             last = now;
-            progress_draw(d, hi - lo, now);
+            progress_draw(lo_all + d, hi_all, now, d);
           }
         }
       }
     }
     bw_workspace_free(w);
     bw_rep_result_free(r);
+    free(scratch);
   }
   if (show) {
-    progress_draw(done, hi - lo, omp_get_wtime() - t0);
+    progress_draw(lo_all + done, hi_all, omp_get_wtime() - t0, done);
     fputc('\n', stderr);
   }
   if (failed) {
     if (ctx->status == BW_OK) bw_fail(ctx, BW_ENOMEM, "out of memory allocating thread workspaces");
     return ctx->status;
   }
-
 #ifdef BW_HAVE_MPI
-  if (size > 1) {
-    /* gather the blocks on rank 0 in replication order */
-    int *counts = malloc(sizeof(int) * (size_t)size), *displs = malloc(sizeof(int) * (size_t)size);
-    if (!counts || !displs) {
-      free(counts), free(displs);
-      return bw_fail(ctx, BW_ENOMEM, "out of memory gathering MPI results");
-    }
-    struct { double *data; long per_rep; } parts[3] = {
-        {store->shortfall_bw, (long)store->ng * store->ny},
-        {store->shortfall_mo, (long)store->ng * store->ny},
-        {store->national, (long)BW_NQ * store->ny}};
-    int err = 0;
-    for (int k = 0; k < 3 && !err; k++) {
-      for (int p = 0; p < size; p++) {
-        long plo = (long)nrep * p / size, phi = (long)nrep * (p + 1) / size;
-        counts[p] = (int)((phi - plo) * parts[k].per_rep);
-        displs[p] = (int)(plo * parts[k].per_rep);
-      }
-      double *mine = parts[k].data + (long)lo * parts[k].per_rep;
-      err = rank == 0 ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, parts[k].data, counts, displs,
-                                    MPI_DOUBLE, 0, MPI_COMM_WORLD)
-                      : MPI_Gatherv(mine, counts[rank], MPI_DOUBLE, NULL, NULL, NULL, MPI_DOUBLE, 0,
-                                    MPI_COMM_WORLD);
-    }
-    free(counts), free(displs);
-    if (err != MPI_SUCCESS) return bw_fail(ctx, BW_EMPI, "MPI_Gatherv failed (code %d)", err);
-  }
+  if (size > 1) return mpi_collect(acc, lo_all, hi_all, ctx);
 #endif
   return BW_OK;
 }

@@ -13,10 +13,15 @@ typedef struct {
   int progress; /* draw a progress bar on stderr */
 } bw_run_opts;
 
-/* Simulate replications 0 .. store->nrep-1 into store. With MPI (when
- * running under mpirun), each process simulates a contiguous block and the
- * blocks are gathered on rank 0; other ranks' stores are left partial. */
-bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_store *store, bw_ctx *ctx);
+/* Simulate replications lo .. hi-1 and add them to acc. With MPI (when
+ * running under mpirun), each process simulates a contiguous block of the
+ * range; the other processes' statistics (and, under --exact, their stored
+ * values) are then merged into rank 0's acc, and cleared on the others.
+ * Every rank must call it with the same range. */
+bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_acc *acc, int lo, int hi, bw_ctx *ctx);
+
+/* Rank 0's value of *v on every rank (no-op without MPI). */
+void bw_mpi_bcast_int(int *v);
 
 /* MPI helpers (no-ops without MPI): rank and size of the world. */
 int bw_mpi_rank(void);

@@ -149,9 +149,10 @@ static double sum_comp(const double *x, size_t n) {
 void bw_stat_compute(double *x, size_t n, bw_stat *out) {
   if (n == 0) {
     const double u = NAN;
-    *out = (bw_stat){u, u, u, u, u, u, u, u, u, u, u, u};
+    *out = (bw_stat){u, u, u, u, u, u, u, u, u, u, u, u, u, u, u, u};
     return;
   }
+  out->err_q05 = out->err_q50 = out->err_q95 = out->err_cvar95 = 0.0;
   sort_doubles(x, n);
   double dn = (double)n;
   double mean = sum_comp(x, n) / dn;

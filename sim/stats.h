@@ -8,6 +8,9 @@
 typedef struct {
   double mean, sd, q05, q50, q95, cvar95;
   double se_mean, se_sd, se_q05, se_q50, se_q95, se_cvar95;
+  /* bound on |estimate - exact value| of a streaming estimate (sim/sketch.h);
+   * 0 when computed from all values (bw_stat_compute) */
+  double err_q05, err_q50, err_q95, err_cvar95;
 } bw_stat;
 
 /* Statistics of x[0..n-1]. x is scratch: it is sorted in place.

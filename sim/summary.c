@@ -1,10 +1,20 @@
-/* From the per-replication store to the published statistics (MODEL.md §8).
+/* From replications to the published statistics (MODEL.md §7–8).
  *
- * Determinism: every statistic is a function of the values of one
- * (gemeente, year) or (quantity, year) cell in replication order; the
- * per-gemeente loop may run on several threads, but each iteration writes only
- * its own slots and reads only shared read-only data, and the ranking runs
- * after it on one thread. The summary is byte-identical for any thread count. */
+ * Streaming (the default): bw_acc holds, per output cell, a bw_cell
+ * (sim/sketch.h: integer counts and fixed-point sums, memory set by the
+ * spread of the values, not their number) and integer exceedance counts.
+ * Every piece of state is an integer or an extreme, so adding replications
+ * in any order, on any thread or MPI process, and merging the partial
+ * accumulators in any grouping gives the same bits: the output is
+ * byte-identical for any split of the work, without a reorder buffer.
+ *
+ * Exact (--exact, and bw_summary_create on a store): every value is also
+ * kept, and mean, sd, quantiles and CVaR are computed from all values
+ * (sim/stats.c); the counts are the same either way.
+ *
+ * The summary is a function of the accumulator only; its per-gemeente loop
+ * may run on several threads (each iteration writes its own slots), the
+ * ranking runs after it on one thread. */
 #include "summary.h"
 
 #include <math.h>
@@ -13,6 +23,16 @@
 #include <string.h>
 
 #include <omp.h>
+
+#include "sketch.h"
+
+/* Bins per unit of asinh(x / c): 512 for gemeente and region cells (values
+ * far from zero to within 0.1 %), 4096 for the national cells (0.012 %). */
+#define BW_GEM_INV_H 512.0
+#define BW_NAT_INV_H 4096.0
+/* c of a gemeente or region cell: EUR 5 per inhabitant (below that the bins
+ * are about EUR 0.01 per inhabitant wide). National: 1 client, EUR 1000. */
+#define BW_EUR_PER_INH_SCALE 5.0
 
 /* ---- variable names ------------------------------------------------------ */
 
@@ -84,23 +104,6 @@ void bw_store_put(bw_store *s, int rep, const bw_rep_result *r) {
   memcpy(s->national + (size_t)rep * nqy, r->national, nqy * sizeof(double));
 }
 
-/* ---- summary ------------------------------------------------------------- */
-
-void bw_summary_free(bw_summary *s) {
-  if (!s) return;
-  for (int v = 0; v < BW_NGV; v++) free(s->gy[v]);
-  free(s->p_exceed);
-  free(s->p_exceed_se);
-  free(s->national);
-  free(s->risk);
-  free(s);
-}
-
-/* s_gt, MODEL.md §8: BW + MO shortfall per inhabitant of g in year y. One
- * expression, used for P(s_gt > theta) and P(any year), so both see the
- * same value. */
-static inline double per_inhabitant(double bw, double mo, double pop) { return (bw + mo) / pop; }
-
 /* Descending in p_max_year, then cum_mean, then ascending gemeente code, then
  * index (codes are unique in valid data; the index makes the order total). */
 typedef struct {
@@ -127,128 +130,712 @@ static int risk_cmp(const void *pa, const void *pb) {
   return (a->row->g > b->row->g) - (a->row->g < b->row->g);
 }
 
-/* Everything about gemeente g: the gemeente x year statistics and its
- * (unranked) risk row. buf is this thread's scratch of nrep doubles. */
-static void summarise_gemeente(const bw_store *s, const bw_model *m, bw_summary *out, int g,
-                               int y_first, int y_last, double *buf) {
-  const int nrep = s->nrep, ng = s->ng, ny = s->ny;
-  const size_t n = (size_t)nrep;
-#define BW_AT(arr, r, y) ((arr)[((size_t)(r) * (size_t)ng + (size_t)g) * (size_t)ny + (size_t)(y)])
+/* ---- accumulator --------------------------------------------------------- */
 
-  for (int y = 0; y < ny; y++) {
-    size_t slot = (size_t)g * (size_t)ny + (size_t)y;
-    double pop = bw_model_population(m, g, y);
-    for (int r = 0; r < nrep; r++) buf[r] = BW_AT(s->shortfall_bw, r, y) + BW_AT(s->shortfall_mo, r, y);
-    bw_stat_compute(buf, n, &out->gy[BW_GV_SHORTFALL][slot]);
-    for (int r = 0; r < nrep; r++) buf[r] = BW_AT(s->shortfall_bw, r, y);
-    bw_stat_compute(buf, n, &out->gy[BW_GV_SHORTFALL_BW][slot]);
-    for (int r = 0; r < nrep; r++) buf[r] = BW_AT(s->shortfall_mo, r, y);
-    bw_stat_compute(buf, n, &out->gy[BW_GV_SHORTFALL_MO][slot]);
-    for (int r = 0; r < nrep; r++)
-      buf[r] = per_inhabitant(BW_AT(s->shortfall_bw, r, y), BW_AT(s->shortfall_mo, r, y), pop);
-    /* the proportion first: bw_stat_compute sorts buf (harmless, but keep it plain) */
-    out->p_exceed[slot] = bw_prop_greater(buf, n, out->theta, &out->p_exceed_se[slot]);
-    bw_stat_compute(buf, n, &out->gy[BW_GV_SHORTFALL_PER_INH][slot]);
+enum { CV_TOTAL = 0, CV_BW = 1, CV_MO = 2, NCV = 3 };
+enum { NSTRIPE = 8 }; /* gemeente stripes; one more for national + regions */
+
+struct bw_acc {
+  const bw_model *m;
+  int ng, ny, nr, y_first, y_last, K, pooling, have_other;
+  double theta;
+  long long n;
+  bw_cell *gy;          /* [(v * ng + g) * ny + y], v < NCV: EUR */
+  bw_cell *cum;         /* [g]: sum over reform years, EUR */
+  bw_cell *nat;         /* [q * ny + y] */
+  bw_cell *reg;         /* [r * ny + y]: sum over members, EUR */
+  uint64_t *exceed;     /* [g * ny + y]: s_gt > theta */
+  uint64_t *exceed_oth; /* same under the other pooling setting */
+  uint64_t *any;        /* [g]: some reform year > theta */
+  uint64_t *first;      /* [g * (ny + 1) + y]; column ny: never */
+  uint64_t *reg_exceed; /* [r * ny + y] */
+  uint64_t *kn;         /* [k]: replications of outer draw k (K > 0) */
+  bw_i128 *ks1, *ks2;   /* [(k * ng + g) * (ny + 1) + j]: fixed-point sums of the
+                           shortfall in year j (j = ny: cumulative) */
+  bw_store *store;      /* exact values, or NULL */
+  int owns_store;
+  omp_lock_t lock[NSTRIPE + 1];
+};
+
+/* s_gt, MODEL.md §8: BW + MO shortfall per inhabitant of g in year y. One
+ * expression, used for every P(s_gt > theta), so all see the same value. */
+static inline double per_inhabitant(double bw, double mo, double pop) { return (bw + mo) / pop; }
+
+static inline bw_i128 fix(double x) { return (bw_i128)llround(x * BW_FIX_SCALE); }
+
+static size_t n_split(const bw_acc *a) { return (size_t)a->K * (size_t)a->ng * (size_t)(a->ny + 1); }
+
+void bw_acc_free(bw_acc *a) {
+  if (!a) return;
+  size_t ngy = (size_t)a->ng * (size_t)a->ny;
+  if (a->gy)
+    for (size_t i = 0; i < NCV * ngy; i++) bw_cell_free(&a->gy[i]);
+  if (a->cum)
+    for (int g = 0; g < a->ng; g++) bw_cell_free(&a->cum[g]);
+  if (a->nat)
+    for (size_t i = 0; i < (size_t)BW_NQ * (size_t)a->ny; i++) bw_cell_free(&a->nat[i]);
+  if (a->reg)
+    for (size_t i = 0; i < (size_t)a->nr * (size_t)a->ny; i++) bw_cell_free(&a->reg[i]);
+  free(a->gy), free(a->cum), free(a->nat), free(a->reg);
+  free(a->exceed), free(a->exceed_oth), free(a->any), free(a->first), free(a->reg_exceed);
+  free(a->kn), free(a->ks1), free(a->ks2);
+  if (a->owns_store) bw_store_free(a->store);
+  for (int i = 0; i <= NSTRIPE; i++) omp_destroy_lock(&a->lock[i]);
+  free(a);
+}
+
+/* The cells' scales: EUR 5 per inhabitant of the cell's population for
+ * gemeenten and regions; per national quantity its unit. */
+static void init_cells(bw_acc *a) {
+  const bw_model *m = a->m;
+  const bw_data *d = bw_model_data(m);
+  int ng = a->ng, ny = a->ny, nreform = a->y_last - a->y_first + 1;
+  for (int v = 0; v < NCV; v++)
+    for (int g = 0; g < ng; g++)
+      for (int y = 0; y < ny; y++)
+        bw_cell_init(&a->gy[((size_t)v * ng + g) * ny + y],
+                     BW_EUR_PER_INH_SCALE * bw_model_population(m, g, y), BW_GEM_INV_H);
+  for (int g = 0; g < ng; g++)
+    bw_cell_init(&a->cum[g],
+                 BW_EUR_PER_INH_SCALE * bw_model_population(m, g, 0) * (nreform > 1 ? nreform : 1),
+                 BW_GEM_INV_H);
+  for (int q = 0; q < BW_NQ; q++) {
+    const char *unit = bw_quantity_unit(q);
+    double c = unit && !strcmp(unit, "EUR") ? 1000.0 : 1.0;
+    for (int y = 0; y < ny; y++) bw_cell_init(&a->nat[(size_t)q * ny + y], c, BW_NAT_INV_H);
   }
-
-  /* Over the reform years t = S .. last (year indices y_first .. y_last;
-   * none when y_first > y_last). */
-  bw_risk_row *row = &out->risk[g];
-  row->g = g;
-  row->rank = 0;
-  row->p_max_year = 0.0;
-  row->p_se = 0.0;
-  row->p_max_year_at = 0;
-  row->first_bottleneck_year = 0;
-  for (int y = y_first; y <= y_last; y++) {
-    size_t slot = (size_t)g * (size_t)ny + (size_t)y;
-    double p = out->p_exceed[slot];
-    if (y == y_first || p > row->p_max_year) { /* first year on ties */
-      row->p_max_year = p;
-      row->p_se = out->p_exceed_se[slot];
-      row->p_max_year_at = out->first_year + y;
+  for (int r = 0; r < a->nr; r++)
+    for (int y = 0; y < ny; y++) {
+      double pop = 0;
+      for (int g = 0; g < ng; g++)
+        if (d->g[g].region == r) pop += bw_model_population(m, g, y);
+      bw_cell_init(&a->reg[(size_t)r * ny + y], BW_EUR_PER_INH_SCALE * (pop > 0 ? pop : 1.0),
+                   BW_GEM_INV_H);
     }
-    if (row->first_bottleneck_year == 0 && p >= out->p_star) row->first_bottleneck_year = out->first_year + y;
-  }
-  row->flagged = y_first <= y_last && row->p_max_year >= out->p_star;
+}
 
-  size_t n_any = 0;
-  for (int r = 0; r < nrep; r++) {
+bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) {
+  const bw_params *p = bw_model_params(m);
+  const bw_data *d = bw_model_data(m);
+  if (!m || !p || !d || d->ng < 1 || bw_model_nyears(m) < 1) return NULL;
+  bw_acc *a = calloc(1, sizeof *a);
+  if (!a) return NULL;
+  for (int i = 0; i <= NSTRIPE; i++) omp_init_lock(&a->lock[i]);
+  a->m = m;
+  a->ng = d->ng;
+  a->ny = bw_model_nyears(m);
+  a->nr = d->nr;
+  a->theta = p->threshold_eur_per_inhabitant;
+  a->pooling = p->pooling;
+  a->have_other = 1;
+  /* reform years S .. last as year indices, clipped to the simulated years */
+  a->y_first = p->start_year - p->first_year;
+  if (a->y_first < 0) a->y_first = 0;
+  a->y_last = a->ny - 1;
+  a->K = p->outer_draws > 0 ? p->outer_draws : 0;
+  size_t ngy = (size_t)a->ng * (size_t)a->ny;
+  a->gy = calloc(NCV * ngy, sizeof *a->gy);
+  a->cum = calloc((size_t)a->ng, sizeof *a->cum);
+  a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
+  a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
+  a->exceed = calloc(ngy, sizeof *a->exceed);
+  a->exceed_oth = calloc(ngy, sizeof *a->exceed_oth);
+  a->any = calloc((size_t)a->ng, sizeof *a->any);
+  a->first = calloc((size_t)a->ng * (size_t)(a->ny + 1), sizeof *a->first);
+  a->reg_exceed = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_exceed);
+  int ok = a->gy && a->cum && a->nat && a->reg && a->exceed && a->exceed_oth && a->any &&
+           a->first && a->reg_exceed;
+  if (ok && a->K > 0) {
+    a->kn = calloc((size_t)a->K, sizeof *a->kn);
+    a->ks1 = calloc(n_split(a), sizeof *a->ks1);
+    a->ks2 = calloc(n_split(a), sizeof *a->ks2);
+    ok = a->kn && a->ks1 && a->ks2;
+  }
+  if (ok && exact_nrep > 0) {
+    a->store = bw_store_create(exact_nrep, a->ng, a->ny);
+    a->owns_store = 1;
+    ok = a->store != NULL;
+  }
+  if (!ok) {
+    bw_acc_free(a);
+    return NULL;
+  }
+  init_cells(a);
+  return a;
+}
+
+long long bw_acc_count(const bw_acc *a) { return a ? a->n : 0; }
+bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
+
+size_t bw_acc_scratch_len(const bw_acc *a) {
+  return 2 * (size_t)a->ng * (size_t)a->ny + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny;
+}
+
+/* Record the first failure of a cell update (-1 memory, -2 value). */
+static inline void cell_add(bw_cell *c, double x, int *err) {
+  int rc = bw_cell_add(c, x);
+  if (rc != 0 && *err == 0) *err = rc;
+}
+
+/* Gemeenten [g0, g1) of one replication. oth_* may be NULL (unknown). */
+static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw, const double *smo,
+                          const double *oth_bw, const double *oth_mo, int *err) {
+  const int ny = a->ny, ng = a->ng;
+  for (int g = g0; g < g1; g++) {
     double cum = 0.0;
-    int any = 0;
-    for (int y = y_first; y <= y_last; y++) {
-      double bw = BW_AT(s->shortfall_bw, r, y), mo = BW_AT(s->shortfall_mo, r, y);
-      cum += bw + mo;
-      any |= per_inhabitant(bw, mo, bw_model_population(m, g, y)) > out->theta;
+    int first = ny;
+    for (int y = 0; y < ny; y++) {
+      size_t i = (size_t)g * ny + y;
+      double bw = sbw[i], mo = smo[i], pop = bw_model_population(a->m, g, y);
+      cell_add(&a->gy[(size_t)CV_TOTAL * ng * ny + i], bw + mo, err);
+      cell_add(&a->gy[(size_t)CV_BW * ng * ny + i], bw, err);
+      cell_add(&a->gy[(size_t)CV_MO * ng * ny + i], mo, err);
+      int over = per_inhabitant(bw, mo, pop) > a->theta;
+      a->exceed[i] += (uint64_t)over;
+      if (oth_bw) a->exceed_oth[i] += per_inhabitant(oth_bw[i], oth_mo[i], pop) > a->theta;
+      if (y >= a->y_first && y <= a->y_last) {
+        cum += bw + mo;
+        if (over && first == ny) first = y;
+      }
     }
-    buf[r] = cum;
-    n_any += (size_t)any;
+    a->any[g] += first < ny;
+    a->first[(size_t)g * (ny + 1) + first]++;
+    cell_add(&a->cum[g], cum, err);
+    if (a->K > 0) {
+      size_t base = ((size_t)(rep % a->K) * ng + g) * (size_t)(ny + 1);
+      for (int j = 0; j <= ny; j++) {
+        bw_i128 v = fix(j < ny ? sbw[(size_t)g * ny + j] + smo[(size_t)g * ny + j] : cum);
+        a->ks1[base + j] += v;
+        a->ks2[base + j] += v * v;
+      }
+    }
   }
-  row->p_any_year = (double)n_any / (double)nrep;
+}
+
+/* National quantities, regions and the counters of one replication. */
+static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, int *err) {
+  const int ny = a->ny;
+  for (size_t i = 0; i < (size_t)BW_NQ * ny; i++) cell_add(&a->nat[i], nat[i], err);
+  for (size_t i = 0; i < (size_t)a->nr * ny; i++) {
+    cell_add(&a->reg[i], regsum[i], err);
+    a->reg_exceed[i] += regsum[i] / (a->reg[i].c / BW_EUR_PER_INH_SCALE) > a->theta;
+  }
+  if (a->K > 0) a->kn[rep % a->K]++;
+  a->n++;
+}
+
+/* Region sums (invariant under pooling) into regsum [nr * ny]. */
+static void region_sums(const bw_acc *a, const double *sbw, const double *smo, double *regsum) {
+  const bw_data *d = bw_model_data(a->m);
+  memset(regsum, 0, (size_t)a->nr * (size_t)a->ny * sizeof *regsum);
+  for (int g = 0; g < a->ng; g++)
+    for (int y = 0; y < a->ny; y++) {
+      size_t i = (size_t)g * a->ny + y;
+      regsum[(size_t)d->g[g].region * a->ny + y] += sbw[i] + smo[i];
+    }
+}
+
+static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double *smo,
+                            const double *nat, const double *oth_bw, const double *oth_mo,
+                            double *regsum, bw_ctx *ctx) {
+  region_sums(a, sbw, smo, regsum);
+  int err = 0, t = omp_get_thread_num();
+  /* stripes in a rotated order, so threads rarely wait for each other */
+  for (int k = 0; k <= NSTRIPE; k++) {
+    int s = (k + t) % (NSTRIPE + 1);
+    omp_set_lock(&a->lock[s]);
+    if (s < NSTRIPE)
+      add_gemeenten(a, rep, (int)((long)a->ng * s / NSTRIPE), (int)((long)a->ng * (s + 1) / NSTRIPE),
+                    sbw, smo, oth_bw, oth_mo, &err);
+    else
+      add_rest(a, rep, nat, regsum, &err);
+    omp_unset_lock(&a->lock[s]);
+  }
+  if (err == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory growing a statistics histogram");
+  if (err) return bw_fail(ctx, BW_EMODEL, "replication %d: a shortfall is NaN or beyond %.3g EUR",
+                          rep, BW_CELL_XMAX);
+  return BW_OK;
+}
+
+bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch, bw_ctx *ctx) {
+  if (!a || !r || r->ng != a->ng || r->ny != a->ny || rep < 0)
+    return bw_fail(ctx, BW_EMODEL, "bw_acc_add: replication %d does not match the accumulator", rep);
+  size_t ngy = (size_t)a->ng * (size_t)a->ny;
+  double *oth_bw = scratch, *oth_mo = scratch + ngy, *regsum = scratch + 2 * ngy;
+  /* the shortfall under the other pooling setting: without pooling it is
+   * cost - budget; with it, the same pooled as the model pools */
+  for (size_t i = 0; i < ngy; i++) {
+    oth_bw[i] = r->cost_bw[i] - r->budget_bw[i];
+    oth_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+  }
+  if (a->pooling == BW_POOL_NONE)
+    for (int y = 0; y < a->ny; y++) bw_pool_shortfall(a->m, r->budget_bw, r->budget_mo, oth_bw, oth_mo, y);
+  bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national, oth_bw, oth_mo,
+                            regsum, ctx);
+  if (st == BW_OK && a->store) {
+    if (rep >= a->store->nrep)
+      return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d",
+                     a->store->nrep, rep);
+    bw_store_put(a->store, rep, r);
+  }
+  return st;
+}
+
+void bw_acc_clear(bw_acc *a) {
+  size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
+  for (size_t i = 0; i < NCV * ngy; i++) bw_cell_clear(&a->gy[i]);
+  for (int g = 0; g < a->ng; g++) bw_cell_clear(&a->cum[g]);
+  for (size_t i = 0; i < (size_t)BW_NQ * a->ny; i++) bw_cell_clear(&a->nat[i]);
+  for (size_t i = 0; i < nry; i++) bw_cell_clear(&a->reg[i]);
+  memset(a->exceed, 0, ngy * sizeof *a->exceed);
+  memset(a->exceed_oth, 0, ngy * sizeof *a->exceed_oth);
+  memset(a->any, 0, (size_t)a->ng * sizeof *a->any);
+  memset(a->first, 0, (size_t)a->ng * (size_t)(a->ny + 1) * sizeof *a->first);
+  memset(a->reg_exceed, 0, nry * sizeof *a->reg_exceed);
+  if (a->K > 0) {
+    memset(a->kn, 0, (size_t)a->K * sizeof *a->kn);
+    memset(a->ks1, 0, n_split(a) * sizeof *a->ks1);
+    memset(a->ks2, 0, n_split(a) * sizeof *a->ks2);
+  }
+  a->n = 0;
+}
+
+/* ---- merging and packing ---------------------------------------------------
+ * One walk over the state serves merge, size, pack and unpack: the state is
+ * a list of cell arrays and integer arrays in a fixed order. */
+
+typedef struct {
+  bw_cell *cells;
+  size_t n;
+} cell_span;
+typedef struct {
+  void *v;
+  size_t n, size; /* elements, bytes each */
+} int_span;
+
+enum { N_CELL_SPANS = 4, N_INT_SPANS = 8 };
+
+static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT_SPANS]) {
+  size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
+  cs[0] = (cell_span){a->gy, NCV * ngy};
+  cs[1] = (cell_span){a->cum, (size_t)a->ng};
+  cs[2] = (cell_span){a->nat, (size_t)BW_NQ * a->ny};
+  cs[3] = (cell_span){a->reg, nry};
+  is[0] = (int_span){a->exceed, ngy, sizeof(uint64_t)};
+  is[1] = (int_span){a->exceed_oth, ngy, sizeof(uint64_t)};
+  is[2] = (int_span){a->any, (size_t)a->ng, sizeof(uint64_t)};
+  is[3] = (int_span){a->first, (size_t)a->ng * (size_t)(a->ny + 1), sizeof(uint64_t)};
+  is[4] = (int_span){a->reg_exceed, nry, sizeof(uint64_t)};
+  is[5] = (int_span){a->kn, (size_t)a->K, sizeof(uint64_t)};
+  is[6] = (int_span){a->ks1, n_split(a), sizeof(bw_i128)};
+  is[7] = (int_span){a->ks2, n_split(a), sizeof(bw_i128)};
+}
+
+static void add_ints(int_span d, const void *src) {
+  if (d.size == sizeof(uint64_t)) {
+    uint64_t *x = d.v;
+    const unsigned char *s = src;
+    for (size_t i = 0; i < d.n; i++) {
+      uint64_t v;
+      memcpy(&v, s + i * sizeof v, sizeof v);
+      x[i] += v;
+    }
+  } else {
+    bw_i128 *x = d.v;
+    const unsigned char *s = src;
+    for (size_t i = 0; i < d.n; i++) {
+      bw_i128 v;
+      memcpy(&v, s + i * sizeof v, sizeof v);
+      x[i] += v;
+    }
+  }
+}
+
+static int same_shape(const bw_acc *a, const bw_acc *b) {
+  return a->ng == b->ng && a->ny == b->ny && a->nr == b->nr && a->K == b->K &&
+         a->y_first == b->y_first && a->y_last == b->y_last && a->theta == b->theta;
+}
+
+bw_status bw_acc_merge(bw_acc *dst, const bw_acc *src, bw_ctx *ctx) {
+  if (!same_shape(dst, src)) return bw_fail(ctx, BW_EMODEL, "bw_acc_merge: accumulators differ");
+  cell_span cd[N_CELL_SPANS], cs[N_CELL_SPANS];
+  int_span id[N_INT_SPANS], is[N_INT_SPANS];
+  spans(dst, cd, id);
+  spans(src, cs, is);
+  for (int k = 0; k < N_CELL_SPANS; k++)
+    for (size_t i = 0; i < cd[k].n; i++) {
+      int rc = bw_cell_merge(&cd[k].cells[i], &cs[k].cells[i]);
+      if (rc == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory merging statistics");
+      if (rc) return bw_fail(ctx, BW_EMODEL, "bw_acc_merge: cell scales differ");
+    }
+  for (int k = 0; k < N_INT_SPANS; k++)
+    if (id[k].n) add_ints(id[k], is[k].v);
+  dst->n += src->n;
+  dst->have_other &= src->have_other;
+  return BW_OK;
+}
+
+size_t bw_acc_packed_size(const bw_acc *a) {
+  cell_span cs[N_CELL_SPANS];
+  int_span is[N_INT_SPANS];
+  spans(a, cs, is);
+  size_t n = 2 * sizeof(long long);
+  for (int k = 0; k < N_CELL_SPANS; k++)
+    for (size_t i = 0; i < cs[k].n; i++) n += bw_cell_packed_size(&cs[k].cells[i]);
+  for (int k = 0; k < N_INT_SPANS; k++) n += is[k].n * is[k].size;
+  return n;
+}
+
+size_t bw_acc_pack(const bw_acc *a, unsigned char *buf) {
+  cell_span cs[N_CELL_SPANS];
+  int_span is[N_INT_SPANS];
+  spans(a, cs, is);
+  long long head[2] = {a->n, a->have_other};
+  size_t off = sizeof head;
+  memcpy(buf, head, sizeof head);
+  for (int k = 0; k < N_CELL_SPANS; k++)
+    for (size_t i = 0; i < cs[k].n; i++) off += bw_cell_pack(&cs[k].cells[i], buf + off);
+  for (int k = 0; k < N_INT_SPANS; k++) {
+    if (is[k].n) memcpy(buf + off, is[k].v, is[k].n * is[k].size);
+    off += is[k].n * is[k].size;
+  }
+  return off;
+}
+
+bw_status bw_acc_unpack_merge(bw_acc *dst, const unsigned char *buf, size_t n, bw_ctx *ctx) {
+  cell_span cs[N_CELL_SPANS];
+  int_span is[N_INT_SPANS];
+  spans(dst, cs, is);
+  long long head[2];
+  if (n < sizeof head) return bw_fail(ctx, BW_EMODEL, "packed statistics truncated");
+  memcpy(head, buf, sizeof head);
+  size_t off = sizeof head;
+  for (int k = 0; k < N_CELL_SPANS; k++)
+    for (size_t i = 0; i < cs[k].n; i++) {
+      size_t used = bw_cell_unpack_merge(&cs[k].cells[i], buf + off, n - off);
+      if (!used) return bw_fail(ctx, BW_EMODEL, "packed statistics malformed (or out of memory)");
+      off += used;
+    }
+  for (int k = 0; k < N_INT_SPANS; k++) {
+    size_t bytes = is[k].n * is[k].size;
+    if (bytes > n - off) return bw_fail(ctx, BW_EMODEL, "packed statistics truncated");
+    if (bytes) add_ints(is[k], buf + off);
+    off += bytes;
+  }
+  dst->n += head[0];
+  dst->have_other &= (int)head[1];
+  return BW_OK;
+}
+
+/* ---- summary ------------------------------------------------------------- */
+
+void bw_summary_free(bw_summary *s) {
+  if (!s) return;
+  for (int v = 0; v < BW_NGV; v++) free(s->gy[v]);
+  free(s->p_exceed), free(s->p_exceed_se), free(s->p_exceed_lo), free(s->p_exceed_hi);
+  free(s->first_exceed);
+  free(s->national);
+  free(s->risk);
+  free(s->region), free(s->region_p_exceed), free(s->region_p_exceed_se), free(s->region_risk);
+  free(s->param_share), free(s->param_share_year);
+  free(s);
+}
+
+/* Multiply every location and scale of st by f > 0. */
+static void stat_scale(bw_stat *st, double f) {
+  double *v[] = {&st->mean,   &st->sd,     &st->q05,    &st->q50,    &st->q95,
+                 &st->cvar95, &st->se_mean, &st->se_sd, &st->se_q05, &st->se_q50,
+                 &st->se_q95, &st->se_cvar95, &st->err_q05, &st->err_q50, &st->err_q95,
+                 &st->err_cvar95};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) *v[i] *= f;
+}
+
+/* Proportion k/n with se and Wilson interval. */
+static void proportion(uint64_t k, uint64_t n, double *p, double *se, double *lo, double *hi) {
+  double pp = (double)k / (double)n;
+  *p = pp;
+  if (se) *se = sqrt(pp * (1.0 - pp) / (double)n);
+  bw_wilson95((size_t)k, (size_t)n, lo, hi);
+}
+
+/* Max over reform years of P(> theta), with its se/interval, the year and
+ * the first year >= p*. p, se, lo, hi: [ny] of one gemeente or region. */
+typedef struct {
+  double p, se, lo, hi;
+  int at, first;
+} pmax;
+
+static pmax max_over_reform(const double *p, const double *se, const double *lo, const double *hi,
+                            int y_first, int y_last, int first_year, double p_star) {
+  pmax r = {0.0, 0.0, 0.0, 0.0, 0, 0};
+  for (int y = y_first; y <= y_last; y++) {
+    if (y == y_first || p[y] > r.p) { /* first year on ties */
+      r.p = p[y];
+      r.se = se[y];
+      r.lo = lo[y];
+      r.hi = hi[y];
+      r.at = first_year + y;
+    }
+    if (r.first == 0 && p[y] >= p_star) r.first = first_year + y;
+  }
+  return r;
+}
+
+/* Exact statistics of values gathered by get(rep) from the store. */
+typedef double (*store_get)(const bw_store *s, int rep, int g, int y);
+static double get_total(const bw_store *s, int r, int g, int y) {
+  size_t i = ((size_t)r * s->ng + g) * s->ny + y;
+  return s->shortfall_bw[i] + s->shortfall_mo[i];
+}
+static double get_bw(const bw_store *s, int r, int g, int y) {
+  return s->shortfall_bw[((size_t)r * s->ng + g) * s->ny + y];
+}
+static double get_mo(const bw_store *s, int r, int g, int y) {
+  return s->shortfall_mo[((size_t)r * s->ng + g) * s->ny + y];
+}
+static double get_nat(const bw_store *s, int r, int q, int y) {
+  return s->national[((size_t)r * BW_NQ + q) * s->ny + y];
+}
+
+static void exact_stat(const bw_store *s, store_get get, int g, int y, double *buf, bw_stat *out) {
+  for (int r = 0; r < s->nrep; r++) buf[r] = get(s, r, g, y);
+  bw_stat_compute(buf, (size_t)s->nrep, out);
+}
+
+/* Everything about gemeente g: statistics per year and its unranked risk
+ * row. buf: nrep doubles of this thread (exact mode only). */
+static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *buf) {
+  const int ng = a->ng, ny = a->ny;
+  const bw_store *st = a->store;
+  const uint64_t n = (uint64_t)a->n;
+  static const store_get getter[NCV] = {get_total, get_bw, get_mo};
+  static const int gv_of[NCV] = {BW_GV_SHORTFALL, BW_GV_SHORTFALL_BW, BW_GV_SHORTFALL_MO};
+  double ro[BW_MAX_YEARS], rse[BW_MAX_YEARS], rlo[BW_MAX_YEARS], rhi[BW_MAX_YEARS];
+  for (int y = 0; y < ny; y++) {
+    size_t i = (size_t)g * ny + y;
+    for (int v = 0; v < NCV; v++) {
+      bw_stat *dst = &out->gy[gv_of[v]][i];
+      if (st)
+        exact_stat(st, getter[v], g, y, buf, dst);
+      else
+        bw_cell_stat(&a->gy[(size_t)v * ng * ny + i], dst);
+    }
+    bw_stat *pi = &out->gy[BW_GV_SHORTFALL_PER_INH][i];
+    *pi = out->gy[BW_GV_SHORTFALL][i];
+    stat_scale(pi, 1.0 / bw_model_population(a->m, g, y));
+    proportion(a->exceed[i], n, &out->p_exceed[i], &out->p_exceed_se[i], &out->p_exceed_lo[i],
+               &out->p_exceed_hi[i]);
+    ro[y] = out->p_exceed[i];
+    rse[y] = out->p_exceed_se[i];
+    rlo[y] = out->p_exceed_lo[i];
+    rhi[y] = out->p_exceed_hi[i];
+  }
+  for (int y = 0; y <= ny; y++)
+    out->first_exceed[(size_t)g * (ny + 1) + y] = (long long)a->first[(size_t)g * (ny + 1) + y];
+
+  bw_risk_row *row = &out->risk[g];
+  memset(row, 0, sizeof *row);
+  row->g = g;
+  int reform = a->y_first <= a->y_last;
+  if (reform) {
+    pmax pm = max_over_reform(ro, rse, rlo, rhi, a->y_first, a->y_last, out->first_year, out->p_star);
+    row->p_max_year = pm.p;
+    row->p_se = pm.se;
+    row->p_lo = pm.lo;
+    row->p_hi = pm.hi;
+    row->p_max_year_at = pm.at;
+    row->first_bottleneck_year = pm.first;
+  }
+  row->flagged = reform && row->p_max_year >= out->p_star;
+  row->flag_stable = reform && (row->p_lo > out->p_star || row->p_hi < out->p_star);
+  row->flagged_other = -1;
+  if (a->have_other && reform) {
+    double best = 0.0;
+    for (int y = a->y_first; y <= a->y_last; y++) {
+      double p = (double)a->exceed_oth[(size_t)g * ny + y] / (double)n;
+      if (y == a->y_first || p > best) best = p;
+    }
+    row->flagged_other = best >= out->p_star;
+  }
+  row->p_any_year = (double)a->any[g] / (double)n;
+
   bw_stat cs;
-  bw_stat_compute(buf, n, &cs);
+  if (st) {
+    for (int r = 0; r < st->nrep; r++) {
+      double cum = 0.0;
+      for (int y = a->y_first; y <= a->y_last; y++) cum += get_total(st, r, g, y);
+      buf[r] = cum;
+    }
+    bw_stat_compute(buf, (size_t)st->nrep, &cs);
+  } else {
+    bw_cell_stat(&a->cum[g], &cs);
+  }
   row->cum_mean = cs.mean;
   row->cum_q95 = cs.q95;
   row->cum_cvar95 = cs.cvar95;
-#undef BW_AT
+  row->cum_se_mean = cs.se_mean;
+  row->cum_se_q95 = cs.se_q95;
+  row->cum_se_cvar95 = cs.se_cvar95;
+  row->cum_q95_err = cs.err_q95;
+  row->cum_cvar95_err = cs.err_cvar95;
 }
 
-/* NULL on out-of-memory, and also when the store does not match the model
- * (gemeenten or years) or holds no replication: there is nothing to publish. */
-bw_summary *bw_summary_create(const bw_store *s, const bw_model *m) {
-  if (!s || !m || s->nrep < 1) return NULL;
+/* Share of the variance of the cell due to the outer draws: one-way random
+ * effects ANOVA over the K groups (unbalanced: n0 of Searle), from the exact
+ * group sums. NaN when it cannot be estimated. */
+static double param_share(const bw_acc *a, int g, int j) {
+  const int K = a->K, ng = a->ng, ny = a->ny;
+  long double N = 0, S = 0, ssw = 0, sb = 0, sumn2 = 0;
+  int groups = 0;
+  for (int k = 0; k < K; k++) {
+    long double nk = (long double)a->kn[k];
+    if (nk == 0) continue;
+    size_t i = ((size_t)k * ng + g) * (size_t)(ny + 1) + j;
+    long double s1 = (long double)a->ks1[i], s2 = (long double)a->ks2[i];
+    ssw += s2 - s1 * s1 / nk;
+    sb += s1 * s1 / nk;
+    S += s1;
+    N += nk;
+    sumn2 += nk * nk;
+    groups++;
+  }
+  if (groups < 2 || N <= groups) return NAN;
+  long double ssb = sb - S * S / N;
+  long double msw = ssw / (N - groups), msb = ssb / (groups - 1);
+  long double n0 = (N - sumn2 / N) / (groups - 1);
+  long double vb = (msb - msw) / n0;
+  if (vb < 0) vb = 0;
+  if (msw < 0) msw = 0;
+  if (vb + msw <= 0) return NAN;
+  return (double)(vb / (vb + msw));
+}
+
+static void summarise_regions(const bw_acc *a, bw_summary *out, double *buf) {
+  const int ny = a->ny, nr = a->nr;
+  const bw_data *d = bw_model_data(a->m);
+  const bw_store *st = a->store;
+  double lo[BW_MAX_YEARS], hi[BW_MAX_YEARS];
+  for (int r = 0; r < nr; r++) {
+    for (int y = 0; y < ny; y++) {
+      size_t i = (size_t)r * ny + y;
+      if (st) {
+        for (int k = 0; k < st->nrep; k++) {
+          double s = 0.0;
+          for (int g = 0; g < a->ng; g++)
+            if (d->g[g].region == r) s += get_total(st, k, g, y);
+          buf[k] = s;
+        }
+        bw_stat_compute(buf, (size_t)st->nrep, &out->region[i]);
+      } else {
+        bw_cell_stat(&a->reg[i], &out->region[i]);
+      }
+      proportion(a->reg_exceed[i], (uint64_t)a->n, &out->region_p_exceed[i],
+                 &out->region_p_exceed_se[i], &lo[y], &hi[y]);
+    }
+    bw_region_row *row = &out->region_risk[r];
+    memset(row, 0, sizeof *row);
+    int reform = a->y_first <= a->y_last;
+    if (reform) {
+      pmax pm = max_over_reform(out->region_p_exceed + (size_t)r * ny,
+                                out->region_p_exceed_se + (size_t)r * ny, lo, hi, a->y_first,
+                                a->y_last, out->first_year, out->p_star);
+      row->p_max_year = pm.p;
+      row->p_se = pm.se;
+      row->p_lo = pm.lo;
+      row->p_hi = pm.hi;
+      row->p_max_year_at = pm.at;
+    }
+    row->flagged = reform && row->p_max_year >= out->p_star;
+    row->flag_stable = reform && (row->p_lo > out->p_star || row->p_hi < out->p_star);
+    row->members_flagged_none = row->members_flagged_region = 0;
+    for (int g = 0; g < a->ng; g++) {
+      if (d->g[g].region != r) continue;
+      row->members++;
+      /* risk rows are still in gemeente order here */
+      int own = out->risk[g].flagged, other = out->risk[g].flagged_other;
+      int none = a->pooling == BW_POOL_NONE ? own : other;
+      int pooled = a->pooling == BW_POOL_NONE ? other : own;
+      if (none < 0 || row->members_flagged_none < 0) row->members_flagged_none = -1;
+      else row->members_flagged_none += none;
+      if (pooled < 0 || row->members_flagged_region < 0) row->members_flagged_region = -1;
+      else row->members_flagged_region += pooled;
+    }
+  }
+}
+
+bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
+  if (!a || !m || a->n < 1 || a->m != m) return NULL;
+  if (a->store && a->store->nrep != a->n) return NULL; /* exact: every slot filled */
   const bw_params *p = bw_model_params(m);
   const bw_data *d = bw_model_data(m);
-  if (!p || !d || d->ng != s->ng || bw_model_nyears(m) != s->ny) return NULL;
-
-  const int nrep = s->nrep, ng = s->ng, ny = s->ny;
+  const int ng = a->ng, ny = a->ny, nr = a->nr;
   bw_summary *out = calloc(1, sizeof *out);
   if (!out) return NULL;
-  out->nrep = nrep;
+  out->nrep = (int)a->n;
   out->ng = ng;
   out->ny = ny;
+  out->nr = nr;
   out->first_year = p->first_year;
   out->start_year = p->start_year;
-  out->theta = p->threshold_eur_per_inhabitant;
+  out->theta = a->theta;
   out->p_star = p->p_star;
+  out->exact = a->store != NULL;
+  out->pooling = a->pooling;
 
   size_t ngy = (size_t)ng * (size_t)ny, nqy = (size_t)BW_NQ * (size_t)ny;
+  size_t nry = (size_t)(nr > 0 ? nr : 1) * (size_t)ny;
   int ok = 1;
   for (int v = 0; v < BW_NGV; v++) ok &= (out->gy[v] = calloc(ngy, sizeof(bw_stat))) != NULL;
   out->p_exceed = calloc(ngy, sizeof(double));
   out->p_exceed_se = calloc(ngy, sizeof(double));
+  out->p_exceed_lo = calloc(ngy, sizeof(double));
+  out->p_exceed_hi = calloc(ngy, sizeof(double));
+  out->first_exceed = calloc((size_t)ng * (size_t)(ny + 1), sizeof(long long));
   out->national = calloc(nqy, sizeof(bw_stat));
   out->risk = calloc((size_t)ng, sizeof(bw_risk_row));
+  out->region = calloc(nry, sizeof(bw_stat));
+  out->region_p_exceed = calloc(nry, sizeof(double));
+  out->region_p_exceed_se = calloc(nry, sizeof(double));
+  out->region_risk = calloc((size_t)(nr > 0 ? nr : 1), sizeof(bw_region_row));
+  if (a->K > 0) {
+    out->split_k = a->K;
+    ok &= (out->param_share = calloc((size_t)ng, sizeof(double))) != NULL;
+    ok &= (out->param_share_year = calloc(ngy, sizeof(double))) != NULL;
+  }
   risk_key *keys = calloc((size_t)ng, sizeof *keys);
   bw_risk_row *ranked = calloc((size_t)ng, sizeof *ranked);
-  /* per-thread scratch, one block of nrep doubles per thread of the team */
   int nthreads = omp_get_max_threads();
   if (nthreads < 1) nthreads = 1;
-  double *scratch = calloc((size_t)nthreads * (size_t)nrep, sizeof(double));
-  if (!ok || !out->p_exceed || !out->p_exceed_se || !out->national || !out->risk || !keys ||
-      !ranked || !scratch) {
-    free(keys);
-    free(ranked);
-    free(scratch);
+  size_t nbuf = a->store ? (size_t)a->store->nrep : 1;
+  double *scratch = calloc((size_t)nthreads * nbuf, sizeof(double));
+  if (!ok || !out->p_exceed || !out->p_exceed_se || !out->p_exceed_lo || !out->p_exceed_hi ||
+      !out->first_exceed || !out->national || !out->risk || !out->region ||
+      !out->region_p_exceed || !out->region_p_exceed_se || !out->region_risk || !keys || !ranked ||
+      !scratch) {
+    free(keys), free(ranked), free(scratch);
     bw_summary_free(out);
     return NULL;
   }
 
-  /* reform years S .. last as year indices, clipped to the simulated years */
-  int y_first = p->start_year - p->first_year, y_last = ny - 1;
-  if (y_first < 0) y_first = 0;
-
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
   for (int g = 0; g < ng; g++)
-    summarise_gemeente(s, m, out, g, y_first, y_last,
-                       scratch + (size_t)omp_get_thread_num() * (size_t)nrep);
+    summarise_gemeente(a, out, g, scratch + (size_t)omp_get_thread_num() * nbuf);
 
-  /* national totals per quantity and year */
   for (int q = 0; q < BW_NQ; q++)
     for (int y = 0; y < ny; y++) {
-      for (int r = 0; r < nrep; r++)
-        scratch[r] = s->national[((size_t)r * BW_NQ + (size_t)q) * (size_t)ny + (size_t)y];
-      bw_stat_compute(scratch, (size_t)nrep, &out->national[(size_t)q * (size_t)ny + (size_t)y]);
+      size_t i = (size_t)q * ny + y;
+      if (a->store)
+        exact_stat(a->store, get_nat, q, y, scratch, &out->national[i]);
+      else
+        bw_cell_stat(&a->nat[i], &out->national[i]);
+    }
+
+  summarise_regions(a, out, scratch);
+
+  if (a->K > 0)
+    for (int g = 0; g < ng; g++) {
+      for (int y = 0; y < ny; y++) out->param_share_year[(size_t)g * ny + y] = param_share(a, g, y);
+      out->param_share[g] = param_share(a, g, ny);
     }
 
   /* rank: the order is total, so qsort's result is unique */
@@ -257,16 +844,40 @@ bw_summary *bw_summary_create(const bw_store *s, const bw_model *m) {
     keys[g].code = d->g[g].code;
   }
   qsort(keys, (size_t)ng, sizeof *keys, risk_cmp);
-  out->n_flagged = 0;
+  out->n_flagged = out->n_unstable = out->n_flagged_other = 0;
   for (int i = 0; i < ng; i++) {
     ranked[i] = *keys[i].row;
     ranked[i].rank = i + 1;
     out->n_flagged += ranked[i].flagged;
+    out->n_unstable += !ranked[i].flag_stable;
+    if (ranked[i].flagged_other < 0 || out->n_flagged_other < 0) out->n_flagged_other = -1;
+    else out->n_flagged_other += ranked[i].flagged_other;
   }
   memcpy(out->risk, ranked, (size_t)ng * sizeof *ranked);
 
-  free(keys);
-  free(ranked);
-  free(scratch);
+  free(keys), free(ranked), free(scratch);
+  return out;
+}
+
+bw_summary *bw_summary_create(const bw_store *s, const bw_model *m) {
+  if (!s || !m || s->nrep < 1) return NULL;
+  const bw_data *d = bw_model_data(m);
+  if (!d || d->ng != s->ng || bw_model_nyears(m) != s->ny) return NULL;
+  bw_acc *a = bw_acc_create(m, 0);
+  if (!a) return NULL;
+  a->store = (bw_store *)s; /* borrowed: read only */
+  a->owns_store = 0;
+  a->have_other = 0;
+  double *regsum = malloc(bw_acc_scratch_len(a) * sizeof *regsum);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  int ok = regsum != NULL;
+  size_t ngy = (size_t)s->ng * (size_t)s->ny, nqy = (size_t)BW_NQ * (size_t)s->ny;
+  for (int r = 0; ok && r < s->nrep; r++)
+    ok = add_values(a, r, s->shortfall_bw + r * ngy, s->shortfall_mo + r * ngy, s->national + r * nqy,
+                    NULL, NULL, regsum, &ctx) == BW_OK;
+  free(regsum);
+  bw_summary *out = ok ? bw_summary_from_acc(a, m) : NULL;
+  bw_acc_free(a);
   return out;
 }

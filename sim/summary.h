@@ -1,5 +1,9 @@
-/* From the per-replication store to the published statistics (MODEL.md §8):
- * per gemeente x year, national per year, and the ranked risk list. */
+/* From replications to the published statistics (MODEL.md §8): per
+ * gemeente x year, per region x year, national per year, the ranked risk
+ * list with stable/unstable flags, and the variance split of the nested
+ * design. Streaming by default (bw_acc: memory independent of the number of
+ * replications, exactly mergeable, so byte-identical for any split of the
+ * work); exact (all values kept, bw_store) on request. docs/statistics.md. */
 #ifndef BW_SUMMARY_H
 #define BW_SUMMARY_H
 
@@ -8,7 +12,7 @@
 #include "model.h"
 #include "stats.h"
 
-/* Per-replication values kept for the whole run (exact statistics). */
+/* Per-replication values kept for the whole run (--exact, and tests). */
 typedef struct {
   int nrep, ng, ny;
   double *shortfall_bw; /* [(rep * ng + g) * ny + y] */
@@ -45,27 +49,85 @@ typedef struct {
   int rank;                  /* 1 = highest risk */
   double p_max_year;         /* max over reform years of P(s_gt > theta) */
   double p_se;               /* its MC standard error */
+  double p_lo, p_hi;         /* its Wilson 95 % interval */
   int p_max_year_at;         /* the calendar year of that maximum */
   int first_bottleneck_year; /* first year with P(s_gt > theta) >= p*, 0 = none */
   double p_any_year;         /* P(s_gt > theta in any reform year) */
   double cum_mean, cum_q95, cum_cvar95; /* cumulative shortfall over reform years (EUR) */
+  double cum_se_mean, cum_se_q95, cum_se_cvar95; /* their MC standard errors */
+  double cum_q95_err, cum_cvar95_err;   /* streaming error bounds (0 exact) */
   int flagged;               /* p_max_year >= p* */
+  int flag_stable;           /* [p_lo, p_hi] wholly on one side of p*: p_lo > p* or p_hi < p* */
+  int flagged_other;         /* flag under the other pooling setting; -1 unknown */
 } bw_risk_row;
 
+/* A region (sum over its members), MODEL.md §8 "the same per region". */
 typedef struct {
-  int nrep, ng, ny, first_year, start_year;
+  double p_max_year, p_se, p_lo, p_hi;
+  int p_max_year_at, flagged, flag_stable;
+  int members, members_flagged_none, members_flagged_region; /* flags without / with pooling; -1 unknown */
+} bw_region_row;
+
+typedef struct {
+  int nrep, ng, ny, nr, first_year, start_year;
   double theta, p_star;
-  bw_stat *gy[BW_NGV];  /* [g * ny + y] */
-  double *p_exceed;     /* P(s_gt > theta) [g * ny + y] */
+  int exact;                /* 1: quantiles from all values */
+  int pooling;              /* the run's bw_pooling */
+  bw_stat *gy[BW_NGV];      /* [g * ny + y] */
+  double *p_exceed;         /* P(s_gt > theta) [g * ny + y] */
   double *p_exceed_se;
-  bw_stat *national;    /* [q * ny + y] */
-  bw_risk_row *risk;    /* ng rows in rank order */
-  int n_flagged;
+  double *p_exceed_lo, *p_exceed_hi; /* Wilson 95 % */
+  long long *first_exceed;  /* [g * (ny + 1) + y]: replications whose first reform year
+                               with s_gt > theta is y; [g * (ny + 1) + ny]: none */
+  bw_stat *national;        /* [q * ny + y] */
+  bw_risk_row *risk;        /* ng rows in rank order */
+  int n_flagged, n_unstable, n_flagged_other; /* n_flagged_other -1 unknown */
+  /* regions, data order */
+  bw_stat *region;          /* shortfall_eur, sum over members [r * ny + y] */
+  double *region_p_exceed, *region_p_exceed_se; /* per inhabitant of the region */
+  bw_region_row *region_risk;
+  /* variance split (nested design, uncertainty.outer_draws = K > 0), else NULL */
+  int split_k;
+  double *param_share;      /* [g]: cumulative reform-period shortfall */
+  double *param_share_year; /* [g * ny + y] */
 } bw_summary;
 
+/* ---- streaming accumulator ---------------------------------------------- */
+
+typedef struct bw_acc bw_acc;
+
+/* An empty accumulator for model m. exact_nrep > 0 also keeps every value of
+ * replications 0 .. exact_nrep-1 (--exact). NULL on out of memory. */
+bw_acc *bw_acc_create(const bw_model *m, int exact_nrep);
+void bw_acc_free(bw_acc *a);
+/* Replications added so far. */
+long long bw_acc_count(const bw_acc *a);
+/* Scratch doubles one bw_acc_add call needs (one block per thread). */
+size_t bw_acc_scratch_len(const bw_acc *a);
+
+/* Add replication rep. Thread-safe: callers may add concurrently (striped
+ * locks inside); the result does not depend on the order of the calls. */
+bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch, bw_ctx *ctx);
+
+/* dst += src (same model). Exact: any grouping gives the same bytes. */
+bw_status bw_acc_merge(bw_acc *dst, const bw_acc *src, bw_ctx *ctx);
+/* Forget all values (keep the allocation): for the next batch of a process. */
+void bw_acc_clear(bw_acc *a);
+
+/* Serialisation of the streaming part (not the exact store) for MPI. */
+size_t bw_acc_packed_size(const bw_acc *a);
+size_t bw_acc_pack(const bw_acc *a, unsigned char *buf);
+bw_status bw_acc_unpack_merge(bw_acc *dst, const unsigned char *buf, size_t n, bw_ctx *ctx);
+/* The exact store (NULL when streaming). */
+bw_store *bw_acc_store(bw_acc *a);
+
 /* Summarise (deterministic; may run its loops in parallel, never changing
- * a byte). NULL on out-of-memory, or when s holds no replication or does
- * not match m (gemeenten, years). */
+ * a byte). NULL on out-of-memory or when a holds no replication. */
+bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m);
+
+/* Summarise a filled store exactly (as with --exact; the other-pooling flags
+ * are unknown, a store holds no costs and budgets). NULL on out-of-memory,
+ * or when s holds no replication or does not match m (gemeenten, years). */
 bw_summary *bw_summary_create(const bw_store *s, const bw_model *m);
 void bw_summary_free(bw_summary *s);
 

@@ -1,0 +1,73 @@
+/* Streaming statistics of one output cell (a gemeente x year, a national
+ * quantity x year, ...) over replications, in memory that does not grow with
+ * the number of replications, and EXACTLY mergeable: adding values in any
+ * order, or merging partial cells in any grouping, gives the same bits.
+ * That is what makes the results byte-identical for any number of threads
+ * and MPI processes without keeping every replication.
+ *
+ * How (docs/statistics.md):
+ * - n, and the sums of x and x^2 with x rounded to 1/256 (fixed point, in
+ *   128-bit integers): the mean and the standard deviation are exact up to
+ *   that rounding, whatever the order of addition.
+ * - min and max (a total order on doubles, so -0 and +0 are ordered too).
+ * - a histogram of integer counts on bins uniform in asinh(x / c): about
+ *   linear (absolute width c*h) near zero, logarithmic (relative width h)
+ *   far from it, so one table covers values of any size and sign. A cell's
+ *   bins are a dense range grown to cover the values seen: memory follows
+ *   the spread of the values, not their number.
+ * Quantiles and CVaR come from the histogram, each with a hard bound on its
+ * error (half the width of the bins it was read from, clipped to [min, max]);
+ * bw_stat's err_* fields carry it. */
+#ifndef BW_SKETCH_H
+#define BW_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+__extension__ typedef __int128 bw_i128;
+
+/* Fixed-point resolution of the exact sums: x is summed as round(x * 256). */
+#define BW_FIX_SCALE 256.0
+/* Largest |x| a cell accepts (so that the sums cannot overflow 128 bits for
+ * up to 2^32 values): 2^38, about 2.7e11. */
+#define BW_CELL_XMAX 274877906944.0
+
+typedef struct {
+  uint64_t n;
+  bw_i128 s1, s2;  /* sum of round(256 x), sum of its square */
+  double min, max; /* NaN-free by contract; -0 < +0 */
+  double c;        /* scale of the bins */
+  double inv_h;    /* bins per unit of asinh(x / c) */
+  int64_t lo;      /* bin index of cnt[0] */
+  uint32_t len;    /* bins held */
+  uint32_t *cnt;   /* len counts (NULL when len = 0) */
+} bw_cell;
+
+/* An empty cell with bins of width 1/inv_h in asinh(x / c); c > 0, inv_h > 0. */
+void bw_cell_init(bw_cell *cell, double c, double inv_h);
+void bw_cell_free(bw_cell *cell);
+/* Forget the values, keep the scale (and the allocation). */
+void bw_cell_clear(bw_cell *cell);
+
+/* Add x: 0, -1 out of memory, -2 x is NaN or |x| > BW_CELL_XMAX. */
+int bw_cell_add(bw_cell *cell, double x);
+
+/* dst += src (same c and inv_h): 0, -1 out of memory, -2 scales differ. */
+int bw_cell_merge(bw_cell *dst, const bw_cell *src);
+
+/* Statistics as bw_stat_compute gives them for the same values, except that
+ * q05, q50, q95 and cvar95 (and their standard errors, and the higher
+ * moment behind se_sd) are read from the histogram: err_q05 .. err_cvar95
+ * bound |estimate - exact value|. n = 0 gives all NaN. */
+void bw_cell_stat(const bw_cell *cell, bw_stat *out);
+
+/* Serialisation for MPI: bytes needed, write (returns bytes written), and
+ * read one cell back (returns bytes read, 0 on malformed input or out of
+ * memory). Native byte order: for processes of one run only. */
+size_t bw_cell_packed_size(const bw_cell *cell);
+size_t bw_cell_pack(const bw_cell *cell, unsigned char *buf);
+size_t bw_cell_unpack_merge(bw_cell *dst, const unsigned char *buf, size_t avail);
+
+#endif
