@@ -32,23 +32,26 @@ static double flagged_fraction(const bw_model *m, const bw_rep_result *out, int 
  * rata to budget. Applied to BW and MO apart, so the totals are kept. */
 void bw_pool_shortfall(const bw_model *m, const double *budget_bw, const double *budget_mo,
                        double *short_bw, double *short_mo, int y) {
-  int ny = m->ny;
-  for (int r = 0; r < m->nr; r++) {
-    double s_bw = 0, s_mo = 0, b_bw = 0, b_mo = 0, pop = 0;
+  enum { CHUNK = 64 }; /* regions per pass over the gemeenten (one pass for 43) */
+  const int ny = m->ny;
+  for (int r0 = 0; r0 < m->nr; r0 += CHUNK) {
+    double s_bw[CHUNK] = {0}, s_mo[CHUNK] = {0}, b_bw[CHUNK] = {0}, b_mo[CHUNK] = {0}, pop[CHUNK] = {0};
     for (int g = 0; g < m->ng; g++) {
-      if (m->d.g[g].region != r) continue;
+      int k = m->d.g[g].region - r0;
+      if (k < 0 || k >= CHUNK) continue;
       size_t i = (size_t)g * ny + y;
-      s_bw += short_bw[i];
-      s_mo += short_mo[i];
-      b_bw += budget_bw[i];
-      b_mo += budget_mo[i];
-      pop += m->pop[i];
+      s_bw[k] += short_bw[i];
+      s_mo[k] += short_mo[i];
+      b_bw[k] += budget_bw[i];
+      b_mo[k] += budget_mo[i];
+      pop[k] += m->pop[i];
     }
     for (int g = 0; g < m->ng; g++) {
-      if (m->d.g[g].region != r) continue;
+      int k = m->d.g[g].region - r0;
+      if (k < 0 || k >= CHUNK) continue;
       size_t i = (size_t)g * ny + y;
-      short_bw[i] = s_bw * (b_bw > 0 ? budget_bw[i] / b_bw : m->pop[i] / pop);
-      short_mo[i] = s_mo * (b_mo > 0 ? budget_mo[i] / b_mo : m->pop[i] / pop);
+      short_bw[i] = s_bw[k] * (b_bw[k] > 0 ? budget_bw[i] / b_bw[k] : m->pop[i] / pop[k]);
+      short_mo[i] = s_mo[k] * (b_mo[k] > 0 ? budget_mo[i] / b_mo[k] : m->pop[i] / pop[k]);
     }
   }
 }

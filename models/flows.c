@@ -19,10 +19,23 @@
  *     plus, for the forward recurrence, Gamma(1 + 1/k): with k = 1 the sum of
  *     two exponentials from block 3, else GSL's gamma keyed (STOCK_RESID, c, i).
  *
- * Speed: clients are handled in batches (all new clients of one care type
- * and year, all stock clients of one care type): the Philox blocks and the
- * logarithms of a batch are computed in vectorised loops (sim/rng_batch.h,
- * sim/fastmath.h), then each client's path and costs in a scalar loop.
+ * Speed: clients are handled in chunks of CHUNK (new clients of one care
+ * type and year, gemeente after gemeente; stock clients of one care type),
+ * structure of arrays, in passes: the Philox blocks of the chunk, then every
+ * exponential, Weibull and Wlz time with the vectorised logarithms
+ * (sim/rng_batch.h, sim/fastmath.h), then one branch-light pass that places
+ * each client, decides its competing events and books its stay, and lists the
+ * step-downs and Wlz transfers, which get their own passes.
+ *
+ * Booking a stay costs O(1), not a loop over its calendar years: the ledger
+ * keeps, per care type, payer and year, the start and end events of stays
+ * (events[y] = starts - ends in year y, part[y] = Σ ±(y + 1 - t) over them).
+ * Client-years of year y are then part[y] + Σ_{y' < y} events[y'], and the
+ * clients in care on 1 Jan of year y are Σ_{y' < y} events[y'] plus the
+ * events that fall exactly on that 1 Jan; cost = client-years × tariff of
+ * the year (bw_flows_simulate folds the ledger at the end). This is the
+ * integral of the in-care indicator of §2, evaluated per year: the same
+ * numbers as charging each calendar-year piece, up to rounding.
  */
 #include <math.h>
 #include <string.h>
@@ -33,10 +46,13 @@
 #include "internal.h"
 #include "rng_batch.h"
 
+/* Clients per chunk: their words and deviates (~40 kB) stay in L1/L2. */
+#define CHUNK 256
+
 typedef struct {
   const bw_model *m;
   bw_workspace *w;
-  int ny;
+  int ng, ny;
   double horizon;      /* ny */
   double start;        /* S - first_year */
   double reindicate;   /* start + old_regime_max_years (INFINITY = never) */
@@ -44,17 +60,49 @@ typedef struct {
   int expo[BW_NCARE];  /* shape == 1: exponential, no pow */
   double mort[BW_NCARE];
   double h_wlz, wlz_exit, p_sd, p_out, nat_share;
-  const double *year_cost; /* [c * ny + y] EUR per client-year */
-  double *cost[BW_NCARE];  /* cost array charged for care type c */
-  double *nat;             /* [q * ny + y] */
+  int any_mort;
+  double *nat;         /* w->national: [q * ny + y] */
+  uint64_t stays;
+  /* the ledger (see the header): acc[((c * (ng + 1) + row) * (ny + 1) + y) * 2 + {0, 1}]
+   * = {part, events}; row ng = national institutions (I), column ny = after
+   * the horizon. at_int[c][y]: starts - ends exactly on 1 Jan of y (row
+   * BW_NCARE: national institutions, not counted). wlzq: the same for the
+   * Wlz stays of transferred clients (q_t). */
+  double *acc;
+  size_t row_stride, care_stride; /* 2 (ny + 1), row_stride (ng + 1) */
+  double at_int[BW_NCARE + 1][BW_MAX_YEARS + 1];
+  double wlzq[(BW_MAX_YEARS + 1) * 2], wlz_at_int[BW_MAX_YEARS + 1];
 } kernel;
+
+/* One chunk of clients, structure of arrays. */
+typedef struct {
+  uint32_t c1[CHUNK], c2[CHUNK];  /* counter words of each client's key */
+  uint32_t b[4][4][CHUNK];        /* blocks 0..3, words 0..3 */
+  int g[CHUNK], reg[CHUNK];       /* new clients: herkomst gemeente, its region */
+  /* stays to book: start, natural duration, Wlz time, mortality time,
+   * centrumgemeente of the placement region, herkomst, national institution */
+  double t0[CHUNK], d[CHUNK], wz[CHUNK], mt[CHUNK];
+  int cen[CHUNK], her[CHUNK], nat[CHUNK];
+  uint32_t ws[4][CHUNK];          /* gathered words (stock I): step-down?, A duration, A mortality, Wlz exit */
+  int idx[CHUNK];                 /* compacted client indices */
+  /* follow-ups: time and client index; gathered words; deviates */
+  int nsd, nwz;
+  double sd_t[CHUNK], wz_t[CHUNK], x0[CHUNK], x1[CHUNK];
+  int sd_i[CHUNK];
+  uint32_t u0[CHUNK], u1[CHUNK];
+} chunk;
 
 /* Exponential time with rate h from a 32-bit word; INFINITY when h = 0. */
 static inline double exp_time(uint32_t w, double h) { return h > 0 ? bw_neglog_u01_1(w) / h : INFINITY; }
 
-/* Weibull duration from a unit exponential e: scale * e^(1/k). */
-static inline double weibull_e(const kernel *k, int c, double e) {
-  return k->expo[c] ? k->scale[c] * e : k->scale[c] * bw_exp1(bw_log1(e) * k->inv_shape[c]);
+/* out[i] = exponential time with rate h from word w[i] (INFINITY when h = 0). */
+static void exp_times(const uint32_t *w, double h, double *out, size_t n) {
+  if (h > 0) {
+    bw_neglog_u01_batch(w, out, n);
+    for (size_t i = 0; i < n; i++) out[i] /= h;
+  } else {
+    for (size_t i = 0; i < n; i++) out[i] = INFINITY;
+  }
 }
 
 /* Weibull durations for a batch: dur[i] = scale * (-ln u_i)^(1/k). */
@@ -68,85 +116,125 @@ static void weibull_batch(const kernel *k, int c, const uint32_t *w, double *dur
   for (size_t i = 0; i < n; i++) dur[i] *= k->scale[c];
 }
 
-/* Charge the stay [a, b) of care type c to gemeente `payer` (payer < 0:
- * national institution, paid nationally) and count it in care on 1 Jan. */
-static inline void charge(kernel *k, int c, int payer, double a, double b) {
-  if (a < 0) a = 0;
+/* The blocks b of the n clients of the chunk for which bit b of `mask` is set. */
+static void chunk_blocks(const bw_rng_key *key, chunk *ch, int n, unsigned mask) {
+  for (int b = 0; b < 4; b++)
+    if (mask & (1u << b))
+      bw_rng_blocks(key, ch->c1, ch->c2, (uint32_t)b, (size_t)n, ch->b[b][0], ch->b[b][1], ch->b[b][2],
+                  ch->b[b][3]);
+}
+
+/* ---- the ledger ------------------------------------------------------------ */
+
+/* A stay of care type c on ledger row `row` starts (s = +1) or ends (s = -1)
+ * at t, 0 <= t <= horizon. */
+static inline void ledger_event(double *row, double *at_int, double t, double s) {
+  int y = (int)t;
+  double *cell = row + 2 * y;
+  cell[0] += s * ((double)(y + 1) - t);
+  cell[1] += s;
+  if (t == (double)y) at_int[y] += s;
+}
+
+/* Book the stay [a, b) of care type c on ledger row `row` (a gemeente that
+ * pays, or ng: a national institution); 0 <= a < horizon, a <= b. */
+static inline void book(kernel *k, int c, int row, double a, double b) {
   if (b > k->horizon) b = k->horizon;
-  if (!(b > a)) return;
-  int ny = k->ny;
-  const double *yc = k->year_cost + c * ny;
-  double *dst = payer >= 0 ? k->cost[c] + (size_t)payer * (size_t)ny : NULL;
-  double *jan1 = k->nat + (BW_Q_CLIENTS_I_JAN1 + c) * ny;
-  for (int y = (int)a; y < ny && y < b; y++) {
-    double lo = a > y ? a : y, hi = b < y + 1 ? b : y + 1;
-    double amount = (hi - lo) * yc[y];
-    if (dst) {
-      dst[y] += amount;
-      if (a <= y) jan1[y] += 1.0;
-    } else {
-      k->nat[BW_Q_COST_NATIONAL_INST_EUR * ny + y] += amount;
-    }
-  }
+  double *r = k->acc + (size_t)c * k->care_stride + (size_t)row * k->row_stride;
+  double *at = k->at_int[row < k->ng ? c : BW_NCARE];
+  ledger_event(r, at, a, 1.0);
+  ledger_event(r, at, b, -1.0);
 }
 
-/* A stay of an old-regime client: paid by the centrumgemeente until the
- * re-indication moment, then by herkomst (MODEL.md §4, old_regime_max_years). */
-static inline void charge_regime(kernel *k, int c, int old, int centrum, int herkomst, double a,
-                                 double b) {
-  if (!old) {
-    charge(k, c, herkomst, a, b);
-  } else if (b <= k->reindicate || c == BW_M) {
-    charge(k, c, centrum, a, b);
+/* An old-regime stay that outlasts the re-indication moment (MODEL.md §4,
+ * old_regime_max_years): the centrumgemeente pays until then, herkomst after. */
+static void book_split(kernel *k, int c, int centrum, int herkomst, double a, double b) {
+  double r = a > k->reindicate ? a : k->reindicate;
+  if (r > a) book(k, c, centrum, a, r);
+  book(k, c, herkomst, r, b);
+}
+
+/* A stay under the regime rules (MODEL.md §4): old regime -> the centrumgemeente
+ * of the placement region (until re-indication; M always), new -> herkomst. */
+static inline void book_regime(kernel *k, int c, int old, int centrum, int herkomst, double a, double b) {
+  if (old && c != BW_M && b > k->reindicate) book_split(k, c, centrum, herkomst, a, b);
+  else book(k, c, old ? centrum : herkomst, a, b);
+}
+
+/* A transfer to the Wlz at time t < horizon: counted in year t, then in the
+ * Wlz for `stay` years (exit with rate wlz_exit, MODEL.md §3.5); q_t
+ * accumulates client-years. */
+static inline void wlz_transfer(kernel *k, double t, double stay) {
+  k->nat[BW_Q_WLZ_TRANSFERS * k->ny + (int)t] += 1.0;
+  double end = t + stay;
+  if (end > k->horizon) end = k->horizon;
+  ledger_event(k->wlzq, k->wlz_at_int, t, 1.0);
+  ledger_event(k->wlzq, k->wlz_at_int, end, -1.0);
+}
+
+/* ---- stays -------------------------------------------------------------------- */
+
+/* The I stays of the chunk (ch->t0, d, wz, mt, cen, her, nat for i < n):
+ * competing Wlz transfer (time wz) and mortality; at a natural end, the
+ * step-down to A with the same payer (bouwsteen 3). w_sd, w_da, w_ma, w_wx:
+ * each client's words for step-down?, A duration, A mortality, Wlz exit. */
+static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, const uint32_t *w_da,
+                    const uint32_t *w_ma, const uint32_t *w_wx) {
+  const double horizon = k->horizon, p_sd = k->p_sd;
+  int nsd = 0, nwz = 0;
+  for (int i = 0; i < n; i++) {
+    double a = ch->t0[i];
+    double end_nat = a + ch->d[i], end_wlz = a + ch->wz[i], end_mort = a + ch->mt[i];
+    double end = end_nat;
+    if (end_wlz < end) end = end_wlz;
+    if (end_mort < end) end = end_mort;
+    int national = ch->nat[i];
+    if (old && !national && end > k->reindicate) book_split(k, BW_I, ch->cen[i], ch->her[i], a, end);
+    else book(k, BW_I, national ? k->ng : old ? ch->cen[i] : ch->her[i], a, end);
+    int live = end < horizon;
+    int wlz = live & (end == end_wlz) & (end_wlz < end_nat) & (end_wlz <= end_mort);
+    int sd = live & !wlz & (end == end_nat) & (end_nat < end_mort) & (bw_u01(w_sd[i]) < p_sd);
+    ch->sd_i[nsd] = i;
+    ch->sd_t[nsd] = end;
+    nsd += sd;
+    ch->idx[nwz] = i;
+    ch->wz_t[nwz] = end;
+    nwz += wlz;
+  }
+  k->stays += (uint64_t)n;
+
+  /* Wlz transfers */
+  for (int j = 0; j < nwz; j++) ch->u0[j] = w_wx[ch->idx[j]];
+  exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nwz);
+  for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->wz_t[j], ch->x0[j]);
+
+  /* step-downs: an A stay from the natural end, the same payer */
+  for (int j = 0; j < nsd; j++) {
+    ch->u0[j] = w_da[ch->sd_i[j]];
+    ch->u1[j] = w_ma[ch->sd_i[j]];
+  }
+  weibull_batch(k, BW_A, ch->u0, ch->x0, (size_t)nsd);
+  exp_times(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
+  double *sd_count = k->nat + BW_Q_STEPDOWNS_IA * k->ny;
+  for (int j = 0; j < nsd; j++) {
+    int i = ch->sd_i[j];
+    double t = ch->sd_t[j], da = ch->x0[j], ma = ch->x1[j];
+    sd_count[(int)t] += 1.0;
+    book_regime(k, BW_A, old, ch->cen[i], ch->her[i], t, t + (da < ma ? da : ma));
+  }
+  k->stays += (uint64_t)nsd;
+}
+
+/* The A or M stays of the chunk: [t0, t0 + d) under the regime rules; new M
+ * clients are paid by herkomst from mo_decentralise_year (mo_local). */
+static void am_stays(kernel *k, chunk *ch, int c, int n, int old, int mo_local) {
+  if (c == BW_M) {
+    for (int i = 0; i < n; i++)
+      book(k, BW_M, mo_local ? ch->her[i] : ch->cen[i], ch->t0[i], ch->t0[i] + ch->d[i]);
   } else {
-    double r = a > k->reindicate ? a : k->reindicate;
-    charge(k, c, centrum, a, r);
-    charge(k, c, herkomst, r, b);
+    for (int i = 0; i < n; i++) book_regime(k, c, old, ch->cen[i], ch->her[i], ch->t0[i], ch->t0[i] + ch->d[i]);
   }
-}
-
-/* A transfer to the Wlz at time t: counted in year t, then in the Wlz until
- * an exit with rate wlz_exit (MODEL.md §3.5); q_t accumulates client-years. */
-static inline void wlz_transfer(kernel *k, double t, uint32_t w_exit) {
-  if (t >= k->horizon) return;
-  int ny = k->ny;
-  k->nat[BW_Q_WLZ_TRANSFERS * ny + (int)t] += 1.0;
-  double end = t + exp_time(w_exit, k->wlz_exit);
-  double *q = k->nat + BW_Q_WLZ_CLIENT_YEARS * ny;
-  for (int y = (int)t; y < ny && y < end; y++) {
-    double lo = t > y ? t : y, hi = end < y + 1 ? end : y + 1;
-    q[y] += hi - lo;
-  }
-}
-
-/* The rest of an I stay from `entry`, with its natural duration D already
- * drawn: competing Wlz transfer (time W) and mortality; at a natural end,
- * the step-down to A with the same payer (bouwsteen 3).
- * more: words [Wlz exit, step-down?, A duration, A mortality], read only
- * when needed. */
-typedef struct {
-  double entry, D, W, mort;
-  int old, centrum, herkomst, national;
-} istay;
-
-static inline void run_i_stay(kernel *k, const istay *s, const uint32_t more[4]) {
-  double end_nat = s->entry + s->D, end_wlz = s->entry + s->W, end_mort = s->entry + s->mort;
-  double end = end_nat;
-  if (end_wlz < end) end = end_wlz;
-  if (end_mort < end) end = end_mort;
-  k->w->stays++;
-  if (s->national) charge(k, BW_I, -1, s->entry, end);
-  else charge_regime(k, BW_I, s->old, s->centrum, s->herkomst, s->entry, end);
-  if (end >= k->horizon) return;
-  if (end == end_wlz && end_wlz < end_nat && end_wlz <= end_mort) {
-    wlz_transfer(k, end, more[0]);
-  } else if (end == end_nat && end_nat < end_mort && bw_u01(more[1]) < k->p_sd) {
-    k->nat[BW_Q_STEPDOWNS_IA * k->ny + (int)end] += 1.0;
-    double da = weibull_e(k, BW_A, bw_neglog_u01_1(more[2]));
-    double ma = exp_time(more[3], k->mort[BW_A]);
-    k->w->stays++;
-    charge_regime(k, BW_A, s->old, s->centrum, s->herkomst, end, end + (da < ma ? da : ma));
-  }
+  k->stays += (uint64_t)n;
 }
 
 static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_outer *o) {
@@ -154,6 +242,7 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_
   memset(k, 0, sizeof *k);
   k->m = m;
   k->w = w;
+  k->ng = m->ng;
   k->ny = m->ny;
   k->horizon = m->ny;
   k->start = p->start_year - p->first_year;
@@ -164,16 +253,18 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_
     k->inv_shape[c] = 1.0 / p->duration_shape[c];
     k->expo[c] = p->duration_shape[c] == 1.0;
     k->mort[c] = p->mortality_rate[c];
+    if (k->mort[c] > 0) k->any_mort = 1;
   }
   k->h_wlz = p->wlz_hazard;
   k->wlz_exit = p->wlz_exit_rate;
   k->p_sd = p->p_step_down;
   k->p_out = p->p_outside_region;
   k->nat_share = p->national_institution_share;
-  k->year_cost = w->year_cost;
-  k->cost[BW_I] = k->cost[BW_A] = w->cost_bw;
-  k->cost[BW_M] = w->cost_mo;
   k->nat = w->national;
+  k->acc = w->aux;
+  k->row_stride = 2 * (size_t)(m->ny + 1);
+  k->care_stride = k->row_stride * (size_t)(m->ng + 1);
+  memset(k->acc, 0, BW_NCARE * k->care_stride * sizeof(double));
 
   /* EUR per client-year by care type and year (MODEL.md §4): tariff * 365,
    * indexed by this replication's cost_index; from mo_extra_from the M
@@ -187,169 +278,246 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_
     }
 }
 
-/* Blocks 0 and 1 of every client in w's batch (counter words c1, c2). */
-static void batch_blocks(const kernel *k, const bw_rng_key *key, size_t n, int both) {
+/* Costs, clients on 1 Jan and Wlz client-years from the ledger. */
+static void ledger_fold(kernel *k) {
   bw_workspace *w = k->w;
-  bw_rng_blocks(key, w->c1, w->c2, 0, n, w->b0[0], w->b0[1], w->b0[2], w->b0[3]);
-  if (both) bw_rng_blocks(key, w->c1, w->c2, 1, n, w->b1[0], w->b1[1], w->b1[2], w->b1[3]);
+  int ng = k->ng, ny = k->ny;
+  for (int c = 0; c < BW_NCARE; c++) {
+    const double *yc = w->year_cost + c * ny;
+    double *cost = c == BW_M ? w->cost_mo : w->cost_bw;
+    double ev[BW_MAX_YEARS + 1] = {0};
+    for (int g = 0; g <= ng; g++) {
+      const double *r = k->acc + (size_t)c * k->care_stride + (size_t)g * k->row_stride;
+      double *dst = g < ng ? cost + (size_t)g * ny : k->nat + BW_Q_COST_NATIONAL_INST_EUR * ny;
+      double run = 0;
+      for (int y = 0; y < ny; y++) {
+        double cy = r[2 * y] + run;
+        dst[y] += cy * yc[y];
+        run += r[2 * y + 1];
+        if (g < ng) ev[y] += r[2 * y + 1];
+      }
+    }
+    double *jan1 = k->nat + (BW_Q_CLIENTS_I_JAN1 + c) * ny, run = 0;
+    for (int y = 0; y < ny; y++) {
+      jan1[y] += run + k->at_int[c][y];
+      run += ev[y];
+    }
+  }
+  double *q = k->nat + BW_Q_WLZ_CLIENT_YEARS * ny, run = 0;
+  for (int y = 0; y < ny; y++) {
+    q[y] += k->wlzq[2 * y] + run;
+    run += k->wlzq[2 * y + 1];
+  }
+  w->stays = k->stays;
 }
+
+/* ---- the stock ------------------------------------------------------------- */
 
 /* Stock on 1 Jan first_year (MODEL.md §3.1): fixed counts, placement ∝
  * historical budget, herkomst ∝ pop·need (in region or, a fraction
  * p_outside_region, nationally), residual stay by the forward-recurrence law,
  * Wlz wave on 1 Jan for I. All stock clients are old regime. */
-static int simulate_stock(kernel *k, uint32_t rep, const bw_outer *o) {
+static void stock_chunk(kernel *k, chunk *ch, const bw_rng_key *base, int c, uint32_t i0, int n,
+                        double p_wave, uint32_t rep) {
   const bw_model *m = k->m;
   const bw_params *p = &m->p;
-  bw_workspace *w = k->w;
-  int ny = k->ny;
+  const bw_alias *regions = c == BW_M ? &m->region_mo : &m->region_bw;
+  uint32_t c1 = bw_rng_c1(BW_RNG_STOCK, 0, (unsigned)c);
+  for (int i = 0; i < n; i++) ch->c1[i] = c1, ch->c2[i] = i0 + (uint32_t)i;
+  chunk_blocks(base, ch, n, 3u | ((c == BW_I || k->any_mort) ? 4u : 0u) | (k->expo[c] ? 8u : 0u));
+  uint32_t(*b0)[CHUNK] = ch->b[0];
+
+  /* placement and herkomst */
+  for (int i = 0; i < n; i++) {
+    int r = bw_alias_draw(regions, bw_u01(b0[0][i]));
+    int h_nat = bw_alias_draw(&m->herkomst_nat, bw_u01(b0[2][i]));
+    int h_reg = bw_alias_draw(&m->herkomst_reg[r], bw_u01(b0[2][i]));
+    ch->cen[i] = m->d.r[r].centrum;
+    ch->her[i] = bw_u01(b0[1][i]) < k->p_out ? h_nat : h_reg;
+  }
+
+  /* the Wlz wave (I): counted on 1 Jan (before the wave, MODEL.md §3.5) and
+   * transferred at once; the others, compacted, continue */
+  int nk = 0;
+  if (c == BW_I) {
+    int nw = 0;
+    for (int i = 0; i < n; i++) {
+      int wave = bw_u01(b0[3][i]) < p_wave;
+      ch->sd_i[nw] = i;
+      nw += wave;
+      ch->idx[nk] = i;
+      nk += !wave;
+    }
+    k->nat[BW_Q_CLIENTS_I_JAN1 * k->ny + 0] += nw;
+    for (int j = 0; j < nw; j++) ch->u0[j] = ch->b[2][2][ch->sd_i[j]];
+    exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
+    for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->x0[j]);
+  } else {
+    for (int i = 0; i < n; i++) ch->idx[i] = i;
+    nk = n;
+  }
+
+  /* residual stay: forward recurrence, D* = scale * G^(1/k), G ~ Gamma(1 + 1/k); R = U D* */
+  double a_gamma = 1.0 + 1.0 / p->duration_shape[c];
+  for (int j = 0; j < nk; j++) {
+    int i = ch->idx[j];
+    double G;
+    if (k->expo[c]) {
+      G = bw_neglog_u01_1(ch->b[3][0][i]) + bw_neglog_u01_1(ch->b[3][1][i]);
+    } else {
+      bw_rng_gsl_reset(k->w->rng, bw_rng_make(p->seed, rep, BW_RNG_STOCK_RESID, 0, (unsigned)c, ch->c2[i]));
+      G = gsl_ran_gamma(k->w->rng, a_gamma, 1.0);
+    }
+    double Dstar = k->expo[c] ? k->scale[c] * G : k->scale[c] * bw_exp1(bw_log1(G) * k->inv_shape[c]);
+    ch->t0[j] = 0.0;
+    ch->d[j] = bw_u01(ch->b[1][0][i]) * Dstar;
+    ch->cen[j] = ch->cen[i];
+    ch->her[j] = ch->her[i];
+    ch->nat[j] = 0;
+    ch->ws[0][j] = ch->b[1][2][i];
+    ch->ws[1][j] = ch->b[1][3][i];
+    ch->ws[2][j] = ch->b[2][1][i];
+    ch->ws[3][j] = ch->b[2][2][i];
+    ch->u0[j] = ch->b[1][1][i];
+    ch->u1[j] = ch->b[2][0][i];
+  }
+  /* mortality (own stay) */
+  if (k->mort[c] > 0) {
+    exp_times(ch->u1, k->mort[c], ch->mt, (size_t)nk);
+  } else {
+    for (int j = 0; j < nk; j++) ch->mt[j] = INFINITY;
+  }
+  if (c == BW_I) {
+    exp_times(ch->u0, k->h_wlz, ch->wz, (size_t)nk);
+    i_stays(k, ch, nk, 1, ch->ws[0], ch->ws[1], ch->ws[2], ch->ws[3]);
+  } else {
+    for (int j = 0; j < nk; j++)
+      if (ch->mt[j] < ch->d[j]) ch->d[j] = ch->mt[j];
+    am_stays(k, ch, c, nk, 1, 0);
+  }
+}
+
+static void simulate_stock(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
+  const bw_params *p = &k->m->p;
   double p_wave = p->wlz_p_wave * o->wlz_factor;
   if (p_wave > 1) p_wave = 1;
   bw_rng_key base = bw_rng_make(p->seed, rep, 0, 0, 0, 0);
   for (int c = 0; c < BW_NCARE; c++) {
     size_t n = (size_t)lround(p->stock[c]);
-    if (bw_workspace_reserve(w, n)) return -1;
-    const bw_alias *regions = c == BW_M ? &m->region_mo : &m->region_bw;
-    uint32_t c1 = bw_rng_c1(BW_RNG_STOCK, 0, (unsigned)c);
-    for (size_t i = 0; i < n; i++) w->c1[i] = c1, w->c2[i] = (uint32_t)i;
-    batch_blocks(k, &base, n, 1);
-    /* Gamma(1 + 1/k) of the forward recurrence */
-    if (k->expo[c]) {
-      /* Gamma(2) = the sum of two unit exponentials (block 3) */
-      bw_rng_blocks(&base, w->c1, w->c2, 3, n, w->bx[0], w->bx[1], w->bx[2], w->bx[3]);
-      bw_neglog_u01_batch(w->bx[0], w->aux, n);
-      bw_neglog_u01_batch(w->bx[1], w->dur, n);
-      for (size_t i = 0; i < n; i++) w->aux[i] += w->dur[i];
-    }
-    double a_gamma = 1.0 + 1.0 / p->duration_shape[c];
-    for (size_t i = 0; i < n; i++) {
-      int r = bw_alias_draw(regions, bw_u01(w->b0[0][i]));
-      int centrum = m->d.r[r].centrum;
-      int herkomst = bw_u01(w->b0[1][i]) < k->p_out
-                         ? bw_alias_draw(&m->herkomst_nat, bw_u01(w->b0[2][i]))
-                         : bw_alias_draw(&m->herkomst_reg[r], bw_u01(w->b0[2][i]));
-      bw_rng_key key = bw_rng_make(p->seed, rep, BW_RNG_STOCK, 0, (unsigned)c, (uint32_t)i);
-      if (c == BW_I && bw_u01(w->b0[3][i]) < p_wave) {
-        /* the 1 Jan stock count is taken before the wave (MODEL.md §3.5) */
-        k->nat[BW_Q_CLIENTS_I_JAN1 * ny + 0] += 1.0;
-        philox4x32_ctr_t b2 = bw_rng_block(&key, 2);
-        wlz_transfer(k, 0.0, b2.v[2]);
-        continue;
-      }
-      /* forward recurrence: D* = scale * G^(1/k), G ~ Gamma(1 + 1/k); R = U D* */
-      double G;
-      if (k->expo[c]) {
-        G = w->aux[i];
-      } else {
-        bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, rep, BW_RNG_STOCK_RESID, 0, (unsigned)c, (uint32_t)i));
-        G = gsl_ran_gamma(w->rng, a_gamma, 1.0);
-      }
-      double R = bw_u01(w->b1[0][i]) * weibull_e(k, c, G);
-      double mort = INFINITY;
-      uint32_t more[4] = {0, w->b1[2][i], w->b1[3][i], 0};
-      if (k->mort[BW_I] > 0 || k->mort[BW_A] > 0 || k->mort[BW_M] > 0 || c == BW_I) {
-        philox4x32_ctr_t b2 = bw_rng_block(&key, 2);
-        mort = exp_time(b2.v[0], k->mort[c]);
-        more[0] = b2.v[2];
-        more[3] = b2.v[1];
-      }
-      if (c == BW_I) {
-        istay s = {0.0, R, exp_time(w->b1[1][i], k->h_wlz), mort, 1, centrum, herkomst, 0};
-        run_i_stay(k, &s, more);
-      } else {
-        w->stays++;
-        charge_regime(k, c, 1, centrum, herkomst, 0.0, R < mort ? R : mort);
-      }
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+      int nc = n - i0 < CHUNK ? (int)(n - i0) : CHUNK;
+      stock_chunk(k, ch, &base, c, (uint32_t)i0, nc, p_wave, rep);
     }
   }
-  return 0;
+}
+
+/* ---- new indications --------------------------------------------------------- */
+
+/* A chunk of new clients of care type c in year y (ch->c1, c2, g, reg). */
+static void entry_chunk(kernel *k, chunk *ch, const bw_rng_key *base, int c, int y, int n) {
+  const bw_model *m = k->m;
+  const bw_params *p = &m->p;
+  int year = p->first_year + y;
+  int old = year < p->start_year;
+  int mo_local = p->mo_decentralise_year > 0 && year >= p->mo_decentralise_year;
+  int ny = k->ny;
+  chunk_blocks(base, ch, n, c == BW_I ? 7u : k->mort[c] > 0 ? 5u : 1u);
+  uint32_t(*b0)[CHUNK] = ch->b[0];
+
+  /* entry time, natural duration, mortality */
+  for (int i = 0; i < n; i++) ch->t0[i] = y + bw_u01(b0[0][i]);
+  weibull_batch(k, c, b0[1], ch->d, (size_t)n);
+  if (k->mort[c] > 0) {
+    exp_times(ch->b[2][0], k->mort[c], ch->mt, (size_t)n);
+  } else {
+    for (int i = 0; i < n; i++) ch->mt[i] = INFINITY;
+  }
+  /* placement: the herkomst region, or (p_outside_region) another ∝ historical budget */
+  const bw_alias *others = c == BW_M ? m->other_mo : m->other_bw;
+  for (int i = 0; i < n; i++) {
+    int region = ch->reg[i];
+    int ro = bw_alias_draw(&others[region], bw_u01(b0[3][i]));
+    int r = bw_u01(b0[2][i]) < k->p_out ? ro : region;
+    ch->cen[i] = m->d.r[r].centrum;
+    ch->her[i] = ch->g[i];
+  }
+
+  if (c == BW_I) {
+    int n_nat = 0;
+    for (int i = 0; i < n; i++) {
+      ch->nat[i] = bw_u01(ch->b[1][1][i]) < k->nat_share;
+      n_nat += ch->nat[i];
+    }
+    k->nat[BW_Q_ENTRIES_NATIONAL_INST * ny + y] += n_nat;
+    k->nat[BW_Q_ENTRIES_I * ny + y] += n - n_nat;
+    exp_times(ch->b[1][0], k->h_wlz, ch->wz, (size_t)n);
+    i_stays(k, ch, n, old, ch->b[1][2], ch->b[1][3], ch->b[2][1], ch->b[2][2]);
+  } else {
+    k->nat[(BW_Q_ENTRIES_I + c) * ny + y] += n;
+    for (int i = 0; i < n; i++)
+      if (ch->mt[i] < ch->d[i]) ch->d[i] = ch->mt[i];
+    am_stays(k, ch, c, n, old, mo_local);
+  }
 }
 
 /* New indications (MODEL.md §3.2): per gemeente x care type x year a
  * (negative binomial or Poisson) count with mean mu_gct, entry times uniform
  * in the year; placement in the herkomst region except a fraction
  * p_outside_region in another region ∝ historical budget. */
-static int simulate_entries(kernel *k, uint32_t rep, const bw_outer *o) {
+static void simulate_entries(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
   const bw_model *m = k->m;
   const bw_params *p = &m->p;
   bw_workspace *w = k->w;
   int ny = k->ny, ng = m->ng;
   const double *eps = w->eps;
   double a = p->supply_attraction;
+  int *cnt = w->gem;
   bw_rng_key base = bw_rng_make(p->seed, rep, 0, 0, 0, 0);
   for (int y = 0; y < ny; y++) {
-    int year = p->first_year + y;
-    int old = year < p->start_year;
-    int mo_local = p->mo_decentralise_year > 0 && year >= p->mo_decentralise_year;
     double pop_k = m->pop_total[y] / 1000.0;
     for (int c = 0; c < BW_NCARE; c++) {
-      /* 1. counts per gemeente -> one batch of clients of care type c, year y */
+      /* counts per gemeente */
       double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
-      size_t n = 0;
+      double k_disp = p->dispersion[c];
       for (int g = 0; g < ng; g++) {
         double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * eps[g];
         double mu = c == BW_M ? level * need : level * ((1.0 - a) * need + a * pop_k * m->hist_bw[g]);
+        cnt[g] = 0;
         if (!(mu > 0)) continue;
         bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, rep, BW_RNG_COUNT, (unsigned)y, (unsigned)g, (uint32_t)c));
-        double k_disp = p->dispersion[c];
         double lam = isinf(k_disp) ? mu : gsl_ran_gamma(w->rng, k_disp, mu / k_disp);
-        unsigned int cnt = gsl_ran_poisson(w->rng, lam);
-        if (bw_workspace_reserve(w, n + cnt)) return -1;
-        uint32_t c1 = bw_rng_c1(BW_RNG_ENTRY + (unsigned)c, (unsigned)y, (unsigned)g);
-        for (unsigned int j = 0; j < cnt; j++, n++) w->c1[n] = c1, w->c2[n] = j, w->gem[n] = g;
+        cnt[g] = (int)gsl_ran_poisson(w->rng, lam);
       }
-      /* 2. random words, durations and Wlz times of the whole batch */
-      batch_blocks(k, &base, n, c == BW_I);
-      weibull_batch(k, c, w->b0[1], w->dur, n);
-      if (c == BW_I && k->h_wlz > 0) {
-        bw_neglog_u01_batch(w->b1[0], w->wlz, n);
-        for (size_t i = 0; i < n; i++) w->wlz[i] /= k->h_wlz;
-      }
-      /* 3. each client's path and costs */
-      for (size_t i = 0; i < n; i++) {
-        int g = w->gem[i], region = m->d.g[g].region;
-        const bw_alias *other = c == BW_M ? &m->other_mo[region] : &m->other_bw[region];
-        double entry = y + bw_u01(w->b0[0][i]);
-        double D = w->dur[i];
-        int r = bw_u01(w->b0[2][i]) < k->p_out ? bw_alias_draw(other, bw_u01(w->b0[3][i])) : region;
-        int centrum = m->d.r[r].centrum;
-        if (c == BW_I) {
-          int national = bw_u01(w->b1[1][i]) < k->nat_share;
-          k->nat[(national ? BW_Q_ENTRIES_NATIONAL_INST : BW_Q_ENTRIES_I) * ny + y] += 1.0;
-          double W = k->h_wlz > 0 ? w->wlz[i] : INFINITY, mort = INFINITY;
-          uint32_t more[4] = {0, w->b1[2][i], w->b1[3][i], 0};
-          if (k->mort[BW_I] > 0 || k->mort[BW_A] > 0 || W < D) {
-            bw_rng_key key = base;
-            key.ctr.v[1] = w->c1[i];
-            key.ctr.v[2] = w->c2[i];
-            philox4x32_ctr_t b2 = bw_rng_block(&key, 2);
-            mort = exp_time(b2.v[0], k->mort[BW_I]);
-            more[0] = b2.v[2];
-            more[3] = b2.v[1];
+      /* the clients, gemeente after gemeente, in chunks */
+      int g = 0, j = 0;
+      for (;;) {
+        int n = 0;
+        while (n < CHUNK && g < ng) {
+          int take = cnt[g] - j;
+          if (take > CHUNK - n) take = CHUNK - n;
+          uint32_t c1 = bw_rng_c1(BW_RNG_ENTRY + (unsigned)c, (unsigned)y, (unsigned)g);
+          int region = m->d.g[g].region;
+          for (int t = 0; t < take; t++, n++) {
+            ch->c1[n] = c1;
+            ch->c2[n] = (uint32_t)(j + t);
+            ch->g[n] = g;
+            ch->reg[n] = region;
           }
-          istay s = {entry, D, W, mort, old, centrum, g, national};
-          run_i_stay(k, &s, more);
-        } else {
-          k->nat[(BW_Q_ENTRIES_I + c) * ny + y] += 1.0;
-          if (k->mort[c] > 0) {
-            bw_rng_key key = base;
-            key.ctr.v[1] = w->c1[i];
-            key.ctr.v[2] = w->c2[i];
-            double mt = exp_time(bw_rng_block(&key, 2).v[0], k->mort[c]);
-            if (mt < D) D = mt;
-          }
-          w->stays++;
-          if (c == BW_M) charge(k, BW_M, mo_local ? g : centrum, entry, entry + D);
-          else charge_regime(k, BW_A, old, centrum, g, entry, entry + D);
+          j += take;
+          if (j >= cnt[g]) g++, j = 0;
         }
+        if (n == 0) break;
+        entry_chunk(k, ch, &base, c, y, n);
       }
     }
   }
-  return 0;
 }
 
 int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o) {
   size_t n = (size_t)m->ng * (size_t)m->ny;
+  /* scratch: the ledger in w->aux, the counts per gemeente in w->gem */
+  size_t ledger = (size_t)BW_NCARE * 2 * (size_t)(m->ny + 1) * (size_t)(m->ng + 1);
+  if (bw_workspace_reserve(w, ledger > (size_t)m->ng ? ledger : (size_t)m->ng)) return -1;
   memset(w->cost_bw, 0, n * sizeof(double));
   memset(w->cost_mo, 0, n * sizeof(double));
   memset(w->national, 0, (size_t)BW_NQ * (size_t)m->ny * sizeof(double));
@@ -357,6 +525,9 @@ int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer
   bw_outer_draw(m, rep, o, w->eps);
   kernel k;
   kernel_init(&k, m, w, o);
-  if (simulate_stock(&k, rep, o)) return -1;
-  return simulate_entries(&k, rep, o);
+  chunk ch;
+  simulate_stock(&k, &ch, rep, o);
+  simulate_entries(&k, &ch, rep, o);
+  ledger_fold(&k);
+  return 0;
 }

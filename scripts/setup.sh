@@ -2,7 +2,8 @@
 # bwsim: the one entry point for building, running and testing.
 #
 #   scripts/setup.sh run [ARGS...]   install missing packages, Release build in build/,
-#                                    then build/bwsim run ARGS... (default scenario)
+#                                    then build/bwsim run ARGS... (default: the default
+#                                    scenario and its report)
 #   scripts/setup.sh test            install, Release build in build/ and ASan+UBSan
 #                                    build in build-asan/, run ctest in both, print
 #                                    "N passed, N failed"; non-zero exit on any failure
@@ -131,10 +132,15 @@ case "$cmd" in
     # The default scenario is deterministic (same seed and params, same bytes), so a
     # second `setup.sh run` replaces results/default/ -- and says so. With any
     # arguments bwsim's own rule holds: existing results are refused without --force.
-    if (($# == 0)) && [[ -e results/default/results.h5 || -e results/default/risk.csv ||
-                        -e results/default/national.csv ]]; then
-      say "results/default/ exists from an earlier run: replacing it (the default run is deterministic)"
-      set -- --force
+    # The default run ends with the Taskforce report (results/default/report/).
+    if (($# == 0)); then
+      if [[ -e results/default/results.h5 || -e results/default/risk.csv ||
+            -e results/default/national.csv || -e results/default/report ]]; then
+        say "results/default/ exists from an earlier run: replacing it (the default run is deterministic)"
+        set -- --report --force
+      else
+        set -- --report
+      fi
     fi
     say "running build/bwsim run $*"
     exec "$ROOT/build/bwsim" run "$@"

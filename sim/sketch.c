@@ -77,9 +77,20 @@ static inline void add_extremes(bw_cell *cell, double mn, double mx) {
   if (total_less(cell->max, mx)) cell->max = mx;
 }
 
+int64_t bw_cell_bin(const bw_cell *cell, double x) { return bin_of(cell, x); }
+
+void bw_cell_prefetch(const bw_cell *cell, int64_t bin) {
+  if (bin >= cell->lo && bin < cell->lo + (int64_t)cell->len)
+    __builtin_prefetch(cell->cnt + (bin - cell->lo), 1);
+}
+
 int bw_cell_add(bw_cell *cell, double x) {
   if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
-  int64_t i = bin_of(cell, x);
+  return bw_cell_add_bin(cell, x, bin_of(cell, x));
+}
+
+int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
+  if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
   if (cover(cell, i, i + 1) != 0) return -1;
   cell->cnt[i - cell->lo]++;
   bw_i128 v = (bw_i128)llround(x * BW_FIX_SCALE);

@@ -54,6 +54,15 @@ void bw_cell_clear(bw_cell *cell);
 /* Add x: 0, -1 out of memory, -2 x is NaN or |x| > BW_CELL_XMAX. */
 int bw_cell_add(bw_cell *cell, double x);
 
+/* The same in two steps, so a caller can compute the bins of many cells and
+ * prefetch their counts before touching them (the counts of thousands of
+ * cells do not fit in cache): bin = bw_cell_bin(cell, x) (x must pass the
+ * checks of bw_cell_add), bw_cell_prefetch(cell, bin), then
+ * bw_cell_add_bin(cell, x, bin) with the same x. */
+int64_t bw_cell_bin(const bw_cell *cell, double x);
+void bw_cell_prefetch(const bw_cell *cell, int64_t bin);
+int bw_cell_add_bin(bw_cell *cell, double x, int64_t bin);
+
 /* dst += src (same c and inv_h): 0, -1 out of memory, -2 scales differ. */
 int bw_cell_merge(bw_cell *dst, const bw_cell *src);
 
