@@ -6,36 +6,48 @@
  * calendar year. Time is in years since 1 Jan of first_year; year index
  * y covers [y, y + 1).
  *
- * Random numbers: each client owns a Philox key (MODEL.md §9) and reads
- * fixed words of fixed blocks, so a client's fate does not depend on any
- * other client, thread or scenario:
+ * Random numbers: every draw is a pure function of its key (MODEL.md §9,
+ * sim/rng.h): a client owns a Philox key and reads fixed words of fixed
+ * blocks, so its fate does not depend on any other client, thread or
+ * scenario (common random numbers). A block is generated only when one of
+ * its words is needed; that changes no word.
+ *   new-indication count (purpose COUNT, year y, gemeente g, client c):
+ *     Poisson(mu) (flows_draws.h) from the key's words in order. Negative
+ *     binomial (finite dispersion): first the Gamma mean by GSL on this key,
+ *     then the Poisson from the key with client BW_NCARE + c.
  *   new client (purpose ENTRY + c, year y, gemeente g, ordinal j)
  *     block 0: entry time, duration, outside-region?, placement region
  *     block 1 (I): Wlz time, national institution?, step-down?, A duration
  *     block 2: mortality (own stay), mortality (step-down stay), Wlz exit
- *   stock client (purpose STOCK, gemeente field = care type, ordinal i)
- *     blocks 0-2: placement, outside?, herkomst, wave?, residual U, Wlz
- *     time, step-down?, A duration, mortality, A mortality, Wlz exit
- *     plus, for the forward recurrence, Gamma(1 + 1/k): with k = 1 the sum of
- *     two exponentials from block 3, else GSL's gamma keyed (STOCK_RESID, c, i).
+ *   stock client (purpose STOCK, gemeente field = care type c, ordinal i)
+ *     block 0: placement, outside?, herkomst, then I: wave?, A and M: the
+ *              residual (k = 1: its Exp(1); k < 1: its U)
+ *     block 1 (I): the residual (as above), Wlz time, step-down?, A duration
+ *     block 2: mortality, A mortality, Wlz exit
+ *     blocks 3, 4, ... (k > 1): the residual's rejection proposals, two per
+ *              block (E1, E2 from words 0, 1 and from words 2, 3)
+ *     k < 1: Gamma(1 + 1/k) by GSL keyed (STOCK_RESID, c, i).
+ *   This layout dates from the vectorised kernel (issue 3); before it the
+ *   counts came from GSL's Poisson on the COUNT key and the stock residual
+ *   was U·λ·G^(1/k) with GSL's Gamma (k != 1) or, for k = 1, U from block 1
+ *   times two exponentials from block 3. The laws are the same.
  *
  * Speed: clients are handled in chunks of CHUNK (new clients of one care
  * type and year, gemeente after gemeente; stock clients of one care type),
- * structure of arrays, in passes: the Philox blocks of the chunk, then every
- * exponential, Weibull and Wlz time with the vectorised logarithms
- * (sim/rng_batch.h, sim/fastmath.h), then one branch-light pass that places
- * each client, decides its competing events and books its stay, and lists the
- * step-downs and Wlz transfers, which get their own passes.
+ * structure of arrays, in passes: the Philox blocks, every exponential,
+ * Weibull and Wlz time with the vectorised logarithms (sim/rng_batch.h,
+ * sim/fastmath.h); Bernoulli draws as integer comparisons of the words;
+ * placement (only the clients placed outside their region draw another);
+ * one branch-light pass that decides each I stay's competing events and
+ * lists the step-downs and Wlz transfers, which get passes of their own.
  *
- * Booking a stay costs O(1), not a loop over its calendar years: the ledger
- * keeps, per care type, payer and year, the start and end events of stays
- * (events[y] = starts - ends in year y, part[y] = Σ ±(y + 1 - t) over them).
- * Client-years of year y are then part[y] + Σ_{y' < y} events[y'], and the
- * clients in care on 1 Jan of year y are Σ_{y' < y} events[y'] plus the
- * events that fall exactly on that 1 Jan; cost = client-years × tariff of
- * the year (bw_flows_simulate folds the ledger at the end). This is the
- * integral of the in-care indicator of §2, evaluated per year: the same
- * numbers as charging each calendar-year piece, up to rounding.
+ * Booking a stay costs O(1), not a loop over its calendar years: a ledger
+ * per care type, payer and year collects the start and end events of the
+ * stays (ledger_event); folding it at the end gives the clients in care on
+ * each 1 Jan and the client-years in each year, and cost = client-years ×
+ * EUR per client-year of that year (MODEL.md §4). That is the integral of the
+ * in-care indicator of §2 (entry <= t < exit) per year: the same numbers as
+ * charging each calendar-year piece of each stay, up to rounding.
  */
 #include <math.h>
 #include <string.h>
@@ -43,57 +55,73 @@
 #include <gsl/gsl_randist.h>
 
 #include "fastmath.h"
+#include "flows_draws.h"
 #include "internal.h"
 #include "rng_batch.h"
 
-/* Clients per chunk: their words and deviates (~40 kB) stay in L1/L2. */
+/* Clients per chunk: their words and deviates (~60 kB) stay in L1/L2. */
+#ifndef CHUNK
 #define CHUNK 256
+#endif
+/* Ledger updates of a chunk are interleaved over this many segments. */
+#ifndef LANES
+#define LANES 8
+#endif
 
 typedef struct {
   const bw_model *m;
   bw_workspace *w;
+  bw_rng_key base;     /* (seed, rep); a client sets counter words 1 and 2 */
   int ng, ny;
   double horizon;      /* ny */
-  double start;        /* S - first_year */
-  double reindicate;   /* start + old_regime_max_years (INFINITY = never) */
+  double reindicate;   /* S - first_year + old_regime_max_years (INFINITY = never) */
   double scale[BW_NCARE], inv_shape[BW_NCARE];
   int expo[BW_NCARE];  /* shape == 1: exponential, no pow */
   double mort[BW_NCARE];
-  double h_wlz, wlz_exit, p_sd, p_out, nat_share;
   int any_mort;
+  double h_wlz, wlz_exit;
+  /* Bernoulli draws: bw_u01(w) < p  <=>  w < below(p) */
+  uint64_t t_out, t_nat, t_sd;
   double *nat;         /* w->national: [q * ny + y] */
   uint64_t stays;
-  /* the ledger (see the header): acc[((c * (ng + 1) + row) * (ny + 1) + y) * 2 + {0, 1}]
-   * = {part, events}; row ng = national institutions (I), column ny = after
-   * the horizon. at_int[c][y]: starts - ends exactly on 1 Jan of y (row
-   * BW_NCARE: national institutions, not counted). wlzq: the same for the
-   * Wlz stays of transferred clients (q_t). */
+  /* the ledger (ledger_event): acc[((c * (ng + 1) + row) * (ny + 1) + j) * 2 + {0, 1}]
+   * = {part of year j - 1, count from year j}; row ng = national
+   * institutions (I). wlzq: the same for the Wlz stays of transferred
+   * clients (q_t). */
   double *acc;
-  size_t row_stride, care_stride; /* 2 (ny + 1), row_stride (ng + 1) */
-  double at_int[BW_NCARE + 1][BW_MAX_YEARS + 1];
-  double wlzq[(BW_MAX_YEARS + 1) * 2], wlz_at_int[BW_MAX_YEARS + 1];
+  size_t j_stride, row_stride, care_stride;
+  double wlzq[(BW_MAX_YEARS + 1) * 2];
 } kernel;
 
 /* One chunk of clients, structure of arrays. */
 typedef struct {
   uint32_t c1[CHUNK], c2[CHUNK];  /* counter words of each client's key */
   uint32_t b[4][4][CHUNK];        /* blocks 0..3, words 0..3 */
-  int g[CHUNK], reg[CHUNK];       /* new clients: herkomst gemeente, its region */
-  /* stays to book: start, natural duration, Wlz time, mortality time,
+  int reg[CHUNK];                 /* new clients: the herkomst region */
+  /* stays: start, natural duration, Wlz time, mortality time, end;
    * centrumgemeente of the placement region, herkomst, national institution */
-  double t0[CHUNK], d[CHUNK], wz[CHUNK], mt[CHUNK];
+  double t0[CHUNK], d[CHUNK], wz[CHUNK], mt[CHUNK], te[CHUNK];
   int cen[CHUNK], her[CHUNK], nat[CHUNK];
-  uint32_t ws[4][CHUNK];          /* gathered words (stock I): step-down?, A duration, A mortality, Wlz exit */
-  int idx[CHUNK];                 /* compacted client indices */
-  /* follow-ups: time and client index; gathered words; deviates */
-  int nsd, nwz;
+  uint32_t ws[4][CHUNK];          /* stock I, compacted: step-down?, A duration, A mortality, Wlz exit */
+  int idx[CHUNK], sd_i[CHUNK];    /* compacted client indices */
   double sd_t[CHUNK], wz_t[CHUNK], x0[CHUNK], x1[CHUNK];
-  int sd_i[CHUNK];
-  uint32_t u0[CHUNK], u1[CHUNK];
+  uint32_t u0[CHUNK], u1[CHUNK], tmp[6][CHUNK];
+  /* follow-up stays (step-downs), structure of arrays */
+  double fa[CHUNK], fb[CHUNK];
+  int fcen[CHUNK], fher[CHUNK];
+  /* ledger cells of the stays being booked (ledger_cells) */
+  int oa[CHUNK], ob[CHUNK];
+  double pa[CHUNK], pb[CHUNK];
 } chunk;
 
-/* Exponential time with rate h from a 32-bit word; INFINITY when h = 0. */
-static inline double exp_time(uint32_t w, double h) { return h > 0 ? bw_neglog_u01_1(w) / h : INFINITY; }
+/* The words w with bw_u01(w) = (w + 1/2) 2^-32 < p are exactly w < below(p):
+ * p 2^32 - 1/2 is exact in double, and w < ceil(p 2^32 - 1/2) iff w + 1/2 < p 2^32. */
+static uint64_t below(double p) {
+  double x = p * 4294967296.0 - 0.5;
+  if (!(x > 0)) return 0;
+  if (x >= 4294967296.0) return UINT64_C(4294967296);
+  return (uint64_t)ceil(x);
+}
 
 /* out[i] = exponential time with rate h from word w[i] (INFINITY when h = 0). */
 static void exp_times(const uint32_t *w, double h, double *out, size_t n) {
@@ -116,24 +144,33 @@ static void weibull_batch(const kernel *k, int c, const uint32_t *w, double *dur
   for (size_t i = 0; i < n; i++) dur[i] *= k->scale[c];
 }
 
-/* The blocks b of the n clients of the chunk for which bit b of `mask` is set. */
-static void chunk_blocks(const bw_rng_key *key, chunk *ch, int n, unsigned mask) {
-  for (int b = 0; b < 4; b++)
-    if (mask & (1u << b))
-      bw_rng_blocks(key, ch->c1, ch->c2, (uint32_t)b, (size_t)n, ch->b[b][0], ch->b[b][1], ch->b[b][2],
-                  ch->b[b][3]);
+/* Block b of the n clients (c1[i], c2[i]) into out[0..3]. */
+static void blocks(const kernel *k, const uint32_t *c1, const uint32_t *c2, int n, uint32_t b,
+                   uint32_t (*out)[CHUNK]) {
+  bw_rng_blocks(&k->base, c1, c2, b, (size_t)n, out[0], out[1], out[2], out[3]);
+}
+
+/* Word `word` of block b of the clients idx[j], j < n, of the chunk into out[j]. */
+static void words_of(const kernel *k, chunk *ch, const int *idx, int n, uint32_t b, int word, uint32_t *out) {
+  for (int j = 0; j < n; j++) ch->tmp[0][j] = ch->c1[idx[j]], ch->tmp[1][j] = ch->c2[idx[j]];
+  uint32_t *w[4] = {ch->tmp[2], ch->tmp[3], ch->tmp[4], ch->tmp[5]};
+  w[word] = out;
+  bw_rng_blocks(&k->base, ch->tmp[0], ch->tmp[1], b, (size_t)n, w[0], w[1], w[2], w[3]);
 }
 
 /* ---- the ledger ------------------------------------------------------------ */
 
-/* A stay of care type c on ledger row `row` starts (s = +1) or ends (s = -1)
- * at t, 0 <= t <= horizon. */
-static inline void ledger_event(double *row, double *at_int, double t, double s) {
-  int y = (int)t;
-  double *cell = row + 2 * y;
-  cell[0] += s * ((double)(y + 1) - t);
+/* A stay on ledger row `row` starts (s = +1) or ends (s = -1) at t, 0 <= t <=
+ * horizon. With j = ceil(t): the stay is in care on 1 Jan of every year >= j
+ * (or stops being so), and in year j - 1 it has the part j - t (the year
+ * fraction after t; 0 when t is a whole year). Both go to cell j:
+ * cell[j] = {part of year j - 1, count from year j}. */
+static inline void ledger_event(double *row, size_t j_stride, double t, double s) {
+  int j = (int)t;
+  j += (double)j < t;
+  double *cell = row + j_stride * (size_t)j;
+  cell[0] += s * ((double)j - t);
   cell[1] += s;
-  if (t == (double)y) at_int[y] += s;
 }
 
 /* Book the stay [a, b) of care type c on ledger row `row` (a gemeente that
@@ -141,9 +178,8 @@ static inline void ledger_event(double *row, double *at_int, double t, double s)
 static inline void book(kernel *k, int c, int row, double a, double b) {
   if (b > k->horizon) b = k->horizon;
   double *r = k->acc + (size_t)c * k->care_stride + (size_t)row * k->row_stride;
-  double *at = k->at_int[row < k->ng ? c : BW_NCARE];
-  ledger_event(r, at, a, 1.0);
-  ledger_event(r, at, b, -1.0);
+  ledger_event(r, k->j_stride, a, 1.0);
+  ledger_event(r, k->j_stride, b, -1.0);
 }
 
 /* An old-regime stay that outlasts the re-indication moment (MODEL.md §4,
@@ -154,11 +190,62 @@ static void book_split(kernel *k, int c, int centrum, int herkomst, double a, do
   book(k, c, herkomst, r, b);
 }
 
-/* A stay under the regime rules (MODEL.md §4): old regime -> the centrumgemeente
- * of the placement region (until re-indication; M always), new -> herkomst. */
-static inline void book_regime(kernel *k, int c, int old, int centrum, int herkomst, double a, double b) {
-  if (old && c != BW_M && b > k->reindicate) book_split(k, c, centrum, herkomst, a, b);
-  else book(k, c, old ? centrum : herkomst, a, b);
+/* Ledger cells of the stays [a[i], min(b[i], horizon)) on rows row[i] (or
+ * row `national` where nat[i]): offsets of the start and end cells in the
+ * ledger of one care type and their parts (see ledger_event). A pass without
+ * branches or scatter, so that it runs in SIMD lanes. */
+BW_BATCH_CLONES static void ledger_cells(const double *restrict a, const double *restrict b,
+                                         const int *restrict row, const int *restrict nat, int national,
+                                         int n, double horizon, int row_stride, int *restrict oa,
+                                         double *restrict pa, int *restrict ob, double *restrict pb) {
+  for (int i = 0; i < n; i++) {
+    double ta = a[i], tb = b[i] < horizon ? b[i] : horizon;
+    int ja = (int)ta, jb = (int)tb;
+    ja += (double)ja < ta;
+    jb += (double)jb < tb;
+    int r = nat && nat[i] ? national : row[i];
+    oa[i] = r * row_stride + 2 * ja;
+    ob[i] = r * row_stride + 2 * jb;
+    pa[i] = ja - ta;
+    pb[i] = jb - tb;
+  }
+}
+
+/* Book the stays [a[i], b[i]) of care type c, i < n, under the payer rules
+ * (MODEL.md §4): a national institution (nat[i], I only; nat may be NULL)
+ * pays nationally; M is paid by the centrumgemeente of the placement region,
+ * or by herkomst when mo_local (mo_decentralise_year); I and A by the
+ * centrumgemeente under the old regime (until re-indication, then
+ * herkomst), by herkomst under the new. */
+static void book_stays(kernel *k, chunk *ch, int c, int n, int old, int mo_local, const int *cen,
+                       const int *her, const int *nat, const double *a, const double *b) {
+  int by_cen = c == BW_M ? !mo_local : old;
+  k->stays += (uint64_t)n;
+  if (old && c != BW_M && isfinite(k->reindicate)) {
+    /* old_regime_max_years: a stay may change payer */
+    for (int i = 0; i < n; i++) {
+      int national = nat ? nat[i] : 0;
+      if (!national && b[i] > k->reindicate) book_split(k, c, cen[i], her[i], a[i], b[i]);
+      else book(k, c, national ? k->ng : by_cen ? cen[i] : her[i], a[i], b[i]);
+    }
+    return;
+  }
+  ledger_cells(a, b, by_cen ? cen : her, nat, k->ng, n, k->horizon, (int)k->row_stride, ch->oa, ch->pa,
+               ch->ob, ch->pb);
+  double *acc = k->acc + (size_t)c * k->care_stride;
+  /* in LANES interleaved segments: clients come gemeente after gemeente, and
+   * consecutive updates of one cell would wait for each other */
+  int len = (n + LANES - 1) / LANES;
+  for (int t = 0; t < len; t++)
+    for (int l = 0; l < LANES; l++) {
+      int i = l * len + t;
+      if (i >= n) break;
+      double *p = acc + ch->oa[i], *q = acc + ch->ob[i];
+      p[0] += ch->pa[i];
+      p[1] += 1.0;
+      q[0] -= ch->pb[i];
+      q[1] -= 1.0;
+    }
 }
 
 /* A transfer to the Wlz at time t < horizon: counted in year t, then in the
@@ -168,19 +255,22 @@ static inline void wlz_transfer(kernel *k, double t, double stay) {
   k->nat[BW_Q_WLZ_TRANSFERS * k->ny + (int)t] += 1.0;
   double end = t + stay;
   if (end > k->horizon) end = k->horizon;
-  ledger_event(k->wlzq, k->wlz_at_int, t, 1.0);
-  ledger_event(k->wlzq, k->wlz_at_int, end, -1.0);
+  ledger_event(k->wlzq, 2, t, 1.0);
+  ledger_event(k->wlzq, 2, end, -1.0);
 }
 
-/* ---- stays -------------------------------------------------------------------- */
+/* ---- I stays --------------------------------------------------------------------- */
 
 /* The I stays of the chunk (ch->t0, d, wz, mt, cen, her, nat for i < n):
  * competing Wlz transfer (time wz) and mortality; at a natural end, the
  * step-down to A with the same payer (bouwsteen 3). w_sd, w_da, w_ma, w_wx:
- * each client's words for step-down?, A duration, A mortality, Wlz exit. */
+ * each client's words for step-down?, A duration, A mortality (read only
+ * when mortality_rate A > 0), Wlz exit (NULL: block 2 is generated for the
+ * transferred clients only, from ch->c1, c2). */
 static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, const uint32_t *w_da,
                     const uint32_t *w_ma, const uint32_t *w_wx) {
-  const double horizon = k->horizon, p_sd = k->p_sd;
+  const double horizon = k->horizon;
+  const uint64_t t_sd = k->t_sd;
   int nsd = 0, nwz = 0;
   for (int i = 0; i < n; i++) {
     double a = ch->t0[i];
@@ -188,65 +278,334 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
     double end = end_nat;
     if (end_wlz < end) end = end_wlz;
     if (end_mort < end) end = end_mort;
-    int national = ch->nat[i];
-    if (old && !national && end > k->reindicate) book_split(k, BW_I, ch->cen[i], ch->her[i], a, end);
-    else book(k, BW_I, national ? k->ng : old ? ch->cen[i] : ch->her[i], a, end);
+    ch->te[i] = end;
     int live = end < horizon;
     int wlz = live & (end == end_wlz) & (end_wlz < end_nat) & (end_wlz <= end_mort);
-    int sd = live & !wlz & (end == end_nat) & (end_nat < end_mort) & (bw_u01(w_sd[i]) < p_sd);
+    int sd = live & !wlz & (end == end_nat) & (end_nat < end_mort) & ((uint64_t)w_sd[i] < t_sd);
     ch->sd_i[nsd] = i;
-    ch->sd_t[nsd] = end;
     nsd += sd;
     ch->idx[nwz] = i;
-    ch->wz_t[nwz] = end;
     nwz += wlz;
   }
-  k->stays += (uint64_t)n;
+  book_stays(k, ch, BW_I, n, old, 0, ch->cen, ch->her, ch->nat, ch->t0, ch->te);
 
   /* Wlz transfers */
-  for (int j = 0; j < nwz; j++) ch->u0[j] = w_wx[ch->idx[j]];
+  if (w_wx) {
+    for (int j = 0; j < nwz; j++) ch->u0[j] = w_wx[ch->idx[j]];
+  } else {
+    words_of(k, ch, ch->idx, nwz, 2, 2, ch->u0);
+  }
   exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nwz);
-  for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->wz_t[j], ch->x0[j]);
+  for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->te[ch->idx[j]], ch->x0[j]);
 
   /* step-downs: an A stay from the natural end, the same payer */
-  for (int j = 0; j < nsd; j++) {
-    ch->u0[j] = w_da[ch->sd_i[j]];
-    ch->u1[j] = w_ma[ch->sd_i[j]];
-  }
+  for (int j = 0; j < nsd; j++) ch->u0[j] = w_da[ch->sd_i[j]];
   weibull_batch(k, BW_A, ch->u0, ch->x0, (size_t)nsd);
-  exp_times(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
+  if (k->mort[BW_A] > 0) {
+    for (int j = 0; j < nsd; j++) ch->u1[j] = w_ma[ch->sd_i[j]];
+    exp_times(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
+    for (int j = 0; j < nsd; j++)
+      if (ch->x1[j] < ch->x0[j]) ch->x0[j] = ch->x1[j];
+  }
   double *sd_count = k->nat + BW_Q_STEPDOWNS_IA * k->ny;
   for (int j = 0; j < nsd; j++) {
     int i = ch->sd_i[j];
-    double t = ch->sd_t[j], da = ch->x0[j], ma = ch->x1[j];
+    double t = ch->te[i];
     sd_count[(int)t] += 1.0;
-    book_regime(k, BW_A, old, ch->cen[i], ch->her[i], t, t + (da < ma ? da : ma));
+    ch->fa[j] = t;
+    ch->fb[j] = t + ch->x0[j];
+    ch->fcen[j] = ch->cen[i];
+    ch->fher[j] = ch->her[i];
   }
-  k->stays += (uint64_t)nsd;
+  book_stays(k, ch, BW_A, nsd, old, 0, ch->fcen, ch->fher, NULL, ch->fa, ch->fb);
 }
 
-/* The A or M stays of the chunk: [t0, t0 + d) under the regime rules; new M
- * clients are paid by herkomst from mo_decentralise_year (mo_local). */
-static void am_stays(kernel *k, chunk *ch, int c, int n, int old, int mo_local) {
-  if (c == BW_M) {
-    for (int i = 0; i < n; i++)
-      book(k, BW_M, mo_local ? ch->her[i] : ch->cen[i], ch->t0[i], ch->t0[i] + ch->d[i]);
+/* ---- the stock ------------------------------------------------------------- */
+
+/* Forward-recurrence residuals (shape k > 1) of the n clients (ch->c1, c2)
+ * into ch->d, in units of `scale`: the proposal from words 0, 1 of block 3
+ * for all, vectorised; a client that rejects it (7 % for k = 1.2) tries
+ * words 2, 3, then blocks 4, 5, ... of its own key. */
+static void fwd_weibull_chunk(const kernel *k, chunk *ch, const bw_fwd_weibull *f, double scale, int n) {
+  uint32_t(*b3)[CHUNK] = ch->b[3];
+  blocks(k, ch->c1, ch->c2, n, 3, b3);
+  double *x = ch->x0, *e1 = ch->sd_t, *e2 = ch->wz_t; /* scratch */
+  bw_neglog_u01_batch(b3[0], e1, (size_t)n);
+  bw_neglog_u01_batch(b3[1], e2, (size_t)n);
+  for (int i = 0; i < n; i++) x[i] = e1[i] * f->inv_beta;
+  bw_log_batch(x, ch->d, (size_t)n);
+  for (int i = 0; i < n; i++) ch->d[i] *= f->k;
+  bw_exp_batch(ch->d, ch->d, (size_t)n);
+  /* accepted iff E2 >= x^k + h - E1 */
+  int nrej = 0;
+  for (int i = 0; i < n; i++) {
+    ch->idx[nrej] = i;
+    nrej += e2[i] < ch->d[i] + f->h - e1[i];
+    ch->d[i] = scale * x[i];
+  }
+  for (int j = 0; j < nrej; j++) {
+    int i = ch->idx[j];
+    double xi = 0;
+    if (!bw_fwd_weibull_try(f, bw_neglog_u01_1(b3[2][i]), bw_neglog_u01_1(b3[3][i]), &xi)) {
+      bw_rng_key key = k->base;
+      key.ctr.v[1] = ch->c1[i];
+      key.ctr.v[2] = ch->c2[i];
+      for (uint32_t b = 4;; b++) {
+        philox4x32_ctr_t w = bw_rng_block(&key, b);
+        if (bw_fwd_weibull_try(f, bw_neglog_u01_1(w.v[0]), bw_neglog_u01_1(w.v[1]), &xi)) break;
+        if (bw_fwd_weibull_try(f, bw_neglog_u01_1(w.v[2]), bw_neglog_u01_1(w.v[3]), &xi)) break;
+      }
+    }
+    ch->d[i] = scale * xi;
+  }
+}
+
+/* Stock on 1 Jan first_year (MODEL.md §3.1): fixed counts, placement ∝
+ * historical budget, herkomst ∝ pop·need (in region or, a fraction
+ * p_outside_region, nationally), residual stay by the forward-recurrence law,
+ * Wlz wave on 1 Jan for I. All stock clients are old regime. */
+static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_t t_wave, uint32_t rep) {
+  const bw_model *m = k->m;
+  const bw_params *p = &m->p;
+  const bw_alias *regions = c == BW_M ? &m->region_mo : &m->region_bw;
+  uint32_t c1 = bw_rng_c1(BW_RNG_STOCK, 0, (unsigned)c);
+  for (int i = 0; i < n; i++) ch->c1[i] = c1, ch->c2[i] = i0 + (uint32_t)i;
+  blocks(k, ch->c1, ch->c2, n, 0, ch->b[0]);
+  if (c == BW_I) blocks(k, ch->c1, ch->c2, n, 1, ch->b[1]);
+  if (k->any_mort) blocks(k, ch->c1, ch->c2, n, 2, ch->b[2]);
+  uint32_t(*b0)[CHUNK] = ch->b[0];
+
+  /* placement and herkomst; only the clients from outside the region draw a
+   * herkomst nationally */
+  int nout = 0;
+  for (int i = 0; i < n; i++) {
+    int r = bw_alias_draw(regions, bw_u01(b0[0][i]));
+    ch->cen[i] = m->d.r[r].centrum;
+    ch->her[i] = bw_alias_draw(&m->herkomst_reg[r], bw_u01(b0[2][i]));
+    ch->idx[nout] = i;
+    nout += (uint64_t)b0[1][i] < k->t_out;
+  }
+  for (int j = 0; j < nout; j++) {
+    int i = ch->idx[j];
+    ch->her[i] = bw_alias_draw(&m->herkomst_nat, bw_u01(b0[2][i]));
+  }
+
+  /* the Wlz wave (I): counted on 1 Jan (before the wave, MODEL.md §3.5) and
+   * transferred at once; the others continue, compacted */
+  int nk = n;
+  if (c == BW_I) {
+    int nw = 0;
+    nk = 0;
+    for (int i = 0; i < n; i++) {
+      int wave = (uint64_t)b0[3][i] < t_wave;
+      ch->sd_i[nw] = i;
+      nw += wave;
+      ch->idx[nk] = i;
+      nk += !wave;
+    }
+    k->nat[BW_Q_CLIENTS_I_JAN1 * k->ny + 0] += nw;
+    if (k->any_mort) {
+      for (int j = 0; j < nw; j++) ch->u0[j] = ch->b[2][2][ch->sd_i[j]];
+    } else {
+      words_of(k, ch, ch->sd_i, nw, 2, 2, ch->u0);
+    }
+    exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
+    for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->x0[j]);
+    /* compact (idx[j] >= j: in place) */
+    for (int j = 0; j < nk; j++) {
+      int i = ch->idx[j];
+      ch->c2[j] = ch->c2[i];
+      ch->cen[j] = ch->cen[i];
+      ch->her[j] = ch->her[i];
+      ch->ws[0][j] = ch->b[1][2][i];
+      ch->ws[1][j] = ch->b[1][3][i];
+      ch->u0[j] = ch->b[1][1][i];
+      ch->tmp[0][j] = ch->b[1][0][i];
+    }
+    if (k->any_mort)
+      for (int j = 0; j < nk; j++) {
+        int i = ch->idx[j];
+        ch->ws[2][j] = ch->b[2][1][i];
+        ch->ws[3][j] = ch->b[2][2][i];
+        ch->u1[j] = ch->b[2][0][i];
+      }
   } else {
-    for (int i = 0; i < n; i++) book_regime(k, c, old, ch->cen[i], ch->her[i], ch->t0[i], ch->t0[i] + ch->d[i]);
+    for (int i = 0; i < n; i++) ch->tmp[0][i] = b0[3][i];
+    if (k->any_mort)
+      for (int i = 0; i < n; i++) ch->u1[i] = ch->b[2][0][i];
   }
-  k->stays += (uint64_t)n;
+  for (int j = 0; j < nk; j++) ch->t0[j] = 0.0, ch->nat[j] = 0;
+
+  /* residual stay by the forward-recurrence law (MODEL.md §3.1): k = 1:
+   * λ·Exp(1) (U·Gamma(2) is Exp(1)); k > 1: λ·x, x with density
+   * exp(-x^k)/Γ(1 + 1/k), by rejection (flows_draws.h); k < 1: U·λ·G^(1/k),
+   * G ~ Gamma(1 + 1/k) by GSL. */
+  double scale = k->scale[c], kshape = p->duration_shape[c];
+  if (kshape == 1.0) {
+    bw_neglog_u01_batch(ch->tmp[0], ch->d, (size_t)nk);
+    for (int j = 0; j < nk; j++) ch->d[j] *= scale;
+  } else if (kshape > 1.0) {
+    bw_fwd_weibull f;
+    bw_fwd_weibull_init(&f, kshape);
+    fwd_weibull_chunk(k, ch, &f, scale, nk);
+  } else {
+    double a_gamma = 1.0 + 1.0 / kshape;
+    for (int j = 0; j < nk; j++) {
+      bw_rng_gsl_reset(k->w->rng, bw_rng_make(p->seed, rep, BW_RNG_STOCK_RESID, 0, (unsigned)c, ch->c2[j]));
+      double G = gsl_ran_gamma(k->w->rng, a_gamma, 1.0);
+      ch->d[j] = bw_u01(ch->tmp[0][j]) * scale * bw_exp1(bw_log1(G) * k->inv_shape[c]);
+    }
+  }
+  /* mortality (own stay) */
+  exp_times(ch->u1, k->mort[c], ch->mt, (size_t)nk);
+  if (c == BW_I) {
+    exp_times(ch->u0, k->h_wlz, ch->wz, (size_t)nk);
+    i_stays(k, ch, nk, 1, ch->ws[0], ch->ws[1], ch->ws[2], k->any_mort ? ch->ws[3] : NULL);
+  } else {
+    for (int j = 0; j < nk; j++) ch->te[j] = ch->mt[j] < ch->d[j] ? ch->mt[j] : ch->d[j];
+    book_stays(k, ch, c, nk, 1, 0, ch->cen, ch->her, NULL, ch->t0, ch->te);
+  }
 }
 
-static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_outer *o) {
+static void simulate_stock(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
+  const bw_params *p = &k->m->p;
+  double p_wave = p->wlz_p_wave * o->wlz_factor;
+  if (p_wave > 1) p_wave = 1;
+  uint64_t t_wave = below(p_wave);
+  for (int c = 0; c < BW_NCARE; c++) {
+    size_t n = (size_t)lround(p->stock[c]);
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+      int nc = n - i0 < CHUNK ? (int)(n - i0) : CHUNK;
+      stock_chunk(k, ch, c, (uint32_t)i0, nc, t_wave, rep);
+    }
+  }
+}
+
+/* ---- new indications --------------------------------------------------------- */
+
+/* A chunk of new clients of care type c in year y (ch->c1, c2, her, reg;
+ * cen = the centrumgemeente of their own region). */
+static void entry_chunk(kernel *k, chunk *ch, int c, int y, int n) {
+  const bw_model *m = k->m;
+  const bw_params *p = &m->p;
+  int year = p->first_year + y;
+  int old = year < p->start_year;
+  int mo_local = p->mo_decentralise_year > 0 && year >= p->mo_decentralise_year;
+  int ny = k->ny;
+  /* block 2 (mortality) for all when there is mortality; else the Wlz exit
+   * of transferred clients alone (i_stays) */
+  int need2 = c == BW_I ? (k->mort[BW_I] > 0 || k->mort[BW_A] > 0) : k->mort[c] > 0;
+  blocks(k, ch->c1, ch->c2, n, 0, ch->b[0]);
+  if (c == BW_I) blocks(k, ch->c1, ch->c2, n, 1, ch->b[1]);
+  if (need2) blocks(k, ch->c1, ch->c2, n, 2, ch->b[2]);
+  uint32_t(*b0)[CHUNK] = ch->b[0];
+
+  /* entry time, natural duration, mortality */
+  for (int i = 0; i < n; i++) ch->t0[i] = y + bw_u01(b0[0][i]);
+  weibull_batch(k, c, b0[1], ch->d, (size_t)n);
+  exp_times(ch->b[2][0], k->mort[c], ch->mt, (size_t)n);
+
+  /* placement: the herkomst region, or (p_outside_region) another ∝ historical budget */
+  const bw_alias *others = c == BW_M ? m->other_mo : m->other_bw;
+  int nout = 0;
+  for (int i = 0; i < n; i++) {
+    ch->idx[nout] = i;
+    nout += (uint64_t)b0[2][i] < k->t_out;
+  }
+  for (int j = 0; j < nout; j++) {
+    int i = ch->idx[j];
+    ch->cen[i] = m->d.r[bw_alias_draw(&others[ch->reg[i]], bw_u01(b0[3][i]))].centrum;
+  }
+
+  if (c == BW_I) {
+    int n_nat = 0;
+    for (int i = 0; i < n; i++) {
+      ch->nat[i] = (uint64_t)ch->b[1][1][i] < k->t_nat;
+      n_nat += ch->nat[i];
+    }
+    k->nat[BW_Q_ENTRIES_NATIONAL_INST * ny + y] += n_nat;
+    k->nat[BW_Q_ENTRIES_I * ny + y] += n - n_nat;
+    exp_times(ch->b[1][0], k->h_wlz, ch->wz, (size_t)n);
+    i_stays(k, ch, n, old, ch->b[1][2], ch->b[1][3], ch->b[2][1], need2 ? ch->b[2][2] : NULL);
+  } else {
+    k->nat[(BW_Q_ENTRIES_I + c) * ny + y] += n;
+    for (int i = 0; i < n; i++) ch->te[i] = ch->t0[i] + (ch->mt[i] < ch->d[i] ? ch->mt[i] : ch->d[i]);
+    book_stays(k, ch, c, n, old, mo_local, ch->cen, ch->her, NULL, ch->t0, ch->te);
+  }
+}
+
+/* New indications (MODEL.md §3.2): per gemeente x care type x year a
+ * (negative binomial or Poisson) count with mean mu_gct, entry times uniform
+ * in the year; placement in the herkomst region except a fraction
+ * p_outside_region in another region ∝ historical budget. */
+static void simulate_entries(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
+  const bw_model *m = k->m;
+  const bw_params *p = &m->p;
+  bw_workspace *w = k->w;
+  int ny = k->ny, ng = m->ng;
+  const double *eps = w->eps;
+  double a = p->supply_attraction;
+  int *cnt = w->gem;
+  for (int y = 0; y < ny; y++) {
+    double pop_k = m->pop_total[y] / 1000.0;
+    for (int c = 0; c < BW_NCARE; c++) {
+      /* counts per gemeente */
+      double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
+      double k_disp = p->dispersion[c];
+      for (int g = 0; g < ng; g++) {
+        double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * eps[g];
+        double mu = c == BW_M ? level * need : level * ((1.0 - a) * need + a * pop_k * m->hist_bw[g]);
+        cnt[g] = 0;
+        if (!(mu > 0)) continue;
+        bw_rng_key key = bw_rng_make(p->seed, rep, BW_RNG_COUNT, (unsigned)y, (unsigned)g, (uint32_t)c);
+        if (!isinf(k_disp)) {
+          /* negative binomial: Poisson with a Gamma(k, mu/k) mean */
+          bw_rng_gsl_reset(w->rng, key);
+          mu = gsl_ran_gamma(w->rng, k_disp, mu / k_disp);
+          key.ctr.v[2] = BW_NCARE + (uint32_t)c;
+        }
+        bw_rng_stream s;
+        bw_rng_stream_init(&s, key);
+        cnt[g] = (int)bw_poisson_draw(&s, mu);
+      }
+      /* the clients, gemeente after gemeente, in chunks */
+      int g = 0, j = 0;
+      for (;;) {
+        int n = 0;
+        while (n < CHUNK && g < ng) {
+          int take = cnt[g] - j;
+          if (take > CHUNK - n) take = CHUNK - n;
+          uint32_t c1 = bw_rng_c1(BW_RNG_ENTRY + (unsigned)c, (unsigned)y, (unsigned)g);
+          int region = m->d.g[g].region, centrum = m->d.r[region].centrum;
+          for (int t = 0; t < take; t++, n++) {
+            ch->c1[n] = c1;
+            ch->c2[n] = (uint32_t)(j + t);
+            ch->her[n] = g;
+            ch->reg[n] = region;
+            ch->cen[n] = centrum;
+          }
+          j += take;
+          if (j >= cnt[g]) g++, j = 0;
+        }
+        if (n == 0) break;
+        entry_chunk(k, ch, c, y, n);
+      }
+    }
+  }
+}
+
+/* ---- one replication ------------------------------------------------------------ */
+
+static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t rep, const bw_outer *o) {
   const bw_params *p = &m->p;
   memset(k, 0, sizeof *k);
   k->m = m;
   k->w = w;
+  k->base = bw_rng_make(p->seed, rep, 0, 0, 0, 0);
   k->ng = m->ng;
   k->ny = m->ny;
   k->horizon = m->ny;
-  k->start = p->start_year - p->first_year;
-  k->reindicate = k->start + p->old_regime_max_years;
+  k->reindicate = (p->start_year - p->first_year) + p->old_regime_max_years;
   for (int c = 0; c < BW_NCARE; c++) {
     double mean = p->duration_mean_years[c] * o->duration_mult[c];
     k->scale[c] = bw_weibull_scale(mean, p->duration_shape[c]);
@@ -257,11 +616,12 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_
   }
   k->h_wlz = p->wlz_hazard;
   k->wlz_exit = p->wlz_exit_rate;
-  k->p_sd = p->p_step_down;
-  k->p_out = p->p_outside_region;
-  k->nat_share = p->national_institution_share;
+  k->t_out = below(p->p_outside_region);
+  k->t_nat = below(p->national_institution_share);
+  k->t_sd = below(p->p_step_down);
   k->nat = w->national;
   k->acc = w->aux;
+  k->j_stride = 2;
   k->row_stride = 2 * (size_t)(m->ny + 1);
   k->care_stride = k->row_stride * (size_t)(m->ng + 1);
   memset(k->acc, 0, BW_NCARE * k->care_stride * sizeof(double));
@@ -278,239 +638,34 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, const bw_
     }
 }
 
-/* Costs, clients on 1 Jan and Wlz client-years from the ledger. */
+/* Costs, clients on 1 Jan and Wlz client-years from the ledger:
+ * in care on 1 Jan of y = Σ_{j <= y} count[j], client-years of y = that +
+ * part[y + 1]; cost = client-years x EUR per client-year of (c, y). */
 static void ledger_fold(kernel *k) {
   bw_workspace *w = k->w;
   int ng = k->ng, ny = k->ny;
   for (int c = 0; c < BW_NCARE; c++) {
     const double *yc = w->year_cost + c * ny;
     double *cost = c == BW_M ? w->cost_mo : w->cost_bw;
-    double ev[BW_MAX_YEARS + 1] = {0};
+    double *jan1 = k->nat + (BW_Q_CLIENTS_I_JAN1 + c) * ny;
     for (int g = 0; g <= ng; g++) {
       const double *r = k->acc + (size_t)c * k->care_stride + (size_t)g * k->row_stride;
       double *dst = g < ng ? cost + (size_t)g * ny : k->nat + BW_Q_COST_NATIONAL_INST_EUR * ny;
-      double run = 0;
+      double in_care = 0;
+      size_t js = k->j_stride;
       for (int y = 0; y < ny; y++) {
-        double cy = r[2 * y] + run;
-        dst[y] += cy * yc[y];
-        run += r[2 * y + 1];
-        if (g < ng) ev[y] += r[2 * y + 1];
+        in_care += r[js * (size_t)y + 1];
+        dst[y] += (in_care + r[js * (size_t)(y + 1)]) * yc[y];
+        if (g < ng) jan1[y] += in_care;
       }
     }
-    double *jan1 = k->nat + (BW_Q_CLIENTS_I_JAN1 + c) * ny, run = 0;
-    for (int y = 0; y < ny; y++) {
-      jan1[y] += run + k->at_int[c][y];
-      run += ev[y];
-    }
   }
-  double *q = k->nat + BW_Q_WLZ_CLIENT_YEARS * ny, run = 0;
+  double *q = k->nat + BW_Q_WLZ_CLIENT_YEARS * ny, in_wlz = 0;
   for (int y = 0; y < ny; y++) {
-    q[y] += k->wlzq[2 * y] + run;
-    run += k->wlzq[2 * y + 1];
+    in_wlz += k->wlzq[2 * y + 1];
+    q[y] += in_wlz + k->wlzq[2 * (y + 1)];
   }
-  w->stays = k->stays;
-}
-
-/* ---- the stock ------------------------------------------------------------- */
-
-/* Stock on 1 Jan first_year (MODEL.md §3.1): fixed counts, placement ∝
- * historical budget, herkomst ∝ pop·need (in region or, a fraction
- * p_outside_region, nationally), residual stay by the forward-recurrence law,
- * Wlz wave on 1 Jan for I. All stock clients are old regime. */
-static void stock_chunk(kernel *k, chunk *ch, const bw_rng_key *base, int c, uint32_t i0, int n,
-                        double p_wave, uint32_t rep) {
-  const bw_model *m = k->m;
-  const bw_params *p = &m->p;
-  const bw_alias *regions = c == BW_M ? &m->region_mo : &m->region_bw;
-  uint32_t c1 = bw_rng_c1(BW_RNG_STOCK, 0, (unsigned)c);
-  for (int i = 0; i < n; i++) ch->c1[i] = c1, ch->c2[i] = i0 + (uint32_t)i;
-  chunk_blocks(base, ch, n, 3u | ((c == BW_I || k->any_mort) ? 4u : 0u) | (k->expo[c] ? 8u : 0u));
-  uint32_t(*b0)[CHUNK] = ch->b[0];
-
-  /* placement and herkomst */
-  for (int i = 0; i < n; i++) {
-    int r = bw_alias_draw(regions, bw_u01(b0[0][i]));
-    int h_nat = bw_alias_draw(&m->herkomst_nat, bw_u01(b0[2][i]));
-    int h_reg = bw_alias_draw(&m->herkomst_reg[r], bw_u01(b0[2][i]));
-    ch->cen[i] = m->d.r[r].centrum;
-    ch->her[i] = bw_u01(b0[1][i]) < k->p_out ? h_nat : h_reg;
-  }
-
-  /* the Wlz wave (I): counted on 1 Jan (before the wave, MODEL.md §3.5) and
-   * transferred at once; the others, compacted, continue */
-  int nk = 0;
-  if (c == BW_I) {
-    int nw = 0;
-    for (int i = 0; i < n; i++) {
-      int wave = bw_u01(b0[3][i]) < p_wave;
-      ch->sd_i[nw] = i;
-      nw += wave;
-      ch->idx[nk] = i;
-      nk += !wave;
-    }
-    k->nat[BW_Q_CLIENTS_I_JAN1 * k->ny + 0] += nw;
-    for (int j = 0; j < nw; j++) ch->u0[j] = ch->b[2][2][ch->sd_i[j]];
-    exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
-    for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->x0[j]);
-  } else {
-    for (int i = 0; i < n; i++) ch->idx[i] = i;
-    nk = n;
-  }
-
-  /* residual stay: forward recurrence, D* = scale * G^(1/k), G ~ Gamma(1 + 1/k); R = U D* */
-  double a_gamma = 1.0 + 1.0 / p->duration_shape[c];
-  for (int j = 0; j < nk; j++) {
-    int i = ch->idx[j];
-    double G;
-    if (k->expo[c]) {
-      G = bw_neglog_u01_1(ch->b[3][0][i]) + bw_neglog_u01_1(ch->b[3][1][i]);
-    } else {
-      bw_rng_gsl_reset(k->w->rng, bw_rng_make(p->seed, rep, BW_RNG_STOCK_RESID, 0, (unsigned)c, ch->c2[i]));
-      G = gsl_ran_gamma(k->w->rng, a_gamma, 1.0);
-    }
-    double Dstar = k->expo[c] ? k->scale[c] * G : k->scale[c] * bw_exp1(bw_log1(G) * k->inv_shape[c]);
-    ch->t0[j] = 0.0;
-    ch->d[j] = bw_u01(ch->b[1][0][i]) * Dstar;
-    ch->cen[j] = ch->cen[i];
-    ch->her[j] = ch->her[i];
-    ch->nat[j] = 0;
-    ch->ws[0][j] = ch->b[1][2][i];
-    ch->ws[1][j] = ch->b[1][3][i];
-    ch->ws[2][j] = ch->b[2][1][i];
-    ch->ws[3][j] = ch->b[2][2][i];
-    ch->u0[j] = ch->b[1][1][i];
-    ch->u1[j] = ch->b[2][0][i];
-  }
-  /* mortality (own stay) */
-  if (k->mort[c] > 0) {
-    exp_times(ch->u1, k->mort[c], ch->mt, (size_t)nk);
-  } else {
-    for (int j = 0; j < nk; j++) ch->mt[j] = INFINITY;
-  }
-  if (c == BW_I) {
-    exp_times(ch->u0, k->h_wlz, ch->wz, (size_t)nk);
-    i_stays(k, ch, nk, 1, ch->ws[0], ch->ws[1], ch->ws[2], ch->ws[3]);
-  } else {
-    for (int j = 0; j < nk; j++)
-      if (ch->mt[j] < ch->d[j]) ch->d[j] = ch->mt[j];
-    am_stays(k, ch, c, nk, 1, 0);
-  }
-}
-
-static void simulate_stock(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
-  const bw_params *p = &k->m->p;
-  double p_wave = p->wlz_p_wave * o->wlz_factor;
-  if (p_wave > 1) p_wave = 1;
-  bw_rng_key base = bw_rng_make(p->seed, rep, 0, 0, 0, 0);
-  for (int c = 0; c < BW_NCARE; c++) {
-    size_t n = (size_t)lround(p->stock[c]);
-    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
-      int nc = n - i0 < CHUNK ? (int)(n - i0) : CHUNK;
-      stock_chunk(k, ch, &base, c, (uint32_t)i0, nc, p_wave, rep);
-    }
-  }
-}
-
-/* ---- new indications --------------------------------------------------------- */
-
-/* A chunk of new clients of care type c in year y (ch->c1, c2, g, reg). */
-static void entry_chunk(kernel *k, chunk *ch, const bw_rng_key *base, int c, int y, int n) {
-  const bw_model *m = k->m;
-  const bw_params *p = &m->p;
-  int year = p->first_year + y;
-  int old = year < p->start_year;
-  int mo_local = p->mo_decentralise_year > 0 && year >= p->mo_decentralise_year;
-  int ny = k->ny;
-  chunk_blocks(base, ch, n, c == BW_I ? 7u : k->mort[c] > 0 ? 5u : 1u);
-  uint32_t(*b0)[CHUNK] = ch->b[0];
-
-  /* entry time, natural duration, mortality */
-  for (int i = 0; i < n; i++) ch->t0[i] = y + bw_u01(b0[0][i]);
-  weibull_batch(k, c, b0[1], ch->d, (size_t)n);
-  if (k->mort[c] > 0) {
-    exp_times(ch->b[2][0], k->mort[c], ch->mt, (size_t)n);
-  } else {
-    for (int i = 0; i < n; i++) ch->mt[i] = INFINITY;
-  }
-  /* placement: the herkomst region, or (p_outside_region) another ∝ historical budget */
-  const bw_alias *others = c == BW_M ? m->other_mo : m->other_bw;
-  for (int i = 0; i < n; i++) {
-    int region = ch->reg[i];
-    int ro = bw_alias_draw(&others[region], bw_u01(b0[3][i]));
-    int r = bw_u01(b0[2][i]) < k->p_out ? ro : region;
-    ch->cen[i] = m->d.r[r].centrum;
-    ch->her[i] = ch->g[i];
-  }
-
-  if (c == BW_I) {
-    int n_nat = 0;
-    for (int i = 0; i < n; i++) {
-      ch->nat[i] = bw_u01(ch->b[1][1][i]) < k->nat_share;
-      n_nat += ch->nat[i];
-    }
-    k->nat[BW_Q_ENTRIES_NATIONAL_INST * ny + y] += n_nat;
-    k->nat[BW_Q_ENTRIES_I * ny + y] += n - n_nat;
-    exp_times(ch->b[1][0], k->h_wlz, ch->wz, (size_t)n);
-    i_stays(k, ch, n, old, ch->b[1][2], ch->b[1][3], ch->b[2][1], ch->b[2][2]);
-  } else {
-    k->nat[(BW_Q_ENTRIES_I + c) * ny + y] += n;
-    for (int i = 0; i < n; i++)
-      if (ch->mt[i] < ch->d[i]) ch->d[i] = ch->mt[i];
-    am_stays(k, ch, c, n, old, mo_local);
-  }
-}
-
-/* New indications (MODEL.md §3.2): per gemeente x care type x year a
- * (negative binomial or Poisson) count with mean mu_gct, entry times uniform
- * in the year; placement in the herkomst region except a fraction
- * p_outside_region in another region ∝ historical budget. */
-static void simulate_entries(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
-  const bw_model *m = k->m;
-  const bw_params *p = &m->p;
-  bw_workspace *w = k->w;
-  int ny = k->ny, ng = m->ng;
-  const double *eps = w->eps;
-  double a = p->supply_attraction;
-  int *cnt = w->gem;
-  bw_rng_key base = bw_rng_make(p->seed, rep, 0, 0, 0, 0);
-  for (int y = 0; y < ny; y++) {
-    double pop_k = m->pop_total[y] / 1000.0;
-    for (int c = 0; c < BW_NCARE; c++) {
-      /* counts per gemeente */
-      double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
-      double k_disp = p->dispersion[c];
-      for (int g = 0; g < ng; g++) {
-        double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * eps[g];
-        double mu = c == BW_M ? level * need : level * ((1.0 - a) * need + a * pop_k * m->hist_bw[g]);
-        cnt[g] = 0;
-        if (!(mu > 0)) continue;
-        bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, rep, BW_RNG_COUNT, (unsigned)y, (unsigned)g, (uint32_t)c));
-        double lam = isinf(k_disp) ? mu : gsl_ran_gamma(w->rng, k_disp, mu / k_disp);
-        cnt[g] = (int)gsl_ran_poisson(w->rng, lam);
-      }
-      /* the clients, gemeente after gemeente, in chunks */
-      int g = 0, j = 0;
-      for (;;) {
-        int n = 0;
-        while (n < CHUNK && g < ng) {
-          int take = cnt[g] - j;
-          if (take > CHUNK - n) take = CHUNK - n;
-          uint32_t c1 = bw_rng_c1(BW_RNG_ENTRY + (unsigned)c, (unsigned)y, (unsigned)g);
-          int region = m->d.g[g].region;
-          for (int t = 0; t < take; t++, n++) {
-            ch->c1[n] = c1;
-            ch->c2[n] = (uint32_t)(j + t);
-            ch->g[n] = g;
-            ch->reg[n] = region;
-          }
-          j += take;
-          if (j >= cnt[g]) g++, j = 0;
-        }
-        if (n == 0) break;
-        entry_chunk(k, ch, &base, c, y, n);
-      }
-    }
-  }
+  k->w->stays = k->stays;
 }
 
 int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o) {
@@ -524,7 +679,7 @@ int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer
   w->stays = 0;
   bw_outer_draw(m, rep, o, w->eps);
   kernel k;
-  kernel_init(&k, m, w, o);
+  kernel_init(&k, m, w, rep, o);
   chunk ch;
   simulate_stock(&k, &ch, rep, o);
   simulate_entries(&k, &ch, rep, o);

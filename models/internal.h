@@ -21,8 +21,11 @@ void bw_alias_destroy(bw_alias *a);
 static inline int bw_alias_draw(const bw_alias *a, double u) {
   double x = u * a->n;
   int i = (int)x;
-  if (i >= a->n) i = a->n - 1;
-  int k = (x - i < a->prob[i]) ? i : a->alias[i];
+  i = i < a->n ? i : a->n - 1;
+  /* branch-free: the accept test is a coin flip the predictor cannot learn */
+  int other = a->alias[i];
+  int keep = -(int)(x - i < a->prob[i]); /* all ones or 0 */
+  int k = (i & keep) | (other & ~keep);
   return a->index ? a->index[k] : k;
 }
 

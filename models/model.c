@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
+#include "counts.h"
 #include "internal.h"
 
 static const char *const quantity_names[] = {
@@ -310,6 +311,11 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
     if (m->p.stock[c] > most) most = m->p.stock[c];
     if (e > most) most = e;
   }
+  /* the count kernel's scratch (models/counts.c) */
+  if (m->p.kernel == BW_KERNEL_COUNTS && !(w->counts = bw_counts_ws_create(m))) {
+    bw_workspace_free(w);
+    return NULL;
+  }
   if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost ||
       bw_workspace_reserve(w, (size_t)most + 1024)) {
     bw_workspace_free(w);
@@ -357,6 +363,7 @@ void bw_workspace_free(bw_workspace *w) {
   if (w->rng) gsl_rng_free(w->rng);
   free(w->eps), free(w->cost_bw), free(w->cost_mo), free(w->national), free(w->year_cost);
   batch_free(w);
+  bw_counts_ws_free(w->counts);
   free(w);
 }
 
@@ -365,8 +372,9 @@ uint64_t bw_workspace_stays(const bw_workspace *w) { return w->stays; }
 bw_status bw_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_rep_result *out,
                       bw_ctx *ctx) {
   bw_outer o;
-  if (bw_flows_simulate(m, rep, w, &o) != 0)
-    return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
+  /* run.kernel: every client (models/flows.c) or counts (models/counts.c) */
+  int rc = m->p.kernel == BW_KERNEL_COUNTS ? bw_counts_simulate(m, rep, w, &o) : bw_flows_simulate(m, rep, w, &o);
+  if (rc != 0) return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
   bw_budget_apply(m, &o, w, out);
   for (int c = 0; c < BW_NCARE; c++) {
     out->rate_mult[c] = o.rate_mult[c];

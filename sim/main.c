@@ -324,6 +324,7 @@ static int cmd_run(int argc, char **argv) {
     prov.params_name = p.name;
     prov.seed = p.seed;
     prov.replications = p.replications;
+    prov.params = &p;
     bw_sha256_bytes(params_text, strlen(params_text), prov.params_sha256);
     if (bw_sha256_file(p.gemeenten_path, prov.gemeenten_sha256, &ctx) != BW_OK ||
         bw_sha256_file(p.regions_path, prov.regions_sha256, &ctx) != BW_OK)

@@ -19,6 +19,7 @@ typedef struct {
   char params_sha256[65];
   char gemeenten_sha256[65];
   char regions_sha256[65];
+  const bw_params *params;    /* the resolved params (written to /provenance/settings), or NULL */
 } bw_provenance;
 
 /* Lower-case hex SHA-256 of a file (FIPS 180-4). */

@@ -76,13 +76,15 @@ typedef struct {
 static const char *const MODE_NAMES[] = {"flow", "linear", "custom"};
 static const char *const POOL_NAMES[] = {"none", "region"};
 static const char *const BIJST_NAMES[] = {"none", "pause", "macro_correct"};
+static const char *const KERNEL_NAMES[] = {"individual", "counts"};
 static const char *const CARE_NAMES[BW_NCARE] = {"I", "A", "M"};
 static const char *const WEIGHT_NAMES[4] = {"constant", "single_hh", "nonwestern", "urbanity"};
 
 _Static_assert(sizeof(bw_ingroei_mode) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(bw_pooling) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(bw_bijsturing) == sizeof(int), "enums are stored as int");
-_Static_assert(BW_INGROEI_CUSTOM == 2 && BW_POOL_REGION == 1 && BW_BIJST_MACRO == 2,
+_Static_assert(sizeof(bw_kernel) == sizeof(int), "enums are stored as int");
+_Static_assert(BW_INGROEI_CUSTOM == 2 && BW_POOL_REGION == 1 && BW_BIJST_MACRO == 2 && BW_KERNEL_COUNTS == 1,
                "enum values are the indices of their names");
 
 static const pentry PARAMS[] = {
@@ -91,6 +93,7 @@ static const pentry PARAMS[] = {
   ROW("run.seed", T_U64, seed, 0, 0, 0),
   ROW("run.first_year", T_INT, first_year, YEAR_MIN, YEAR_MAX, 0),
   ROW("run.last_year", T_INT, last_year, YEAR_MIN, YEAR_MAX, 0),
+  ENUM("run.kernel", kernel, KERNEL_NAMES),
 
   ROW("data.gemeenten", T_PATH, gemeenten_path, 0, 0, 0),
   ROW("data.regions", T_PATH, regions_path, 0, 0, 0),

@@ -1,16 +1,304 @@
-/* Placeholder until the report command lands (issue 4): says so and fails. */
+/* `bwsim report DIR`: runs sim/report.py (numpy, h5py, matplotlib) on
+ * DIR/results.h5 into a fresh temporary directory DIR/.report.tmp.XXXXXX and
+ * moves that to DIR/report only when the script succeeded, so DIR/report is
+ * always a whole report (or absent, or the previous one).
+ *
+ * The interpreter is BWSIM_PYTHON, else /usr/bin/python3 (the Debian python
+ * that has python3-matplotlib, not whichever python3 comes first in PATH);
+ * the script is BWSIM_REPORT_SCRIPT, else BW_REPORT_SCRIPT (set by CMake to
+ * the source tree's sim/report.py). Children run with fork/execv: no shell,
+ * so no quoting of DIR is needed. */
+#define _GNU_SOURCE /* renameat2, mkdtemp, nftw */
+
 #include "report_cmd.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef BW_REPORT_SCRIPT
+#define BW_REPORT_SCRIPT "sim/report.py"
+#endif
+
+#define REPORT_NAME "report"
+#define DEFAULT_PYTHON "/usr/bin/python3"
+#define INSTALL_HINT \
+  "install python3-matplotlib python3-h5py python3-numpy, or run bash scripts/setup.sh run"
+
+enum { PATH_CAP = 4096 };
+
+static const char *const usage_report =
+    "Usage: bwsim report DIR [options]\n"
+    "\n"
+    "Turns a results directory written by 'bwsim run' into a report that a Taskforce member\n"
+    "can read without bwsim:\n"
+    "  DIR/report/report.html   one self-contained page (figures embedded): open it in a browser\n"
+    "  DIR/report/report.pdf    the same content, for printing\n"
+    "  DIR/report/figures/*.png the figures\n"
+    "\n"
+    "Contents: a one-page summary in plain language (what the model assumes, how many\n"
+    "gemeenten are flagged, how sure each flag is, what to conclude and what not); a map of the\n"
+    "gemeenten coloured by flag probability; the flagged gemeenten ranked with their 95%\n"
+    "intervals; fan charts (5%-95% band, median, mean) of national clients, cost, budget and\n"
+    "shortfall; the first-bottleneck-year distribution; regions; the share of the spread due\n"
+    "to uncertain assumptions (nested runs); the top 25 of the risk list. Figures that need\n"
+    "data an older results file lacks are left out, with a note in the report.\n"
+    "\n"
+    "Options:\n"
+    "  -l, --lang nl|en   language of the report (default: nl, Dutch).\n"
+    "  -f, --force        replace an existing DIR/report (otherwise refused).\n"
+    "  -q, --quiet        print nothing but errors.\n"
+    "  -h, --help         this text.\n"
+    "\n"
+    "Example:\n"
+    "  bwsim run -o results/default && bwsim report results/default --lang en\n"
+    "\n"
+    "Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian: python3-numpy\n"
+    "python3-h5py python3-matplotlib; 'bash scripts/setup.sh run' installs them). Another\n"
+    "interpreter: BWSIM_PYTHON=/path/to/python3. Another script: BWSIM_REPORT_SCRIPT=path.\n"
+    "The report is written to a temporary directory first and appears only when complete.\n"
+    "\n"
+    "Exit codes: 0 ok; 2 bad input (no DIR/results.h5, bad option, existing report);\n"
+    "1 the report could not be made (Python missing or failing; its message is shown).\n";
+
+/* ---- paths -------------------------------------------------------------- */
+
+static bw_status join(char *buf, size_t cap, const char *a, const char *b, bw_ctx *ctx) {
+  int n = snprintf(buf, cap, "%s/%s", a, b);
+  if (n < 0 || (size_t)n >= cap) return bw_fail(ctx, BW_EUSAGE, "%s/%s: path too long", a, b);
+  return BW_OK;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove a file or a directory tree; 0 on success. */
+static int remove_tree(const char *path) {
+  return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *python_path(void) {
+  const char *p = getenv("BWSIM_PYTHON");
+  return p && *p ? p : DEFAULT_PYTHON;
+}
+
+static const char *script_path(void) {
+  const char *p = getenv("BWSIM_REPORT_SCRIPT");
+  return p && *p ? p : BW_REPORT_SCRIPT;
+}
+
+/* ---- children ----------------------------------------------------------- */
+
+/* Run argv[0] (a path) with argv; stdout to /dev/null when quiet_out, stderr
+ * to /dev/null when quiet_err (else both pass through). Returns the exit
+ * status (0..255), 128 + signal, or -1 when fork or wait failed (errno). */
+static int run_child(char *const argv[], int quiet_out, int quiet_err) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (quiet_out || quiet_err) {
+      int nul = open("/dev/null", O_WRONLY);
+      if (nul < 0) _exit(126);
+      if ((quiet_out && dup2(nul, 1) < 0) || (quiet_err && dup2(nul, 2) < 0)) _exit(126);
+      close(nul);
+    }
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0) {
+      dup2(in, 0);
+      close(in);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  pid_t w;
+  do w = waitpid(pid, &status, 0);
+  while (w < 0 && errno == EINTR);
+  if (w < 0) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+/* The interpreter exists and imports what the script needs. */
+static bw_status check_python(const char *py, bw_ctx *ctx) {
+  if (access(py, X_OK) != 0)
+    return bw_fail(ctx, BW_EIO, "%s: no Python interpreter here (%s); " INSTALL_HINT
+                   ", or point BWSIM_PYTHON at a python3 that has them",
+                   py, strerror(errno));
+  char *argv[] = {(char *)py, "-c", "import numpy, h5py, matplotlib", NULL};
+  int rc = run_child(argv, 1, 1);
+  if (rc < 0) return bw_fail(ctx, BW_EIO, "cannot run %s: %s", py, strerror(errno));
+  if (rc != 0)
+    return bw_fail(ctx, BW_EIO,
+                   "%s cannot import numpy, h5py and matplotlib, which the report needs: "
+                   INSTALL_HINT, py);
+  return BW_OK;
+}
+
+/* Put the finished temporary directory in place of DIR/report. With an
+ * existing report (force), the two are swapped atomically and the old one
+ * removed; where the file system cannot swap, the old one is moved aside
+ * first. */
+static bw_status install(const char *tmp, const char *dest, int replace, bw_ctx *ctx) {
+  if (!replace) {
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0) return BW_OK;
+    if (errno == EEXIST || errno == ENOTEMPTY)
+      return bw_fail(ctx, BW_EEXIST, "%s appeared while the report was made; use --force to "
+                     "replace it", dest);
+    if (errno != EINVAL && errno != ENOSYS)
+      return bw_fail(ctx, BW_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(errno));
+    if (rename(tmp, dest) == 0) return BW_OK;
+    return bw_fail(ctx, BW_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(errno));
+  }
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_EXCHANGE) == 0) {
+    /* tmp now holds the old report */
+    if (remove_tree(tmp) != 0)
+      fprintf(stderr, "bwsim report: warning: could not remove the old report in %s\n", tmp);
+    return BW_OK;
+  }
+  if (errno != EINVAL && errno != ENOSYS)
+    return bw_fail(ctx, BW_EIO, "cannot replace %s: %s", dest, strerror(errno));
+  char old[PATH_CAP + 8];
+  int n = snprintf(old, sizeof old, "%s.old", tmp);
+  if (n < 0 || (size_t)n >= sizeof old) return bw_fail(ctx, BW_EIO, "%s: path too long", tmp);
+  if (rename(dest, old) != 0)
+    return bw_fail(ctx, BW_EIO, "cannot move %s aside: %s", dest, strerror(errno));
+  if (rename(tmp, dest) != 0) {
+    int e = errno;
+    if (rename(old, dest) != 0)
+      fprintf(stderr, "bwsim report: the previous report is in %s\n", old);
+    return bw_fail(ctx, BW_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(e));
+  }
+  if (remove_tree(old) != 0)
+    fprintf(stderr, "bwsim report: warning: could not remove the old report in %s\n", old);
+  return BW_OK;
+}
+
+/* ---- the library entry point -------------------------------------------- */
 
 bw_status bw_report_write(const char *dir, const char *lang, int force, int quiet,
                           char *path_out, size_t cap, bw_ctx *ctx) {
-  (void)dir, (void)lang, (void)force, (void)quiet, (void)path_out, (void)cap;
-  return bw_fail(ctx, BW_EUSAGE, "bwsim report is not built yet");
+  if (!dir || !*dir) return bw_fail(ctx, BW_EUSAGE, "no results directory given");
+  if (!lang) lang = "nl";
+  if (strcmp(lang, "nl") && strcmp(lang, "en"))
+    return bw_fail(ctx, BW_EUSAGE, "--lang: must be nl or en (got '%s')", lang);
+
+  struct stat sb;
+  if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return bw_fail(ctx, BW_EUSAGE, "%s: no such results directory (make one with 'bwsim run "
+                   "--out %s')", dir, dir);
+  char h5[PATH_CAP], dest[PATH_CAP], tmp[PATH_CAP];
+  if (join(h5, sizeof h5, dir, "results.h5", ctx) || join(dest, sizeof dest, dir, REPORT_NAME, ctx) ||
+      join(tmp, sizeof tmp, dir, ".report.tmp.XXXXXX", ctx))
+    return ctx->status;
+  if (stat(h5, &sb) != 0 || !S_ISREG(sb.st_mode))
+    return bw_fail(ctx, BW_EUSAGE, "%s: no such file; is %s a directory written by 'bwsim run'?",
+                   h5, dir);
+  int exists = lstat(dest, &sb) == 0;
+  if (exists && !force)
+    return bw_fail(ctx, BW_EEXIST, "%s exists; use --force to replace it", dest);
+
+  const char *py = python_path();
+  const char *script = script_path();
+  bw_status st = check_python(py, ctx);
+  if (st != BW_OK) return st;
+  if (access(script, R_OK) != 0)
+    return bw_fail(ctx, BW_EIO, "%s: cannot read the report script (%s); set "
+                   "BWSIM_REPORT_SCRIPT to sim/report.py of the bwsim sources",
+                   script, strerror(errno));
+
+  if (!mkdtemp(tmp))
+    return bw_fail(ctx, BW_EIO, "cannot create a temporary directory in %s: %s", dir,
+                   strerror(errno));
+  /* mkdtemp makes it private (0700); the report is as readable as the results */
+  mode_t mask = umask(0);
+  umask(mask);
+  if (chmod(tmp, 0777 & ~mask) != 0) {
+    int e = errno;
+    remove_tree(tmp);
+    return bw_fail(ctx, BW_EIO, "chmod %s: %s", tmp, strerror(e));
+  }
+  char *argv[] = {(char *)py,      (char *)script, (char *)dir,  "--out", tmp,
+                  "--lang",        (char *)lang,   quiet ? "--quiet" : NULL, NULL};
+  int rc = run_child(argv, quiet, 0);
+  if (rc != 0) {
+    int e = errno;
+    remove_tree(tmp);
+    if (rc < 0) return bw_fail(ctx, BW_EIO, "cannot run %s: %s", py, strerror(e));
+    return bw_fail(ctx, BW_EIO, "the report script %s failed (exit %d); nothing was written",
+                   script, rc);
+  }
+  st = install(tmp, dest, exists, ctx);
+  if (st != BW_OK) {
+    remove_tree(tmp);
+    return st;
+  }
+  if (path_out && cap) {
+    int n = snprintf(path_out, cap, "%s/report.html", dest);
+    if (n < 0 || (size_t)n >= cap) path_out[0] = '\0';
+  }
+  return BW_OK;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "bwsim report: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'bwsim report --help'.\n");
+  return 2;
 }
 
 int bw_report_main(int argc, char **argv) {
-  (void)argc, (void)argv;
-  fputs("bwsim report: not built yet\n", stderr);
-  return 1;
+  const char *dir = NULL, *lang = "nl";
+  int force = 0, quiet = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+      fputs(usage_report, stdout);
+      return 0;
+    } else if (!strcmp(s, "-l") || !strcmp(s, "--lang")) {
+      if (i + 1 >= argc) return usage_error("option '%s' needs a value (nl or en)", s);
+      lang = argv[++i];
+      if (strcmp(lang, "nl") && strcmp(lang, "en"))
+        return usage_error("--lang: must be nl or en (got '%s')", lang);
+    } else if (!strncmp(s, "--lang=", 7)) {
+      lang = s + 7;
+      if (strcmp(lang, "nl") && strcmp(lang, "en"))
+        return usage_error("--lang: must be nl or en (got '%s')", lang);
+    } else if (!strcmp(s, "-f") || !strcmp(s, "--force")) {
+      force = 1;
+    } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+      quiet = 1;
+    } else if (s[0] == '-' && s[1]) {
+      return usage_error("unknown option '%s'", s);
+    } else if (!dir) {
+      dir = s;
+    } else {
+      return usage_error("one results directory only (got also '%s')", s);
+    }
+  }
+  if (!dir) return usage_error("which results directory?%s", " (bwsim report DIR)");
+
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  char html[PATH_CAP];
+  bw_status st = bw_report_write(dir, lang, force, quiet, html, sizeof html, &ctx);
+  if (st != BW_OK) {
+    fprintf(stderr, "bwsim report: error: %s\n", ctx.msg[0] ? ctx.msg : bw_strerror(st));
+    return bw_exit_code(st);
+  }
+  if (!quiet) printf("Report: %s (and report.pdf, figures/ beside it)\n", html);
+  return 0;
 }

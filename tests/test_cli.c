@@ -4,6 +4,14 @@
  * §10.5), and the refusals: bad command line, bad params, bad data, existing
  * output — each with exit code 2, a message on stderr and nothing written.
  *
+ * Issue 4 (streaming statistics): the Wilson interval, flag_stable and se
+ * columns; --until-stable stopping with every flag stable, or at
+ * --max-replications with the count printed, and giving the bytes of -n N;
+ * --exact vs streaming on the same run (every quantile within its err_*);
+ * byte-identical results with the variance split and regional pooling for
+ * 1/2 threads and 1/2 MPI processes, and for --exact and --until-stable
+ * under MPI.
+ *
  * Each test runs the real executable (BW_BINARY) with fork/exec in its own
  * mkdtemp directory under /tmp, removed by the suite's fini. The runs use
  * tests/data/cli/small.yaml: the default model with 8 replications, so that
@@ -15,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,9 +52,13 @@ static const double STOCK_I = 22000.0;
  * and the national quantities named in MODEL.md §8. */
 static const char *const RISK_HEADER =
     "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
-    "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged";
-enum { RISK_NCOL = 13 };
-static const char *const NATIONAL_HEADER = "year,quantity,mean,sd,q05,q50,q95";
+    "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
+    "flag_stable,p_any_year_se,se_mean_cum_shortfall_eur,se_q95_cum_shortfall_eur,"
+    "se_cvar95_cum_shortfall_eur";
+enum { RISK_NCOL = 20 };
+static const char *const NATIONAL_HEADER =
+    "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95";
+enum { NATIONAL_NCOL = 13 };
 static const char *const QUANTITIES[] = {
     "clients_I_jan1",   "clients_A_jan1",     "clients_M_jan1",  "entries_I",
     "entries_A",        "entries_M",          "stepdowns_IA",    "entries_national_inst",
@@ -364,10 +377,26 @@ static int cmp_str(const void *a, const void *b) {
 
 /* ---- the checks of one run's results ------------------------------------ */
 
+/* Wilson 95 % interval of k of n (MODEL.md §8), written out here. */
+static void wilson(double k, double n, double *lo, double *hi) {
+  double p = k / n, z2 = 1.96 * 1.96;
+  double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  double half = 1.96 * sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+  *lo = centre - half < 0 ? 0 : centre - half;
+  *hi = centre + half > 1 ? 1 : centre + half;
+}
+
+typedef struct {
+  int flagged, unstable;
+} risk_counts;
+
 /* risk.csv: the documented header, one row per gemeente of the shipped table
  * (each code once), ranks 1..n in order, p_max_year a probability that does
- * not increase down the file, flagged exactly when p_max_year >= p*. */
-static void check_risk_csv(const char *dir) {
+ * not increase down the file, flagged exactly when p_max_year >= p*; its
+ * Wilson interval over nrep replications, flag_stable exactly when the
+ * interval misses p*, the standard errors. Returns the flag counts. */
+static risk_counts check_risk_csv(const char *dir, int nrep) {
+  risk_counts rc = {0, 0};
   char path[600];
   snprintf(path, sizeof path, "%s/risk.csv", dir);
   char *text = slurp(path);
@@ -414,6 +443,27 @@ static void check_risk_csv(const char *dir) {
       double y = num(f[7], "first_bottleneck_year");
       cr_assert(y >= FIRST_YEAR && y <= LAST_YEAR, "line %d: first_bottleneck_year %g", i + 2, y);
     }
+    /* issue 4: the interval and its side of p*; the proportions' se */
+    double k = round(p * nrep), lo, hi;
+    cr_assert(fabs(k / nrep - p) < 1e-12, "line %d: p_max_year %.17g is not a count / %d", i + 2, p, nrep);
+    wilson(k, nrep, &lo, &hi);
+    double p_lo = num(f[13], "p_lo"), p_hi = num(f[14], "p_hi");
+    cr_assert(fabs(p_lo - lo) <= 1e-12 && fabs(p_hi - hi) <= 1e-12,
+              "line %d: interval [%.17g, %.17g], Wilson of %g/%d is [%.17g, %.17g]", i + 2, p_lo, p_hi, k,
+              nrep, lo, hi);
+    cr_assert(!strcmp(f[15], "0") || !strcmp(f[15], "1"), "line %d: flag_stable '%s'", i + 2, f[15]);
+    int stable = f[15][0] == '1';
+    cr_assert_eq(stable, p_lo > P_STAR || p_hi < P_STAR, "line %d: flag_stable %d, interval [%g, %g]", i + 2,
+                 stable, p_lo, p_hi);
+    cr_assert(fabs(num(f[6], "p_se") - sqrt(p * (1 - p) / nrep)) <= 1e-15, "line %d: p_se", i + 2);
+    cr_assert(fabs(num(f[16], "p_any_year_se") - sqrt(p_any * (1 - p_any) / nrep)) <= 1e-15,
+              "line %d: p_any_year_se", i + 2);
+    for (int c = 17; c < 20; c++) {
+      double se = num(f[c], "se of the cumulative shortfall");
+      cr_assert(isfinite(se) && se >= 0, "line %d column %d: se %g", i + 2, c + 1, se);
+    }
+    rc.flagged += flagged;
+    rc.unstable += !stable;
   }
 
   /* the ranked codes are a permutation of the table's codes */
@@ -423,6 +473,7 @@ static void check_risk_csv(const char *dir) {
     cr_assert_str_eq(codes[i], gcodes[i], "risk.csv codes differ from the gemeenten table");
     if (i > 0) cr_assert_str_neq(codes[i], codes[i - 1], "code %s twice in risk.csv", codes[i]);
   }
+  return rc;
 }
 
 static int quantity_index(const char *name) {
@@ -449,9 +500,9 @@ static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
   int seen[N_QUANTITIES][N_YEARS] = {{0}};
   double mean[N_QUANTITIES][N_YEARS];
   for (int i = 1; i < nl; i++) {
-    char *f[8];
-    int nf = csv_split(lines[i], f, 8);
-    cr_assert_eq(nf, 7, "national.csv line %d: %d fields", i + 1, nf);
+    char *f[NATIONAL_NCOL + 1];
+    int nf = csv_split(lines[i], f, NATIONAL_NCOL + 1);
+    cr_assert_eq(nf, NATIONAL_NCOL, "national.csv line %d: %d fields", i + 1, nf);
     double yv = num(f[0], "year");
     cr_assert(yv >= FIRST_YEAR && yv <= LAST_YEAR, "line %d: year %s", i + 1, f[0]);
     int y = (int)yv - FIRST_YEAR;
@@ -459,11 +510,13 @@ static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
     cr_assert_geq(q, 0, "line %d: unknown quantity '%s'", i + 1, f[1]);
     cr_assert_eq(seen[q][y], 0, "line %d: %s %s twice", i + 1, f[1], f[0]);
     seen[q][y] = 1;
-    double v[5];
-    for (int k = 0; k < 5; k++) {
+    double v[NATIONAL_NCOL - 2];
+    for (int k = 0; k < NATIONAL_NCOL - 2; k++) {
       v[k] = num(f[2 + k], "statistic");
       cr_assert(isfinite(v[k]), "line %d: %s %s: non-finite value", i + 1, f[1], f[0]);
     }
+    for (int k = 6; k < NATIONAL_NCOL - 2; k++)
+      cr_assert_geq(v[k], 0.0, "line %d: negative standard error %g", i + 1, v[k]);
     mean[q][y] = v[0];
     cr_assert_geq(v[1], 0.0, "line %d: negative sd", i + 1);
     cr_assert(v[2] <= v[3] && v[3] <= v[4], "line %d: q05 %g, q50 %g, q95 %g out of order", i + 1,
@@ -497,6 +550,42 @@ static void h5_attr_ull(hid_t file, const char *obj, const char *name, unsigned 
 /* results.h5: shortfall mean per gemeente x year with the right shape, whose
  * sum over gemeenten is the national mean shortfall; provenance seed and
  * replication count as run. */
+static long long h5_attr_ll(hid_t file, const char *obj, const char *name) {
+  long long v = 0;
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
+  cr_assert_geq(H5Aread(a, H5T_NATIVE_LLONG, &v), 0);
+  H5Aclose(a);
+  return v;
+}
+
+/* A fixed-length string attribute into out (cap bytes). */
+static void h5_attr_str(hid_t file, const char *obj, const char *name, char *out, size_t cap) {
+  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
+  hid_t t = H5Aget_type(a);
+  cr_assert(H5Tget_class(t) == H5T_STRING && H5Tget_size(t) < cap, "%s:%s", obj, name);
+  memset(out, 0, cap);
+  cr_assert_geq(H5Aread(a, t, out), 0);
+  H5Tclose(t);
+  H5Aclose(a);
+}
+
+/* A whole dataset as doubles into a new block; *n its number of elements. */
+static double *h5_read(hid_t file, const char *path, size_t *n) {
+  hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "results.h5: no dataset %s", path);
+  hid_t sp = H5Dget_space(ds);
+  hssize_t cnt = H5Sget_simple_extent_npoints(sp);
+  cr_assert_gt(cnt, 0, "%s is empty", path);
+  double *v = tmalloc((size_t)cnt * sizeof *v);
+  cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0, "read %s", path);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  *n = (size_t)cnt;
+  return v;
+}
+
 static void check_results_h5(const char *dir, unsigned long long seed, int replications,
                              const double shortfall_mean[N_YEARS],
                              const double budget_mean[N_YEARS]) {
@@ -552,10 +641,25 @@ Test(cli, small_run_writes_documented_results) {
     snprintf(want, sizeof want, "%s/%s", out, RESULT_FILES[i]);
     cr_assert(contains(p.out, want), "stdout does not name %s:\n%s", want, p.out);
   }
-  check_risk_csv(out);
+  risk_counts rc = check_risk_csv(out, SMALL_REPLICATIONS);
   double shortfall[N_YEARS], budget[N_YEARS];
   check_national_csv(out, shortfall, budget);
   check_results_h5(out, DEFAULT_SEED, SMALL_REPLICATIONS, shortfall, budget);
+  /* the counts of the root attributes and of the table agree, and stdout
+   * says how many flags are stable */
+  char path[600], text[256];
+  snprintf(path, sizeof path, "%s/results.h5", out);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0);
+  cr_assert_eq(h5_attr_ll(f, "/", "n_flagged"), rc.flagged);
+  cr_assert_eq(h5_attr_ll(f, "/", "n_unstable"), rc.unstable);
+  h5_attr_str(f, "/", "statistics", text, sizeof text);
+  cr_assert(!strncmp(text, "streaming", 9), "the default run streams: %s", text);
+  h5_attr_str(f, "/", "pooling", text, sizeof text);
+  cr_assert_str_eq(text, "none");
+  H5Fclose(f);
+  snprintf(text, sizeof text, "%d of 352 flags stable", 352 - rc.unstable);
+  cr_assert(contains(p.out, text), "stdout should say '%s':\n%s", text, p.out);
 }
 
 /* The command-line options override the params file: -n and -s. */
@@ -688,6 +792,12 @@ Test(cli, bad_command_lines_refused) {
       {"--threads 0", {"--threads", "0"}},
       {"--seed -1", {"--seed", "-1"}},
       {"two params files", {SMALL_YAML}},
+      {"--exact with --until-stable", {"--exact", "--until-stable"}},
+      {"--max-replications without --until-stable", {"--max-replications", "16"}},
+      {"--max-replications 0", {"--until-stable", "--max-replications", "0"}},
+      {"--max-replications without value", {"--until-stable", "--max-replications"}},
+      {"--lang de", {"--report", "--lang", "de"}},
+      {"--lang without --report", {"--lang", "en"}},
   };
   int n = (int)(sizeof cases / sizeof cases[0]);
   for (int i = 0; i < n; i++) {
@@ -819,4 +929,305 @@ Test(cli, quiet_prints_nothing) {
   assert_ok(&p, out, "--quiet");
   cr_assert_str_eq(p.out, "", "--quiet printed on stdout:\n%s", p.out);
   cr_assert_str_eq(p.err, "", "--quiet printed on stderr (only errors allowed):\n%s", p.err);
+}
+
+/* ---- 5. issue 4: --until-stable, --exact, the variance split ---------------- */
+
+#ifdef __SANITIZE_ADDRESS__
+#define CAP_REPS "4"
+#else
+#define CAP_REPS "8"
+#endif
+
+/* tmp_root/name: the shipped data (absolute paths) and the given YAML. */
+static void write_params(char *path, size_t cap, const char *name, const char *extra) {
+  tmp_path(path, cap, name);
+  char text[2048];
+  int n = snprintf(text, sizeof text, "data:\n  gemeenten: %s\n  regions: %s\n%s", GEMEENTEN_CSV,
+                   REGIONS_CSV, extra);
+  cr_assert(n > 0 && (size_t)n < sizeof text);
+  write_text(path, text);
+}
+
+/* mpirun -n 2 bwsim run ARGS... (NULL-terminated), as the MPI test above. */
+static proc mpirun2(const char *arg, ...) {
+  char *argv[64];
+  int n = 0;
+  const char *pre[] = {"mpirun", "--oversubscribe", "-n", "2", BW_BINARY, "run"};
+  for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) argv[n++] = (char *)pre[i];
+  va_list ap;
+  va_start(ap, arg);
+  for (const char *a = arg; a; a = va_arg(ap, const char *)) {
+    cr_assert_lt(n, 63);
+    argv[n++] = (char *)a;
+  }
+  va_end(ap);
+  argv[n] = NULL;
+  return run_argv(argv, 1);
+}
+
+static int mpi_available(void) {
+#ifdef BW_HAVE_MPI
+  return have_program("mpirun");
+#else
+  return 0;
+#endif
+}
+
+static long long h5_file_attr(const char *dir, const char *obj, const char *name) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/results.h5", dir);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0, "cannot open %s", path);
+  long long v = h5_attr_ll(f, obj, name);
+  H5Fclose(f);
+  return v;
+}
+
+/* With a threshold no gemeente reaches, every P is 0 and its Wilson upper
+ * limit is z^2 / (n + z^2): below p* = 0.5 from n = 4 on (z^2 = 3.84). From
+ * -n 1 the batches are 1, 2, 4: the run stops at 4 with every flag stable,
+ * and gives the bytes of -n 4. */
+Test(cli, until_stable_stops_when_every_flag_is_stable) {
+  char params[512];
+  write_params(params, sizeof params, "never.yaml",
+               "run:\n  replications: 1\nflags:\n  threshold_eur_per_inhabitant: 1000000\n");
+  int want = 1;
+  for (;;) {
+    double lo, hi;
+    wilson(0, want, &lo, &hi);
+    if (hi < P_STAR) break;
+    want *= 2;
+  }
+  cr_assert_eq(want, 4, "design: 0 of 4 is the first stable count");
+
+  TMP_PATH(out, "stable");
+  proc p = bwsim("run", params, "--until-stable", "--seed", "5", "--threads", "2", "--out", out, NULL);
+  assert_ok(&p, out, "--until-stable");
+  cr_assert(contains(p.err, "running to 2") && contains(p.err, "running to 4") && !contains(p.err, "running to 8"),
+            "the batches 1, 2, 4 should be announced on stderr:\n%s", p.err);
+  cr_assert(contains(p.out, "352 of 352 flags stable"), "stdout:\n%s", p.out);
+  cr_assert(!contains(p.out, "still unstable"), "stdout:\n%s", p.out);
+  risk_counts rc = check_risk_csv(out, want);
+  cr_assert(rc.unstable == 0 && rc.flagged == 0);
+  cr_assert_eq(h5_file_attr(out, "/provenance", "replications"), want);
+  cr_assert_eq(h5_file_attr(out, "/", "n_unstable"), 0);
+
+  TMP_PATH(fixed, "fixed");
+  p = bwsim("run", params, "-n", "4", "--seed", "5", "--threads", "1", "--out", fixed, "--quiet", NULL);
+  assert_ok(&p, fixed, "-n 4");
+  result_hashes a = hash_results(out), b = hash_results(fixed);
+  assert_same_results(&a, &b, "--until-stable stopping at 4 vs -n 4");
+}
+
+/* The shipped model has flags near p* that 8 replications cannot settle:
+ * --until-stable -n 2 --max-replications 8 runs 2, 4, 8 and stops at the
+ * cap, printing how many stayed unstable; the bytes are those of -n 8, and
+ * of the same run under mpirun -n 2. */
+Test(cli, until_stable_stops_at_the_cap) {
+  TMP_PATH(out, "capped");
+  proc p = bwsim("run", SMALL_YAML, "--until-stable", "-n", "2", "--max-replications", CAP_REPS, "--out", out,
+                 NULL);
+  assert_ok(&p, out, "--until-stable --max-replications");
+  int cap = atoi(CAP_REPS);
+  cr_assert_eq(h5_file_attr(out, "/provenance", "replications"), cap);
+  risk_counts rc = check_risk_csv(out, cap);
+  cr_assert_gt(rc.unstable, 0, "premise: some flag is still unstable at %d replications", cap);
+  cr_assert_eq(h5_file_attr(out, "/", "n_unstable"), rc.unstable);
+  char want[160];
+  snprintf(want, sizeof want, "%d flag%s still unstable at the cap of %d replications", rc.unstable,
+           rc.unstable == 1 ? "" : "s", cap);
+  cr_assert(contains(p.out, want), "stdout should say '%s':\n%s", want, p.out);
+  snprintf(want, sizeof want, "running to %d", cap);
+  cr_assert(contains(p.err, "running to 4") && contains(p.err, want), "stderr:\n%s", p.err);
+
+  TMP_PATH(fixed, "fixed");
+  p = bwsim("run", SMALL_YAML, "-n", CAP_REPS, "--out", fixed, "--quiet", NULL);
+  assert_ok(&p, fixed, "-n cap");
+  result_hashes a = hash_results(out), b = hash_results(fixed);
+  assert_same_results(&a, &b, "--until-stable stopped at the cap vs -n cap");
+
+  if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
+  TMP_PATH(two, "mpi");
+  p = mpirun2(SMALL_YAML, "--until-stable", "-n", "2", "--max-replications", CAP_REPS, "--threads", "1", "--out",
+              two, "--quiet", NULL);
+  assert_ok(&p, two, "mpirun -n 2 --until-stable");
+  result_hashes c = hash_results(two);
+  assert_same_results(&a, &c, "--until-stable: 1 vs 2 MPI processes");
+}
+
+/* The variance split (uncertainty.outer_draws) and regional pooling, with
+ * the streaming statistics: the same bytes for 1 and 2 threads and 1 and 2
+ * MPI processes; the split and the other-pooling flags are in the file. */
+Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
+  char params[512];
+  write_params(params, sizeof params, "split.yaml",
+               "run:\n  replications: 6\npolicy:\n  pooling: region\nuncertainty:\n  outer_draws: 3\n");
+  TMP_PATH(t1, "t1");
+  TMP_PATH(t2, "t2");
+  proc p = bwsim("run", params, "--threads", "1", "--out", t1, "--quiet", NULL);
+  assert_ok(&p, t1, "split, 1 thread");
+  p = bwsim("run", params, "--threads", "2", "--out", t2, "--quiet", NULL);
+  assert_ok(&p, t2, "split, 2 threads");
+  result_hashes a = hash_results(t1), b = hash_results(t2);
+  assert_same_results(&a, &b, "split + pooling: 1 vs 2 threads");
+
+  char path[600], text[64];
+  snprintf(path, sizeof path, "%s/results.h5", t1);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0);
+  cr_assert_eq(h5_attr_ll(f, "/variance_split", "K"), 3);
+  h5_attr_str(f, "/", "pooling", text, sizeof text);
+  cr_assert_str_eq(text, "region");
+  size_t n;
+  double *share = h5_read(f, "/variance_split/param_share", &n);
+  cr_assert_eq(n, 352u);
+  int finite = 0;
+  for (size_t i = 0; i < n; i++) {
+    cr_assert(isnan(share[i]) || (share[i] >= 0 && share[i] <= 1), "param_share[%zu] = %g", i, share[i]);
+    finite += !isnan(share[i]);
+  }
+  cr_assert_gt(finite, 0, "some gemeente has a variance split");
+  double *other = h5_read(f, "/risk/flagged_other_pooling", &n);
+  for (size_t i = 0; i < n; i++) cr_assert(other[i] == 0 || other[i] == 1, "a run knows the other pooling's flags");
+  cr_assert_geq(h5_attr_ll(f, "/", "n_flagged_other_pooling"), 0);
+  H5Fclose(f);
+
+  if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
+  TMP_PATH(m2, "mpi");
+  p = mpirun2(params, "--threads", "1", "--out", m2, "--quiet", NULL);
+  assert_ok(&p, m2, "split, mpirun -n 2");
+  result_hashes c = hash_results(m2);
+  assert_same_results(&a, &c, "split + pooling: 1 vs 2 MPI processes");
+}
+
+/* Fixed-length strings of a dataset (each < 64 bytes). */
+static char (*h5_codes(hid_t file, const char *path, size_t *n))[64] {
+  hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "no dataset %s", path);
+  hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+  size_t len = H5Tget_size(t), cnt = (size_t)H5Sget_simple_extent_npoints(sp);
+  cr_assert_lt(len, 64u);
+  char *raw = tmalloc(cnt * len);
+  cr_assert_geq(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), 0);
+  char(*out)[64] = tmalloc(cnt * sizeof *out);
+  for (size_t i = 0; i < cnt; i++) {
+    memcpy(out[i], raw + i * len, len);
+    out[i][len] = '\0';
+  }
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Dclose(ds);
+  *n = cnt;
+  return out;
+}
+
+/* Streaming group `grp` (holding mean, sd, q05 .. cvar95, err_*) against
+ * the same group of the exact run: every quantile and CVaR within its err_*
+ * (plus a few roundings of the values' magnitude, which is at most
+ * |mean| + sd sqrt(n - 1)), the mean within the 1/256 fixed point. */
+static void compare_group(hid_t fs, hid_t fe, const char *grp, int nrep) {
+  static const char *const q[4] = {"q05", "q50", "q95", "cvar95"};
+  char path[256];
+  size_t n, m;
+  snprintf(path, sizeof path, "%s/mean", grp);
+  double *ms = h5_read(fs, path, &n), *me = h5_read(fe, path, &m);
+  cr_assert_eq(n, m);
+  snprintf(path, sizeof path, "%s/sd", grp);
+  double *sde = h5_read(fe, path, &m);
+  for (size_t i = 0; i < n; i++) {
+    double mag = fabs(me[i]) + sde[i] * sqrt(nrep - 1.0), fp = 64 * DBL_EPSILON * mag;
+    cr_assert(fabs(ms[i] - me[i]) <= 1.0 / 512 + fp, "%s/mean[%zu]: %.17g vs exact %.17g", grp, i, ms[i], me[i]);
+  }
+  for (int k = 0; k < 4; k++) {
+    snprintf(path, sizeof path, "%s/%s", grp, q[k]);
+    double *vs = h5_read(fs, path, &n), *ve = h5_read(fe, path, &m);
+    snprintf(path, sizeof path, "%s/err_%s", grp, q[k]);
+    double *es = h5_read(fs, path, &n), *ee = h5_read(fe, path, &m);
+    for (size_t i = 0; i < n; i++) {
+      double mag = fabs(me[i]) + sde[i] * sqrt(nrep - 1.0), fp = 64 * DBL_EPSILON * mag;
+      cr_assert_eq(ee[i], 0.0, "%s[%zu]: the exact run has no streaming error", path, i);
+      cr_assert(es[i] >= 0 && fabs(vs[i] - ve[i]) <= es[i] + fp,
+                "%s/%s[%zu]: streaming %.17g, exact %.17g, |d| %.3g > err %.3g", grp, q[k], i, vs[i], ve[i],
+                fabs(vs[i] - ve[i]), es[i]);
+    }
+  }
+}
+
+static void same_dataset(hid_t fa, hid_t fb, const char *path) {
+  size_t n, m;
+  double *a = h5_read(fa, path, &n), *b = h5_read(fb, path, &m);
+  cr_assert(n == m && memcmp(a, b, n * sizeof *a) == 0, "%s differs between streaming and --exact", path);
+}
+
+/* issue 4: "streaming q95 within its stated error of the exact q95 on the
+ * same run", for every statistic of every cell of results.h5. */
+Test(cli, exact_vs_streaming_on_the_same_run) {
+  TMP_PATH(st, "stream");
+  TMP_PATH(ex, "exact");
+  proc p = bwsim("run", SMALL_YAML, "--out", st, "--quiet", NULL);
+  assert_ok(&p, st, "streaming run");
+  p = bwsim("run", SMALL_YAML, "--exact", "--threads", "2", "--out", ex, "--quiet", NULL);
+  assert_ok(&p, ex, "--exact run");
+  char path[600], text[256];
+  snprintf(path, sizeof path, "%s/results.h5", st);
+  hid_t fs = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  snprintf(path, sizeof path, "%s/results.h5", ex);
+  hid_t fe = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert(fs >= 0 && fe >= 0);
+  h5_attr_str(fe, "/", "statistics", text, sizeof text);
+  cr_assert(!strncmp(text, "exact", 5), "--exact: %s", text);
+  h5_attr_str(fs, "/", "statistics", text, sizeof text);
+  cr_assert(!strncmp(text, "streaming", 9), "%s", text);
+
+  const char *gv[4] = {"shortfall_eur", "shortfall_bw_eur", "shortfall_mo_eur", "shortfall_per_inhabitant_eur"};
+  char grp[256];
+  for (int v = 0; v < 4; v++) {
+    snprintf(grp, sizeof grp, "/gemeente_year/%s", gv[v]);
+    compare_group(fs, fe, grp, SMALL_REPLICATIONS);
+  }
+  for (int q = 0; q < N_QUANTITIES; q++) {
+    snprintf(grp, sizeof grp, "/national/%s", QUANTITIES[q]);
+    compare_group(fs, fe, grp, SMALL_REPLICATIONS);
+  }
+  compare_group(fs, fe, "/region_year/shortfall_eur", SMALL_REPLICATIONS);
+  /* counts: identical */
+  same_dataset(fs, fe, "/gemeente_year/p_exceed");
+  same_dataset(fs, fe, "/gemeente_year/p_exceed_lo");
+  same_dataset(fs, fe, "/gemeente_year/p_exceed_hi");
+  same_dataset(fs, fe, "/gemeente/first_exceed_count");
+  same_dataset(fs, fe, "/region_year/p_exceed");
+  same_dataset(fs, fe, "/region_risk/flagged");
+  /* the cumulative shortfall of each gemeente (rows by code: the rank may
+   * break ties on the mean, which differs by the rounding) */
+  size_t ng, m;
+  char(*cs)[64] = h5_codes(fs, "/risk/code", &ng), (*ce)[64] = h5_codes(fe, "/risk/code", &m);
+  cr_assert_eq(ng, m);
+  double *q95s = h5_read(fs, "/risk/q95_cum_shortfall_eur", &m), *q95e = h5_read(fe, "/risk/q95_cum_shortfall_eur", &m);
+  double *errs = h5_read(fs, "/risk/err_q95_cum_shortfall_eur", &m);
+  double *cvs = h5_read(fs, "/risk/cvar95_cum_shortfall_eur", &m), *cve = h5_read(fe, "/risk/cvar95_cum_shortfall_eur", &m);
+  double *errc = h5_read(fs, "/risk/err_cvar95_cum_shortfall_eur", &m);
+  double *pss = h5_read(fs, "/risk/p_max_year", &m), *pse = h5_read(fe, "/risk/p_max_year", &m);
+  double *fls = h5_read(fs, "/risk/flag_stable", &m), *fle = h5_read(fe, "/risk/flag_stable", &m);
+  for (size_t i = 0; i < ng; i++) {
+    size_t j = 0;
+    while (j < ng && strcmp(cs[i], ce[j])) j++;
+    cr_assert_lt(j, ng, "%s missing from the exact risk list", cs[i]);
+    double fp = 64 * DBL_EPSILON * fmax(fabs(q95e[j]), fabs(cve[j]));
+    cr_assert(fabs(q95s[i] - q95e[j]) <= errs[i] + fp, "%s: cumulative q95 %.17g vs exact %.17g (err %.3g)", cs[i],
+              q95s[i], q95e[j], errs[i]);
+    cr_assert(fabs(cvs[i] - cve[j]) <= errc[i] + fp, "%s: cumulative cvar95 %.17g vs exact %.17g (err %.3g)",
+              cs[i], cvs[i], cve[j], errc[i]);
+    cr_assert(pss[i] == pse[j] && fls[i] == fle[j], "%s: the flag counts differ", cs[i]);
+  }
+  H5Fclose(fs);
+  H5Fclose(fe);
+
+  /* --exact under MPI gathers the stored values: the same bytes */
+  if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
+  TMP_PATH(two, "exact_mpi");
+  p = mpirun2(SMALL_YAML, "--exact", "--threads", "1", "--out", two, "--quiet", NULL);
+  assert_ok(&p, two, "mpirun -n 2 --exact");
+  result_hashes a = hash_results(ex), b = hash_results(two);
+  assert_same_results(&a, &b, "--exact: 1 vs 2 MPI processes");
 }

@@ -1,6 +1,12 @@
 /* Tests of sim/output.c and sim/sha256.c: SHA-256 known answers (FIPS 180-4
  * examples), the refusal to overwrite, atomic replacement, the CSV and HDF5
- * contents read back, and byte-identical files for identical input. */
+ * contents read back, and byte-identical files for identical input.
+ *
+ * The summary is built by hand with a distinct value in every field (issue 4
+ * fields included: err_* of every statistic, Wilson intervals, first
+ * exceedance counts, flag_stable, other-pooling flags, the cumulative se and
+ * error bounds, regions, the variance split), and each is read back from the
+ * file it belongs in. */
 #define _GNU_SOURCE /* memmem, mallopt */
 
 #include <criterion/criterion.h>
@@ -265,7 +271,7 @@ Test(output_prepare, unwritable_directory_fails) {
 
 /* ---- a small summary built by hand -------------------------------------- */
 
-enum { NG = 3, NY = 2, NREP = 100 };
+enum { NG = 3, NY = 2, NREP = 100, NR = 2, SPLIT_K = 4 };
 static const double THETA = 15.0, PSTAR = 0.5;
 
 typedef struct {
@@ -285,10 +291,18 @@ static double nat_value(int q, int y, int field) {
   return q * 1e7 + y * 1e3 + field * 0.1 + 1.0 / 7.0;
 }
 
+/* The sixteen fields of bw_stat in the order of stat_names below. */
+enum { NSTAT = 16 };
 static void fill_stat(bw_stat *st, double (*f)(int, int, int, int), int a, int b, int c) {
-  double *x[12] = {&st->mean,    &st->sd,    &st->q05,    &st->q50,    &st->q95,    &st->cvar95,
-                   &st->se_mean, &st->se_sd, &st->se_q05, &st->se_q50, &st->se_q95, &st->se_cvar95};
-  for (int k = 0; k < 12; k++) *x[k] = f(a, b, c, k);
+  double *x[NSTAT] = {&st->mean,    &st->sd,      &st->q05,     &st->q50,     &st->q95,    &st->cvar95,
+                      &st->se_mean, &st->se_sd,   &st->se_q05,  &st->se_q50,  &st->se_q95, &st->se_cvar95,
+                      &st->err_q05, &st->err_q50, &st->err_q95, &st->err_cvar95};
+  for (int k = 0; k < NSTAT; k++) *x[k] = f(a, b, c, k);
+}
+
+static double reg_value(int r, int y, int unused, int field) {
+  (void)unused;
+  return -(r + 1) * 3e6 + y * 1e3 + field * 10 + 1.0 / 9.0;
 }
 
 static double nat_value4(int q, int y, int unused, int field) {
@@ -373,13 +387,62 @@ static void fixture_init(fixture *fx) {
   }
   s->p_exceed = calloc(NG * NY, sizeof(double));
   s->p_exceed_se = calloc(NG * NY, sizeof(double));
+  s->p_exceed_lo = calloc(NG * NY, sizeof(double));
+  s->p_exceed_hi = calloc(NG * NY, sizeof(double));
+  s->first_exceed = calloc(NG * (NY + 1), sizeof(long long));
   s->national = calloc((size_t)BW_NQ * NY, sizeof(bw_stat));
   s->risk = calloc(NG, sizeof(bw_risk_row));
-  cr_assert(s->p_exceed && s->p_exceed_se && s->national && s->risk);
+  cr_assert(s->p_exceed && s->p_exceed_se && s->p_exceed_lo && s->p_exceed_hi && s->first_exceed &&
+            s->national && s->risk);
   for (int i = 0; i < NG * NY; i++) {
     s->p_exceed[i] = (i + 1) / 7.0;
     s->p_exceed_se[i] = sqrt(s->p_exceed[i] * (1 - s->p_exceed[i]) / NREP);
+    s->p_exceed_lo[i] = s->p_exceed[i] - 0.1 - i / 1e3;
+    s->p_exceed_hi[i] = s->p_exceed[i] + 0.1 + i / 1e3;
   }
+  /* first exceedance: g spread over its years, the rest never (sums to NREP) */
+  for (int g = 0; g < NG; g++) {
+    long long left = NREP;
+    for (int y = 0; y < NY; y++) {
+      s->first_exceed[g * (NY + 1) + y] = 10 * g + 7 * y + 1;
+      left -= 10 * g + 7 * y + 1;
+    }
+    s->first_exceed[g * (NY + 1) + NY] = left;
+  }
+  s->exact = 0;
+  s->pooling = BW_POOL_REGION;
+  /* regions, data order */
+  s->nr = NR;
+  s->region = calloc(NR * NY, sizeof(bw_stat));
+  s->region_p_exceed = calloc(NR * NY, sizeof(double));
+  s->region_p_exceed_se = calloc(NR * NY, sizeof(double));
+  s->region_risk = calloc(NR, sizeof(bw_region_row));
+  cr_assert(s->region && s->region_p_exceed && s->region_p_exceed_se && s->region_risk);
+  for (int r = 0; r < NR; r++) {
+    for (int y = 0; y < NY; y++) {
+      fill_stat(&s->region[r * NY + y], reg_value, r, y, 0);
+      s->region_p_exceed[r * NY + y] = (r * NY + y + 1) / 9.0;
+      s->region_p_exceed_se[r * NY + y] = 0.01 * (r * NY + y + 1) + 1.0 / 3e3;
+    }
+    bw_region_row *rr = &s->region_risk[r];
+    rr->p_max_year = 0.55 - 0.3 * r + 1.0 / 7e3;
+    rr->p_se = 0.05 + r / 1e3;
+    rr->p_lo = rr->p_max_year - 0.11;
+    rr->p_hi = rr->p_max_year + 0.12;
+    rr->p_max_year_at = 2022 + r;
+    rr->flagged = r == 0;
+    rr->flag_stable = r == 1;
+    rr->members = r == 0 ? 2 : 1;
+    rr->members_flagged_none = r == 0 ? 1 : 0;
+    rr->members_flagged_region = r == 0 ? 2 : -1;
+  }
+  /* variance split: K outer draws */
+  s->split_k = SPLIT_K;
+  s->param_share = calloc(NG, sizeof(double));
+  s->param_share_year = calloc(NG * NY, sizeof(double));
+  cr_assert(s->param_share && s->param_share_year);
+  for (int g = 0; g < NG; g++) s->param_share[g] = 0.1 + g / 7.0;
+  for (int i = 0; i < NG * NY; i++) s->param_share_year[i] = i == 1 ? NAN : 0.05 + i / 11.0;
   for (int q = 0; q < BW_NQ; q++)
     for (int y = 0; y < NY; y++) fill_stat(&s->national[q * NY + y], nat_value4, q, y, 0);
   /* rank order: GM0003, GM0001, GM0002 */
@@ -397,9 +460,20 @@ static void fixture_init(fixture *fx) {
     r->cum_q95 = r->cum_mean * 2;
     r->cum_cvar95 = r->cum_mean * 3;
     r->flagged = r->p_max_year >= PSTAR;
+    r->p_lo = r->p_max_year - 0.2 - i / 1e4;
+    r->p_hi = r->p_max_year + 0.05 + i / 1e4;
+    r->flag_stable = r->p_lo > PSTAR || r->p_hi < PSTAR;
+    r->flagged_other = i == 1 ? -1 : 1 - r->flagged;
+    r->cum_se_mean = r->cum_mean / 17.0;
+    r->cum_se_q95 = r->cum_mean / 19.0;
+    r->cum_se_cvar95 = r->cum_mean / 23.0;
+    r->cum_q95_err = r->cum_mean / 1e3 + 0.5;
+    r->cum_cvar95_err = r->cum_mean / 2e3 + 0.25;
   }
   s->risk[2].p_se = NAN; /* printed as "nan" */
   s->n_flagged = 2;
+  s->n_unstable = 1;       /* rank 2: [0.4, 0.65] straddles p* */
+  s->n_flagged_other = -1; /* one unknown */
 
   fx->prov.version = "9.9.9-test";
   fx->prov.params_text = "name: unit-test\nrun:\n  replications: 100\n";
@@ -416,8 +490,17 @@ static void fixture_free(fixture *fx) {
   for (int v = 0; v < BW_NGV; v++) free(fx->s.gy[v]);
   free(fx->s.p_exceed);
   free(fx->s.p_exceed_se);
+  free(fx->s.p_exceed_lo);
+  free(fx->s.p_exceed_hi);
+  free(fx->s.first_exceed);
   free(fx->s.national);
   free(fx->s.risk);
+  free(fx->s.region);
+  free(fx->s.region_p_exceed);
+  free(fx->s.region_p_exceed_se);
+  free(fx->s.region_risk);
+  free(fx->s.param_share);
+  free(fx->s.param_share_year);
   free(fx->d.g);
   free(fx->d.r);
 }
@@ -482,15 +565,17 @@ Test(output_write, risk_csv_contents) {
   char *text = slurp(p, NULL);
   const char *header =
       "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
-      "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged\n";
+      "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
+      "flag_stable,p_any_year_se,se_mean_cum_shortfall_eur,se_q95_cum_shortfall_eur,"
+      "se_cvar95_cum_shortfall_eur\n";
   cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
   char *line = text + strlen(header);
   for (int i = 0; i < NG; i++) {
     char *nl = strchr(line, '\n');
     cr_assert_not_null(nl, "row %d missing", i + 1);
     *nl = '\0';
-    char f[16][128];
-    cr_assert_eq(csv_split(line, f, 16), 13, "row %d: %s", i + 1, line);
+    char f[24][128];
+    cr_assert_eq(csv_split(line, f, 24), 20, "row %d: %s", i + 1, line);
     const bw_risk_row *r = &fx.s.risk[i];
     const bw_gemeente *g = &fx.d.g[r->g];
     cr_assert_eq(atoi(f[0]), i + 1);
@@ -513,6 +598,14 @@ Test(output_write, risk_csv_contents) {
     cr_assert_eq(parse_exact(f[10]), r->cum_q95);
     cr_assert_eq(parse_exact(f[11]), r->cum_cvar95);
     cr_assert_str_eq(f[12], r->flagged ? "1" : "0");
+    cr_assert_eq(parse_exact(f[13]), r->p_lo);
+    cr_assert_eq(parse_exact(f[14]), r->p_hi);
+    cr_assert_str_eq(f[15], r->flag_stable ? "1" : "0");
+    /* the se of p_any_year, from the proportion and nrep */
+    cr_assert_eq(parse_exact(f[16]), sqrt(r->p_any_year * (1.0 - r->p_any_year) / NREP));
+    cr_assert_eq(parse_exact(f[17]), r->cum_se_mean);
+    cr_assert_eq(parse_exact(f[18]), r->cum_se_q95);
+    cr_assert_eq(parse_exact(f[19]), r->cum_se_cvar95);
     line = nl + 1;
   }
   cr_assert_str_eq(line, "", "exactly one row per gemeente");
@@ -537,7 +630,8 @@ Test(output_write, national_csv_contents) {
   write_ok(&fx, dir, 0);
   char *p = path_in(dir, "national.csv");
   char *text = slurp(p, NULL);
-  const char *header = "year,quantity,mean,sd,q05,q50,q95\n";
+  const char *header =
+      "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95\n";
   cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
   char *line = text + strlen(header);
   for (int q = 0; q < BW_NQ; q++)
@@ -545,8 +639,8 @@ Test(output_write, national_csv_contents) {
       char *nl = strchr(line, '\n');
       cr_assert_not_null(nl);
       *nl = '\0';
-      char f[8][128];
-      cr_assert_eq(csv_split(line, f, 8), 7, "%s", line);
+      char f[16][128];
+      cr_assert_eq(csv_split(line, f, 16), 13, "%s", line);
       cr_assert_eq(atoi(f[0]), 2021 + y);
       cr_assert_str_eq(f[1], bw_quantity_name(q));
       const bw_stat *st = &fx.s.national[q * NY + y];
@@ -555,6 +649,12 @@ Test(output_write, national_csv_contents) {
       cr_assert_eq(parse_exact(f[4]), st->q05);
       cr_assert_eq(parse_exact(f[5]), st->q50);
       cr_assert_eq(parse_exact(f[6]), st->q95);
+      cr_assert_eq(parse_exact(f[7]), st->cvar95);
+      cr_assert_eq(parse_exact(f[8]), st->se_mean);
+      cr_assert_eq(parse_exact(f[9]), st->se_q05);
+      cr_assert_eq(parse_exact(f[10]), st->se_q50);
+      cr_assert_eq(parse_exact(f[11]), st->se_q95);
+      cr_assert_eq(parse_exact(f[12]), st->se_cvar95);
       line = nl + 1;
     }
   cr_assert_str_eq(line, "");
@@ -637,9 +737,10 @@ static void read_strings(hid_t file, const char *path, char out[][128], int n) {
   H5Dclose(ds);
 }
 
-static const char *const stat_names[12] = {"mean",   "sd",     "q05",     "q50",
-                                           "q95",    "cvar95", "se_mean", "se_sd",
-                                           "se_q05", "se_q50", "se_q95",  "se_cvar95"};
+static const char *const stat_names[NSTAT] = {"mean",    "sd",      "q05",     "q50",
+                                              "q95",     "cvar95",  "se_mean", "se_sd",
+                                              "se_q05",  "se_q50",  "se_q95",  "se_cvar95",
+                                              "err_q05", "err_q50", "err_q95", "err_cvar95"};
 
 /* No modification / creation time on the object (H5Pset_obj_track_times 0). */
 static void assert_no_times(hid_t file, const char *path) {
@@ -702,7 +803,7 @@ Test(output_write, hdf5_contents) {
     snprintf(path, sizeof path, "/gemeente_year/%s", bw_gvar_name(v));
     attr_str(f, path, "description", s, sizeof s);
     cr_assert_str_eq(s, bw_gvar_desc(v));
-    for (int k = 0; k < 12; k++) {
+    for (int k = 0; k < NSTAT; k++) {
       snprintf(path, sizeof path, "/gemeente_year/%s/%s", bw_gvar_name(v), stat_names[k]);
       read_doubles(f, path, v2, 2, NG, NY);
       for (int i = 0; i < NG * NY; i++)
@@ -727,7 +828,7 @@ Test(output_write, hdf5_contents) {
   /* national */
   double v1[NY];
   for (int q = 0; q < BW_NQ; q++)
-    for (int k = 0; k < 12; k++) {
+    for (int k = 0; k < NSTAT; k++) {
       snprintf(path, sizeof path, "/national/%s/%s", bw_quantity_name(q), stat_names[k]);
       read_doubles(f, path, v1, 1, NY, 0);
       for (int y = 0; y < NY; y++) cr_assert_eq(v1[y], nat_value(q, y, k), "%s", path);
@@ -768,6 +869,142 @@ Test(output_write, hdf5_contents) {
   for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].cum_cvar95);
   read_doubles(f, "/risk/flagged", rv, 1, NG, 0);
   for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].flagged ? 1.0 : 0.0);
+
+  /* ---- issue 4: root attributes of the statistics and flags */
+  attr_str(f, "/", "pooling", s, sizeof s);
+  cr_assert_str_eq(s, "region");
+  attr_str(f, "/", "statistics", s, sizeof s);
+  cr_assert(strncmp(s, "streaming", 9) == 0, "statistics: %s", s);
+  cr_assert_eq(attr_ll(f, "/", "n_flagged"), 2);
+  cr_assert_eq(attr_ll(f, "/", "n_unstable"), 1);
+  cr_assert_eq(attr_ll(f, "/", "n_flagged_other_pooling"), -1);
+
+  /* gemeente table: centroids, centrumgemeente, first exceedance counts */
+  double g1[NG];
+  read_doubles(f, "/gemeente/lat", g1, 1, NG, 0);
+  for (int g = 0; g < NG; g++) cr_assert_eq(g1[g], fx.d.g[g].lat);
+  read_doubles(f, "/gemeente/lon", g1, 1, NG, 0);
+  for (int g = 0; g < NG; g++) cr_assert_eq(g1[g], fx.d.g[g].lon);
+  read_doubles(f, "/gemeente/is_centrumgemeente", g1, 1, NG, 0);
+  for (int g = 0; g < NG; g++) cr_assert_eq(g1[g], fx.d.g[g].is_centrumgemeente ? 1.0 : 0.0);
+  double fe[NG * (NY + 1)];
+  read_doubles(f, "/gemeente/first_exceed_count", fe, 2, NG, NY + 1);
+  for (int i = 0; i < NG * (NY + 1); i++) cr_assert_eq(fe[i], (double)fx.s.first_exceed[i], "first_exceed[%d]", i);
+  {
+    hid_t ds = H5Dopen2(f, "/gemeente/first_exceed_count", H5P_DEFAULT);
+    hid_t t = H5Dget_type(ds);
+    cr_assert(H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 8, "first_exceed_count: int64");
+    H5Tclose(t);
+    cr_assert_gt(H5DSis_attached(ds, gscale, 0), 0);
+    H5Dclose(ds);
+  }
+  read_doubles(f, "/gemeente_year/p_exceed_lo", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed_lo[i]);
+  read_doubles(f, "/gemeente_year/p_exceed_hi", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed_hi[i]);
+
+  /* risk: interval, stability, other pooling, cumulative se and error */
+  read_doubles(f, "/risk/p_lo", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].p_lo);
+  read_doubles(f, "/risk/p_hi", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].p_hi);
+  read_doubles(f, "/risk/flag_stable", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].flag_stable ? 1.0 : 0.0);
+  read_doubles(f, "/risk/flagged_other_pooling", rv, 1, NG, 0);
+  for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], (double)fx.s.risk[i].flagged_other, "row %d", i);
+  cr_assert_eq(fx.s.risk[1].flagged_other, -1, "design: one unknown, kept as -1 (signed)");
+  const struct {
+    const char *path;
+    size_t off;
+  } rc[] = {{"/risk/se_mean_cum_shortfall_eur", offsetof(bw_risk_row, cum_se_mean)},
+            {"/risk/se_q95_cum_shortfall_eur", offsetof(bw_risk_row, cum_se_q95)},
+            {"/risk/se_cvar95_cum_shortfall_eur", offsetof(bw_risk_row, cum_se_cvar95)},
+            {"/risk/err_q95_cum_shortfall_eur", offsetof(bw_risk_row, cum_q95_err)},
+            {"/risk/err_cvar95_cum_shortfall_eur", offsetof(bw_risk_row, cum_cvar95_err)}};
+  for (size_t c = 0; c < sizeof rc / sizeof rc[0]; c++) {
+    read_doubles(f, rc[c].path, rv, 1, NG, 0);
+    for (int i = 0; i < NG; i++) {
+      double want;
+      memcpy(&want, (const char *)&fx.s.risk[i] + rc[c].off, sizeof want);
+      cr_assert_eq(rv[i], want, "%s[%d]", rc[c].path, i);
+    }
+    attr_str(f, rc[c].path, "units", s, sizeof s);
+    cr_assert_str_eq(s, "EUR", "%s", rc[c].path);
+  }
+
+  /* regions: table, per region x year statistics, the risk per region */
+  char rstr[NR][128];
+  read_strings(f, "/region/code", rstr, NR);
+  for (int r = 0; r < NR; r++) cr_assert_str_eq(rstr[r], fx.d.r[r].code);
+  read_strings(f, "/region/name", rstr, NR);
+  for (int r = 0; r < NR; r++) cr_assert_str_eq(rstr[r], fx.d.r[r].name);
+  double r1[NR];
+  read_doubles(f, "/region/population", r1, 1, NR, 0);
+  /* sums over the members: 150000.4 + 40000.6 and 90000 */
+  cr_assert(r1[0] == 190001.0 && r1[1] == 90000.0, "region population %g %g", r1[0], r1[1]);
+  hid_t rscale = H5Dopen2(f, "/region/code", H5P_DEFAULT);
+  cr_assert_geq(rscale, 0);
+  cr_assert_gt(H5DSis_scale(rscale), 0);
+  double ry[NR * NY];
+  for (int k = 0; k < NSTAT; k++) {
+    snprintf(path, sizeof path, "/region_year/shortfall_eur/%s", stat_names[k]);
+    read_doubles(f, path, ry, 2, NR, NY);
+    for (int i = 0; i < NR * NY; i++) cr_assert_eq(ry[i], reg_value(i / NY, i % NY, 0, k), "%s[%d]", path, i);
+    attr_str(f, path, "units", s, sizeof s);
+    cr_assert_str_eq(s, "EUR");
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+    cr_assert_gt(H5DSis_attached(ds, rscale, 0), 0, "%s: region scale on dim 0", path);
+    cr_assert_gt(H5DSis_attached(ds, yscale, 1), 0, "%s: year scale on dim 1", path);
+    H5Dclose(ds);
+  }
+  read_doubles(f, "/region_year/p_exceed", ry, 2, NR, NY);
+  for (int i = 0; i < NR * NY; i++) cr_assert_eq(ry[i], fx.s.region_p_exceed[i]);
+  read_doubles(f, "/region_year/p_exceed_se", ry, 2, NR, NY);
+  for (int i = 0; i < NR * NY; i++) cr_assert_eq(ry[i], fx.s.region_p_exceed_se[i]);
+  read_strings(f, "/region_risk/code", rstr, NR);
+  for (int r = 0; r < NR; r++) cr_assert_str_eq(rstr[r], fx.d.r[r].code, "region order, not ranked");
+  read_strings(f, "/region_risk/name", rstr, NR);
+  for (int r = 0; r < NR; r++) cr_assert_str_eq(rstr[r], fx.d.r[r].name);
+  const struct {
+    const char *path;
+    size_t off;
+    int is_int;
+  } rr[] = {{"/region_risk/p_max_year", offsetof(bw_region_row, p_max_year), 0},
+            {"/region_risk/p_se", offsetof(bw_region_row, p_se), 0},
+            {"/region_risk/p_lo", offsetof(bw_region_row, p_lo), 0},
+            {"/region_risk/p_hi", offsetof(bw_region_row, p_hi), 0},
+            {"/region_risk/p_max_year_at", offsetof(bw_region_row, p_max_year_at), 1},
+            {"/region_risk/flagged", offsetof(bw_region_row, flagged), 1},
+            {"/region_risk/flag_stable", offsetof(bw_region_row, flag_stable), 1},
+            {"/region_risk/members", offsetof(bw_region_row, members), 1},
+            {"/region_risk/members_flagged", offsetof(bw_region_row, members_flagged_none), 1},
+            {"/region_risk/members_flagged_pooled", offsetof(bw_region_row, members_flagged_region), 1}};
+  for (size_t c = 0; c < sizeof rr / sizeof rr[0]; c++) {
+    read_doubles(f, rr[c].path, r1, 1, NR, 0);
+    for (int r = 0; r < NR; r++) {
+      const char *row = (const char *)&fx.s.region_risk[r] + rr[c].off;
+      double want;
+      if (rr[c].is_int) {
+        int iv;
+        memcpy(&iv, row, sizeof iv);
+        want = iv;
+      } else {
+        memcpy(&want, row, sizeof want);
+      }
+      cr_assert_eq(r1[r], want, "%s[%d]", rr[c].path, r);
+    }
+  }
+  H5Dclose(rscale);
+
+  /* the variance split: K outer draws, J = nrep / K inner replications */
+  cr_assert_eq(attr_ll(f, "/variance_split", "K"), SPLIT_K);
+  cr_assert_eq(attr_double(f, "/variance_split", "J"), (double)NREP / SPLIT_K);
+  read_doubles(f, "/variance_split/param_share", g1, 1, NG, 0);
+  for (int g = 0; g < NG; g++) cr_assert_eq(g1[g], fx.s.param_share[g]);
+  read_doubles(f, "/variance_split/param_share_year", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++)
+    cr_assert(v2[i] == fx.s.param_share_year[i] || (isnan(v2[i]) && isnan(fx.s.param_share_year[i])),
+              "param_share_year[%d]", i);
 
   /* provenance */
   attr_str(f, "/provenance", "bwsim_version", s, sizeof s);
@@ -813,6 +1050,9 @@ Test(output_write, hdf5_contents) {
   assert_no_times(f, "/year");
   assert_no_times(f, "/gemeente_year/shortfall_eur/mean");
   assert_no_times(f, "/provenance");
+  assert_no_times(f, "/region_year/shortfall_eur/err_q95");
+  assert_no_times(f, "/variance_split/param_share");
+  assert_no_times(f, "/gemeente/first_exceed_count");
 
   H5Dclose(gscale);
   H5Dclose(yscale);
@@ -825,6 +1065,47 @@ Test(output_write, hdf5_contents) {
     int rc = system(cmd);
     cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "h5dump -H failed on %s", p);
   }
+  free(p);
+  rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* An exact summary without outer draws: the statistics attribute says so,
+ * the error bounds are written as they are (0), and there is no
+ * /variance_split group. */
+Test(output_write, exact_without_split) {
+  fixture fx;
+  fixture_init(&fx);
+  fx.s.exact = 1;
+  fx.s.pooling = BW_POOL_NONE;
+  fx.s.split_k = 0;
+  free(fx.s.param_share);
+  free(fx.s.param_share_year);
+  fx.s.param_share = fx.s.param_share_year = NULL;
+  for (int v = 0; v < BW_NGV; v++)
+    for (int i = 0; i < NG * NY; i++)
+      fx.s.gy[v][i].err_q05 = fx.s.gy[v][i].err_q50 = fx.s.gy[v][i].err_q95 = fx.s.gy[v][i].err_cvar95 = 0;
+  char *dir = make_tmpdir();
+  write_ok(&fx, dir, 0);
+  char *p = path_in(dir, "results.h5");
+  hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0);
+  char s[256];
+  attr_str(f, "/", "statistics", s, sizeof s);
+  cr_assert(strncmp(s, "exact", 5) == 0, "statistics: %s", s);
+  attr_str(f, "/", "pooling", s, sizeof s);
+  cr_assert_str_eq(s, "none");
+  double v2[NG * NY];
+  read_doubles(f, "/gemeente_year/shortfall_eur/err_q95", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], 0.0);
+  H5E_auto2_t fn;
+  void *data;
+  H5Eget_auto2(H5E_DEFAULT, &fn, &data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  cr_assert_leq(H5Lexists(f, "/variance_split", H5P_DEFAULT), 0, "no split without outer draws");
+  H5Eset_auto2(H5E_DEFAULT, fn, data);
+  H5Fclose(f);
   free(p);
   rm_rf(dir);
   free(dir);

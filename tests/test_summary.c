@@ -10,6 +10,10 @@
  *      first_bottleneck_year, the flag rule >= p*, p_any_year, the
  *      cumulative shortfall, the ranking order and its tie-breaks.
  *   4. Byte-identical summary with 1 and 4 threads.
+ *   5. What the exact path (bw_summary_create) adds for issue 4: the Wilson
+ *      intervals and flag_stable, the first-exceedance counts, regions (sums
+ *      over members), no streaming error (err_* = 0), no other-pooling flags
+ *      (a store holds no costs and budgets: -1) and no variance split.
  */
 #include <criterion/criterion.h>
 #include <gsl/gsl_randist.h>
@@ -23,6 +27,8 @@
 #include "rng.h"
 #include "status.h"
 #include "summary.h"
+
+#define Z95 1.96
 
 enum { MAXG = 16 };
 
@@ -201,6 +207,30 @@ static int design_count(int g, int year) {
   }
 }
 
+/* Wilson 95 % interval (MODEL.md §8 "95 % MC confidence interval"), written
+ * out here rather than taken from bw_wilson95. */
+static void wilson(int k, int n, double *lo, double *hi) {
+  double p = (double)k / n, z2 = Z95 * Z95;
+  double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+  double half = Z95 * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
+  *lo = centre - half < 0 ? 0 : centre - half;
+  *hi = centre + half > 1 ? 1 : centre + half;
+}
+
+/* Replications whose first reform year (>= S = 2022) with s_gt > theta is
+ * `year` (0 = none), in the design:
+ *   g0, g3: reps 0-3 first in 2024, reps 4-9 first in 2026;
+ *   g1: 2021 is before S, so reps 0-4 first in 2023 and reps 5-9 never;
+ *   g2: reps 0-3 in 2030, 6-9 in 2031, reps 4-5 never. */
+static int design_first(int g, int year) {
+  switch (g) {
+  case 0:
+  case 3: return year == 2024 ? 4 : year == 2026 ? 6 : 0;
+  case 1: return year == 2023 ? 5 : year == 0 ? 5 : 0;
+  default: return year == 2030 || year == 2031 ? 4 : year == 0 ? 2 : 0;
+  }
+}
+
 static const bw_risk_row *row_of(const bw_summary *sum, int g) {
   for (int i = 0; i < sum->ng; i++)
     if (sum->risk[i].g == g) return &sum->risk[i];
@@ -262,6 +292,27 @@ Test(summary, gemeente_year_and_national) {
       double want = 1000.0 * q + y + (NREP - 1) / 2.0; /* mean of (1000q + y + r), r = 0..9 */
       cr_assert(fabs(n->mean - want) <= 1e-12 * want + 1e-12, "national q %d y %d", q, y);
       cr_assert(fabs(n->sd - sqrt(NREP * (NREP + 1) / 12.0)) < 1e-9, "sd of 10 consecutive values");
+      cr_assert(n->err_q05 == 0 && n->err_q50 == 0 && n->err_q95 == 0 && n->err_cvar95 == 0,
+                "exact: no streaming error");
+    }
+  cr_assert_eq(sum->exact, 1, "bw_summary_create is the exact path");
+  cr_assert_eq(sum->pooling, BW_POOL_NONE);
+  for (int v = 0; v < BW_NGV; v++)
+    for (int i = 0; i < 4 * ny; i++) {
+      const bw_stat *st = &sum->gy[v][i];
+      cr_assert(st->err_q05 == 0 && st->err_q50 == 0 && st->err_q95 == 0 && st->err_cvar95 == 0,
+                "%s[%d]: exact, no streaming error", bw_gvar_name(v), i);
+    }
+  /* the Wilson 95 % interval of every P(s_gt > theta), written out here */
+  for (int g = 0; g < 4; g++)
+    for (int y = 0; y < ny; y++) {
+      size_t slot = (size_t)g * ny + y;
+      double lo, hi;
+      wilson(design_count(g, 2021 + y), NREP, &lo, &hi);
+      cr_assert(fabs(sum->p_exceed_lo[slot] - lo) <= 1e-15 && fabs(sum->p_exceed_hi[slot] - hi) <= 1e-15,
+                "g %d %d: [%.17g, %.17g], want [%.17g, %.17g]", g, 2021 + y, sum->p_exceed_lo[slot],
+                sum->p_exceed_hi[slot], lo, hi);
+      cr_assert(sum->p_exceed_lo[slot] <= sum->p_exceed[slot] && sum->p_exceed[slot] <= sum->p_exceed_hi[slot]);
     }
   bw_summary_free(sum);
   bw_store_free(s);
@@ -283,6 +334,36 @@ Test(summary, risk_rows_and_rank) {
     cr_assert_eq(sum->risk[i].g, order[i], "rank %d: gemeente %d, want %d", i + 1, sum->risk[i].g, order[i]);
   }
   cr_assert_eq(sum->n_flagged, 3);
+
+  /* the interval of the max-year probability, its stability, and what the
+   * exact path cannot know: the flags under the other pooling setting */
+  int unstable = 0;
+  for (int g = 0; g < 4; g++) {
+    const bw_risk_row *r = row_of(sum, g);
+    int k = (int)lround(r->p_max_year * NREP);
+    double lo, hi;
+    wilson(k, NREP, &lo, &hi);
+    cr_assert(fabs(r->p_lo - lo) <= 1e-15 && fabs(r->p_hi - hi) <= 1e-15, "g %d: interval", g);
+    cr_assert_eq(r->flag_stable, lo > 0.5 || hi < 0.5, "g %d: stable iff the interval misses p*", g);
+    unstable += !r->flag_stable;
+    cr_assert_eq(r->flagged_other, -1, "g %d: no other-pooling flag from a store", g);
+    cr_assert(r->cum_q95_err == 0 && r->cum_cvar95_err == 0, "g %d: exact cumulative statistics", g);
+    /* first exceedance years, as designed; they sum to nrep */
+    const long long *fe = sum->first_exceed + (size_t)g * (sum->ny + 1);
+    long long total = 0;
+    for (int y = 0; y < sum->ny; y++) {
+      cr_assert_eq(fe[y], design_first(g, 2021 + y), "g %d: first exceedance in %d", g, 2021 + y);
+      total += fe[y];
+    }
+    cr_assert_eq(fe[sum->ny], design_first(g, 0), "g %d: never", g);
+    cr_assert_eq(total + fe[sum->ny], NREP);
+  }
+  /* with 10 replications, p = .6, .5 and .4 all straddle p* = .5 */
+  cr_assert_eq(unstable, 4);
+  cr_assert_eq(sum->n_unstable, unstable);
+  cr_assert_eq(sum->n_flagged_other, -1, "unknown other-pooling flags: -1");
+  cr_assert(sum->split_k == 0 && sum->param_share == NULL && sum->param_share_year == NULL,
+            "no outer draws, no variance split");
 
   const bw_risk_row *r0 = row_of(sum, 0), *r1 = row_of(sum, 1), *r2 = row_of(sum, 2), *r3 = row_of(sum, 3);
   cr_assert_eq(r0->p_max_year, 0.6);
@@ -321,6 +402,9 @@ Test(summary, risk_rows_and_rank) {
     bw_stat_compute(cum, NREP, &cs);
     cr_assert_eq(row->cum_q95, cs.q95);
     cr_assert_eq(row->cum_cvar95, cs.cvar95);
+    cr_assert_eq(row->cum_se_mean, cs.se_mean, "g %d: se of the cumulative mean", g);
+    cr_assert_eq(row->cum_se_q95, cs.se_q95, "g %d: se of the cumulative q95", g);
+    cr_assert_eq(row->cum_se_cvar95, cs.se_cvar95, "g %d: se of the cumulative cvar95", g);
     /* CVaR95 of 10 values is the largest one */
     double mx = -INFINITY;
     cum_of(s, g, 1, cum);
@@ -371,6 +455,11 @@ Test(summary, start_year_bounds_the_reform_years) {
   mean /= NREP;
   cr_assert(fabs(r0->cum_mean - mean) <= 1e-9 * fabs(mean));
   cr_assert_eq(sum->n_flagged, 2, "g0 and g3");
+  /* first exceedance counts start at S: g0's 2024 and 2026 do not count */
+  const long long *fe0 = sum->first_exceed, *fe1 = sum->first_exceed + (ny + 1);
+  cr_assert(fe0[2024 - 2021] == 0 && fe0[2026 - 2021] == 0 && fe0[2027 - 2021] == 6 && fe0[ny] == 4,
+            "g0 with S = 2027");
+  cr_assert(fe1[2021 - 2021] == 0 && fe1[2023 - 2021] == 0 && fe1[ny] == NREP, "g1 with S = 2027");
   bw_summary_free(sum);
   bw_store_free(s);
   bw_model_free(m);
@@ -398,6 +487,60 @@ Test(summary, exceedance_is_strict) {
   cr_assert_not_null(sum);
   cr_assert_eq(sum->p_exceed[1 * ny + y], 0.0);
   cr_assert_eq(row_of(sum, 1)->p_any_year, 0.5, "unchanged: 2023 reps 0-4 only");
+  bw_summary_free(sum);
+  bw_store_free(s);
+  bw_model_free(m);
+}
+
+/* ---- 5. regions ------------------------------------------------------------ */
+
+/* Regions g % 2: region 0 = {g0 GM0300, g2 GM0200}, region 1 = {g1 GM0100,
+ * g3 GM0050}. The region's shortfall is the sum over its members in each
+ * replication; its P(> theta) is per inhabitant of the region (the members'
+ * population in that year). */
+Test(summary, regions_sum_their_members) {
+  bw_model *m = make_model(4, codes4, pop4, 2022);
+  int ny = bw_model_nyears(m);
+  bw_store *s = bw_store_create(NREP, 4, ny);
+  cr_assert_not_null(s);
+  fill_design(s, m);
+  bw_summary *sum = bw_summary_create(s, m);
+  cr_assert_not_null(sum);
+  cr_assert_eq(sum->nr, 2);
+  for (int r = 0; r < 2; r++) {
+    double pmax = 0;
+    for (int y = 0; y < ny; y++) {
+      double x[NREP], pop = bw_model_population(m, r, y) + bw_model_population(m, r + 2, y);
+      int over = 0;
+      for (int k = 0; k < NREP; k++) {
+        x[k] = 0;
+        for (int g = r; g < 4; g += 2) x[k] += AT(s->shortfall_bw, s, k, g, y) + AT(s->shortfall_mo, s, k, g, y);
+        over += x[k] / pop > 15.0;
+      }
+      bw_stat e;
+      bw_stat_compute(x, NREP, &e);
+      const bw_stat *got = &sum->region[(size_t)r * ny + y];
+      double tol = 1e-12 * (fabs(e.mean) + e.sd * 3) + 1e-9;
+      cr_assert(fabs(got->mean - e.mean) <= tol && fabs(got->q95 - e.q95) <= tol &&
+                    fabs(got->cvar95 - e.cvar95) <= tol && fabs(got->sd - e.sd) <= tol,
+                "region %d %d: statistics of the member sums", r, 2021 + y);
+      cr_assert(got->err_q95 == 0, "exact");
+      double p = sum->region_p_exceed[(size_t)r * ny + y];
+      cr_assert_eq(p, over / (double)NREP, "region %d %d: P = %g, want %d/10", r, 2021 + y, p, over);
+      cr_assert(fabs(sum->region_p_exceed_se[(size_t)r * ny + y] - sqrt(p * (1 - p) / NREP)) < 1e-15);
+      if (y >= 1 && p > pmax) pmax = p;
+    }
+    const bw_region_row *row = &sum->region_risk[r];
+    cr_assert_eq(row->members, 2);
+    cr_assert_eq(row->p_max_year, pmax, "region %d: max over the reform years", r);
+    cr_assert_eq(row->flagged, pmax >= 0.5);
+    cr_assert_eq(row->flag_stable, row->p_lo > 0.5 || row->p_hi < 0.5);
+    /* pooling none: the own flags count as "without pooling"; the pooled
+     * ones are unknown from a store */
+    int own = row_of(sum, r)->flagged + row_of(sum, r + 2)->flagged;
+    cr_assert_eq(row->members_flagged_none, own, "region %d: members flagged", r);
+    cr_assert_eq(row->members_flagged_region, -1, "region %d: pooled flags unknown", r);
+  }
   bw_summary_free(sum);
   bw_store_free(s);
   bw_model_free(m);
@@ -443,7 +586,18 @@ Test(summary, byte_identical_for_1_and_4_threads) {
   cr_assert(memcmp(a->p_exceed, b->p_exceed, ngy * sizeof(double)) == 0);
   cr_assert(memcmp(a->p_exceed_se, b->p_exceed_se, ngy * sizeof(double)) == 0);
   cr_assert(memcmp(a->national, b->national, (size_t)BW_NQ * ny * sizeof(bw_stat)) == 0);
-  cr_assert_eq(a->n_flagged, b->n_flagged);
+  cr_assert(memcmp(a->p_exceed_lo, b->p_exceed_lo, ngy * sizeof(double)) == 0);
+  cr_assert(memcmp(a->p_exceed_hi, b->p_exceed_hi, ngy * sizeof(double)) == 0);
+  cr_assert(memcmp(a->first_exceed, b->first_exceed, (size_t)NG * (ny + 1) * sizeof(long long)) == 0);
+  cr_assert(memcmp(a->region, b->region, (size_t)a->nr * ny * sizeof(bw_stat)) == 0);
+  cr_assert(memcmp(a->region_p_exceed, b->region_p_exceed, (size_t)a->nr * ny * sizeof(double)) == 0);
+  cr_assert(memcmp(a->region_p_exceed_se, b->region_p_exceed_se, (size_t)a->nr * ny * sizeof(double)) == 0);
+  for (int r = 0; r < a->nr; r++)
+    cr_assert(a->region_risk[r].p_max_year == b->region_risk[r].p_max_year &&
+                  a->region_risk[r].flagged == b->region_risk[r].flagged &&
+                  a->region_risk[r].members_flagged_none == b->region_risk[r].members_flagged_none,
+              "region row %d", r);
+  cr_assert(a->n_flagged == b->n_flagged && a->n_unstable == b->n_unstable);
   int some_flagged = 0;
   for (int i = 0; i < NG; i++) {
     const bw_risk_row *x = &a->risk[i], *y = &b->risk[i];
@@ -455,7 +609,9 @@ Test(summary, byte_identical_for_1_and_4_threads) {
                   memcmp(&x->p_any_year, &y->p_any_year, sizeof(double)) == 0 &&
                   memcmp(&x->cum_mean, &y->cum_mean, sizeof(double)) == 0 &&
                   memcmp(&x->cum_q95, &y->cum_q95, sizeof(double)) == 0 &&
-                  memcmp(&x->cum_cvar95, &y->cum_cvar95, sizeof(double)) == 0,
+                  memcmp(&x->cum_cvar95, &y->cum_cvar95, sizeof(double)) == 0 &&
+                  memcmp(&x->p_lo, &y->p_lo, sizeof(double)) == 0 &&
+                  memcmp(&x->p_hi, &y->p_hi, sizeof(double)) == 0 && x->flag_stable == y->flag_stable,
               "risk row %d", i);
     some_flagged |= x->flagged;
     /* ranks are ordered by p_max_year, then cum_mean */

@@ -1,0 +1,36 @@
+/* The count kernel (run.kernel: counts), MODEL.md §10.4 and issue 5: the
+ * flows of MODEL.md §3–4 simulated as counts of clients per payer group and
+ * phase, with binomial/multinomial transitions in monthly steps. Internal to
+ * models/ (and the tests); the engine reaches it through bw_simulate. */
+#ifndef BW_MODELS_COUNTS_H
+#define BW_MODELS_COUNTS_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Scratch of the count kernel, one per workspace (w->counts). */
+struct bw_counts_ws *bw_counts_ws_create(const bw_model *m);
+void bw_counts_ws_free(struct bw_counts_ws *c);
+
+/* Client flows of one replication by counts: the contract of
+ * bw_flows_simulate (fills w->cost_bw, w->cost_mo, w->year_cost, the flow
+ * quantities of w->national, w->stays, and returns the outer draws in *o).
+ * Creates w->counts on first use. 0, or -1 when out of memory. */
+int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o);
+
+/* The phase-type law that stands for a Weibull(shape) stay of the given mean
+ * (for tests and docs): number of phases, and its first three moments. */
+int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, double *m3);
+
+/* Random-number purposes of the count kernel (sim/rng.h leaves 9..249 free). */
+enum {
+  BW_RNG_COUNTS_STOCK = 16, /* stock placement, phases and Wlz wave */
+  BW_RNG_COUNTS_ENTRY = 17, /* entry counts per step; year index, sub = 0 */
+  BW_RNG_COUNTS_STEP = 18,  /* transitions of one year's steps; year index */
+  BW_RNG_COUNTS_GAMMA = 19, /* negative-binomial Gamma mixing; year, gemeente, client = care type */
+  BW_RNG_COUNTS_PAIR = 20,  /* per-client herkomst/placement when old_regime_max_years is set */
+  BW_RNG_COUNTS_BIG = 21    /* GSL fallback for counts beyond the kernel's tables */
+};
+
+#endif

@@ -1,0 +1,661 @@
+/* Tests for sim/sketch.h + sim/sketch.c: one output cell's streaming
+ * statistics.
+ *
+ * 1. Against the exact statistics (bw_stat_compute on the same values), for
+ *    normal, lognormal, zero-crossing, integer, all-equal, single, huge
+ *    (up to BW_CELL_XMAX), tiny and mixed-magnitude samples and for values
+ *    placed on the bin edges:
+ *    - mean and sd within the fixed-point rounding. Every x is summed as
+ *      round(256 x), off by at most 1/512, so the mean of the rounded values
+ *      is within 1/512 of the exact mean; the centred vectors differ by at
+ *      most the rounding vector, whose norm is <= sqrt(n)/512, so the sd is
+ *      within sqrt(n/(n-1))/512 (triangle inequality). On top of that, a few
+ *      roundings of the double arithmetic on both sides (FP below).
+ *    - q05, q50, q95 and cvar95 within their err_* bound of the exact value
+ *      (plus the same few roundings of the interpolation / the tail sum),
+ *      and the bound itself no wider than the bins it was read from: half a
+ *      bin, c (sinh((i+1)/H) - sinh(i/H)) / 2 <= sqrt(c^2 + x^2) e^(1/H) / 2H.
+ * 2. Exact mergeability: any order of addition, any grouping of merges, and
+ *    pack / unpack_merge give the same state (n, sums, extremes, the count
+ *    of every bin) and memcmp-identical bw_stat.
+ * 3. Rejections: NaN, infinities and |x| > BW_CELL_XMAX give -2 and leave the
+ *    cell as it was; merges and unpacks of another scale, truncated buffers.
+ * 4. -0.0 and +0.0: every order of a multiset holding both gives the same
+ *    bytes.
+ * 5. Memory follows the spread of the values, not their number; clear. */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "sketch.h"
+#include "stats.h"
+
+/* a few roundings of a double computation on values of magnitude m */
+#define FP(m) (16.0 * DBL_EPSILON * (m))
+
+static gsl_rng *rng_open(uint32_t stream) {
+  gsl_rng *r = gsl_rng_alloc(bw_rng_philox);
+  cr_assert_not_null(r);
+  bw_rng_gsl_reset(r, bw_rng_make(4242, 0, BW_RNG_TEST, 0, 0, stream));
+  return r;
+}
+
+static void fill_cell(bw_cell *cell, const double *x, size_t n) {
+  for (size_t i = 0; i < n; i++) cr_assert_eq(bw_cell_add(cell, x[i]), 0, "add x[%zu] = %.17g", i, x[i]);
+}
+
+static double max_abs(const double *x, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
+  return m;
+}
+
+/* Half the width of any bin holding a value of magnitude <= x (sketch.h:
+ * bins uniform in asinh(x/c), width 1/H there). */
+static double half_bin(double c, double inv_h, double x) {
+  return 0.5 * sqrt(c * c + x * x) * exp(1.0 / inv_h) / inv_h;
+}
+
+/* One quantile: |streaming - exact| <= err (+ rounding), and err no wider
+ * than the bins of the two order statistics it interpolates. */
+static void check_quantile(const char *what, const char *name, double got, double err, double want,
+                           const double *sorted, size_t n, double p, double c, double inv_h,
+                           double mag) {
+  cr_assert(err >= 0.0 && isfinite(err), "%s %s: err %g", what, name, err);
+  double h = (double)(n - 1) * p;
+  size_t lo = (size_t)floor(h), hi = lo + 1 < n ? lo + 1 : lo;
+  /* when h is whole, both sides return an order statistic without
+   * interpolating: the only rounding left is that of the bin's midpoint and
+   * half-width (an ulp each), so the bound must hold to 2 ulps of the value */
+  double slack = h == floor(h) ? 2 * DBL_EPSILON * fabs(want) : FP(mag);
+  cr_assert(fabs(got - want) <= err + slack, "%s %s: streaming %.17g, exact %.17g, |d| %.3g > err %.3g",
+            what, name, got, want, fabs(got - want), err);
+  double x = fmax(fabs(sorted[lo]), fabs(sorted[hi]));
+  double bound = half_bin(c, inv_h, x) + FP(mag) + 4e-15 * mag;
+  cr_assert(err <= bound, "%s %s: err %.3g wider than a bin (%.3g) at |x| = %g", what, name, err,
+            bound, x);
+}
+
+/* The cell of x[0..n-1] against bw_stat_compute of the same values. */
+static void check_vs_exact(const char *what, const double *x, size_t n, double c, double inv_h) {
+  bw_cell cell;
+  bw_cell_init(&cell, c, inv_h);
+  fill_cell(&cell, x, n);
+  cr_assert_eq(cell.n, (uint64_t)n);
+  bw_stat s, e;
+  bw_cell_stat(&cell, &s);
+  double *sorted = malloc(n * sizeof *sorted);
+  cr_assert_not_null(sorted);
+  memcpy(sorted, x, n * sizeof *sorted);
+  bw_stat_compute(sorted, n, &e); /* sorts */
+  double mag = max_abs(x, n);
+
+  cr_assert_eq(cell.min, sorted[0], "%s: min", what);
+  cr_assert_eq(cell.max, sorted[n - 1], "%s: max", what);
+  double tol_mean = 1.0 / 512 + FP(mag);
+  cr_assert(fabs(s.mean - e.mean) <= tol_mean, "%s: mean %.17g, exact %.17g (tol %.3g)", what, s.mean,
+            e.mean, tol_mean);
+  if (n > 1) {
+    double dn = (double)n;
+    double tol_sd = sqrt(dn / (dn - 1)) / 512 + (dn + 16) * DBL_EPSILON * e.sd + FP(mag);
+    cr_assert(fabs(s.sd - e.sd) <= tol_sd, "%s: sd %.17g, exact %.17g (tol %.3g)", what, s.sd, e.sd,
+              tol_sd);
+    cr_assert(fabs(s.se_mean - s.sd / sqrt(dn)) <= FP(s.se_mean), "%s: se_mean = sd / sqrt(n)", what);
+    /* the order-statistic se reads two order statistics from the bins: each
+     * within half a bin of its exact value */
+    const double se_s[3] = {s.se_q05, s.se_q50, s.se_q95}, se_e[3] = {e.se_q05, e.se_q50, e.se_q95};
+    for (int k = 0; k < 3; k++)
+      cr_assert(fabs(se_s[k] - se_e[k]) <= 2 * half_bin(c, inv_h, mag) / (2 * 1.96) + FP(mag),
+                "%s: se of quantile %d: %.17g vs exact %.17g", what, k, se_s[k], se_e[k]);
+    cr_assert(s.se_sd >= 0 && s.se_cvar95 >= 0, "%s: se_sd, se_cvar95 >= 0", what);
+  } else {
+    cr_assert(s.sd == 0 && s.se_mean == 0 && s.se_sd == 0 && s.se_q05 == 0 && s.se_q50 == 0 &&
+                  s.se_q95 == 0 && s.se_cvar95 == 0,
+              "%s: one value: sd and every se 0", what);
+  }
+  check_quantile(what, "q05", s.q05, s.err_q05, e.q05, sorted, n, 0.05, c, inv_h, mag);
+  check_quantile(what, "q50", s.q50, s.err_q50, e.q50, sorted, n, 0.50, c, inv_h, mag);
+  check_quantile(what, "q95", s.q95, s.err_q95, e.q95, sorted, n, 0.95, c, inv_h, mag);
+  size_t k = (n + 19) / 20;
+  double tol_cv = s.err_cvar95 + (double)(k + 16) * DBL_EPSILON * mag;
+  cr_assert(s.err_cvar95 >= 0.0 && fabs(s.cvar95 - e.cvar95) <= tol_cv,
+            "%s: cvar95 %.17g, exact %.17g, |d| %.3g > err %.3g", what, s.cvar95, e.cvar95,
+            fabs(s.cvar95 - e.cvar95), s.err_cvar95);
+  cr_assert(s.err_cvar95 <= half_bin(c, inv_h, mag) + FP(mag) + 4e-15 * mag, "%s: err_cvar95 %.3g",
+            what, s.err_cvar95);
+
+  /* the same values in another order: the same bytes */
+  bw_cell rev;
+  bw_cell_init(&rev, c, inv_h);
+  for (size_t i = n; i-- > 0;) cr_assert_eq(bw_cell_add(&rev, x[i]), 0);
+  bw_stat r;
+  bw_cell_stat(&rev, &r);
+  cr_assert(memcmp(&r, &s, sizeof r) == 0, "%s: reversed order changes the statistics", what);
+  bw_cell_free(&rev);
+  bw_cell_free(&cell);
+  free(sorted);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+enum { N = 1000 };
+#else
+enum { N = 4000 };
+#endif
+
+/* (c, 1/h) of the cells in sim/summary.c: a gemeente (EUR 5 per inhabitant
+ * of 60 000, 512 bins per unit), a national money cell and a count cell. */
+static const struct {
+  double c, inv_h;
+} scales[] = {{3e5, 512}, {1000, 4096}, {1, 4096}, {5, 512}};
+enum { NSCALES = (int)(sizeof scales / sizeof scales[0]) };
+
+Test(sketch, normal_lognormal_and_zero_crossing_vs_exact) {
+  gsl_rng *r = rng_open(1);
+  double *x = malloc(N * sizeof *x);
+  cr_assert_not_null(x);
+  char what[96];
+  for (int s = 0; s < NSCALES; s++) {
+    double c = scales[s].c, h = scales[s].inv_h;
+    for (int i = 0; i < N; i++) x[i] = 1e6 + gsl_ran_gaussian(r, 3e5);
+    snprintf(what, sizeof what, "normal(1e6, 3e5) c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+    for (int i = 0; i < N; i++) x[i] = gsl_ran_lognormal(r, log(2e6), 1.0);
+    snprintf(what, sizeof what, "lognormal c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+    for (int i = 0; i < N; i++) x[i] = gsl_ran_gaussian(r, 3.0 * c);
+    snprintf(what, sizeof what, "normal(0, 3c) c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+    for (int i = 0; i < N; i++) x[i] = gsl_ran_gaussian(r, 50.0) - 10.0;
+    snprintf(what, sizeof what, "normal(-10, 50) c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+    /* counts, as the national client numbers: many ties */
+    for (int i = 0; i < N; i++) x[i] = (double)gsl_ran_poisson(r, 20000.0);
+    snprintf(what, sizeof what, "poisson(20000) c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+    /* shortfall-like: a surplus most of the time, a heavy right tail */
+    for (int i = 0; i < N; i++) x[i] = -2e5 + gsl_ran_lognormal(r, log(1e5), 1.2);
+    snprintf(what, sizeof what, "shifted lognormal c %g H %g", c, h);
+    check_vs_exact(what, x, N, c, h);
+  }
+  free(x);
+  gsl_rng_free(r);
+}
+
+Test(sketch, small_samples_vs_exact) {
+  /* n = 2 .. 45: the quantiles interpolate between the extremes (known
+   * exactly) and interior order statistics; CVaR over 1, 2, 3 values */
+  gsl_rng *r = rng_open(2);
+  double x[45];
+  char what[64];
+  for (int n = 2; n <= 45; n++) {
+    for (int i = 0; i < n; i++) x[i] = gsl_ran_gaussian(r, 1e4);
+    snprintf(what, sizeof what, "n = %d", n);
+    check_vs_exact(what, x, (size_t)n, 3e3, 512);
+  }
+  gsl_rng_free(r);
+}
+
+Test(sketch, all_equal_and_single_value) {
+  double x[500];
+  for (int i = 0; i < 500; i++) x[i] = 1234.5625; /* a multiple of 1/256: the mean is exact */
+  for (int s = 0; s < NSCALES; s++) check_vs_exact("all equal", x, 500, scales[s].c, scales[s].inv_h);
+  bw_cell cell;
+  bw_cell_init(&cell, 5, 512);
+  fill_cell(&cell, x, 500);
+  bw_stat st;
+  bw_cell_stat(&cell, &st);
+  cr_assert(st.mean == 1234.5625 && st.sd == 0.0, "all equal: mean exact, sd 0");
+  cr_assert(st.q05 == 1234.5625 && st.q50 == 1234.5625 && st.q95 == 1234.5625 && st.cvar95 == 1234.5625,
+            "all equal: every quantile is the value (the bin is clipped to [min, max])");
+  bw_cell_free(&cell);
+
+  double one = -7.25;
+  for (int s = 0; s < NSCALES; s++) check_vs_exact("single value", &one, 1, scales[s].c, scales[s].inv_h);
+  bw_cell_init(&cell, 1, 512);
+  cr_assert_eq(bw_cell_add(&cell, one), 0);
+  bw_cell_stat(&cell, &st);
+  cr_assert(st.mean == one && st.q05 == one && st.q50 == one && st.q95 == one && st.cvar95 == one);
+  /* the quantiles of one value are its extremes, known exactly; CVaR is
+   * read from the (clipped, one-point) top bin, whose bound carries only
+   * the few-ulp allowance for the asinh/sinh rounding */
+  cr_assert(st.err_q05 == 0 && st.err_q50 == 0 && st.err_q95 == 0 && st.err_cvar95 <= 4e-15 * fabs(one) + FP(fabs(one)),
+            "one value is known exactly: errors 0 (%g %g %g %g)", st.err_q05, st.err_q50, st.err_q95,
+            st.err_cvar95);
+  bw_cell_free(&cell);
+
+  /* empty: all NaN */
+  bw_cell_init(&cell, 1, 512);
+  bw_cell_stat(&cell, &st);
+  const double *f = &st.mean;
+  for (size_t i = 0; i < sizeof st / sizeof(double); i++) cr_assert(isnan(f[i]), "empty: field %zu", i);
+  bw_cell_free(&cell);
+}
+
+Test(sketch, huge_tiny_and_mixed_magnitudes_vs_exact) {
+  gsl_rng *r = rng_open(3);
+  double *x = malloc(N * sizeof *x);
+  cr_assert_not_null(x);
+  /* huge: both signs up to the limit, the limit itself included */
+  for (int i = 0; i < N; i++) x[i] = (i % 2 ? 1 : -1) * gsl_ran_flat(r, 1e10, BW_CELL_XMAX);
+  x[0] = BW_CELL_XMAX;
+  x[1] = -BW_CELL_XMAX;
+  for (int s = 0; s < NSCALES; s++) check_vs_exact("huge", x, N, scales[s].c, scales[s].inv_h);
+  for (int i = 0; i < N; i++) x[i] = 2.5e11 + gsl_ran_gaussian(r, 1e6); /* far from zero, narrow */
+  check_vs_exact("huge and narrow", x, N, 3e5, 512);
+  /* tiny: below the 1/256 of the sums, the mean and sd round to 0, but the
+   * quantiles come from the bins near zero, absolute width about c/H */
+  for (int i = 0; i < N; i++) x[i] = gsl_ran_gaussian(r, 1e-6);
+  for (int s = 0; s < NSCALES; s++) check_vs_exact("tiny", x, N, scales[s].c, scales[s].inv_h);
+  check_vs_exact("tiny, tiny c", x, N, 1e-6, 512);
+  /* mixed: sign * 10^U(-6, 11) in one cell */
+  for (int i = 0; i < N; i++) x[i] = (gsl_rng_uniform(r) < 0.5 ? -1 : 1) * pow(10.0, gsl_ran_flat(r, -6, 11));
+  for (int s = 0; s < NSCALES; s++) check_vs_exact("mixed magnitudes", x, N, scales[s].c, scales[s].inv_h);
+  free(x);
+  gsl_rng_free(r);
+}
+
+/* Values on the bin edges c sinh(i/H), computed as the sketch computes them,
+ * and one ulp either side: the asinh/sinh rounding must not move a value
+ * outside the interval its bin reports. */
+Test(sketch, values_on_bin_edges_vs_exact) {
+  /* sets of 101 values, so that q05, q50 and q95 are order statistics
+   * (h = 5, 50, 95) and are checked to the ulp */
+  enum { M = 101 };
+  double x[M];
+  char what[64];
+  for (int s = 0; s < NSCALES; s++) {
+    double c = scales[s].c, h = scales[s].inv_h;
+    for (int set = 0; set < 40; set++) {
+      int n = 0;
+      /* 33 edges, each with its two neighbours, around magnitudes that
+       * change with the set; 2 more edges below */
+      for (int i = 0; i < 33; i++) {
+        int64_t bin = (int64_t)(i - 16) * (1 + set * 13) + set * 101;
+        int64_t top = (int64_t)floor(asinh(0.5 * BW_CELL_XMAX / c) * h); /* stay below the limit */
+        if (bin > top) bin = top - i;
+        if (bin < -top) bin = -top + i;
+        double e = c * sinh((double)bin / h);
+        x[n++] = e;
+        x[n++] = nextafter(e, -INFINITY);
+        x[n++] = nextafter(e, INFINITY);
+      }
+      x[n++] = c * sinh(-5000.0 / h);
+      x[n++] = c * sinh(-5001.0 / h);
+      cr_assert_eq(n, M);
+      snprintf(what, sizeof what, "bin edges, set %d, c %g H %g", set, c, h);
+      check_vs_exact(what, x, M, c, h);
+    }
+    /* many values in few bins */
+    for (int i = 0; i < M; i++) {
+      double e = c * sinh((double)(1000 + i % 7) / h);
+      x[i] = i % 3 == 0 ? e : nextafter(e, i % 3 == 1 ? -INFINITY : INFINITY);
+    }
+    check_vs_exact("bin edges, few bins", x, M, c, h);
+  }
+}
+
+/* ---- 2. exact mergeability ----------------------------------------------- */
+
+/* Count in absolute bin i (0 outside the held range). */
+static uint64_t bin_count(const bw_cell *c, int64_t i) {
+  if (c->len == 0 || i < c->lo || i >= c->lo + (int64_t)c->len) return 0;
+  return c->cnt[i - c->lo];
+}
+
+/* The same state: n, sums, extremes (bitwise), scales and every bin count
+ * (the held range itself may differ: it depends on how the cell grew). */
+static void assert_same_state(const bw_cell *a, const bw_cell *b, const char *what) {
+  cr_assert_eq(a->n, b->n, "%s: n", what);
+  cr_assert(a->s1 == b->s1 && a->s2 == b->s2, "%s: fixed-point sums", what);
+  cr_assert(memcmp(&a->min, &b->min, sizeof a->min) == 0 && memcmp(&a->max, &b->max, sizeof a->max) == 0,
+            "%s: min/max", what);
+  cr_assert(a->c == b->c && a->inv_h == b->inv_h, "%s: scales", what);
+  int64_t lo = a->lo < b->lo ? a->lo : b->lo;
+  int64_t hi = a->lo + (int64_t)a->len > b->lo + (int64_t)b->len ? a->lo + (int64_t)a->len : b->lo + (int64_t)b->len;
+  if (a->len == 0) lo = b->lo, hi = b->lo + (int64_t)b->len;
+  if (b->len == 0) lo = a->lo, hi = a->lo + (int64_t)a->len;
+  for (int64_t i = lo; i < hi; i++)
+    cr_assert_eq(bin_count(a, i), bin_count(b, i), "%s: bin %lld", what, (long long)i);
+  bw_stat sa, sb;
+  bw_cell_stat(a, &sa);
+  bw_cell_stat(b, &sb);
+  cr_assert(memcmp(&sa, &sb, sizeof sa) == 0, "%s: bw_stat bytes differ", what);
+}
+
+enum { NCHUNK = 7 };
+
+Test(sketch, any_order_and_grouping_gives_the_same_bytes) {
+  enum { M = 3000 };
+  gsl_rng *r = rng_open(4);
+  double *x = malloc(M * sizeof *x);
+  cr_assert_not_null(x);
+  /* a mix with ties, both signs, a tail, and +-0 */
+  for (int i = 0; i < M; i++) {
+    double u = gsl_rng_uniform(r);
+    x[i] = u < 0.4 ? gsl_ran_gaussian(r, 5e4)
+           : u < 0.8 ? gsl_ran_lognormal(r, log(1e5), 1.5)
+           : u < 0.9 ? (double)(int)gsl_ran_flat(r, -3, 3)
+                     : (u < 0.95 ? -0.0 : 0.0);
+  }
+  const double c = 5e3, h = 512;
+  /* chunk boundaries of unequal sizes */
+  const int cut[NCHUNK + 1] = {0, 1, 17, 400, 1000, 1001, 2200, M};
+
+  bw_cell all;
+  bw_cell_init(&all, c, h);
+  fill_cell(&all, x, M);
+
+  /* reversed */
+  bw_cell rev;
+  bw_cell_init(&rev, c, h);
+  for (int i = M; i-- > 0;) cr_assert_eq(bw_cell_add(&rev, x[i]), 0);
+  assert_same_state(&all, &rev, "reversed order");
+
+  /* a random permutation (Fisher-Yates with the test stream) */
+  double *y = malloc(M * sizeof *y);
+  cr_assert_not_null(y);
+  memcpy(y, x, M * sizeof *y);
+  for (int i = M - 1; i > 0; i--) {
+    int j = (int)gsl_rng_uniform_int(r, (unsigned long)i + 1);
+    double t = y[i];
+    y[i] = y[j];
+    y[j] = t;
+  }
+  bw_cell perm;
+  bw_cell_init(&perm, c, h);
+  fill_cell(&perm, y, M);
+  assert_same_state(&all, &perm, "shuffled order");
+
+  /* chunks, each in its own cell; chunks of the original and of the shuffle */
+  bw_cell part[2][NCHUNK];
+  for (int k = 0; k < NCHUNK; k++)
+    for (int v = 0; v < 2; v++) {
+      bw_cell_init(&part[v][k], c, h);
+      fill_cell(&part[v][k], (v ? y : x) + cut[k], (size_t)(cut[k + 1] - cut[k]));
+    }
+  for (int v = 0; v < 2; v++) {
+    /* left to right into an empty cell */
+    bw_cell m1;
+    bw_cell_init(&m1, c, h);
+    for (int k = 0; k < NCHUNK; k++) cr_assert_eq(bw_cell_merge(&m1, &part[v][k]), 0);
+    assert_same_state(&all, &m1, v ? "shuffled chunks, left to right" : "chunks, left to right");
+    /* right to left */
+    bw_cell m2;
+    bw_cell_init(&m2, c, h);
+    for (int k = NCHUNK; k-- > 0;) cr_assert_eq(bw_cell_merge(&m2, &part[v][k]), 0);
+    assert_same_state(&all, &m2, "chunks, right to left");
+    /* a tree: ((0 1)(2 3))((4 5) 6), built on copies via merge into empty */
+    bw_cell t[NCHUNK];
+    for (int k = 0; k < NCHUNK; k++) {
+      bw_cell_init(&t[k], c, h);
+      cr_assert_eq(bw_cell_merge(&t[k], &part[v][k]), 0);
+    }
+    cr_assert_eq(bw_cell_merge(&t[0], &t[1]), 0);
+    cr_assert_eq(bw_cell_merge(&t[2], &t[3]), 0);
+    cr_assert_eq(bw_cell_merge(&t[4], &t[5]), 0);
+    cr_assert_eq(bw_cell_merge(&t[4], &t[6]), 0);
+    cr_assert_eq(bw_cell_merge(&t[2], &t[0]), 0);
+    cr_assert_eq(bw_cell_merge(&t[4], &t[2]), 0);
+    assert_same_state(&all, &t[4], "chunks, as a tree");
+    for (int k = 0; k < NCHUNK; k++) bw_cell_free(&t[k]);
+    /* pack each chunk and unpack_merge them, from one buffer */
+    size_t total = 0;
+    for (int k = 0; k < NCHUNK; k++) total += bw_cell_packed_size(&part[v][k]);
+    unsigned char *buf = malloc(total);
+    cr_assert_not_null(buf);
+    size_t off = 0;
+    for (int k = 0; k < NCHUNK; k++) {
+      size_t w = bw_cell_pack(&part[v][k], buf + off);
+      cr_assert_eq(w, bw_cell_packed_size(&part[v][k]), "pack returns the packed size");
+      off += w;
+    }
+    bw_cell m3;
+    bw_cell_init(&m3, c, h);
+    off = 0;
+    for (int k = 0; k < NCHUNK; k++) {
+      size_t used = bw_cell_unpack_merge(&m3, buf + off, total - off);
+      cr_assert_eq(used, bw_cell_packed_size(&part[v][k]), "unpack reads one packed cell");
+      off += used;
+    }
+    cr_assert_eq(off, total);
+    assert_same_state(&all, &m3, "packed and unpacked chunks");
+    free(buf);
+    bw_cell_free(&m1);
+    bw_cell_free(&m2);
+    bw_cell_free(&m3);
+  }
+  /* merging an empty cell changes nothing, either way round */
+  bw_cell empty, cp;
+  bw_cell_init(&empty, c, h);
+  bw_cell_init(&cp, c, h);
+  cr_assert_eq(bw_cell_merge(&cp, &all), 0);
+  cr_assert_eq(bw_cell_merge(&cp, &empty), 0);
+  assert_same_state(&all, &cp, "merge of an empty cell");
+  cr_assert_eq(bw_cell_merge(&empty, &all), 0);
+  assert_same_state(&all, &empty, "merge into an empty cell");
+
+  for (int k = 0; k < NCHUNK; k++) {
+    bw_cell_free(&part[0][k]);
+    bw_cell_free(&part[1][k]);
+  }
+  bw_cell_free(&empty);
+  bw_cell_free(&cp);
+  bw_cell_free(&all);
+  bw_cell_free(&rev);
+  bw_cell_free(&perm);
+  free(x);
+  free(y);
+  gsl_rng_free(r);
+}
+
+/* One cell packed, unpacked into an empty cell, packed again, unpacked
+ * again: the statistics keep their bytes at every step. */
+Test(sketch, pack_unpack_round_trip) {
+  gsl_rng *r = rng_open(5);
+  bw_cell a;
+  bw_cell_init(&a, 100, 4096);
+  for (int i = 0; i < 2000; i++) cr_assert_eq(bw_cell_add(&a, gsl_ran_cauchy(r, 1e3)), 0);
+  bw_stat sa;
+  bw_cell_stat(&a, &sa);
+  size_t n = bw_cell_packed_size(&a);
+  unsigned char *buf = malloc(n);
+  cr_assert_not_null(buf);
+  cr_assert_eq(bw_cell_pack(&a, buf), n);
+
+  bw_cell b;
+  bw_cell_init(&b, 100, 4096);
+  cr_assert_eq(bw_cell_unpack_merge(&b, buf, n), n);
+  assert_same_state(&a, &b, "one round trip");
+  size_t n2 = bw_cell_packed_size(&b);
+  unsigned char *buf2 = malloc(n2);
+  cr_assert_not_null(buf2);
+  cr_assert_eq(bw_cell_pack(&b, buf2), n2);
+  bw_cell c;
+  bw_cell_init(&c, 100, 4096);
+  cr_assert_eq(bw_cell_unpack_merge(&c, buf2, n2), n2);
+  assert_same_state(&a, &c, "two round trips");
+  /* the canonical (trimmed) form is a fixed point: packing it again gives
+   * the same bytes */
+  size_t n3 = bw_cell_packed_size(&c);
+  cr_assert_eq(n3, n2);
+  unsigned char *buf3 = malloc(n3);
+  cr_assert_not_null(buf3);
+  cr_assert_eq(bw_cell_pack(&c, buf3), n3);
+  cr_assert(memcmp(buf2, buf3, n2) == 0, "pack(unpack(pack(unpack(x)))) bytes");
+
+  /* unpacking into a non-empty cell is a merge */
+  cr_assert_eq(bw_cell_unpack_merge(&c, buf, n), n);
+  bw_cell d;
+  bw_cell_init(&d, 100, 4096);
+  cr_assert_eq(bw_cell_merge(&d, &a), 0);
+  cr_assert_eq(bw_cell_merge(&d, &a), 0);
+  assert_same_state(&c, &d, "unpack into a filled cell = merge");
+
+  /* truncated input: 0 and nothing changes */
+  bw_cell e;
+  bw_cell_init(&e, 100, 4096);
+  cr_assert_eq(bw_cell_unpack_merge(&e, buf, n - 1), 0u, "one byte short");
+  cr_assert_eq(bw_cell_unpack_merge(&e, buf, 8), 0u, "header cut");
+  cr_assert_eq(bw_cell_unpack_merge(&e, buf, 0), 0u, "nothing");
+  cr_assert_eq(e.n, 0u);
+  /* another scale: 0 (bw_cell_merge refuses it) */
+  bw_cell f;
+  bw_cell_init(&f, 101, 4096);
+  cr_assert_eq(bw_cell_unpack_merge(&f, buf, n), 0u, "scale c differs");
+  cr_assert_eq(f.n, 0u);
+  bw_cell_free(&f);
+  bw_cell_init(&f, 100, 2048);
+  cr_assert_eq(bw_cell_unpack_merge(&f, buf, n), 0u, "scale 1/h differs");
+  cr_assert_eq(bw_cell_merge(&f, &a), -2, "bw_cell_merge: scales differ -> -2");
+  cr_assert_eq(f.n, 0u);
+  /* an empty cell packs and unpacks too */
+  bw_cell g, g2;
+  bw_cell_init(&g, 100, 4096);
+  bw_cell_init(&g2, 100, 4096);
+  unsigned char small[256];
+  cr_assert_leq(bw_cell_packed_size(&g), sizeof small);
+  size_t ng = bw_cell_pack(&g, small);
+  cr_assert_eq(bw_cell_unpack_merge(&g2, small, ng), ng);
+  cr_assert_eq(g2.n, 0u);
+
+  bw_cell_free(&a), bw_cell_free(&b), bw_cell_free(&c), bw_cell_free(&d), bw_cell_free(&e);
+  bw_cell_free(&f), bw_cell_free(&g), bw_cell_free(&g2);
+  free(buf), free(buf2), free(buf3);
+  gsl_rng_free(r);
+}
+
+/* ---- 3. rejections --------------------------------------------------------- */
+
+Test(sketch, nan_infinity_and_beyond_xmax_rejected) {
+  bw_cell cell;
+  bw_cell_init(&cell, 5, 512);
+  for (int i = 0; i < 50; i++) cr_assert_eq(bw_cell_add(&cell, i * 3.5 - 20), 0);
+  bw_stat before, after;
+  bw_cell_stat(&cell, &before);
+  const double bad[] = {NAN, -NAN, INFINITY, -INFINITY, nextafter(BW_CELL_XMAX, INFINITY),
+                        -nextafter(BW_CELL_XMAX, INFINITY), 1e300, -3e11};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    cr_assert_eq(bw_cell_add(&cell, bad[k]), -2, "value %g must be rejected with -2", bad[k]);
+    cr_assert_eq(cell.n, 50u, "a rejected value must not count");
+  }
+  bw_cell_stat(&cell, &after);
+  cr_assert(memcmp(&before, &after, sizeof before) == 0, "rejected values changed the statistics");
+  cr_assert_eq(bw_cell_add(&cell, BW_CELL_XMAX), 0, "the limit itself is accepted");
+  cr_assert_eq(bw_cell_add(&cell, -BW_CELL_XMAX), 0);
+  cr_assert_eq(cell.n, 52u);
+  cr_assert_eq(cell.max, BW_CELL_XMAX);
+  cr_assert_eq(cell.min, -BW_CELL_XMAX);
+  bw_cell_free(&cell);
+}
+
+/* ---- 4. signed zeros ------------------------------------------------------- */
+
+/* Next permutation of a[0..n-1] in lexicographic order of the indices. */
+static int next_perm(int *a, int n) {
+  int i = n - 2;
+  while (i >= 0 && a[i] >= a[i + 1]) i--;
+  if (i < 0) return 0;
+  int j = n - 1;
+  while (a[j] <= a[i]) j--;
+  int t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+  for (int l = i + 1, r = n - 1; l < r; l++, r--) t = a[l], a[l] = a[r], a[r] = t;
+  return 1;
+}
+
+Test(sketch, signed_zeros_in_any_order) {
+  /* 7 values, 5040 orders; -0 and +0 in the same bin */
+  const double v[7] = {-0.0, 0.0, -0.0, 0.0, -0.0, 1.5, -2.25};
+  int idx[7] = {0, 1, 2, 3, 4, 5, 6};
+  bw_stat first;
+  int count = 0;
+  bw_cell cell;
+  bw_cell_init(&cell, 5, 512);
+  do {
+    bw_cell_clear(&cell);
+    for (int i = 0; i < 7; i++) cr_assert_eq(bw_cell_add(&cell, v[idx[i]]), 0);
+    bw_stat s;
+    bw_cell_stat(&cell, &s);
+    if (count++ == 0)
+      first = s;
+    else
+      cr_assert(memcmp(&s, &first, sizeof s) == 0, "order %d of the signed zeros changes the bytes", count);
+  } while (next_perm(idx, 7));
+  cr_assert_eq(count, 5040);
+  bw_cell_free(&cell);
+
+  /* only zeros: min is -0 and max is +0 whatever the order; merges agree */
+  bw_cell a, b, m1, m2;
+  bw_cell_init(&a, 5, 512);
+  bw_cell_init(&b, 5, 512);
+  cr_assert_eq(bw_cell_add(&a, -0.0), 0);
+  cr_assert_eq(bw_cell_add(&a, 0.0), 0);
+  cr_assert_eq(bw_cell_add(&b, 0.0), 0);
+  cr_assert_eq(bw_cell_add(&b, -0.0), 0);
+  cr_assert(signbit(a.min) && !signbit(a.max) && signbit(b.min) && !signbit(b.max),
+            "-0 is the minimum and +0 the maximum in either order");
+  assert_same_state(&a, &b, "{-0, +0} vs {+0, -0}");
+  bw_cell_clear(&a), bw_cell_clear(&b);
+  cr_assert_eq(bw_cell_add(&a, -0.0), 0);
+  cr_assert_eq(bw_cell_add(&b, 0.0), 0);
+  bw_cell_init(&m1, 5, 512);
+  bw_cell_init(&m2, 5, 512);
+  cr_assert_eq(bw_cell_merge(&m1, &a), 0);
+  cr_assert_eq(bw_cell_merge(&m1, &b), 0);
+  cr_assert_eq(bw_cell_merge(&m2, &b), 0);
+  cr_assert_eq(bw_cell_merge(&m2, &a), 0);
+  assert_same_state(&m1, &m2, "merge {-0} + {+0} in either order");
+  bw_cell_free(&a), bw_cell_free(&b), bw_cell_free(&m1), bw_cell_free(&m2);
+}
+
+/* ---- 5. memory and clear ------------------------------------------------- */
+
+/* 10^5 values in [0, 1000): the held bins cover that range (plus the growth
+ * pad at each end), however many values there are. */
+Test(sketch, memory_follows_the_spread_not_the_count) {
+  gsl_rng *r = rng_open(6);
+  const double c = 5, h = 512;
+  bw_cell cell;
+  bw_cell_init(&cell, c, h);
+  /* the range's bins: floor(asinh(0)) = 0 .. floor(asinh(1000/c) h) */
+  double range_bins = floor(asinh(1000.0 / c) * h) + 1;
+  uint32_t len_1k = 0;
+#ifdef __SANITIZE_ADDRESS__
+  enum { BIG = 20000 };
+#else
+  enum { BIG = 100000 };
+#endif
+  for (int i = 0; i < BIG; i++) {
+    cr_assert_eq(bw_cell_add(&cell, gsl_ran_flat(r, 0, 1000)), 0);
+    if (i == 999) len_1k = cell.len;
+  }
+  cr_assert_leq((double)cell.len, range_bins + 2 * 32 + 2, "%u bins held for %g bins of range",
+                cell.len, range_bins);
+  cr_assert_leq(cell.len, len_1k + 2 * 32, "bins grew from %u at 1000 values to %u at %d", len_1k,
+                cell.len, BIG);
+  /* clear: forget the values, keep the scale; refilling gives fresh bytes */
+  bw_cell_clear(&cell);
+  cr_assert_eq(cell.n, 0u);
+  bw_stat s;
+  bw_cell_stat(&cell, &s);
+  cr_assert(isnan(s.mean) && isnan(s.q95), "cleared cell: NaN statistics");
+  bw_cell fresh;
+  bw_cell_init(&fresh, c, h);
+  for (int i = 0; i < 300; i++) {
+    double x = gsl_ran_gaussian(r, 40);
+    cr_assert_eq(bw_cell_add(&cell, x), 0);
+    cr_assert_eq(bw_cell_add(&fresh, x), 0);
+  }
+  assert_same_state(&cell, &fresh, "cleared and refilled vs fresh");
+  bw_cell_free(&cell);
+  bw_cell_free(&fresh);
+  bw_cell_free(&fresh); /* a second free is harmless */
+  gsl_rng_free(r);
+}
