@@ -13,6 +13,7 @@
 #include <gsl/gsl_errno.h>
 #include <hdf5.h>
 
+#include "cliutil.h"
 #include "data_csv.h"
 #include "model.h"
 #include "output.h"
@@ -99,30 +100,8 @@ static int usage_error(const char *fmt, const char *arg) {
 }
 
 /* Parse a whole decimal integer in [lo, hi]. */
-static int parse_long(const char *s, long long lo, long long hi, long long *out) {
-  if (!s || !*s) return -1;
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < lo || v > hi) return -1;
-  *out = v;
-  return 0;
-}
 
-static int parse_seed(const char *s, unsigned long long *out) {
-  if (!s || !*s || *s == '-') return -1;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end) return -1;
-  *out = v;
-  return 0;
-}
 
-static int file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 typedef struct {
   const char *params;
@@ -153,17 +132,17 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       return 1;
     } else if (OPT("-n", "--replications")) {
       NEED_VALUE();
-      if (parse_long(val, 1, 100000000, &a->replications))
+      if (bw_parse_ll(val, 1, 100000000, &a->replications))
         return usage_error("--replications: must be a whole number in 1..100000000 (got '%s')", val);
     } else if (OPT("-s", "--seed")) {
       NEED_VALUE();
-      if (parse_seed(val, &a->seed))
+      if (bw_parse_u64(val, &a->seed))
         return usage_error("--seed: must be a whole number in 0..18446744073709551615 (got '%s')", val);
       a->have_seed = 1;
     } else if (OPT("-t", "--threads")) {
       NEED_VALUE();
       long long t;
-      if (parse_long(val, 1, 4096, &t))
+      if (bw_parse_ll(val, 1, 4096, &t))
         return usage_error("--threads: must be a whole number in 1..4096 (got '%s')", val);
       a->threads = (int)t;
     } else if (OPT("-o", "--out")) {
@@ -180,7 +159,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->until_stable = 1;
     } else if (!strcmp(s, "--max-replications")) {
       NEED_VALUE();
-      if (parse_long(val, 1, 100000000, &a->max_replications))
+      if (bw_parse_ll(val, 1, 100000000, &a->max_replications))
         return usage_error("--max-replications: must be a whole number in 1..100000000 (got '%s')", val);
     } else if (!strcmp(s, "--report")) {
       a->report = 1;
@@ -239,7 +218,7 @@ static int cmd_run(int argc, char **argv) {
   const char *params_path = a.params;
   if (!params_path) {
     params_path = "params/default.yaml";
-    if (!file_exists(params_path)) {
+    if (!bw_file_exists(params_path)) {
       snprintf(default_path, sizeof default_path, "%s/params/default.yaml", BW_SOURCE_DIR);
       params_path = default_path;
     }
@@ -250,7 +229,7 @@ static int cmd_run(int argc, char **argv) {
   bw_model *m = NULL;
   bw_acc *acc = NULL;
   bw_summary *sum = NULL;
-  if (a.params && !file_exists(params_path)) {
+  if (a.params && !bw_file_exists(params_path)) {
     bw_fail(&ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", params_path);
     goto fail;
   }

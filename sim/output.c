@@ -29,6 +29,8 @@
 
 #include "output.h"
 
+#include "cliutil.h"
+
 enum { OUT_H5 = 0, OUT_RISK = 1, OUT_NATIONAL = 2, OUT_N = 3 };
 static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.csv"};
 
@@ -213,19 +215,6 @@ static void fmt_double(char buf[40], double x) {
   }
 }
 
-/* RFC 4180: quote a field that holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *s) {
-  if (strpbrk(s, ",\"\r\n") == NULL) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
 
 static void csv_double(FILE *f, double x) {
   char buf[40];
@@ -239,11 +228,11 @@ static void write_risk_csv(FILE *f, const bw_summary *s, const bw_data *d) {
     const bw_risk_row *r = &s->risk[i];
     const bw_gemeente *g = &d->g[r->g];
     fprintf(f, "%d,", r->rank);
-    csv_field(f, g->code);
+    bw_csv_field(f, g->code);
     fputc(',', f);
-    csv_field(f, g->name);
+    bw_csv_field(f, g->name);
     fputc(',', f);
-    csv_field(f, d->r[g->region].code);
+    bw_csv_field(f, d->r[g->region].code);
     fprintf(f, ",%lld,", llround(g->population));
     csv_double(f, r->p_max_year);
     fputc(',', f);

@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "run.h"
 
+#include "cliutil.h"
+
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
@@ -59,19 +61,6 @@ int bw_mpi_size(void) {
 }
 
 /* ---- progress bar ------------------------------------------------------- */
-/* done of total replications; `fresh` of them simulated in `elapsed` s by
- * this call (the rate and the ETA come from those). */
-static void progress_draw(int done, int total, double elapsed, int fresh) {
-  int width = 30, fill = total > 0 ? (int)((long)width * done / total) : width;
-  double rate = elapsed > 0 ? fresh / elapsed : 0;
-  double eta = rate > 0 ? (total - done) / rate : 0;
-  char bar[64];
-  for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
-  bar[width] = '\0';
-  fprintf(stderr, "\r  [%s] %d/%d replications  %.1f rep/s  ETA %.0f s   ", bar, done, total, rate,
-          eta);
-  fflush(stderr);
-}
 
 /* ---- replications -------------------------------------------------------- */
 
@@ -201,7 +190,7 @@ bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_acc *acc, int lo
           double now = omp_get_wtime() - t0;
           if (now - last > 0.1 || d == hi - lo) {
             last = now;
-            progress_draw(lo_all + d, hi_all, now, d);
+            bw_progress_draw(NULL, lo_all + d, hi_all, now, d);
           }
         }
       }
@@ -211,7 +200,7 @@ bw_status bw_run(const bw_model *m, const bw_run_opts *opts, bw_acc *acc, int lo
     free(scratch);
   }
   if (show) {
-    progress_draw(lo_all + done, hi_all, omp_get_wtime() - t0, done);
+    bw_progress_draw(NULL, lo_all + done, hi_all, omp_get_wtime() - t0, done);
     fputc('\n', stderr);
   }
   if (failed) {

@@ -25,6 +25,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "validate.h"
 
+#include "cliutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -369,15 +371,6 @@ static int usage_error(const char *fmt, const char *arg) {
   return 2;
 }
 
-static int parse_ll(const char *s, long long lo, long long hi, long long *out) {
-  if (!s || !*s) return -1;
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < lo || v > hi) return -1;
-  *out = v;
-  return 0;
-}
 
 /* 0 ok, 1 help printed, 2 usage error. */
 static int parse_args(int argc, char **argv, val_args *a) {
@@ -396,19 +389,17 @@ static int parse_args(int argc, char **argv, val_args *a) {
       return 1;
     } else if (OPT("-n", "--replications")) {
       NEED_VALUE();
-      if (parse_ll(val, VAL_MIN_N, VAL_MAX_N, &a->n))
+      if (bw_parse_ll(val, VAL_MIN_N, VAL_MAX_N, &a->n))
         return usage_error("--replications: must be a whole number in 4..1000000 (got '%s')", val);
     } else if (OPT("-s", "--seed")) {
       NEED_VALUE();
-      char *end;
-      errno = 0;
-      if (!*val || *val == '-' || (a->seed = strtoull(val, &end, 10), errno || *end))
+      if (bw_parse_u64(val, &a->seed))
         return usage_error("--seed: must be a whole number in 0..18446744073709551615 (got '%s')", val);
       a->have_seed = 1;
     } else if (OPT("-t", "--threads")) {
       NEED_VALUE();
       long long t;
-      if (parse_ll(val, 1, 4096, &t))
+      if (bw_parse_ll(val, 1, 4096, &t))
         return usage_error("--threads: must be a whole number in 1..4096 (got '%s')", val);
       a->threads = (int)t;
     } else if (OPT("-o", "--out")) {
@@ -448,16 +439,6 @@ typedef struct {
 /* Called once per replication with its result; writes only slot `rep`. */
 typedef void (*rep_fn)(void *user, uint32_t rep, const bw_rep_result *r);
 
-static void progress_draw(const char *label, int done, int total, double elapsed) {
-  int width = 30, fill = total > 0 ? (int)((long)width * done / total) : width;
-  double rate = elapsed > 0 ? done / elapsed : 0;
-  double eta = rate > 0 ? (total - done) / rate : 0;
-  char bar[64];
-  for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
-  bar[width] = '\0';
-  fprintf(stderr, "\r  %-22s [%s] %d/%d  %.1f rep/s  ETA %.0f s   ", label, bar, done, total, rate, eta);
-  fflush(stderr);
-}
 
 /* Replications 0 .. nrep-1 of m over OpenMP threads; the first error wins
  * and is returned in ctx. */
@@ -509,7 +490,7 @@ static bw_status run_reps(const bw_model *m, int nrep, const exec_opts *eo, cons
           double now = omp_get_wtime() - t0;
           if (now - last > 0.1 || d == nrep) {
             last = now;
-            progress_draw(label, d, nrep, now);
+            bw_progress_draw(label, d, nrep, now, d);
           }
         }
       }
@@ -518,7 +499,7 @@ static bw_status run_reps(const bw_model *m, int nrep, const exec_opts *eo, cons
     bw_rep_result_free(r);
   }
   if (eo->progress) {
-    progress_draw(label, done, nrep, omp_get_wtime() - t0);
+    bw_progress_draw(label, done, nrep, omp_get_wtime() - t0, done);
     fputc('\n', stderr);
   }
   return failed ? ctx->status : BW_OK;
@@ -878,18 +859,6 @@ static void csv_num(FILE *f, double x) {
 }
 
 /* RFC 4180 quoting. */
-static void csv_text(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
 
 static void print_table(FILE *f, const vreport *r, const char *header, int only_failed) {
   enum { WL = 50, WF = 16, WM = 38, WT = 22 };
@@ -934,19 +903,19 @@ static void write_checks_csv(FILE *f, const vreport *r) {
   fputs("group,id,label,figure,mean,ci95_low,ci95_high,se,tolerance,status,figure_text,model_text,detail\n", f);
   for (int i = 0; i < r->n; i++) {
     const vcheck *c = &r->c[i];
-    csv_text(f, c->group), fputc(',', f);
-    csv_text(f, c->id), fputc(',', f);
-    csv_text(f, c->label), fputc(',', f);
+    bw_csv_field(f, c->group), fputc(',', f);
+    bw_csv_field(f, c->id), fputc(',', f);
+    bw_csv_field(f, c->label), fputc(',', f);
     csv_num(f, c->fig), fputc(',', f);
     csv_num(f, c->mean), fputc(',', f);
     csv_num(f, c->lo), fputc(',', f);
     csv_num(f, c->hi), fputc(',', f);
     csv_num(f, c->se), fputc(',', f);
-    csv_text(f, c->tol), fputc(',', f);
-    csv_text(f, status_word[c->status]), fputc(',', f);
-    csv_text(f, c->figure), fputc(',', f);
-    csv_text(f, c->model), fputc(',', f);
-    csv_text(f, c->detail), fputc('\n', f);
+    bw_csv_field(f, c->tol), fputc(',', f);
+    bw_csv_field(f, status_word[c->status]), fputc(',', f);
+    bw_csv_field(f, c->figure), fputc(',', f);
+    bw_csv_field(f, c->model), fputc(',', f);
+    bw_csv_field(f, c->detail), fputc('\n', f);
   }
 }
 
@@ -954,8 +923,8 @@ static void write_cells_csv(FILE *f, const vreport *r) {
   fputs("check,item,year,expected,mean,se,z,z_crit\n", f);
   for (int i = 0; i < r->ncell; i++) {
     const vcell *c = &r->cell[i];
-    csv_text(f, c->check), fputc(',', f);
-    csv_text(f, c->item), fprintf(f, ",%d,", c->year);
+    bw_csv_field(f, c->check), fputc(',', f);
+    bw_csv_field(f, c->item), fprintf(f, ",%d,", c->year);
     csv_num(f, c->expected), fputc(',', f);
     csv_num(f, c->mean), fputc(',', f);
     csv_num(f, c->se), fputc(',', f);
@@ -985,10 +954,6 @@ typedef struct {
   vreport rep;
 } vstate;
 
-static int file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 /* ---- calibration ---- */
 
@@ -1700,7 +1665,7 @@ static int wf_meta(FILE *f, const vstate *s, const char *u) {
   (void)u;
   fprintf(f, "lang,%s\ncounts_kernel,%s\n", s->rep.lang ? "nl" : "en", s->counts_ok ? "yes" : "no");
   fputs("counts_reason,", f);
-  csv_text(f, s->counts_ok ? "" : s->counts_why);
+  bw_csv_field(f, s->counts_ok ? "" : s->counts_why);
   fputc('\n', f);
   return 0;
 }
@@ -1728,11 +1693,11 @@ int bw_validate_main(int argc, char **argv) {
   /* params: the given file, or params/default.yaml here or in the source tree */
   if (s->a.params) {
     snprintf(s->params_path, sizeof s->params_path, "%s", s->a.params);
-    if (!file_exists(s->params_path)) {
+    if (!bw_file_exists(s->params_path)) {
       bw_fail(&ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", s->params_path);
       goto fail;
     }
-  } else if (file_exists("params/default.yaml")) {
+  } else if (bw_file_exists("params/default.yaml")) {
     snprintf(s->params_path, sizeof s->params_path, "params/default.yaml");
   } else {
     snprintf(s->params_path, sizeof s->params_path, "%s/params/default.yaml", BW_SOURCE_DIR);
