@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   /* a pool of simulated replications */
-  enum { POOL = 16 };
+  enum { POOL = 96 };
   bw_workspace *w = bw_workspace_create(m);
   bw_rep_result *pool[POOL];
   double t0 = omp_get_wtime();

@@ -1002,7 +1002,9 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
                    "bw_output_write: missing directory, summary, model or provenance");
   const bw_data *d = bw_model_data(m);
   if (!d || d->ng != s->ng || s->ng < 0 || s->ny < 1 || !s->risk || !s->national || !s->p_exceed ||
-      !s->p_exceed_se)
+      !s->p_exceed_se || !s->p_exceed_lo || !s->p_exceed_hi || !s->first_exceed || s->nr != d->nr ||
+      (s->nr > 0 && (!s->region || !s->region_p_exceed || !s->region_p_exceed_se || !s->region_risk)) ||
+      (s->split_k > 0 && (!s->param_share || !s->param_share_year)))
     return bw_fail(ctx, BW_EMODEL,
                    "bw_output_write: summary (%d gemeenten) does not match the data (%d)", s->ng,
                    d ? d->ng : -1);

@@ -13,7 +13,10 @@
 
 #define BW_Z95 1.96
 #define BW_TAIL 0.05
-/* bins added beyond the one needed when the range grows (fewer reallocs) */
+/* bins added beyond the one needed when the range grows: at least 32, and a
+ * sixteenth of the held range, so that a cell whose values drift (a trend
+ * over replications) is copied O(log n) times, not O(n), while the slack
+ * stays within 1/8 of the range (memory must not grow with n) */
 #define BW_GROW_PAD 32
 
 /* a < b: numeric order, -0 before +0 (NaN never reaches a cell) */
@@ -58,8 +61,10 @@ static inline double edge(const bw_cell *cell, int64_t i) {
 static int cover(bw_cell *cell, int64_t a, int64_t b) {
   if (cell->len > 0 && a >= cell->lo && b <= cell->lo + (int64_t)cell->len) return 0;
   int64_t lo = cell->len ? cell->lo : a, hi = cell->len ? cell->lo + (int64_t)cell->len : b;
-  if (a < lo) lo = a - (cell->len ? BW_GROW_PAD : 0);
-  if (b > hi) hi = b + (cell->len ? BW_GROW_PAD : 0);
+  int64_t pad = cell->len ? (int64_t)cell->len / 16 : 0;
+  if (cell->len && pad < BW_GROW_PAD) pad = BW_GROW_PAD;
+  if (a < lo) lo = a - pad;
+  if (b > hi) hi = b + pad;
   if (hi - lo > (int64_t)UINT32_MAX / 2) return -1;
   uint32_t len = (uint32_t)(hi - lo);
   uint32_t *cnt = calloc(len, sizeof *cnt);

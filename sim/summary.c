@@ -144,6 +144,7 @@ struct bw_acc {
   bw_cell *cum;         /* [g]: sum over reform years, EUR */
   bw_cell *nat;         /* [q * ny + y] */
   bw_cell *reg;         /* [r * ny + y]: sum over members, EUR */
+  double *reg_pop;      /* [r * ny + y]: the members' population */
   uint64_t *exceed;     /* [g * ny + y]: s_gt > theta */
   uint64_t *exceed_oth; /* same under the other pooling setting */
   uint64_t *any;        /* [g]: some reform year > theta */
@@ -176,7 +177,7 @@ void bw_acc_free(bw_acc *a) {
     for (size_t i = 0; i < (size_t)BW_NQ * (size_t)a->ny; i++) bw_cell_free(&a->nat[i]);
   if (a->reg)
     for (size_t i = 0; i < (size_t)a->nr * (size_t)a->ny; i++) bw_cell_free(&a->reg[i]);
-  free(a->gy), free(a->cum), free(a->nat), free(a->reg);
+  free(a->gy), free(a->cum), free(a->nat), free(a->reg), free(a->reg_pop);
   free(a->exceed), free(a->exceed_oth), free(a->any), free(a->first), free(a->reg_exceed);
   free(a->kn), free(a->ks1), free(a->ks2);
   if (a->owns_store) bw_store_free(a->store);
@@ -209,6 +210,7 @@ static void init_cells(bw_acc *a) {
       double pop = 0;
       for (int g = 0; g < ng; g++)
         if (d->g[g].region == r) pop += bw_model_population(m, g, y);
+      a->reg_pop[(size_t)r * ny + y] = pop > 0 ? pop : 1.0;
       bw_cell_init(&a->reg[(size_t)r * ny + y], BW_EUR_PER_INH_SCALE * (pop > 0 ? pop : 1.0),
                    BW_GEM_INV_H);
     }
@@ -238,12 +240,13 @@ bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) {
   a->cum = calloc((size_t)a->ng, sizeof *a->cum);
   a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
   a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
+  a->reg_pop = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_pop);
   a->exceed = calloc(ngy, sizeof *a->exceed);
   a->exceed_oth = calloc(ngy, sizeof *a->exceed_oth);
   a->any = calloc((size_t)a->ng, sizeof *a->any);
   a->first = calloc((size_t)a->ng * (size_t)(a->ny + 1), sizeof *a->first);
   a->reg_exceed = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_exceed);
-  int ok = a->gy && a->cum && a->nat && a->reg && a->exceed && a->exceed_oth && a->any &&
+  int ok = a->gy && a->cum && a->nat && a->reg && a->reg_pop && a->exceed && a->exceed_oth && a->any &&
            a->first && a->reg_exceed;
   if (ok && a->K > 0) {
     a->kn = calloc((size_t)a->K, sizeof *a->kn);
@@ -341,7 +344,7 @@ static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum
   for (size_t i = 0; i < (size_t)BW_NQ * ny; i++) cell_add(&a->nat[i], nat[i], err);
   for (size_t i = 0; i < (size_t)a->nr * ny; i++) {
     cell_add(&a->reg[i], regsum[i], err);
-    a->reg_exceed[i] += regsum[i] / (a->reg[i].c / BW_EUR_PER_INH_SCALE) > a->theta;
+    a->reg_exceed[i] += per_inhabitant(regsum[i], 0.0, a->reg_pop[i]) > a->theta;
   }
   if (a->K > 0) a->kn[rep % a->K]++;
   a->n++;

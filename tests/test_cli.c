@@ -933,10 +933,17 @@ Test(cli, quiet_prints_nothing) {
 
 /* ---- 5. issue 4: --until-stable, --exact, the variance split ---------------- */
 
+/* fewer replications in the sanitizer build (about 10 times slower) */
 #ifdef __SANITIZE_ADDRESS__
 #define CAP_REPS "4"
+#define EXACT_REPS "4"
+#define SPLIT_YAML "run:\n  replications: 4\npolicy:\n  pooling: region\nuncertainty:\n  outer_draws: 2\n"
+#define SPLIT_K 2
 #else
 #define CAP_REPS "8"
+#define EXACT_REPS "8"
+#define SPLIT_YAML "run:\n  replications: 6\npolicy:\n  pooling: region\nuncertainty:\n  outer_draws: 3\n"
+#define SPLIT_K 3
 #endif
 
 /* tmp_root/name: the shipped data (absolute paths) and the given YAML. */
@@ -1061,8 +1068,7 @@ Test(cli, until_stable_stops_at_the_cap) {
  * MPI processes; the split and the other-pooling flags are in the file. */
 Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
   char params[512];
-  write_params(params, sizeof params, "split.yaml",
-               "run:\n  replications: 6\npolicy:\n  pooling: region\nuncertainty:\n  outer_draws: 3\n");
+  write_params(params, sizeof params, "split.yaml", SPLIT_YAML);
   TMP_PATH(t1, "t1");
   TMP_PATH(t2, "t2");
   proc p = bwsim("run", params, "--threads", "1", "--out", t1, "--quiet", NULL);
@@ -1076,7 +1082,7 @@ Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
   snprintf(path, sizeof path, "%s/results.h5", t1);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0);
-  cr_assert_eq(h5_attr_ll(f, "/variance_split", "K"), 3);
+  cr_assert_eq(h5_attr_ll(f, "/variance_split", "K"), SPLIT_K);
   h5_attr_str(f, "/", "pooling", text, sizeof text);
   cr_assert_str_eq(text, "region");
   size_t n;
@@ -1165,9 +1171,10 @@ static void same_dataset(hid_t fa, hid_t fb, const char *path) {
 Test(cli, exact_vs_streaming_on_the_same_run) {
   TMP_PATH(st, "stream");
   TMP_PATH(ex, "exact");
-  proc p = bwsim("run", SMALL_YAML, "--out", st, "--quiet", NULL);
+  const int nrep = atoi(EXACT_REPS);
+  proc p = bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--out", st, "--quiet", NULL);
   assert_ok(&p, st, "streaming run");
-  p = bwsim("run", SMALL_YAML, "--exact", "--threads", "2", "--out", ex, "--quiet", NULL);
+  p = bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--exact", "--threads", "2", "--out", ex, "--quiet", NULL);
   assert_ok(&p, ex, "--exact run");
   char path[600], text[256];
   snprintf(path, sizeof path, "%s/results.h5", st);
@@ -1184,13 +1191,13 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
   char grp[256];
   for (int v = 0; v < 4; v++) {
     snprintf(grp, sizeof grp, "/gemeente_year/%s", gv[v]);
-    compare_group(fs, fe, grp, SMALL_REPLICATIONS);
+    compare_group(fs, fe, grp, nrep);
   }
   for (int q = 0; q < N_QUANTITIES; q++) {
     snprintf(grp, sizeof grp, "/national/%s", QUANTITIES[q]);
-    compare_group(fs, fe, grp, SMALL_REPLICATIONS);
+    compare_group(fs, fe, grp, nrep);
   }
-  compare_group(fs, fe, "/region_year/shortfall_eur", SMALL_REPLICATIONS);
+  compare_group(fs, fe, "/region_year/shortfall_eur", nrep);
   /* counts: identical */
   same_dataset(fs, fe, "/gemeente_year/p_exceed");
   same_dataset(fs, fe, "/gemeente_year/p_exceed_lo");
@@ -1226,7 +1233,7 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
   /* --exact under MPI gathers the stored values: the same bytes */
   if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
   TMP_PATH(two, "exact_mpi");
-  p = mpirun2(SMALL_YAML, "--exact", "--threads", "1", "--out", two, "--quiet", NULL);
+  p = mpirun2(SMALL_YAML, "-n", EXACT_REPS, "--exact", "--threads", "1", "--out", two, "--quiet", NULL);
   assert_ok(&p, two, "mpirun -n 2 --exact");
   result_hashes a = hash_results(ex), b = hash_results(two);
   assert_same_results(&a, &b, "--exact: 1 vs 2 MPI processes");

@@ -1300,6 +1300,47 @@ Test(output_write, summary_not_matching_data_rejected) {
   fixture_free(&fx);
 }
 
+/* A summary without one of the arrays issue 4 added (or with regions that
+ * are not the data's) is refused before anything is written, as one without
+ * p_exceed is (a missing region array would otherwise be dereferenced, and a
+ * missing interval array fail inside HDF5). */
+Test(output_write, summary_lacking_issue4_arrays_rejected) {
+  for (int k = 0; k < 6; k++) {
+    fixture fx;
+    fixture_init(&fx);
+    double *saved_d = NULL;
+    void *saved = NULL;
+    int saved_nr = fx.s.nr;
+    switch (k) {
+    case 0: saved_d = fx.s.p_exceed_lo, fx.s.p_exceed_lo = NULL; break;
+    case 1: saved_d = fx.s.p_exceed_hi, fx.s.p_exceed_hi = NULL; break;
+    case 2: saved = fx.s.first_exceed, fx.s.first_exceed = NULL; break;
+    case 3: saved = fx.s.region, fx.s.region = NULL; break;
+    case 4: saved_d = fx.s.param_share_year, fx.s.param_share_year = NULL; break;
+    default: fx.s.nr = NR + 1; break; /* more regions than the data */
+    }
+    char *dir = make_tmpdir();
+    char *sub = path_in(dir, "out");
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EMODEL, "case %d", k);
+    cr_assert_neq(ctx.msg[0], '\0');
+    cr_assert(!file_exists(sub), "case %d: nothing written", k);
+    switch (k) {
+    case 0: fx.s.p_exceed_lo = saved_d; break;
+    case 1: fx.s.p_exceed_hi = saved_d; break;
+    case 2: fx.s.first_exceed = saved; break;
+    case 3: fx.s.region = saved; break;
+    case 4: fx.s.param_share_year = saved_d; break;
+    default: fx.s.nr = saved_nr; break;
+    }
+    rm_rf(dir);
+    free(sub);
+    free(dir);
+    fixture_free(&fx);
+  }
+}
+
 /* ---- the terminal table ------------------------------------------------- */
 
 /* Display column (code points) at which needle starts in line, or -1. */
