@@ -9,8 +9,8 @@
  * Random numbers: every draw is a pure function of its key (MODEL.md §9,
  * sim/rng.h): a client owns a Philox key and reads fixed words of fixed
  * blocks, so its fate does not depend on any other client, thread or
- * scenario (common random numbers). A block is generated only when one of
- * its words is needed; that changes no word.
+ * scenario (common random numbers). Which blocks are generated for which
+ * clients is only an optimisation: it changes no word.
  *   new-indication count (purpose COUNT, year y, gemeente g, client c):
  *     Poisson(mu) (flows_draws.h) from the key's words in order. Negative
  *     binomial (finite dispersion): first the Gamma mean by GSL on this key,
@@ -32,14 +32,17 @@
  *   was U·λ·G^(1/k) with GSL's Gamma (k != 1) or, for k = 1, U from block 1
  *   times two exponentials from block 3. The laws are the same.
  *
- * Speed: clients are handled in chunks of CHUNK (new clients of one care
- * type and year, gemeente after gemeente; stock clients of one care type),
- * structure of arrays, in passes: the Philox blocks, every exponential,
- * Weibull and Wlz time with the vectorised logarithms (sim/rng_batch.h,
- * sim/fastmath.h); Bernoulli draws as integer comparisons of the words;
- * placement (only the clients placed outside their region draw another);
- * one branch-light pass that decides each I stay's competing events and
- * lists the step-downs and Wlz transfers, which get passes of their own.
+ * Speed (issue 3: >= 50 M client stays per second per core): clients are
+ * handled in chunks of CHUNK (new clients of one care type and year,
+ * gemeente after gemeente; stock clients of one care type), structure of
+ * arrays, in passes: the Philox blocks, every exponential, Weibull and Wlz
+ * time with the vectorised logarithms (sim/rng_batch.h, sim/fastmath.h);
+ * Bernoulli draws as integer comparisons of the words (below()); placement
+ * (only the clients placed outside their region draw another); one
+ * branch-light pass that decides each I stay's competing events and lists
+ * the step-downs and Wlz transfers, which get passes of their own; booking.
+ * No allocation: the chunk lives on the stack, the ledger and the counts in
+ * the workspace (bw_workspace_reserve, once).
  *
  * Booking a stay costs O(1), not a loop over its calendar years: a ledger
  * per care type, payer and year collects the start and end events of the
@@ -59,14 +62,11 @@
 #include "internal.h"
 #include "rng_batch.h"
 
-/* Clients per chunk: their words and deviates (~60 kB) stay in L1/L2. */
-#ifndef CHUNK
+/* Clients per chunk: their words and deviates (~70 kB, on the stack) stay in
+ * L1/L2; 128 and 512 measured slower. */
 #define CHUNK 256
-#endif
 /* Ledger updates of a chunk are interleaved over this many segments. */
-#ifndef LANES
 #define LANES 8
-#endif
 
 typedef struct {
   const bw_model *m;
@@ -89,7 +89,7 @@ typedef struct {
    * institutions (I). wlzq: the same for the Wlz stays of transferred
    * clients (q_t). */
   double *acc;
-  size_t j_stride, row_stride, care_stride;
+  size_t row_stride, care_stride; /* 2 (ny + 1), row_stride (ng + 1) */
   double wlzq[(BW_MAX_YEARS + 1) * 2];
 } kernel;
 
@@ -165,10 +165,10 @@ static void words_of(const kernel *k, chunk *ch, const int *idx, int n, uint32_t
  * (or stops being so), and in year j - 1 it has the part j - t (the year
  * fraction after t; 0 when t is a whole year). Both go to cell j:
  * cell[j] = {part of year j - 1, count from year j}. */
-static inline void ledger_event(double *row, size_t j_stride, double t, double s) {
+static inline void ledger_event(double *row, double t, double s) {
   int j = (int)t;
   j += (double)j < t;
-  double *cell = row + j_stride * (size_t)j;
+  double *cell = row + 2 * j;
   cell[0] += s * ((double)j - t);
   cell[1] += s;
 }
@@ -178,8 +178,8 @@ static inline void ledger_event(double *row, size_t j_stride, double t, double s
 static inline void book(kernel *k, int c, int row, double a, double b) {
   if (b > k->horizon) b = k->horizon;
   double *r = k->acc + (size_t)c * k->care_stride + (size_t)row * k->row_stride;
-  ledger_event(r, k->j_stride, a, 1.0);
-  ledger_event(r, k->j_stride, b, -1.0);
+  ledger_event(r, a, 1.0);
+  ledger_event(r, b, -1.0);
 }
 
 /* An old-regime stay that outlasts the re-indication moment (MODEL.md §4,
@@ -255,8 +255,8 @@ static inline void wlz_transfer(kernel *k, double t, double stay) {
   k->nat[BW_Q_WLZ_TRANSFERS * k->ny + (int)t] += 1.0;
   double end = t + stay;
   if (end > k->horizon) end = k->horizon;
-  ledger_event(k->wlzq, 2, t, 1.0);
-  ledger_event(k->wlzq, 2, end, -1.0);
+  ledger_event(k->wlzq, t, 1.0);
+  ledger_event(k->wlzq, end, -1.0);
 }
 
 /* ---- I stays --------------------------------------------------------------------- */
@@ -534,40 +534,133 @@ static void entry_chunk(kernel *k, chunk *ch, int c, int y, int n) {
   }
 }
 
+/* The squeeze of the first PTRS proposal (flows_draws.h) in SIMD lanes, the
+ * same expressions in the same order as bw_ptrs_init / bw_ptrs_try: k[i] = the
+ * count when mu[i] >= 10 and the squeeze accepts (u1[i], u2[i]), else -1. */
+BW_BATCH_CLONES static void ptrs_squeeze(const double *restrict mu, const double *restrict u1,
+                                         const double *restrict u2, double *restrict k, int n) {
+  for (int i = 0; i < n; i++) {
+    double m = mu[i] >= 10.0 ? mu[i] : 10.0;
+    double b = 0.931 + 2.53 * sqrt(m);
+    double a = -0.059 + 0.02483 * b;
+    double vr = 0.9277 - 3.6224 / (b - 2.0);
+    double U = u1[i] - 0.5, V = u2[i];
+    double us = 0.5 - fabs(U);
+    double kk = floor((2.0 * a / us + b) * U + m + 0.43);
+    k[i] = mu[i] >= 10.0 && us >= 0.07 && V <= vr ? kk : -1.0;
+  }
+}
+
+/* bw_poisson_inv (flows_draws.h) for n means in (0, 10) in SIMD lanes: the
+ * same operations in the same order, lanes that have found their count
+ * stand still. p, F: scratch; x[i] the count. */
+BW_BATCH_CLONES static void poisson_inv_lanes(const double *restrict mu, const double *restrict u,
+                                              double *restrict p, double *restrict F, double *restrict x,
+                                              int n) {
+  for (int i = 0; i < n; i++) {
+    p[i] = bw_exp1(-mu[i]);
+    F[i] = p[i];
+    x[i] = 0;
+  }
+  for (int it = 1; it <= 80; it++) {
+    int active = 0;
+    for (int i = 0; i < n; i++) {
+      int go = u[i] > F[i];
+      double pn = p[i] * (mu[i] / it);
+      p[i] = go ? pn : p[i];
+      F[i] = go ? F[i] + pn : F[i];
+      x[i] += go;
+      active |= go;
+    }
+    if (!active) break;
+  }
+}
+
+/* New-indication counts of care type c in year y for every gemeente into
+ * cnt[g] (MODEL.md §3.2): Poisson, or negative binomial as a Poisson with a
+ * Gamma(k, mu/k) mean, with mean
+ * mu_gcy = rate_c·growth_c^y·[(1 - a)·pop_gy/1000·need_g·eps_g + a·Σpop/1000·H_g]
+ * (supply attraction a for I and A; M: the first term with a = 0).
+ * bw_poisson_draw's words come from block 0 of every key at once; the few
+ * draws that need more words continue the key's stream from block 1. */
+static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const bw_outer *o, int *cnt) {
+  const bw_model *m = k->m;
+  const bw_params *p = &m->p;
+  int ny = k->ny, ng = k->ng;
+  double a = c == BW_M ? 0.0 : p->supply_attraction, pop_k = m->pop_total[y] / 1000.0;
+  double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
+  double k_disp = p->dispersion[c];
+  int nb = !isinf(k_disp);
+  double *mu = ch->x0, *u1 = ch->x1, *u2 = ch->sd_t, *fast = ch->wz_t;
+  for (int g0 = 0; g0 < ng; g0 += CHUNK) {
+    int n = ng - g0 < CHUNK ? ng - g0 : CHUNK;
+    for (int i = 0; i < n; i++) {
+      int g = g0 + i;
+      double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * k->w->eps[g];
+      mu[i] = c == BW_M ? level * need : level * ((1.0 - a) * need + a * pop_k * m->hist_bw[g]);
+      ch->c1[i] = bw_rng_c1(BW_RNG_COUNT, (unsigned)y, (unsigned)g);
+      ch->c2[i] = (uint32_t)c;
+    }
+    if (nb)
+      for (int i = 0; i < n; i++) {
+        if (!(mu[i] > 0)) continue;
+        bw_rng_gsl_reset(k->w->rng, bw_rng_make(p->seed, rep, BW_RNG_COUNT, (unsigned)y, (unsigned)(g0 + i),
+                                                (uint32_t)c));
+        mu[i] = gsl_ran_gamma(k->w->rng, k_disp, mu[i] / k_disp);
+        ch->c2[i] = BW_NCARE + (uint32_t)c;
+      }
+    blocks(k, ch->c1, ch->c2, n, 0, ch->b[0]);
+    for (int i = 0; i < n; i++) {
+      u1[i] = bw_u01_53(ch->b[0][0][i], ch->b[0][1][i]);
+      u2[i] = bw_u01_53_open(ch->b[0][2][i], ch->b[0][3][i]);
+    }
+    ptrs_squeeze(mu, u1, u2, fast, n);
+    /* mu < 10: inversion, in SIMD lanes */
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+      ch->idx[ns] = i;
+      ns += mu[i] > 0 && mu[i] < 10.0;
+    }
+    double *smu = ch->t0, *su = ch->d, *sp = ch->mt, *sF = ch->te, *sx = ch->wz;
+    for (int j = 0; j < ns; j++) smu[j] = mu[ch->idx[j]], su[j] = u1[ch->idx[j]];
+    poisson_inv_lanes(smu, su, sp, sF, sx, ns);
+    for (int i = 0; i < n; i++) cnt[g0 + i] = fast[i] >= 0 ? (int)fast[i] : 0;
+    for (int j = 0; j < ns; j++) cnt[g0 + ch->idx[j]] = (int)sx[j];
+    /* mu >= 10 and the squeeze rejected: the whole test, then more proposals */
+    for (int i = 0; i < n; i++) {
+      if (!(mu[i] >= 10.0 && fast[i] < 0)) continue;
+      bw_ptrs q;
+      bw_ptrs_init(&q, mu[i]);
+      double x = bw_ptrs_try(&q, u1[i], u2[i]);
+      if (x < 0) {
+        bw_rng_key key = k->base;
+        key.ctr.v[1] = ch->c1[i];
+        key.ctr.v[2] = ch->c2[i];
+        bw_rng_stream s;
+        bw_rng_stream_init(&s, key);
+        s.block = 1;
+        do {
+          double v1 = bw_stream_u53(&s);
+          x = bw_ptrs_try(&q, v1, bw_stream_u53_open(&s));
+        } while (x < 0);
+      }
+      cnt[g0 + i] = (int)x;
+    }
+  }
+}
+
 /* New indications (MODEL.md §3.2): per gemeente x care type x year a
  * (negative binomial or Poisson) count with mean mu_gct, entry times uniform
  * in the year; placement in the herkomst region except a fraction
  * p_outside_region in another region ∝ historical budget. */
 static void simulate_entries(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o) {
   const bw_model *m = k->m;
-  const bw_params *p = &m->p;
   bw_workspace *w = k->w;
   int ny = k->ny, ng = m->ng;
-  const double *eps = w->eps;
-  double a = p->supply_attraction;
   int *cnt = w->gem;
   for (int y = 0; y < ny; y++) {
-    double pop_k = m->pop_total[y] / 1000.0;
     for (int c = 0; c < BW_NCARE; c++) {
-      /* counts per gemeente */
-      double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
-      double k_disp = p->dispersion[c];
-      for (int g = 0; g < ng; g++) {
-        double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * eps[g];
-        double mu = c == BW_M ? level * need : level * ((1.0 - a) * need + a * pop_k * m->hist_bw[g]);
-        cnt[g] = 0;
-        if (!(mu > 0)) continue;
-        bw_rng_key key = bw_rng_make(p->seed, rep, BW_RNG_COUNT, (unsigned)y, (unsigned)g, (uint32_t)c);
-        if (!isinf(k_disp)) {
-          /* negative binomial: Poisson with a Gamma(k, mu/k) mean */
-          bw_rng_gsl_reset(w->rng, key);
-          mu = gsl_ran_gamma(w->rng, k_disp, mu / k_disp);
-          key.ctr.v[2] = BW_NCARE + (uint32_t)c;
-        }
-        bw_rng_stream s;
-        bw_rng_stream_init(&s, key);
-        cnt[g] = (int)bw_poisson_draw(&s, mu);
-      }
+      draw_counts(k, ch, c, y, rep, o, cnt);
       /* the clients, gemeente after gemeente, in chunks */
       int g = 0, j = 0;
       for (;;) {
@@ -621,7 +714,6 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
   k->t_sd = below(p->p_step_down);
   k->nat = w->national;
   k->acc = w->aux;
-  k->j_stride = 2;
   k->row_stride = 2 * (size_t)(m->ny + 1);
   k->care_stride = k->row_stride * (size_t)(m->ng + 1);
   memset(k->acc, 0, BW_NCARE * k->care_stride * sizeof(double));
@@ -652,10 +744,9 @@ static void ledger_fold(kernel *k) {
       const double *r = k->acc + (size_t)c * k->care_stride + (size_t)g * k->row_stride;
       double *dst = g < ng ? cost + (size_t)g * ny : k->nat + BW_Q_COST_NATIONAL_INST_EUR * ny;
       double in_care = 0;
-      size_t js = k->j_stride;
       for (int y = 0; y < ny; y++) {
-        in_care += r[js * (size_t)y + 1];
-        dst[y] += (in_care + r[js * (size_t)(y + 1)]) * yc[y];
+        in_care += r[2 * y + 1];
+        dst[y] += (in_care + r[2 * (y + 1)]) * yc[y];
         if (g < ng) jan1[y] += in_care;
       }
     }

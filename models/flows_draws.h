@@ -31,13 +31,25 @@ static inline double bw_stream_u53(bw_rng_stream *s) {
   return bw_u01_53(hi, lo);
 }
 
+/* The same 53 bits as a uniform on the open interval (0, 1): bw_u01_53 + 2^-54
+ * (exact), for a V whose logarithm is taken. */
+static inline double bw_u01_53_open(uint32_t hi, uint32_t lo) {
+  return ((double)(((uint64_t)(hi >> 5) << 26) | (lo >> 6)) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static inline double bw_stream_u53_open(bw_rng_stream *s) {
+  uint32_t hi = bw_rng_stream_u32(s);
+  uint32_t lo = bw_rng_stream_u32(s);
+  return bw_u01_53_open(hi, lo);
+}
+
 /* ---- Poisson ------------------------------------------------------------------ */
 
 /* mu < 10: the smallest x with F(x) >= u, F the Poisson CDF summed from 0.
  * Past x = 80 the tail has mass < 1e-40 (mu < 10), far below the 2^-53 grid
  * of u: the cap only guards against F stopping short of u by rounding. */
 static inline unsigned bw_poisson_inv(double u, double mu) {
-  double p = exp(-mu), F = p;
+  double p = bw_exp1(-mu), F = p;
   unsigned x = 0;
   while (u > F && x < 80) {
     x++;
@@ -52,8 +64,8 @@ static inline unsigned bw_poisson_inv(double u, double mu) {
  * 12 (1993) 39–45. Hat function from the transformation k = ⌊(2a/us + b)U + mu
  * + 0.43⌋ with the paper's constants; a squeeze accepts about 86 % at once,
  * the rest are tested against the exact log pmf -mu + k log mu - log k!.
- * bw_ptrs_try is one proposal from two uniforms on [0, 1): k, or -1 when
- * rejected. (flows.c evaluates the squeeze of the first proposal in SIMD
+ * bw_ptrs_try is one proposal from two uniforms, U on [0, 1) and V on (0, 1)
+ * (log V is taken): k, or -1 when rejected. (flows.c evaluates the squeeze of the first proposal in SIMD
  * lanes with the same expressions, in the same order.) */
 typedef struct {
   double mu, log_mu, a, b, inv_alpha, vr;
@@ -74,14 +86,15 @@ static inline double bw_ptrs_try(const bw_ptrs *q, double u1, double u2) {
   double k = floor((2.0 * q->a / us + q->b) * U + q->mu + 0.43);
   if (us >= 0.07 && V <= q->vr) return k;
   if (k < 0 || (us < 0.013 && V > us)) return -1;
-  if (log(V) + log(q->inv_alpha) - log(q->a / (us * us) + q->b) <=
-      -q->mu + k * q->log_mu - gsl_sf_lnfact((unsigned)k))
+  double log_kfact = k < 4294967295.0 ? gsl_sf_lnfact((unsigned)k) : gsl_sf_lngamma(k + 1.0);
+  if (log(V) + log(q->inv_alpha) - log(q->a / (us * us) + q->b) <= -q->mu + k * q->log_mu - log_kfact)
     return k;
   return -1;
 }
 
 /* Poisson(mu) from the words of s in order: one uniform (two words) for
- * inversion, two uniforms (one block) per PTRS proposal. */
+ * inversion, two uniforms (one block) per PTRS proposal, U on [0, 1) and V
+ * on (0, 1). */
 static inline unsigned bw_poisson_draw(bw_rng_stream *s, double mu) {
   if (!(mu > 0)) return 0;
   if (mu < 10.0) return bw_poisson_inv(bw_stream_u53(s), mu);
@@ -89,7 +102,7 @@ static inline unsigned bw_poisson_draw(bw_rng_stream *s, double mu) {
   bw_ptrs_init(&q, mu);
   for (;;) {
     double u1 = bw_stream_u53(s);
-    double k = bw_ptrs_try(&q, u1, bw_stream_u53(s));
+    double k = bw_ptrs_try(&q, u1, bw_stream_u53_open(s));
     if (k >= 0) return (unsigned)k;
   }
 }

@@ -68,12 +68,16 @@ struct bw_workspace {
   double *national;     /* [BW_NQ * ny] */
   double *year_cost;    /* [BW_NCARE * ny] EUR per client-year, this replication */
   uint64_t stays;
-  /* client batch (structure of arrays), grown outside the hot loops */
+  /* scratch arrays of cap elements each, grown by bw_workspace_reserve outside
+   * the hot loops. models/flows.c keeps its client chunks on the stack and
+   * uses only: aux, its ledger of stay events (3 (ng + 1)(ny + 1) pairs), and
+   * gem, the new-indication counts per gemeente. c1 .. wlz are unused since
+   * the chunked kernel (issue 3). */
   size_t cap;
-  uint32_t *c1, *c2;    /* Philox counter words of each client's key */
-  int *gem;             /* herkomst gemeente */
-  uint32_t *b0[4], *b1[4], *bx[4]; /* blocks 0, 1 and one more of each client */
-  double *dur, *wlz, *aux; /* natural duration, Wlz time, forward-recurrence Gamma */
+  uint32_t *c1, *c2;
+  int *gem;
+  uint32_t *b0[4], *b1[4], *bx[4];
+  double *dur, *wlz, *aux;
   struct bw_counts_ws *counts; /* scratch of the count kernel (models/counts.c), or NULL */
 };
 
