@@ -4,7 +4,7 @@
  * The same model as the individual kernel (models/flows.c), simulated as
  * numbers of clients instead of clients. It shares the outer draws
  * (models/uncertainty.c) and everything after the flows (models/budget.c),
- * not the client code.
+ * not the client code. docs/counts.md describes it for users.
  *
  * State. Clients are counted per *payer group* and *phase*:
  *   - GEM g: clients whose care gemeente g pays (woonplaatsbeginsel: new
@@ -35,14 +35,18 @@
  * Wlz", "left the Wlz", and P = exp(Q dt) is its exact step transition
  * matrix (Taylor series on precomputed powers of Q). Each step, the clients
  * of one phase of one group move by a multinomial draw with the row of P
- * (conditional binomials), so the counts at step boundaries have exactly
- * the law of the individual model with phase-type durations; there is no
- * discretisation error in them. New indications arrive per step as Poisson
- * counts (given the year's negative-binomial Gamma mixing): the same as a
- * yearly count with uniform entry times; an entrant's end-of-step state has
- * the law (1/dt) ∫ α P(s) ds. By Poisson thinning the entrants that end
- * their first step in the first phase are drawn per step, and the few that
- * already moved on are drawn per year and placed in their step one by one.
+ * (conditional binomials, one destination after the other), so the counts
+ * at step boundaries have exactly the law of the individual model with
+ * phase-type durations: there is no discretisation error in them. The
+ * leavers of an I phase to "left", "Wlz" and "step-down and left" are
+ * pooled per group and split nationally (the payer does not care which).
+ * New indications arrive per step as Poisson counts (given the year's
+ * negative-binomial Gamma mixing): the same as a yearly count with uniform
+ * entry times. An entrant's end-of-step state has the law (1/dt) ∫ α P(s)
+ * ds; by Poisson thinning, the entrants that end their first step in the
+ * first phase are drawn per step, and the few that already moved on (and
+ * the rare national-institution entrants) per year, each placed in its step
+ * one by one ("records").
  * Client-time (the cost of MODEL.md §4, q_t of §3.5) is the exact
  * conditional expectation of the time spent in each care type during the
  * step given its start and end state, (∫ P(s) E_c P(dt − s) ds)_jd / P_jd
@@ -57,30 +61,33 @@
  * CV² < 1 (k > 1) is Tijms' mixture of Erlang(n − 1, μ) and Erlang(n, μ),
  * n = ⌈1/CV²⌉, a chain of n phases of rate μ that ends after phase n − 1
  * with probability p; CV² > 1 (k < 1) a two-phase hyperexponential with
- * balanced means. For the default I stays (k = 1.2, CV² = 0.700): n = 2,
- * p = 0.1176, μ = 1.8824/m. With the first two moments exact, the mean
- * residual stay of the stock (forward recurrence, E D²/(2 E D) = 2.55 yr for
- * I) and every stationary occupancy (Little) are exact too; what differs is
- * the shape: for k = 1.2 the distribution functions differ by at most 0.024
- * (near 0.4 m: the phase-type has a little more mass in short stays) and
- * the third moment is 2.3 % lower; the survival of the stock's residual
- * stays differs by at most 0.006. Shapes beyond CV² = 1/MAXPH (k above
- * about 4.5) get an Erlang(MAXPH), whose variance is too large. The stock's
- * phases are drawn from the phase-type's own forward-recurrence law, phase
- * i with probability ∝ the mean time spent in it.
+ * balanced means. For the default I stays (k = 1.2, CV² = 0.7004): n = 2,
+ * p = 0.3686, μ = 1.6314/m. With the first two moments exact, the mean
+ * residual stay of the stock (forward recurrence, E D²/(2 E D) = 0.850 m =
+ * 2.55 yr for I) and every stationary occupancy (Little) are exact too; what
+ * differs is the shape. For k = 1.2 the distribution functions differ by at
+ * most 0.006 (at 0.08 m: the phase-type has slightly more very short
+ * stays), the third moment by +0.16 %, the stock's residual-stay survival by
+ * at most 0.0012; for k = 1.5 and 2 by 0.019 and 0.025, +2.7 % and +2.9 %,
+ * 0.008 and 0.010. Shapes beyond CV² = 1/MAXPH (k above about 4.5) get an
+ * Erlang(MAXPH), whose variance is too large. The stock's phases are drawn
+ * from the phase-type's own forward-recurrence law: phase i with
+ * probability ∝ the mean time spent in it.
  *
  * Random numbers: pools of batch-Philox words (sim/rng_batch.h) keyed
  * (seed, replication, purpose, year), purposes BW_RNG_COUNTS_* (counts.h),
  * consumed in a fixed order: a replication is a pure function of (seed,
  * replication) whatever the thread count. A binomial or Poisson count is an
- * inversion of one 32-bit uniform: from 0 for small means, outward from the
- * mode for large ones.
+ * inversion of one 32-bit uniform: from 0, or, for a mean above BIG_MEAN,
+ * outward from the mode; which of the two depends on the mean only, never
+ * on the uniform (two orders of the support may not share one uniform).
  *
- * Speed: the GEM groups (352 small cells per phase) are stored as arrays
- * over gemeenten and stepped by vectorised inversions (a fixed number of
- * terms of the CDF for every gemeente at once; the rare gemeente whose
- * count lies beyond them is redrawn exactly with the same uniform by the
- * scalar sampler). REG and PAIR groups are stepped one by one.
+ * Speed: the GEM groups (lanes = gemeenten, largest population first) and
+ * the REG groups (lanes = regions) are arrays over lanes, stepped by
+ * vectorised inversions: the first K terms of the CDF for every lane of a
+ * block at once (K from the block's largest mean), the rare lane whose
+ * count lies beyond them finished one by one with the same word. PAIR
+ * groups are stepped one by one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -104,7 +111,9 @@ enum {
   NLF = 1 << 16,          /* log-factorial and 1/k tables */
   SMALL_MEAN = 8,         /* binomial mean from which the search starts at the mode */
   FEW = 8,                /* up to this many leavers each draw their own destination */
-  KMAX_V = 16             /* terms of the vectorised inversion */
+  KMAX_V = 64,            /* terms of the vectorised inversion */
+  VB = 16,                /* lanes per block (alignment of the lane sets) */
+  MAXBLK = 8              /* blocks of a lane set */
 };
 
 /* classes of client-time: who pays and at which tariff */
@@ -193,29 +202,29 @@ int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, doub
 
 /* ---- random words -------------------------------------------------------------- */
 
-/* A pool of Philox words keyed (seed, rep, purpose, year): block 0 of lanes
- * c2 = 0, 1, 2, ..., generated nlane lanes (4 nlane words) at a time by the
- * vectorised batch. */
+/* A pool of Philox words keyed (seed, rep, purpose, year): the counters
+ * (rep, c1, lane, block) for lanes 0 .. nlane − 1 and blocks 0, 1, 2, ...,
+ * generated one block (4 nlane words) at a time by the vectorised batch. */
 typedef struct {
   bw_rng_key key;
-  uint32_t c1, lane;
+  uint32_t block;
   int pos, cap, nlane;
-  uint32_t *c1a, *c2a; /* scratch of the workspace, nlane each */
+  uint32_t *c1a;       /* [nlane] this pool's family c1 */
+  const uint32_t *c2a; /* [nlane] 0, 1, ..., nlane − 1 (the workspace's) */
   uint32_t *buf;       /* 4 nlane words */
 } wpool;
 
 static void pool_init(wpool *p, uint64_t seed, uint32_t rep, unsigned purpose, unsigned year) {
   p->key = bw_rng_make(seed, rep, 0, 0, 0, 0);
-  p->c1 = bw_rng_c1(purpose, year, 0);
-  p->lane = 0;
+  uint32_t c1 = bw_rng_c1(purpose, year, 0);
+  for (int i = 0; i < p->nlane; i++) p->c1a[i] = c1;
+  p->block = 0;
   p->pos = p->cap;
 }
 
 static void pool_refill(wpool *p) {
-  for (int i = 0; i < p->nlane; i++) p->c1a[i] = p->c1, p->c2a[i] = p->lane + (uint32_t)i;
-  bw_rng_blocks(&p->key, p->c1a, p->c2a, 0, (size_t)p->nlane, p->buf, p->buf + p->nlane,
+  bw_rng_blocks(&p->key, p->c1a, p->c2a, p->block++, (size_t)p->nlane, p->buf, p->buf + p->nlane,
                 p->buf + 2 * p->nlane, p->buf + 3 * p->nlane);
-  p->lane += (uint32_t)p->nlane;
   p->pos = 0;
 }
 
@@ -274,7 +283,7 @@ typedef struct {
   double lw[NLU];          /* Wlz client-time per lumped leaver of each kind */
 } spec;
 
-/* One destination of a live phase for the vectorised GEM step: the phase's
+/* One destination of a live phase for the vectorised step of a lane set: the phase's
  * clients go to the destinations in turn by conditional binomials
  * (probability b.p of the clients not yet moved); the rest stay. */
 typedef struct {
@@ -303,10 +312,29 @@ typedef struct {
   int step, gid, v, i;
 } erec;
 
+/* A set of groups stored as arrays over lanes (stride np): the GEM groups
+ * (lane = gemeente, largest population first so that blocks of lanes have
+ * similar counts) or the REG groups (lane = region). */
+typedef struct {
+  int n, np;                 /* lanes, padded to a multiple of VB */
+  int gid0;                  /* group id of lane 0 (records: GEM 0, REG ng) */
+  int32_t *cnt;              /* [NL * np] */
+  double *T;                 /* [4 * np] client-time of the year: I, In, A, M */
+  int *payer;                /* [np] gemeente paying for lane */
+  double *mu[NV], *ez[NV];   /* [np] per-step mean of main entrants, exp(−mean) */
+  double *full[NV];          /* [np] per-step mean of all entrants */
+  pois *pm[NV];              /* [np] mode-search law of the main entrants (big lanes) */
+  int32_t ke[NV][MAXBLK];    /* inversion length of the entries per block, this year */
+  double *mv;                /* [(NL * MAXD) * np] clients moved this year by phase and destination
+                              * in full steps (their client-time is added once a year) */
+  double *ev;                /* [NV * np] main entrants this year in full steps */
+  int on[NV];                /* entry type has main entrants this year */
+} gset;
+
 struct bw_counts_ws {
   int ng, nr, ny, spy;
   int nph[BW_NCARE];
-  int NL, D, NS, NLP;         /* live phases, chain states, specs, AoS stride */
+  int NL, D, NS, NLP;         /* live phases, chain states, specs, PAIR row stride */
   int off[4];                 /* first live index of I, In, A, M */
   int sW, sOI, sOA, sOM, sWG; /* chain states: Wlz, left I, left A after step-down, left A/M, left Wlz */
   int *cls_of;                /* [D] class of a chain state, -1 absorbing */
@@ -324,30 +352,24 @@ struct bw_counts_ws {
   double kind_len[3];
   double cache_mult[BW_NCARE], cache_cut;
   int cache_valid;
-  int pair_mode, npair, naos_max;
-  /* GEM groups, arrays over gemeenten (stride ngp) */
-  int ngp;
-  int32_t *gcnt;              /* [NL * ngp] */
-  double *gT;                 /* [4 * ngp] client-time of the year: I, In, A, M */
-  int32_t *vk, *vrest, *vsink; /* [ngp] scratch */
-  double *vx, *vy;            /* [ngp] scratch */
-  double *gmu[NV], *gez[NV];  /* [ngp] per-step mean of main entrants, exp(−mean) */
-  double *gfull[NV];          /* [ngp] per-step mean of all entrants */
-  int gon[NV], gk[NV];        /* entry type active this year; its inversion length */
-  /* REG and PAIR groups, one row each: REG p at p, PAIR k at nr + k */
-  int32_t *cnt;               /* [row * NLP + phase] */
+  /* groups */
+  gset gem, reg;
+  int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
+  int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
+  double *vx, *vy;            /* [max np] scratch */
+  int32_t *kb;                /* [max np / VB] scratch: largest count per block */
+  int pair_mode, npair, npair_max;
+  int32_t *cnt;               /* PAIR rows: [row * NLP + phase] */
   double *tacc;               /* [row * 4] */
-  int *payer;                 /* [row] */
-  int *pair_h, *pair_of;      /* [pair] herkomst; [p * ng + h] -> row, or -1 */
-  pois *ep;                   /* [nr * NV] REG per-step entry laws of this year */
+  int *payer, *pair_h, *pair_of; /* [row]; [row]; [p * ng + h] -> row, or -1 */
   /* entries */
   double *lam;                /* [g * 3] this year's mean per care type (after Gamma mixing) */
-  double *home, *hist, *lp;   /* [nr] scratch */
+  double *home, *hist;        /* [nr] scratch */
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
   size_t rec_n, rec_cap;
   double *lf, *invk;
-  uint32_t *c1a, *c2a;
+  uint32_t *c2a;              /* [nlane] 0, 1, 2, ...: the pools' lane counters */
   wpool pst, pen, pmi;
   int64_t *lump;
 };
@@ -363,7 +385,7 @@ static inline double invk(const struct bw_counts_ws *c, int k) { return k < NLF 
 static int binom_mode(const struct bw_counts_ws *c, const bconst *b, int n, double u) {
   int m = (int)((n + 1) * b->p);
   if (m > n) m = n;
-  double pm = exp(lfact(c, n) - lfact(c, m) - lfact(c, n - m) + m * b->lp + (n - m) * b->lq);
+  double pm = bw_exp1(lfact(c, n) - lfact(c, m) - lfact(c, n - m) + m * b->lp + (n - m) * b->lq);
   u -= pm;
   if (u < 0) return m;
   int lo = m, hi = m;
@@ -402,7 +424,8 @@ static int binom_draw(const struct bw_counts_ws *c, const bconst *b, int n, doub
   if (n <= 0 || b->p <= 0) return 0;
   if (b->q <= 0) return n;
   if (n * b->p >= SMALL_MEAN) return binom_mode(c, b, n, u);
-  return binom_low(c, b, n, exp(n * b->lq), u);
+  double lz = n * b->lq;
+  return binom_low(c, b, n, lz > -700 ? bw_exp1(lz) : 0.0, u);
 }
 
 /* Binomial(n, p) for a p not known in advance (stock placement). */
@@ -433,7 +456,8 @@ static pois pois_make(const struct bw_counts_ws *c, double mu) {
   p.imu = 1.0 / mu;
   double fm = floor(mu);
   p.mode = fm > 2e9 ? 2000000000 : (int)fm;
-  p.pmode = exp(-mu + p.mode * log(mu) - lfact(c, p.mode));
+  double lm = -mu + p.mode * log(mu) - lfact(c, p.mode);
+  p.pmode = lm > -700 ? bw_exp1(lm) : exp(lm);
   return p;
 }
 
@@ -483,108 +507,114 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
   return i;
 }
 
-/* ---- vectorised inversions over the gemeenten ------------------------------------ */
+/* ---- vectorised inversions over lanes ------------------------------------------- */
 
-/* out[g] = Binomial(cnt[g], p) for g < n, by inversion from 0 with the first
- * K terms of the CDF (pz: (1 − p)^m, cr[i] = p/(1 − p)/(i + 1)); -1 where
- * the count lies beyond them or cnt[g] >= NT. The caller finishes those
- * (vfix_*): continuing the same inversion from 0 with the same word, or, for
- * a gemeente whose mean is too large for K terms (decided from the mean,
- * not the word), a draw of its own. Branch-free so that GCC vectorises the
- * loop over g; every clone performs the same IEEE operations, so the result
- * does not depend on it. */
-#define BW_CNT_VBIN(K)                                                                              \
-  BW_BATCH_CLONES BW_BATCH_UNUSED static void vbin_##K(int n, const int32_t *restrict cnt,          \
-                                                       const uint32_t *restrict w,                  \
-                                                       const double *restrict pz,                   \
-                                                       const double *restrict cr, int32_t *restrict out) { \
-    for (int g = 0; g < n; g++) {                                                                   \
-      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                       \
-      int32_t ni = cnt[g];                                                                          \
-      int32_t idx = ni < NT ? ni : NT - 1;                                                          \
-      double nn = (double)ni, p0 = pz[idx], F = p0, pr = p0, k = 0.0;                               \
-      _Pragma("GCC unroll 16") for (int i = 0; i < K; i++) {                                        \
-        k += u >= F ? 1.0 : 0.0;                                                                    \
-        double f = nn - i;                                                                          \
-        f = f > 0.0 ? f : 0.0;                                                                      \
-        pr = pr * f * cr[i];                                                                        \
-        F += pr;                                                                                    \
-      }                                                                                             \
-      double bad = u >= F ? 1.0 : 0.0;                                                              \
-      bad = ni >= NT ? 1.0 : bad;                                                                   \
-      out[g] = (int32_t)(bad > 0.0 ? -1.0 : k);                                                     \
-    }                                                                                               \
-  }
-BW_CNT_VBIN(4)
-BW_CNT_VBIN(8)
-BW_CNT_VBIN(16)
+/* Lanes are handled in blocks; each block gets the inversion length K that
+ * its largest mean needs (GEM lanes are sorted by population, so the blocks
+ * [0,16) [16,32) [32,64) [64,128) [128,...) hold similar gemeenten). */
 
-/* out[g] = Poisson(mu[g]) (ez = exp(−mu), inv[i] = 1/(i + 1)), as vbin_K. */
-#define BW_CNT_VPOIS(K)                                                                             \
-  BW_BATCH_CLONES BW_BATCH_UNUSED static void vpois_##K(int n, const double *restrict mu,           \
-                                                        const double *restrict ez,                  \
-                                                        const uint32_t *restrict w,                 \
-                                                        const double *restrict inv,                 \
-                                                        int32_t *restrict out) {                    \
-    for (int g = 0; g < n; g++) {                                                                   \
-      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                       \
-      double m = mu[g], p0 = ez[g], F = p0, pr = p0, k = 0.0;                                       \
-      _Pragma("GCC unroll 16") for (int i = 0; i < K; i++) {                                        \
-        k += u >= F ? 1.0 : 0.0;                                                                    \
-        pr = pr * m * inv[i];                                                                       \
-        F += pr;                                                                                    \
-      }                                                                                             \
-      out[g] = (int32_t)(u >= F ? -1.0 : k);                                                        \
-    }                                                                                               \
-  }
-BW_CNT_VPOIS(4)
-BW_CNT_VPOIS(8)
-BW_CNT_VPOIS(16)
+/* A lane is drawn on its own (search from the mode) when its mean exceeds
+ * BIG_MEAN; every other lane by inversion from 0: the first K terms
+ * vectorised, any rest one by one with the same word. The rule depends on
+ * the mean only, so a lane's count does not depend on the K chosen for its
+ * block (which only sets the speed). */
+#define BIG_MEAN 40.0
 
-/* Move k[g] clients from src to dst (a scratch sink for absorbing
- * destinations) with their client-time; returns Σ k. */
-BW_BATCH_CLONES BW_BATCH_UNUSED static int64_t vmove(int n, const int32_t *restrict k, int32_t *restrict rest,
-                                                     int32_t *restrict src, int32_t *restrict dst,
-                                                     double *restrict t0, double *restrict t1,
-                                                     double *restrict t2, double *restrict t3, double d0,
-                                                     double d1, double d2, double d3) {
-  int64_t s = 0;
-  for (int g = 0; g < n; g++) {
-    int32_t x = k[g];
-    double xd = (double)x;
-    rest[g] -= x;
-    src[g] -= x;
-    dst[g] += x;
-    t0[g] += xd * d0;
-    t1[g] += xd * d1;
-    t2[g] += xd * d2;
-    t3[g] += xd * d3;
-    s += x;
+/* Move Binomial(rest[g], p) clients from src to dst (a scratch sink for an
+ * absorbing destination), counting them in acc, for the e lanes of a block:
+ * inversion from 0 by the first K terms of the CDF (P0 gives P(0) =
+ * (1 − p)^n: from the table pz for n < NT, or exp(n log(1 − p));
+ * cr[i] = p/(1 − p)/(i + 1)). Lanes it cannot settle get bad[g] = 1 and move
+ * nobody (the caller finishes them). Returns Σ moved, *nbad the number of
+ * bad lanes. Branch-free so that GCC vectorises the loop; every clone does
+ * the same IEEE operations, so the result does not depend on it. */
+#define BW_CNT_VMOVE(NAME, K, P0DECL, BAD0)                                                              \
+  BW_BATCH_CLONES static int64_t NAME(                                               \
+      int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
+      const double *restrict cr, double p, int32_t *restrict rest, int32_t *restrict src,            \
+      int32_t *restrict dst, double *restrict acc, int32_t *restrict bad, int *nbad) {               \
+    int64_t s = 0;                                                                                   \
+    int nb = 0;                                                                                      \
+    (void)pz, (void)lq;                                                                              \
+    for (int g = 0; g < e; g++) {                                                                    \
+      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
+      int32_t ni = rest[g];                                                                          \
+      double nn = (double)ni;                                                                        \
+      P0DECL;                                                                                        \
+      double F = p0, pr = p0, k = 0.0;                                                               \
+      _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
+        k += u >= F ? 1.0 : 0.0;                                                                     \
+        double f = nn - i;                                                                           \
+        f = f > 0.0 ? f : 0.0;                                                                       \
+        pr = pr * f * cr[i];                                                                         \
+        F += pr;                                                                                     \
+      }                                                                                              \
+      double b = u >= F ? 1.0 : 0.0;                                                                 \
+      b = BAD0 ? 1.0 : b;                                                                            \
+      b = nn * p > BIG_MEAN ? 1.0 : b;                                                               \
+      double xd = k * (1.0 - b); /* b is 0 or 1: exact */                                            \
+      int32_t x = (int32_t)xd;                                                                       \
+      bad[g] = (int32_t)b;                                                                           \
+      nb += (int)b;                                                                                  \
+      rest[g] -= x;                                                                                  \
+      src[g] -= x;                                                                                   \
+      dst[g] += x;                                                                                   \
+      acc[g] += xd;                                                                                  \
+      s += x;                                                                                        \
+    }                                                                                                \
+    *nbad = nb;                                                                                      \
+    return s;                                                                                        \
   }
-  return s;
-}
+#define P0_TABLE                    \
+  int32_t idx = ni < NT ? ni : NT - 1; \
+  double p0 = pz[idx]
+#define P0_EXP                           \
+  double lz = nn * lq > -700.0 ? nn * lq : -700.0; \
+  double p0 = bw_exp1(lz)
+BW_CNT_VMOVE(vmove_t4, 4, P0_TABLE, ni >= NT)
+BW_CNT_VMOVE(vmove_t8, 8, P0_TABLE, ni >= NT)
+BW_CNT_VMOVE(vmove_t16, 16, P0_TABLE, ni >= NT)
+BW_CNT_VMOVE(vmove_e32, 32, P0_EXP, 0)
+BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
 
-/* Entrants k[g] into dst with their client-time; returns Σ k. */
-BW_BATCH_CLONES BW_BATCH_UNUSED static int64_t vadd(int n, const int32_t *restrict k, int32_t *restrict dst,
-                                                    double *restrict t0, double *restrict t1,
-                                                    double *restrict t2, double *restrict t3, double d0,
-                                                    double d1, double d2, double d3) {
-  int64_t s = 0;
-  for (int g = 0; g < n; g++) {
-    int32_t x = k[g];
-    double xd = (double)x;
-    dst[g] += x;
-    t0[g] += xd * d0;
-    t1[g] += xd * d1;
-    t2[g] += xd * d2;
-    t3[g] += xd * d3;
-    s += x;
+/* Add Poisson(mu[g]) entrants (ez = exp(−mu), inv[i] = 1/(i + 1)) to dst,
+ * counting them in acc, for the e lanes of a block; as the moves. */
+#define BW_CNT_VENTER(K)                                                                             \
+  BW_BATCH_CLONES static int64_t venter_##K(                                         \
+      int e, const uint32_t *restrict w, const double *restrict mu, const double *restrict ez,       \
+      const double *restrict inv, int32_t *restrict dst, double *restrict acc,                       \
+      int32_t *restrict bad, int *nbad) {                                                            \
+    int64_t s = 0;                                                                                   \
+    int nb = 0;                                                                                      \
+    for (int g = 0; g < e; g++) {                                                                    \
+      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
+      double m = mu[g], p0 = ez[g], F = p0, pr = p0, k = 0.0;                                        \
+      _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
+        k += u >= F ? 1.0 : 0.0;                                                                     \
+        pr = pr * m * inv[i];                                                                        \
+        F += pr;                                                                                     \
+      }                                                                                              \
+      double b = u >= F ? 1.0 : 0.0;                                                                 \
+      b = m > BIG_MEAN ? 1.0 : b;                                                                    \
+      double xd = k * (1.0 - b);                                                                     \
+      int32_t x = (int32_t)xd;                                                                       \
+      bad[g] = (int32_t)b;                                                                           \
+      nb += (int)b;                                                                                  \
+      dst[g] += x;                                                                                   \
+      acc[g] += xd;                                                                                  \
+      s += x;                                                                                        \
+    }                                                                                                \
+    *nbad = nb;                                                                                      \
+    return s;                                                                                        \
   }
-  return s;
-}
+BW_CNT_VENTER(4)
+BW_CNT_VENTER(8)
+BW_CNT_VENTER(16)
+BW_CNT_VENTER(32)
+BW_CNT_VENTER(64)
 
 /* T[g] += cnt[g] len; returns Σ cnt. */
-BW_BATCH_CLONES BW_BATCH_UNUSED static int64_t vstay(int n, const int32_t *restrict cnt, double *restrict T,
+BW_BATCH_CLONES static int64_t vstay(int n, const int32_t *restrict cnt, double *restrict T,
                                                      double len) {
   int64_t s = 0;
   for (int g = 0; g < n; g++) {
@@ -594,62 +624,79 @@ BW_BATCH_CLONES BW_BATCH_UNUSED static int64_t vstay(int n, const int32_t *restr
   return s;
 }
 
-/* Number of gemeenten whose mean count exceeds 0.7 and 2.5 (which inversion
- * length to use: K = 4 misses a Poisson(0.7) with probability 8e-4, K = 8 a
- * Poisson(2.5) with 1e-3, K = 16 a Poisson(7) with 1.3e-3). */
-BW_BATCH_CLONES BW_BATCH_UNUSED static void vbig(int n, const int32_t *restrict cnt, double p, int *n07,
-                                                 int *n25) {
-  int a = 0, b = 0;
-  for (int g = 0; g < n; g++) {
-    double m = (double)cnt[g] * p;
-    a += m > 0.7;
-    b += m > 2.5;
+/* Largest count of lanes [0, e). */
+BW_BATCH_CLONES static int32_t vmax(int e, const int32_t *restrict cnt) {
+  int32_t m = 0;
+  for (int g = 0; g < e; g++) m = cnt[g] > m ? cnt[g] : m;
+  return m;
+}
+
+/* Largest of lanes [0, e) among those at most BIG_MEAN. */
+BW_BATCH_CLONES static double vmaxmean(int e, const double *restrict mu) {
+  double m = 0;
+  for (int g = 0; g < e; g++) {
+    double y = mu[g] > BIG_MEAN ? 0.0 : mu[g];
+    m = y > m ? y : m;
   }
-  *n07 = a, *n25 = b;
+  return m;
+}
+
+/* T[g] += x[g] d. */
+BW_BATCH_CLONES static void vfold(int n, const double *restrict x, double *restrict T, double d) {
+  for (int g = 0; g < n; g++) T[g] += x[g] * d;
 }
 
 /* out[g] = exp(−x[g]). */
-BW_BATCH_CLONES BW_BATCH_UNUSED static void vexpneg(int n, const double *restrict x, double *restrict out) {
+BW_BATCH_CLONES static void vexpneg(int n, const double *restrict x, double *restrict out) {
   for (int g = 0; g < n; g++) out[g] = bw_exp1(-x[g]);
 }
 
-static int k_choice(int n07, int n25) { return n07 <= 2 ? 4 : n25 <= 2 ? 8 : 16; }
-
-/* The largest mean a gemeente may have for the K-term inversion; above it
- * the gemeente is drawn on its own. */
-static double k_tau(int K) { return K == 4 ? 0.7 : K == 8 ? 2.5 : 7.0; }
-
-/* Finish a vectorised binomial: k[g] for every gemeente the K terms could
- * not settle (see vbin_K). */
-static void vfix_bin(const struct bw_counts_ws *c, const bconst *b, const double *pz, int K, const int32_t *n,
-                     const uint32_t *w, int32_t *k) {
-  double tau = k_tau(K);
-  for (int g = 0; g < c->ng; g++) {
-    int ni = n[g];
-    if (ni >= NT || ni * b->p > tau) k[g] = binom_draw(c, b, ni, bw_u01(w[g]));
-    else if (k[g] < 0) k[g] = binom_low(c, b, ni, pz[ni], bw_u01(w[g]));
-  }
+/* Terms of the vectorised inversion for the largest mean of a block (at most
+ * BIG_MEAN): beyond K terms lie a Poisson(0.7) with probability 8e-4 (K = 4),
+ * a Poisson(2.5) with 1e-3 (8), a Poisson(7) with 1.3e-3 (16), a
+ * Poisson(18) with 5e-4 (32), a Poisson(40) with 1e-3 (64); binomials less. */
+static int k_for(double mean) {
+  return mean <= 0.7 ? 4 : mean <= 2.5 ? 8 : mean <= 7.0 ? 16 : mean <= 18.0 ? 32 : 64;
 }
 
-/* Finish a vectorised Poisson (see vpois_K). */
-static void vfix_pois(const struct bw_counts_ws *c, const double *mu, const double *ez, int K, const uint32_t *w,
-                      int32_t *k) {
-  double tau = k_tau(K);
-  for (int g = 0; g < c->ng; g++) {
-    if (mu[g] > tau) {
-      pois pc = pois_make(c, mu[g]);
-      k[g] = pois_u(c, &pc, bw_u01(w[g]));
-    } else if (k[g] < 0) {
-      k[g] = pois_low(c, mu[g], ez[g], bw_u01(w[g]));
-    }
-  }
-}
-
-static const double INV_1[KMAX_V] = {1.0,       1.0 / 2,  1.0 / 3,  1.0 / 4,  1.0 / 5,  1.0 / 6,
-                                     1.0 / 7,   1.0 / 8,  1.0 / 9,  1.0 / 10, 1.0 / 11, 1.0 / 12,
-                                     1.0 / 13,  1.0 / 14, 1.0 / 15, 1.0 / 16};
+static const double INV_1[64] = {
+    1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 / 8,
+    1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16,
+    1.0 / 17, 1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23, 1.0 / 24,
+    1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28, 1.0 / 29, 1.0 / 30, 1.0 / 31, 1.0 / 32,
+    1.0 / 33, 1.0 / 34, 1.0 / 35, 1.0 / 36, 1.0 / 37, 1.0 / 38, 1.0 / 39, 1.0 / 40,
+    1.0 / 41, 1.0 / 42, 1.0 / 43, 1.0 / 44, 1.0 / 45, 1.0 / 46, 1.0 / 47, 1.0 / 48,
+    1.0 / 49, 1.0 / 50, 1.0 / 51, 1.0 / 52, 1.0 / 53, 1.0 / 54, 1.0 / 55, 1.0 / 56,
+    1.0 / 57, 1.0 / 58, 1.0 / 59, 1.0 / 60, 1.0 / 61, 1.0 / 62, 1.0 / 63, 1.0 / 64};
 
 /* ---- workspace --------------------------------------------------------------- */
+
+static void gset_free(gset *s) {
+  free(s->cnt), free(s->T), free(s->payer), free(s->mv), free(s->ev);
+  for (int v = 0; v < NV; v++) free(s->mu[v]), free(s->ez[v]), free(s->full[v]), free(s->pm[v]);
+}
+
+static int gset_alloc(gset *s, int n, int NL, int gid0) {
+  memset(s, 0, sizeof *s);
+  s->n = n;
+  s->np = (n + VB - 1) / VB * VB;
+  s->gid0 = gid0;
+  size_t np = (size_t)s->np;
+  s->cnt = calloc((size_t)NL * np, sizeof(int32_t));
+  s->T = calloc(4 * np, sizeof(double));
+  s->payer = calloc(np, sizeof(int));
+  s->mv = calloc((size_t)NL * MAXD * np, sizeof(double));
+  s->ev = calloc(NV * np, sizeof(double));
+  int ok = s->cnt && s->T && s->payer && s->mv && s->ev;
+  for (int v = 0; v < NV; v++) {
+    s->mu[v] = calloc(np, sizeof(double));
+    s->ez[v] = calloc(np, sizeof(double));
+    s->full[v] = calloc(np, sizeof(double));
+    s->pm[v] = calloc(np, sizeof(pois));
+    ok = ok && s->mu[v] && s->ez[v] && s->full[v] && s->pm[v];
+  }
+  return ok ? 0 : -1;
+}
 
 void bw_counts_ws_free(struct bw_counts_ws *c) {
   if (!c) return;
@@ -657,12 +704,13 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->Pm), free(c->Pn), free(c->Pw), free(c->Pv), free(c->J), free(c->av), free(c->tm), free(c->row);
   free(c->prv), free(c->tmv);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
-  free(c->gcnt), free(c->gT), free(c->vk), free(c->vrest), free(c->vsink), free(c->vx), free(c->vy);
-  for (int v = 0; v < NV; v++) free(c->gmu[v]), free(c->gez[v]), free(c->gfull[v]);
-  free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of), free(c->ep);
-  free(c->lam), free(c->home), free(c->hist), free(c->lp), free(c->rcount), free(c->cursor), free(c->ebucket);
-  free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c1a), free(c->c2a), free(c->lump);
+  gset_free(&c->gem), gset_free(&c->reg);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
+  free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
+  free(c->lam), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
+  free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
   free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
+  free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
   free(c);
 }
 
@@ -705,10 +753,11 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   if (c->spy > 12 * 64) c->spy = 12 * 64;
 
   c->pair_mode = pair_mode_of(m);
-  c->naos_max = nr + (c->pair_mode ? ng * nr : 0);
-  c->ngp = (ng + 15) & ~15;
-  size_t A = (size_t)c->naos_max, GP = (size_t)c->ngp;
-  int nlane = c->ngp / 4 + 1 > 256 ? c->ngp / 4 + 1 : 256;
+  c->npair_max = c->pair_mode ? ng * nr : 0;
+  int ok = gset_alloc(&c->gem, ng, NL, 0) == 0 && gset_alloc(&c->reg, nr, NL, ng) == 0;
+  size_t VP = (size_t)(c->gem.np > c->reg.np ? c->gem.np : c->reg.np);
+  size_t A = (size_t)(c->npair_max > 0 ? c->npair_max : 1);
+  int nlane = (int)VP / 4 + 1 > 256 ? (int)VP / 4 + 1 : 256;
 
   c->cls_of = malloc(sizeof(int) * (size_t)D);
   c->ifam = malloc(sizeof(int) * (size_t)D);
@@ -724,57 +773,50 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->row = malloc(sizeof(double) * (size_t)D);
   c->prv = malloc(sizeof(double) * NV * (size_t)D);
   c->tmv = malloc(sizeof(double) * NV * NCL * (size_t)D);
-  int ok = c->cls_of && c->ifam && c->Q && c->Qp && c->Pm && c->Pn && c->Pw && c->Pv && c->J && c->av &&
-           c->tm && c->row && c->prv && c->tmv;
+  ok = ok && c->cls_of && c->ifam && c->Q && c->Qp && c->Pm && c->Pn && c->Pw && c->Pv && c->J && c->av &&
+       c->tm && c->row && c->prv && c->tmv;
   for (int k = 0; k < 3; k++) {
     c->spec[k] = malloc(sizeof(spec) * (size_t)NS);
     c->vplan[k] = malloc(sizeof(vdest) * (size_t)NL * MAXD);
     c->nvd[k] = malloc(sizeof(int) * (size_t)NL);
     ok = ok && c->spec[k] && c->vplan[k] && c->nvd[k];
   }
-  c->gcnt = calloc((size_t)NL * GP, sizeof(int32_t));
-  c->gT = calloc(4 * GP, sizeof(double));
-  c->vk = calloc(GP, sizeof(int32_t));
-  c->vrest = calloc(GP, sizeof(int32_t));
-  c->vsink = calloc(GP, sizeof(int32_t));
-  c->vx = calloc(GP, sizeof(double));
-  c->vy = calloc(GP, sizeof(double));
-  ok = ok && c->gcnt && c->gT && c->vk && c->vrest && c->vsink && c->vx && c->vy;
-  for (int v = 0; v < NV; v++) {
-    c->gmu[v] = calloc(GP, sizeof(double));
-    c->gez[v] = calloc(GP, sizeof(double));
-    c->gfull[v] = calloc(GP, sizeof(double));
-    ok = ok && c->gmu[v] && c->gez[v] && c->gfull[v];
-  }
+  c->perm = malloc(sizeof(int) * (size_t)ng);
+  c->lane = malloc(sizeof(int) * (size_t)ng);
+  c->vrest = calloc(VP, sizeof(int32_t));
+  c->vbad = calloc(VP, sizeof(int32_t));
+  c->vsink = calloc(VP, sizeof(int32_t));
+  c->vx = calloc(VP, sizeof(double));
+  c->vy = calloc(VP, sizeof(double));
+  c->kb = calloc(VP / VB + 1, sizeof(int32_t));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
   c->tacc = calloc(A * 4, sizeof(double));
-  c->payer = malloc(sizeof(int) * A);
-  c->ep = malloc(sizeof(pois) * (size_t)nr * NV);
+  c->payer = calloc(A, sizeof(int));
   c->lam = malloc(sizeof(double) * (size_t)ng * BW_NCARE);
   c->home = malloc(sizeof(double) * (size_t)nr);
   c->hist = malloc(sizeof(double) * (size_t)nr);
-  c->lp = malloc(sizeof(double) * (size_t)nr);
   c->rcount = malloc(sizeof(int) * (size_t)nr);
   c->cursor = malloc(sizeof(int) * (size_t)(c->spy + 1));
   c->ebucket = malloc(sizeof(int) * (size_t)(c->spy + 2));
   c->lf = malloc(sizeof(double) * NLF);
   c->invk = malloc(sizeof(double) * NLF);
-  c->c1a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && c->cnt && c->tacc && c->payer && c->ep && c->lam && c->home && c->hist && c->lp && c->rcount &&
-       c->cursor && c->ebucket && c->lf && c->invk && c->c1a && c->c2a && c->lump;
+  ok = ok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
+       c->payer && c->lam && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
+       c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
     pools[i]->nlane = nlane;
     pools[i]->cap = 4 * nlane;
-    pools[i]->c1a = c->c1a, pools[i]->c2a = c->c2a;
+    pools[i]->c1a = malloc(sizeof(uint32_t) * (size_t)nlane);
+    pools[i]->c2a = c->c2a;
     pools[i]->buf = malloc(sizeof(uint32_t) * 4 * (size_t)nlane);
-    ok = ok && pools[i]->buf;
+    ok = ok && pools[i]->buf && pools[i]->c1a;
   }
   if (c->pair_mode) {
-    c->pair_h = malloc(sizeof(int) * (size_t)ng * nr);
-    c->pair_of = malloc(sizeof(int) * (size_t)ng * nr);
+    c->pair_h = malloc(sizeof(int) * A);
+    c->pair_of = malloc(sizeof(int) * A);
     ok = ok && c->pair_h && c->pair_of;
   }
   if (!ok) {
@@ -790,11 +832,20 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   for (int i = 0; i < nM; i++) c->cls_of[c->off[CL_M] + i] = CL_M;
   c->cls_of[c->sW] = CL_W;
   for (int k = 0; k < BW_NCARE; k++) ph_equilibrium(&c->ph[k], c->pi_stock[k]);
+  for (int i = 0; i < nlane; i++) c->c2a[i] = (uint32_t)i;
   for (int k = 0; k < NLF; k++) {
     c->lf[k] = lgamma(k + 1.0);
     c->invk[k] = k > 0 ? 1.0 / k : 0.0;
   }
-  for (int r = 0; r < nr; r++) c->payer[r] = m->d.r[r].centrum;
+  /* GEM lanes by population, descending (insertion sort, once per workspace) */
+  for (int g = 0; g < ng; g++) c->perm[g] = g;
+  for (int i = 1; i < ng; i++)
+    for (int j = i; j > 0 && m->d.g[c->perm[j]].population > m->d.g[c->perm[j - 1]].population; j--) {
+      int t = c->perm[j];
+      c->perm[j] = c->perm[j - 1], c->perm[j - 1] = t;
+    }
+  for (int i = 0; i < ng; i++) c->lane[c->perm[i]] = i, c->gem.payer[i] = c->perm[i];
+  for (int r = 0; r < nr; r++) c->reg.payer[r] = m->d.r[r].centrum;
   return c;
 }
 
@@ -1100,32 +1151,35 @@ typedef struct {
   uint32_t rep;
   int ny, y;
   int pair_active;
-  int cut_step;      /* step (within the year) that is cut at T, -1: none this year */
+  int cut_step;      /* step (within the year) cut at T; -1: none this year */
   int wave;          /* stock I transferred on 1 Jan of the first year */
   double yc[BW_NCARE];
   nat_acc a;
 } run;
 
-/* One group's counts and client-time: a REG/PAIR row (stride 1) or a
- * gemeente's column of the GEM arrays (stride ngp). */
+/* One group's counts and client-time: a lane of a set (stride np) or a PAIR
+ * row (stride 1). Group ids: GEM lane i -> i, REG lane r -> ng + r, PAIR row
+ * k -> ng + nr + k. */
 typedef struct {
   int32_t *n;
   double *T;
   int ns, ts;
 } gref;
 
-static inline gref gem_ref(struct bw_counts_ws *c, int g) {
-  gref r = {c->gcnt + g, c->gT + g, c->ngp, c->ngp};
+static inline gref set_ref(gset *s, int lane) {
+  gref r = {s->cnt + lane, s->T + lane, s->np, s->np};
   return r;
 }
 
-static inline gref aos_ref(struct bw_counts_ws *c, int row) {
-  gref r = {c->cnt + (size_t)row * c->NLP, c->tacc + (size_t)row * 4, 1, 1};
+static inline gref pair_ref(struct bw_counts_ws *c, int k) {
+  gref r = {c->cnt + (size_t)k * c->NLP, c->tacc + (size_t)k * 4, 1, 1};
   return r;
 }
 
 static inline gref ref_of(struct bw_counts_ws *c, int gid) {
-  return gid < c->ng ? gem_ref(c, gid) : aos_ref(c, gid - c->ng);
+  if (gid < c->ng) return set_ref(&c->gem, gid);
+  if (gid < c->ng + c->nr) return set_ref(&c->reg, gid - c->ng);
+  return pair_ref(c, gid - c->ng - c->nr);
 }
 
 /* Move k leavers of source s (spec index src) to its destination i. */
@@ -1166,7 +1220,7 @@ static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, g
   if (L) scatter(c, s, src, L, r, a, wp);
 }
 
-/* One step of the live phases of one group (scalar). */
+/* One step of the live phases of one PAIR group, scalar. */
 static void group_live(struct bw_counts_ws *c, const spec *S, gref r, double len, nat_acc *a) {
   for (int j = c->NL - 1; j >= 0; j--) {
     int nj = r.n[j * r.ns];
@@ -1181,32 +1235,74 @@ static void group_live(struct bw_counts_ws *c, const spec *S, gref r, double len
   }
 }
 
-/* One step of the live phases of every GEM group, vectorised over the
- * gemeenten: per phase (last first, so movers are not moved twice) the
- * staying time, then the destinations by conditional binomials. */
-static void gem_live(struct bw_counts_ws *c, int kind, nat_acc *a) {
-  int ng = c->ng, ngp = c->ngp;
+/* Blocks of a set's lanes: [blk[b], blk[b + 1]) for b < nblk. */
+static int set_blocks(const gset *S, int *blk) {
+  static const int bounds[] = {16, 32, 64, 128};
+  int n = 0;
+  blk[n++] = 0;
+  for (int i = 0; i < 4; i++)
+    if (bounds[i] < S->np) blk[n++] = bounds[i];
+  blk[n] = S->np;
+  return n;
+}
+
+/* One step of the live phases of a set of groups, vectorised over its
+ * lanes: per phase (last first, so that movers are not moved twice) the
+ * staying time, then the destinations in turn by conditional binomials. */
+static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
+  int np = S->np, blk[MAXBLK], nblk = set_blocks(S, blk);
   double len = c->kind_len[kind];
-  double *T0 = c->gT, *T1 = c->gT + ngp, *T2 = c->gT + 2 * ngp, *T3 = c->gT + 3 * ngp;
+  int32_t *rest = c->vrest, *bad = c->vbad;
   for (int j = c->NL - 1; j >= 0; j--) {
-    int32_t *nj = c->gcnt + (size_t)j * ngp;
+    int32_t *nj = S->cnt + (size_t)j * np;
     const spec *s = c->spec[kind] + j;
-    int64_t left = vstay(ng, nj, c->gT + (size_t)s->cls * ngp, len);
+    int64_t left = vstay(np, nj, S->T + (size_t)s->cls * np, len);
     if (!left) continue;
-    memcpy(c->vrest, nj, sizeof(int32_t) * (size_t)ng);
+    memcpy(rest, nj, sizeof(int32_t) * (size_t)np);
+    /* largest count per block (bounds the later destinations' too) */
+    int32_t mxb[MAXBLK];
+    for (int b = 0; b < nblk; b++) mxb[b] = vmax(blk[b + 1] - blk[b], nj + blk[b]);
     const vdest *vd = c->vplan[kind] + (size_t)j * MAXD;
     for (int i = 0; i < c->nvd[kind][j] && left > 0; i++) {
       const vdest *d = vd + i;
-      int n07, n25;
-      vbig(ng, c->vrest, d->b.p, &n07, &n25);
-      int K = k_choice(n07, n25);
-      const uint32_t *w = pool_take(&c->pst, ngp);
-      if (K == 4) vbin_4(ng, c->vrest, w, d->pz, d->cr, c->vk);
-      else if (K == 8) vbin_8(ng, c->vrest, w, d->pz, d->cr, c->vk);
-      else vbin_16(ng, c->vrest, w, d->pz, d->cr, c->vk);
-      vfix_bin(c, &d->b, d->pz, K, c->vrest, w, c->vk);
-      int32_t *dst = d->dest >= 0 ? c->gcnt + (size_t)d->dest * ngp : c->vsink;
-      int64_t moved = vmove(ng, c->vk, c->vrest, nj, dst, T0, T1, T2, T3, d->dt[0], d->dt[1], d->dt[2], d->dt[3]);
+      int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
+      const uint32_t *w = pool_take(&c->pst, np);
+      /* full steps: count the movers, their client-time is added once a
+       * year (fold_year); a cut step's kind adds it now */
+      double *acc = kind == 0 ? S->mv + ((size_t)j * MAXD + i) * np : c->vx;
+      int64_t moved = 0;
+      for (int b = 0; b < nblk; b++) {
+        int o = blk[b], e = blk[b + 1] - o, nb = 0;
+        if (mxb[b] == 0) continue;
+        double mmax = mxb[b] * d->b.p;
+        int K = k_for(mmax < BIG_MEAN ? mmax : BIG_MEAN);
+        int32_t all = mxb[b];
+#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, rest + o, nj + o, dst + o, acc + o, bad + o, &nb)
+        if (all < NT && K <= 16) moved += K == 4 ? MV(vmove_t4) : K == 8 ? MV(vmove_t8) : MV(vmove_t16);
+        else moved += K <= 32 ? MV(vmove_e32) : MV(vmove_e64);
+#undef MV
+        if (!nb) continue;
+        /* the lanes the vector could not settle, with the same word */
+        for (int g = o; g < o + e; g++) {
+          if (!bad[g]) continue;
+          int ni = rest[g];
+          double u = bw_u01(w[g]);
+          int k;
+          if (ni * d->b.p > BIG_MEAN) {
+            k = binom_mode(c, &d->b, ni, u);
+          } else {
+            double lz = ni * d->b.lq;
+            k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), u);
+          }
+          rest[g] -= k, nj[g] -= k, dst[g] += k;
+          acc[g] += k;
+          moved += k;
+        }
+      }
+      if (kind != 0) {
+        for (int cl = 0; cl < 4; cl++) vfold(np, acc, S->T + (size_t)cl * np, d->dt[cl]);
+        memset(acc, 0, sizeof(double) * (size_t)np);
+      }
       if (d->dest == DEST_LUMP) a->lump[j] += moved;
       if (d->sd) a->stepdowns += moved;
       left -= moved;
@@ -1214,57 +1310,52 @@ static void gem_live(struct bw_counts_ws *c, int kind, nat_acc *a) {
   }
 }
 
-/* Entrants of every GEM group that end their first step in the main phase
- * (Poisson per gemeente, vectorised); the others come as records. */
-static void gem_entries(struct bw_counts_ws *c, int kind, nat_acc *a) {
-  int ng = c->ng, ngp = c->ngp;
-  double *T0 = c->gT, *T1 = c->gT + ngp, *T2 = c->gT + 2 * ngp, *T3 = c->gT + 3 * ngp;
+/* Entrants of a set that end their first step in the main phase: Poisson
+ * per lane, vectorised; the others come as records. */
+static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
+  int np = S->np, blk[MAXBLK], nblk = set_blocks(S, blk);
+  int32_t *bad = c->vbad;
   for (int v = 0; v < NV; v++) {
-    if (!c->gon[v]) continue;
-    const spec *s = c->spec[kind] + c->NL + 1 + v;
-    const uint32_t *w = pool_take(&c->pen, ngp);
-    int K = c->gk[v];
-    if (K == 4) vpois_4(ng, c->gmu[v], c->gez[v], w, INV_1, c->vk);
-    else if (K == 8) vpois_8(ng, c->gmu[v], c->gez[v], w, INV_1, c->vk);
-    else vpois_16(ng, c->gmu[v], c->gez[v], w, INV_1, c->vk);
-    vfix_pois(c, c->gmu[v], c->gez[v], K, w, c->vk);
-    a->entries[v] += vadd(ng, c->vk, c->gcnt + (size_t)s->main * ngp, T0, T1, T2, T3, s->base[0],
-                          s->base[1], s->base[2], s->base[3]);
+    if (!S->on[v]) continue;
+    double *acc = S->ev + (size_t)v * np;
+    const spec *s = c->spec[0] + c->NL + 1 + v;
+    int32_t *dst = S->cnt + (size_t)s->main * np;
+    const double *mu = S->mu[v], *ez = S->ez[v];
+    const uint32_t *w = pool_take(&c->pen, np);
+    int64_t in = 0;
+    for (int b = 0; b < nblk; b++) {
+      int o = blk[b], e = blk[b + 1] - o, K = S->ke[v][b], nb = 0;
+      if (K == 0) continue;
+#define EN(F) F(e, w + o, mu + o, ez + o, INV_1, dst + o, acc + o, bad + o, &nb)
+      in += K == 4 ? EN(venter_4) : K == 8 ? EN(venter_8) : K == 16 ? EN(venter_16) : K == 32 ? EN(venter_32)
+                                                                                          : EN(venter_64);
+#undef EN
+      if (!nb) continue;
+      for (int g = o; g < o + e; g++) {
+        if (!bad[g]) continue;
+        double u = bw_u01(w[g]);
+        int k = mu[g] > BIG_MEAN ? pois_u(c, &S->pm[v][g], u) : pois_low(c, mu[g], ez[g], u);
+        dst[g] += k;
+        acc[g] += k;
+        in += k;
+      }
+    }
+    a->entries[v] += in;
   }
 }
 
-/* Entrants of a cut step, GEM groups one by one: Poisson with the part of
- * the step's mean, then their end state by the part's own law. */
-static void gem_entries_cut(struct bw_counts_ws *c, int kind, double scale, nat_acc *a) {
-  for (int g = 0; g < c->ng; g++)
+/* Entrants of a cut step, lane by lane: Poisson with the part of the step's
+ * mean, then their end state by the part's own law. */
+static void set_entries_cut(struct bw_counts_ws *c, gset *S, int kind, double scale, nat_acc *a) {
+  for (int g = 0; g < S->n; g++)
     for (int v = 0; v < NV; v++) {
-      double mu = c->gfull[v][g] * scale;
+      double mu = S->full[v][g] * scale;
       if (!(mu > 0)) continue;
       pois pc = pois_make(c, mu);
       int e = pois_draw(c, &pc, &c->pen);
       if (!e) continue;
       a->entries[v] += e;
-      enter(c, c->spec[kind] + c->NL + 1 + v, c->NL + 1 + v, e, gem_ref(c, g), a, &c->pst);
-    }
-}
-
-/* Entrants of the REG groups (Poisson per region and step, then their end
- * state by the entry spec). */
-static void reg_entries(struct bw_counts_ws *c, int kind, double scale, nat_acc *a) {
-  for (int r = 0; r < c->nr; r++)
-    for (int v = 0; v < NV; v++) {
-      const pois *ep = c->ep + (size_t)r * NV + v;
-      if (ep->mode < 0) continue;
-      int e;
-      if (scale == 1.0) {
-        e = pois_draw(c, ep, &c->pen);
-      } else {
-        pois pc = pois_make(c, ep->mu * scale);
-        e = pois_draw(c, &pc, &c->pen);
-      }
-      if (!e) continue;
-      a->entries[v] += e;
-      enter(c, c->spec[kind] + c->NL + 1 + v, c->NL + 1 + v, e, aos_ref(c, r), a, &c->pst);
+      enter(c, c->spec[kind] + c->NL + 1 + v, c->NL + 1 + v, e, set_ref(S, g), a, &c->pst);
     }
 }
 
@@ -1299,15 +1390,15 @@ static void lump_split(struct bw_counts_ws *c, const spec *S, nat_acc *a) {
   }
 }
 
-static int row_empty(const struct bw_counts_ws *c, int row) {
-  const int32_t *n = c->cnt + (size_t)row * c->NLP;
+static int row_empty(const struct bw_counts_ws *c, int k) {
+  const int32_t *n = c->cnt + (size_t)k * c->NLP;
   int32_t any = 0;
   for (int j = 0; j < c->NL; j++) any |= n[j];
   return any == 0;
 }
 
-/* Cost of a group's client-time so far this year, to its payer (MODEL.md §4):
- * I and A to the BW cost, M to the MO cost, In nationally. */
+/* Cost of a group's client-time so far this year, to its payer (MODEL.md
+ * §4): I and A to the BW cost, M to the MO cost, In nationally. */
 static void flush(run *R, gref r, int payer) {
   size_t i = (size_t)payer * (size_t)R->ny + (size_t)R->y;
   double tI = r.T[CL_I * r.ts], tIn = r.T[CL_IN * r.ts], tA = r.T[CL_A * r.ts], tM = r.T[CL_M * r.ts];
@@ -1317,11 +1408,36 @@ static void flush(run *R, gref r, int payer) {
   for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] = 0;
 }
 
+/* Client-time of the movers and main entrants of this year's full steps
+ * (counted in mv, ev): count × client-time per mover of the full step. */
+static void fold_year(struct bw_counts_ws *c, gset *S) {
+  int np = S->np;
+  const spec *Sp = c->spec[0];
+  for (int j = 0; j < c->NL; j++)
+    for (int i = 0; i < c->nvd[0][j]; i++) {
+      const vdest *d = c->vplan[0] + (size_t)j * MAXD + i;
+      double *acc = S->mv + ((size_t)j * MAXD + i) * np;
+      for (int cl = 0; cl < 4; cl++)
+        if (d->dt[cl] != 0.0) vfold(np, acc, S->T + (size_t)cl * np, d->dt[cl]);
+      memset(acc, 0, sizeof(double) * (size_t)np);
+    }
+  for (int v = 0; v < NV; v++) {
+    const spec *s = Sp + c->NL + 1 + v;
+    double *acc = S->ev + (size_t)v * np;
+    for (int cl = 0; cl < 4; cl++)
+      if (s->base[cl] != 0.0) vfold(np, acc, S->T + (size_t)cl * np, s->base[cl]);
+    memset(acc, 0, sizeof(double) * (size_t)np);
+  }
+}
+
 static void flush_all(run *R) {
   struct bw_counts_ws *c = R->c;
-  for (int g = 0; g < c->ng; g++) flush(R, gem_ref(c, g), g);
-  int rows = c->nr + (R->pair_active ? c->npair : 0);
-  for (int row = 0; row < rows; row++) flush(R, aos_ref(c, row), c->payer[row]);
+  fold_year(c, &c->gem);
+  fold_year(c, &c->reg);
+  for (int i = 0; i < c->gem.n; i++) flush(R, set_ref(&c->gem, i), c->gem.payer[i]);
+  for (int i = 0; i < c->reg.n; i++) flush(R, set_ref(&c->reg, i), c->reg.payer[i]);
+  if (R->pair_active)
+    for (int k = 0; k < c->npair; k++) flush(R, pair_ref(c, k), c->payer[k]);
 }
 
 /* Re-indication (old_regime_max_years): the PAIR groups' cost so far goes to
@@ -1329,10 +1445,10 @@ static void flush_all(run *R) {
 static void merge_pairs(run *R) {
   struct bw_counts_ws *c = R->c;
   for (int k = 0; k < c->npair; k++) {
-    int row = c->nr + k, h = c->pair_h[k];
-    gref r = aos_ref(c, row);
-    flush(R, r, c->payer[row]);
-    for (int j = 0; j < c->NL; j++) c->gcnt[(size_t)j * c->ngp + h] += r.n[j], r.n[j] = 0;
+    gref r = pair_ref(c, k);
+    flush(R, r, c->payer[k]);
+    gref h = set_ref(&c->gem, c->lane[c->pair_h[k]]);
+    for (int j = 0; j < c->NL; j++) h.n[j * h.ns] += r.n[j], r.n[j] = 0;
   }
   R->pair_active = 0;
 }
@@ -1341,19 +1457,19 @@ static int pair_row(struct bw_counts_ws *c, const bw_model *m, int p, int h) {
   int *slot = c->pair_of + (size_t)p * c->ng + h;
   if (*slot < 0) {
     int k = c->npair++;
-    *slot = c->nr + k;
+    *slot = k;
     c->pair_h[k] = h;
-    c->payer[*slot] = m->d.r[p].centrum;
+    c->payer[k] = m->d.r[p].centrum;
   }
   return *slot;
 }
 
 /* Apply the one-by-one entrants recorded for step s of this year. */
-static void apply_records(struct bw_counts_ws *c, int kind, int s, nat_acc *a) {
+static void apply_records(struct bw_counts_ws *c, int s, nat_acc *a) {
   for (int i = c->ebucket[s]; i < c->ebucket[s + 1]; i++) {
     const erec *e = c->rec + i;
     int src = c->NL + 1 + e->v;
-    const spec *sp = c->spec[kind] + src;
+    const spec *sp = c->spec[0] + src;
     gref r = ref_of(c, e->gid);
     a->entries[e->v] += 1;
     for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
@@ -1370,16 +1486,19 @@ static void step(run *R, int kind, double scale, int s) {
   double len = c->kind_len[kind];
   nat_acc *a = &R->a;
   wlz_step(c, S, len, a);
-  gem_live(c, kind, a);
-  if (kind == 0) gem_entries(c, kind, a);
-  else gem_entries_cut(c, kind, scale, a);
-  for (int r = 0; r < c->nr; r++)
-    if (!row_empty(c, r)) group_live(c, S, aos_ref(c, r), len, a);
-  reg_entries(c, kind, scale, a);
+  set_live(c, &c->gem, kind, a);
+  set_live(c, &c->reg, kind, a);
+  if (kind == 0) {
+    set_entries(c, &c->gem, a);
+    set_entries(c, &c->reg, a);
+  } else {
+    set_entries_cut(c, &c->gem, kind, scale, a);
+    set_entries_cut(c, &c->reg, kind, scale, a);
+  }
   if (R->pair_active)
     for (int k = 0; k < c->npair; k++)
-      if (!row_empty(c, c->nr + k)) group_live(c, S, aos_ref(c, c->nr + k), len, a);
-  if (s >= 0) apply_records(c, kind, s, a);
+      if (!row_empty(c, k)) group_live(c, S, pair_ref(c, k), len, a);
+  if (s >= 0) apply_records(c, s, a);
   lump_split(c, S, a);
 }
 
@@ -1440,8 +1559,7 @@ static void simulate_stock(run *R, const bw_outer *o) {
     for (int r = 0; r < c->nr; r++) {
       int ph[MAXPH];
       multinomial(c, wp, c->rcount[r], c->pi_stock[care], nph, ph);
-      int32_t *n = c->cnt + (size_t)r * c->NLP;
-      for (int i = 0; i < nph; i++) n[first + i] += ph[i];
+      for (int i = 0; i < nph; i++) c->reg.cnt[(size_t)(first + i) * c->reg.np + r] += ph[i];
     }
   }
 }
@@ -1492,11 +1610,64 @@ static int entrant_dest(const spec *s, wpool *wp) {
   return s->nd > 1 ? pick(s->thr, s->nd, pool_u32(wp)) : 0;
 }
 
+/* Entry type v of a set for this year, from S->full[v] (the per-step mean of
+ * all its entrants): by Poisson thinning, those that end their first step in
+ * the main phase per step (vectorised), the others (and every national
+ * institution entrant) over the year, each with its step and end state, as
+ * records; none in a cut step, whose entrants are drawn whole. */
+static int set_entry_year(run *R, gset *S, int v, int on) {
+  struct bw_counts_ws *c = R->c;
+  const spec *sv = c->spec[0] + c->NL + 1 + v;
+  wpool *wp = &c->pmi;
+  int spy = c->spy;
+  double pmain = v == V_IN ? 0.0 : 1.0 - sv->b.p;
+  S->on[v] = on && v != V_IN;
+  if (!on) {
+    for (int b = 0; b < MAXBLK; b++) S->ke[v][b] = 0;
+    return 0;
+  }
+  double *other = c->vx;
+  for (int g = 0; g < S->np; g++) {
+    S->mu[v][g] = S->full[v][g] * pmain;
+    other[g] = S->full[v][g] * (1.0 - pmain) * spy;
+  }
+  vexpneg(S->np, S->mu[v], S->ez[v]);
+  int blk[MAXBLK], nblk = set_blocks(S, blk);
+  for (int b = 0; b < nblk; b++) {
+    int o = blk[b], e = blk[b + 1] - o;
+    double mx = vmaxmean(e, S->mu[v] + o), any = 0;
+    for (int g = o; g < o + e; g++) {
+      any += S->mu[v][g];
+      if (S->mu[v][g] > BIG_MEAN) S->pm[v][g] = pois_make(c, S->mu[v][g]);
+    }
+    S->ke[v][b] = any > 0 ? k_for(mx) : 0;
+  }
+  vexpneg(S->np, other, c->vy);
+  for (int g = 0; g < S->n; g++) {
+    if (!(other[g] > 0)) continue;
+    double u = pool_u01(wp);
+    int k;
+    if (other[g] > BIG_MEAN) {
+      pois pc = pois_make(c, other[g]);
+      k = pois_u(c, &pc, u);
+    } else {
+      k = pois_low(c, other[g], c->vy[g], u);
+    }
+    for (int e = 0; e < k; e++) {
+      int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
+      int i = v == V_IN ? entrant_dest(sv, wp) : (sv->nd > 1 ? pick(sv->thr, sv->nd, pool_u32(wp)) : 0);
+      if (s == R->cut_step) continue;
+      if (rec_push(c, s, S->gid0 + g, v, i)) return -1;
+    }
+  }
+  return 0;
+}
+
 /* The year's entries (MODEL.md §3.2): means per gemeente and care type with
  * need, ε_g, supply attraction and growth; negative-binomial Gamma mixing;
- * then the per-step laws of the GEM and REG groups, and the entrants placed
- * one by one (GEM entrants that leave their first phase within their first
- * step, national institutions, PAIR-year entrants), recorded by step. */
+ * then per set (GEM: new regime and decentralised M; REG: entries before S
+ * and central M) the laws of set_entry_year; in a PAIR year every
+ * old-regime I/A entrant one by one. */
 static int year_entries(run *R, const bw_outer *o) {
   struct bw_counts_ws *c = R->c;
   const bw_model *m = R->m;
@@ -1527,71 +1698,35 @@ static int year_entries(run *R, const bw_outer *o) {
     }
   }
   double per_step = 1.0 / spy;
-  const spec *S = c->spec[0];
-  wpool *wp = &c->pmi;
-  pool_init(wp, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
+  pool_init(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
   c->rec_n = 0;
   for (int s = 0; s <= spy; s++) c->ebucket[s] = 0;
 
-  /* GEM: per-step Poisson of the entrants that end in the main phase; the
-   * rest (and all national-institution entrants) one by one */
   static const int care_of[NV] = {BW_I, BW_I, BW_A, BW_M};
   for (int v = 0; v < NV; v++) {
-    int on = v == V_M ? mo_local : !old;
     double share = v == V_I ? 1.0 - ns : v == V_IN ? ns : 1.0;
-    c->gon[v] = on && v != V_IN;
-    const spec *sv = S + c->NL + 1 + v;
-    double pmain = v == V_IN ? 0.0 : 1.0 - sv->b.p;
-    int n07 = 0, n25 = 0;
-    double *full = c->gfull[v], *other = c->vx;
-    for (int g = 0; g < ng; g++) {
-      full[g] = on ? c->lam[(size_t)g * BW_NCARE + care_of[v]] * share * per_step : 0.0;
-      c->gmu[v][g] = full[g] * pmain;
-      other[g] = full[g] * (1.0 - pmain) * spy;
-      n07 += c->gmu[v][g] > 0.7;
-      n25 += c->gmu[v][g] > 2.5;
+    /* GEM: new-regime I/A (woonplaatsbeginsel), M once decentralised */
+    int on = v == V_M ? mo_local : !old;
+    gset *G = &c->gem;
+    for (int i = 0; i < G->np; i++)
+      G->full[v][i] = on && i < ng ? c->lam[(size_t)c->perm[i] * BW_NCARE + care_of[v]] * share * per_step : 0.0;
+    if (set_entry_year(R, G, v, on)) return -1;
+    /* REG: old-regime I/A placed in the region (unless PAIR), central M */
+    on = v == V_M ? !mo_local : old && !c->pair_mode;
+    gset *Rg = &c->reg;
+    for (int i = 0; i < Rg->np; i++) Rg->full[v][i] = 0.0;
+    if (on) {
+      region_means(c, m, care_of[v], Rg->full[v]);
+      for (int r = 0; r < nr; r++) Rg->full[v][r] *= share * per_step;
     }
-    vexpneg(ng, c->gmu[v], c->gez[v]);
-    /* the others: Poisson over the year, each with its step and end state;
-     * none in a cut step, whose entrants are drawn whole */
-    vexpneg(ng, other, c->vy);
-    const uint32_t *wv = pool_take(wp, c->ngp);
-    vpois_4(ng, other, c->vy, wv, INV_1, c->vk);
-    vfix_pois(c, other, c->vy, 4, wv, c->vk);
-    for (int g = 0; g < ng; g++) {
-      int k = c->vk[g];
-      for (int e = 0; e < k; e++) {
-        int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
-        int i = v == V_IN ? entrant_dest(sv, wp) : (sv->nd > 1 ? pick(sv->thr, sv->nd, pool_u32(wp)) : 0);
-        if (s == R->cut_step) continue;
-        if (rec_push(c, s, g, v, i)) return -1;
-      }
-    }
-    c->gk[v] = k_choice(n07, n25);
-  }
-
-  /* REG: per region and step, the entries placed there */
-  pois none;
-  none.mode = -1, none.mu = 0, none.imu = 0, none.pmode = 1;
-  for (int i = 0; i < nr * NV; i++) c->ep[i] = none;
-  double *lp = c->lp;
-  if (!mo_local) {
-    region_means(c, m, BW_M, lp);
-    for (int r = 0; r < nr; r++) c->ep[(size_t)r * NV + V_M] = pois_make(c, lp[r] * per_step);
-  }
-  if (old && !c->pair_mode) {
-    region_means(c, m, BW_I, lp);
-    for (int r = 0; r < nr; r++) {
-      c->ep[(size_t)r * NV + V_I] = pois_make(c, lp[r] * (1.0 - ns) * per_step);
-      c->ep[(size_t)r * NV + V_IN] = pois_make(c, lp[r] * ns * per_step);
-    }
-    region_means(c, m, BW_A, lp);
-    for (int r = 0; r < nr; r++) c->ep[(size_t)r * NV + V_A] = pois_make(c, lp[r] * per_step);
+    if (set_entry_year(R, Rg, v, on)) return -1;
   }
 
   /* PAIR year: every I/A entrant one by one (placement, national
    * institution, step, end state); a PAIR year never holds the cut */
-  if (old && c->pair_mode)
+  if (old && c->pair_mode) {
+    wpool *wp = &c->pmi;
+    const spec *S = c->spec[0];
     for (int g = 0; g < ng; g++) {
       int region = m->d.g[g].region;
       for (int care = BW_I; care <= BW_A; care++) {
@@ -1602,10 +1737,11 @@ static int year_entries(run *R, const bw_outer *o) {
           int r = pool_u01(wp) < p->p_outside_region ? bw_alias_draw(&m->other_bw[region], pool_u01(wp)) : region;
           int v = care == BW_A ? V_A : (pool_u01(wp) < ns ? V_IN : V_I);
           int i = entrant_dest(S + c->NL + 1 + v, wp);
-          if (rec_push(c, s, c->ng + pair_row(c, m, r, g), v, i)) return -1;
+          if (rec_push(c, s, ng + nr + pair_row(c, m, r, g), v, i)) return -1;
         }
       }
     }
+  }
 
   /* counting sort of the records by step (stable: the draw order) */
   for (int s = 0; s < spy; s++) c->ebucket[s + 1] += c->ebucket[s];
@@ -1651,11 +1787,14 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     R.pair_active = 1;
     for (size_t i = 0; i < (size_t)ng * (size_t)nr; i++) c->pair_of[i] = -1;
     c->npair = 0;
+    memset(c->cnt, 0, sizeof(int32_t) * (size_t)c->npair_max * (size_t)c->NLP);
+    memset(c->tacc, 0, sizeof(double) * (size_t)c->npair_max * 4);
   }
-  memset(c->gcnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)c->ngp);
-  memset(c->gT, 0, sizeof(double) * 4 * (size_t)c->ngp);
-  memset(c->cnt, 0, sizeof(int32_t) * (size_t)c->naos_max * (size_t)c->NLP);
-  memset(c->tacc, 0, sizeof(double) * (size_t)c->naos_max * 4);
+  gset *sets[2] = {&c->gem, &c->reg};
+  for (int k = 0; k < 2; k++) {
+    memset(sets[k]->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)sets[k]->np);
+    memset(sets[k]->T, 0, sizeof(double) * 4 * (size_t)sets[k]->np);
+  }
   prepare(c, m, o, cut_frac);
 
   simulate_stock(&R, o);
@@ -1663,6 +1802,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   for (int k = 0; k < BW_NCARE; k++) stock_total += lround(p->stock[k]);
 
   double *nat = w->national;
+  static const int cls_of_care[BW_NCARE] = {CL_I, CL_A, CL_M};
   for (int y = 0; y < ny; y++) {
     R.y = y;
     for (int k = 0; k < BW_NCARE; k++) R.yc[k] = w->year_cost[k * ny + y];
@@ -1674,15 +1814,16 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     /* in care on 1 Jan, excluding national institutions and the Wlz; the
      * first year's count is taken before the wave (MODEL.md §3.5) */
     double jan[BW_NCARE] = {y == 0 ? R.wave : 0, 0, 0};
-    static const int cls_of_care[BW_NCARE] = {CL_I, CL_A, CL_M};
     for (int k = 0; k < BW_NCARE; k++)
       for (int i = 0; i < c->nph[k]; i++) {
         int j = c->off[cls_of_care[k]] + i;
-        const int32_t *col = c->gcnt + (size_t)j * c->ngp;
         int64_t s = 0;
-        for (int g = 0; g < ng; g++) s += col[g];
-        int rows = nr + (R.pair_active ? c->npair : 0);
-        for (int row = 0; row < rows; row++) s += c->cnt[(size_t)row * c->NLP + j];
+        for (int t = 0; t < 2; t++) {
+          const int32_t *col = sets[t]->cnt + (size_t)j * sets[t]->np;
+          for (int g = 0; g < sets[t]->n; g++) s += col[g];
+        }
+        if (R.pair_active)
+          for (int row = 0; row < c->npair; row++) s += c->cnt[(size_t)row * c->NLP + j];
         jan[k] += (double)s;
       }
     for (int k = 0; k < BW_NCARE; k++) nat[(BW_Q_CLIENTS_I_JAN1 + k) * ny + y] = jan[k];

@@ -698,3 +698,14 @@ Test(params, unreadable_file_is_eio) {
   bw_ctx_init(&ctx);
   cr_assert_eq(bw_params_load(PARAMS_DIR, &p, NULL, &ctx), BW_EIO, "a directory: %s", ctx.msg);
 }
+
+Test(params, run_kernel) {
+  bw_params p;
+  expect_ok("run:\n  kernel: counts\n", &p);
+  cr_expect_eq(p.kernel, BW_KERNEL_COUNTS);
+  expect_ok("run:\n  kernel: individual\n", &p);
+  cr_expect_eq(p.kernel, BW_KERNEL_INDIVIDUAL);
+  expect_fail("run:\n  name: x\n  kernel: count\n", BW_EPARAM, 3, "run.kernel", "individual | counts (got count)");
+  expect_fail("run:\n  kernel: 1\n", BW_EPARAM, 2, "run.kernel", "individual | counts");
+  expect_fail("run:\n  kernel:\n", BW_EPARAM, 2, "run.kernel", "individual | counts (got null)");
+}
