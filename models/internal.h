@@ -70,14 +70,11 @@ struct bw_workspace {
   uint64_t stays;
   /* scratch arrays of cap elements each, grown by bw_workspace_reserve outside
    * the hot loops. models/flows.c keeps its client chunks on the stack and
-   * uses only: aux, its ledger of stay events (3 (ng + 1)(ny + 1) pairs), and
-   * gem, the new-indication counts per gemeente. c1 .. wlz are unused since
-   * the chunked kernel (issue 3). */
+   * uses: aux, its ledger of stay events (3 (ng + 1)(ny + 1) pairs), and gem,
+   * the new-indication counts per gemeente. */
   size_t cap;
-  uint32_t *c1, *c2;
   int *gem;
-  uint32_t *b0[4], *b1[4], *bx[4];
-  double *dur, *wlz, *aux;
+  double *aux;
   struct bw_counts_ws *counts; /* scratch of the count kernel (models/counts.c), or NULL */
 };
 

@@ -325,8 +325,8 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
 }
 
 static void batch_free(bw_workspace *w) {
-  free(w->c1), free(w->c2), free(w->gem), free(w->dur), free(w->wlz), free(w->aux);
-  for (int i = 0; i < 4; i++) free(w->b0[i]), free(w->b1[i]), free(w->bx[i]);
+  free(w->gem), free(w->aux);
+  w->gem = NULL, w->aux = NULL;
 }
 
 int bw_workspace_reserve(bw_workspace *w, size_t n) {
@@ -335,23 +335,10 @@ int bw_workspace_reserve(bw_workspace *w, size_t n) {
   while (cap < n) cap *= 2;
   batch_free(w);
   w->cap = 0;
-  w->c1 = malloc(cap * sizeof(uint32_t));
-  w->c2 = malloc(cap * sizeof(uint32_t));
   w->gem = malloc(cap * sizeof(int));
-  w->dur = malloc(cap * sizeof(double));
-  w->wlz = malloc(cap * sizeof(double));
   w->aux = malloc(cap * sizeof(double));
-  int ok = w->c1 && w->c2 && w->gem && w->dur && w->wlz && w->aux;
-  for (int i = 0; i < 4; i++) {
-    w->b0[i] = malloc(cap * sizeof(uint32_t));
-    w->b1[i] = malloc(cap * sizeof(uint32_t));
-    w->bx[i] = malloc(cap * sizeof(uint32_t));
-    ok = ok && w->b0[i] && w->b1[i] && w->bx[i];
-  }
-  if (!ok) {
+  if (!w->gem || !w->aux) {
     batch_free(w);
-    memset(w->b0, 0, sizeof w->b0), memset(w->b1, 0, sizeof w->b1), memset(w->bx, 0, sizeof w->bx);
-    w->c1 = w->c2 = NULL, w->gem = NULL, w->dur = w->wlz = w->aux = NULL;
     return -1;
   }
   w->cap = cap;
