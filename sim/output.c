@@ -1100,7 +1100,8 @@ static void risk_cells(const bw_summary *s, const bw_data *d, int i, char c[PR_C
   else
     snprintf(c[5], PR_CELL, "-");
   snprintf(c[6], PR_CELL, "%.1f", r->cum_mean / 1e6);
-  snprintf(c[7], PR_CELL, "%s", r->flagged ? "*" : "");
+  /* "*" flagged, "?" the interval straddles p*: more replications may turn it */
+  snprintf(c[7], PR_CELL, "%s%s", r->flagged ? "*" : "", r->flag_stable ? "" : "?");
 }
 
 void bw_output_print_risk(FILE *f, const bw_summary *s, const bw_model *m, int n) {
@@ -1130,6 +1131,10 @@ void bw_output_print_risk(FILE *f, const bw_summary *s, const bw_model *m, int n
     }
     fputc('\n', f);
   }
-  fprintf(f, "%d of %d gemeenten flagged (max-year P(s > €%g/inhabitant) ≥ %g)\n", s->n_flagged,
+  fprintf(f, "%d of %d gemeenten flagged (max-year P(s > €%g/inhabitant) ≥ %g)", s->n_flagged,
           s->ng, s->theta, s->p_star);
+  if (s->n_flagged_other >= 0)
+    fprintf(f, "; %d with %s", s->n_flagged_other,
+            s->pooling == BW_POOL_REGION ? "no pooling" : "regional pooling");
+  fprintf(f, "\n%s", s->n_unstable ? "? = not yet stable: the 95 % interval of P contains p*\n" : "");
 }

@@ -1362,11 +1362,22 @@ Test(output_print, table_aligned_and_counted) {
   cr_assert_not_null(f);
   bw_output_print_risk(f, &fx.s, fx.m, 2);
   fclose(f);
-  /* header, two rows, the count line */
+  /* header, two rows, the count line, and the legend of "?" when a flag is unstable */
   char *lines[8];
   int n = 0;
   for (char *p = strtok(buf, "\n"); p && n < 8; p = strtok(NULL, "\n")) lines[n++] = p;
-  cr_assert_eq(n, 4, "header + 2 rows + summary line, got %d", n);
+  int legend = fx.s.n_unstable > 0;
+  cr_assert_eq(n, 4 + legend, "header + 2 rows + summary line (+ legend), got %d", n);
+  if (legend) cr_assert(strstr(lines[4], "not yet stable") != NULL, "%s", lines[4]);
+  /* the flag column: "*" flagged, "?" unstable */
+  for (int i = 0; i < 2; i++) {
+    const bw_risk_row *r = &fx.s.risk[i];
+    const char *want = r->flagged ? (r->flag_stable ? "*" : "*?") : (r->flag_stable ? "" : "?");
+    size_t lw = strlen(want), ll = strlen(lines[1 + i]);
+    while (ll > 0 && lines[1 + i][ll - 1] == ' ') ll--;
+    if (lw) cr_assert(ll >= lw && !strncmp(lines[1 + i] + ll - lw, want, lw), "row %d ends '%s': %s", i + 1,
+                      want, lines[1 + i]);
+  }
   /* rank order: row 1 is GM0003 (a UTF-8 name), row 2 GM0001 */
   cr_assert(strstr(lines[1], "GM0003") != NULL, "%s", lines[1]);
   cr_assert(strstr(lines[2], "GM0001") != NULL, "%s", lines[2]);
@@ -1379,6 +1390,11 @@ Test(output_print, table_aligned_and_counted) {
   cr_assert(strstr(lines[1], "2022") != NULL, "first bottleneck year shown");
   cr_assert(strstr(lines[1], "3.8") != NULL, "cumulative mean in EUR mln (3.75e6 + 0.1)");
   cr_assert(strstr(lines[3], "2 of 3 gemeenten flagged") != NULL, "%s", lines[3]);
+  if (fx.s.n_flagged_other >= 0) {
+    char other[64];
+    snprintf(other, sizeof other, "; %d with ", fx.s.n_flagged_other);
+    cr_assert(strstr(lines[3], other) != NULL, "the other pooling's count: %s", lines[3]);
+  }
   cr_assert(strstr(lines[3], "15") != NULL && strstr(lines[3], "0.5") != NULL, "%s", lines[3]);
   free(buf);
   fixture_free(&fx);
