@@ -28,6 +28,8 @@
  *      regional pooling on the same replications, and vice versa.
  *   f. Rejections: results of another shape, NaN values, replications beyond
  *      the exact store, accumulators of another model, truncated packs. */
+#define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
+
 #include <criterion/criterion.h>
 #include <float.h>
 #include <gsl/gsl_randist.h>
@@ -43,8 +45,8 @@
 #include "sketch.h"
 #include "stats.h"
 #include "summary.h"
+#include "test_util.h"
 
-#define Z95 1.96
 /* a few roundings of a double computation on values of magnitude m */
 #define FP(m) (64.0 * DBL_EPSILON * (m))
 
@@ -56,50 +58,15 @@ enum { REAL_R = 16 };
 
 /* ---- the hand-made model ------------------------------------------------- */
 
-/* ng gemeenten in 2 regions (g % 2; g = 0 and 1 are the centrumgemeenten),
- * population 20000 + 7000 g, default params but pooling and outer_draws. */
+/* The hand-made model of test_util.h with default params but the start year
+ * 2022, pooling and outer_draws. */
 static bw_model *hand_model(int ng, int pooling, int K) {
-  enum { MAXG = 16 };
-  cr_assert(ng >= 2 && ng <= MAXG);
-  bw_gemeente gem[MAXG];
-  bw_region reg[2];
-  memset(gem, 0, sizeof gem);
-  memset(reg, 0, sizeof reg);
-  for (int g = 0; g < ng; g++) {
-    snprintf(gem[g].code, sizeof gem[g].code, "GM%04d", 10 * g + 3);
-    snprintf(gem[g].name, sizeof gem[g].name, "Gemeente %d", g);
-    snprintf(gem[g].province, sizeof gem[g].province, "Utrecht");
-    gem[g].region = g % 2;
-    gem[g].is_centrumgemeente = g < 2;
-    gem[g].population = 20000.0 + 7000.0 * g;
-    gem[g].households = gem[g].population / 2.2;
-    gem[g].pct_single_hh = 30 + g;
-    gem[g].pct_nonwestern = 8 + 0.5 * g;
-    gem[g].pct_age_15_24 = 12;
-    gem[g].urbanity = 1 + g % 5;
-    gem[g].lat = 52;
-    gem[g].lon = 5;
-  }
-  for (int r = 0; r < 2; r++) {
-    memcpy(reg[r].code, gem[r].code, sizeof reg[r].code);
-    snprintf(reg[r].name, sizeof reg[r].name, "Regio %d", r);
-    snprintf(reg[r].province, sizeof reg[r].province, "Utrecht");
-    reg[r].centrum = r;
-    reg[r].hist_budget_bw_eur = r == 0 ? 30e6 : 20e6;
-    reg[r].hist_budget_mo_eur = r == 0 ? 8e6 : 5e6;
-    reg[r].n_members = (ng + 1 - r) / 2;
-  }
-  bw_data d = {.ng = ng, .nr = 2, .g = gem, .r = reg};
   bw_params p;
   bw_params_defaults(&p);
   p.start_year = 2022;
   p.pooling = pooling;
   p.outer_draws = K;
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  bw_model *m = bw_model_create(&p, &d, &ctx);
-  cr_assert_not_null(m, "bw_model_create: %s", ctx.msg);
-  return m;
+  return tu_hand_model(ng, NULL, NULL, &p);
 }
 
 /* A crafted replication: total shortfall tot[g * ny + y] (EUR), 60 % BW and
@@ -471,13 +438,6 @@ static void check_cell(const bw_stat *s, const bw_stat *e, int n, double unit, c
               want[k], fabs(got[k] - want[k]), err[k]);
 }
 
-static const bw_risk_row *row_of(const bw_summary *s, int g) {
-  for (int i = 0; i < s->ng; i++)
-    if (s->risk[i].g == g) return &s->risk[i];
-  cr_assert_fail("gemeente %d not in the risk list", g);
-  return NULL;
-}
-
 /* Streaming summary st against the exact summary ex of the same run. */
 static void streaming_vs_exact(const bw_summary *st, const bw_summary *ex, const bw_model *m) {
   cr_assert(st->exact == 0 && ex->exact == 1);
@@ -507,7 +467,7 @@ static void streaming_vs_exact(const bw_summary *st, const bw_summary *ex, const
   cr_assert(st->n_flagged == ex->n_flagged && st->n_unstable == ex->n_unstable &&
             st->n_flagged_other == ex->n_flagged_other);
   for (int g = 0; g < ng; g++) {
-    const bw_risk_row *a = row_of(st, g), *b = row_of(ex, g);
+    const bw_risk_row *a = tu_risk_row(st, g), *b = tu_risk_row(ex, g);
     cr_assert(SAME(a, b, p_max_year) && SAME(a, b, p_se) && SAME(a, b, p_lo) && SAME(a, b, p_hi) &&
                   SAME(a, b, p_max_year_at) && SAME(a, b, first_bottleneck_year) && SAME(a, b, p_any_year) &&
                   SAME(a, b, flagged) && SAME(a, b, flag_stable) && SAME(a, b, flagged_other),
@@ -609,15 +569,6 @@ Test(acc, real_replications_order_and_exact) {
 
 /* ---- c. stable flags --------------------------------------------------------- */
 
-/* Wilson 95 % interval, written out here (not bw_wilson95): MODEL.md §8. */
-static void wilson(int k, int n, double *lo, double *hi) {
-  double p = (double)k / n, z2 = Z95 * Z95;
-  double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-  double half = Z95 * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
-  *lo = centre - half < 0 ? 0 : centre - half;
-  *hi = centre + half > 1 ? 1 : centre + half;
-}
-
 /* n = 100, year 2026: gemeente g exceeds theta in the first K_EXC[g] reps
  * (+20 EUR/inh), every other cell is -5 EUR/inh. The Wilson limits of
  * n = 100 put p* = 0.5 inside the interval for 41 <= k <= 59: k = 60 is the
@@ -646,10 +597,10 @@ Test(acc, flag_stable_on_designed_counts) {
   bw_summary *s = summarise(a, m);
   int ny = s->ny, y26 = 2026 - 2021, unstable = 0, flagged = 0;
   for (int g = 0; g < 8; g++) {
-    const bw_risk_row *r = row_of(s, g);
+    const bw_risk_row *r = tu_risk_row(s, g);
     int k = K_EXC[g];
     double lo, hi;
-    wilson(k, R, &lo, &hi);
+    tu_wilson95(k, R, &lo, &hi);
     /* the design: which side of p* the interval lies on */
     int want_flag = k >= 50, want_stable = k >= 60 || k <= 40;
     cr_assert_eq(want_stable, lo > 0.5 || hi < 0.5, "design: k = %d (%.4f, %.4f)", k, lo, hi);
@@ -688,7 +639,7 @@ Test(acc, flag_stable_on_designed_counts) {
   /* one more replication, none exceeding: k = 60 of 101 is no longer stable
    * (lo 0.4975...), k = 40 of 101 still is */
   double lo, hi;
-  wilson(60, 101, &lo, &hi);
+  tu_wilson95(60, 101, &lo, &hi);
   cr_assert(lo < 0.5, "design: 60/101 straddles");
   bw_rep_result **extra = crafted_reps(m, R + 1, design_fill, NULL);
   double *tot = calloc((size_t)8 * ny, sizeof *tot), nat[BW_NQ * BW_MAX_YEARS] = {0};
@@ -699,8 +650,8 @@ Test(acc, flag_stable_on_designed_counts) {
   int one = R;
   add_list(a, extra, &one, 1);
   s = summarise(a, m);
-  cr_assert(!row_of(s, 1)->flag_stable && row_of(s, 1)->flagged, "60/101");
-  cr_assert(row_of(s, 6)->flag_stable && !row_of(s, 6)->flagged, "40/101");
+  cr_assert(!tu_risk_row(s, 1)->flag_stable && tu_risk_row(s, 1)->flagged, "60/101");
+  cr_assert(tu_risk_row(s, 6)->flag_stable && !tu_risk_row(s, 6)->flagged, "40/101");
   bw_summary_free(s);
   free(tot);
   free_reps(extra, R + 1);
@@ -953,8 +904,8 @@ Test(acc, regions_sum_their_members) {
     for (int g = 0; g < ng; g++)
       if (d->g[g].region == r) {
         members++;
-        fl += row_of(ss, g)->flagged;
-        fo += row_of(ss, g)->flagged_other;
+        fl += tu_risk_row(ss, g)->flagged;
+        fo += tu_risk_row(ss, g)->flagged_other;
       }
     cr_assert_eq(row->members, members);
     cr_assert_eq(row->members_flagged_none, fl, "region %d: members flagged", r);
@@ -1054,7 +1005,7 @@ Test(acc, other_pooling_flags_match_the_other_run) {
   cr_assert(sn->pooling == BW_POOL_NONE && sr->pooling == BW_POOL_REGION);
   int differ = 0;
   for (int g = 0; g < d.ng; g++) {
-    const bw_risk_row *a = row_of(sn, g), *b = row_of(sr, g);
+    const bw_risk_row *a = tu_risk_row(sn, g), *b = tu_risk_row(sr, g);
     cr_assert(a->flagged_other == 0 || a->flagged_other == 1, "g %d: flagged_other known", g);
     cr_assert_eq(a->flagged_other, b->flagged, "g %d: pooled flag", g);
     cr_assert_eq(b->flagged_other, a->flagged, "g %d: unpooled flag", g);

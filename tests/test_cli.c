@@ -18,24 +18,9 @@
  * the suite stays fast in the ASan+UBSan Debug build too. */
 #define _GNU_SOURCE /* execvpe, nftw */
 
-#include <criterion/criterion.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <float.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <hdf5.h>
-
-#include "output.h"
+#include "test_util.h"
 
 #define SMALL_YAML BW_TEST_DIR "/data/cli/small.yaml"
 #define GEMEENTEN_CSV BW_SOURCE_DIR "/params/data/gemeenten.csv"
@@ -48,8 +33,8 @@ static const unsigned long long DEFAULT_SEED = 20210101ULL;
 static const double P_STAR = 0.5;
 static const double STOCK_I = 22000.0;
 
-/* The contract of the CSV files: the columns listed in README.md "Outputs"
- * and the national quantities named in MODEL.md §8. */
+/* The contract of the CSV files: the columns listed in README.md "Outputs"; the
+ * national quantities of MODEL.md §8 are TU_QUANTITIES (test_util.h). */
 static const char *const RISK_HEADER =
     "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
     "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
@@ -59,101 +44,15 @@ enum { RISK_NCOL = 20 };
 static const char *const NATIONAL_HEADER =
     "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95";
 enum { NATIONAL_NCOL = 13 };
-static const char *const QUANTITIES[] = {
-    "clients_I_jan1",   "clients_A_jan1",     "clients_M_jan1",  "entries_I",
-    "entries_A",        "entries_M",          "stepdowns_IA",    "entries_national_inst",
-    "wlz_transfers",    "wlz_client_years",   "wlz_settlement_eur", "cost_eur",
-    "cost_national_inst_eur", "budget_eur",   "shortfall_eur"};
-enum { N_QUANTITIES = (int)(sizeof QUANTITIES / sizeof QUANTITIES[0]) };
 static const char *const RESULT_FILES[3] = {"risk.csv", "national.csv", "results.h5"};
 
 /* ---- the per-test temporary directory ----------------------------------- */
 
-static char tmp_root[64];
+static void setup(void) { tu_setup("cli"); }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void setup(void) {
-  snprintf(tmp_root, sizeof tmp_root, "/tmp/bw_test_cli_XXXXXX");
-  cr_assert_not_null(mkdtemp(tmp_root), "mkdtemp: %s", strerror(errno));
-}
-
-/* Heap blocks of the test, freed by the fini: a failed assertion leaves the
- * test at once, and the sanitizer build should then report the failure, not
- * a leak. */
-static void *owned[512];
-static int n_owned;
-
-static void *tmalloc(size_t n) {
-  cr_assert_lt(n_owned, (int)(sizeof owned / sizeof owned[0]), "too many blocks");
-  void *p = malloc(n ? n : 1);
-  cr_assert_not_null(p, "out of memory");
-  owned[n_owned++] = p;
-  return p;
-}
-
-static char *tstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  return memcpy(tmalloc(n), s, n);
-}
-
-static void teardown(void) {
-  if (tmp_root[0]) nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  tmp_root[0] = '\0';
-  for (int i = 0; i < n_owned; i++) free(owned[i]);
-  n_owned = 0;
-}
-
-TestSuite(cli, .init = setup, .fini = teardown);
-
-/* path = tmp_root/name */
-#define TMP_PATH(var, name)                                                                        \
-  char var[512];                                                                                   \
-  tmp_path(var, sizeof var, name)
-
-static void tmp_path(char *buf, size_t cap, const char *name) {
-  int n = snprintf(buf, cap, "%s/%s", tmp_root, name);
-  cr_assert(n > 0 && (size_t)n < cap, "path too long");
-}
+TestSuite(cli, .init = setup, .fini = tu_teardown);
 
 /* ---- files -------------------------------------------------------------- */
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s: %s", path, strerror(errno));
-  cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-  long n = ftell(f);
-  cr_assert_geq(n, 0);
-  cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
-  char *buf = tmalloc((size_t)n + 1);
-  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "cannot create %s", path);
-  cr_assert_eq(fputs(text, f) >= 0, 1);
-  cr_assert_eq(fclose(f), 0);
-}
-
-static int exists(const char *path) {
-  struct stat sb;
-  return lstat(path, &sb) == 0;
-}
-
-static void sha_of(const char *path, char hex[65]) {
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  cr_assert_eq(bw_sha256_file(path, hex, &ctx), BW_OK, "%s", ctx.msg);
-}
 
 /* SHA-256 of the three result files of dir, in RESULT_FILES order. */
 typedef struct {
@@ -165,7 +64,7 @@ static result_hashes hash_results(const char *dir) {
   char path[600];
   for (int i = 0; i < 3; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, RESULT_FILES[i]);
-    sha_of(path, r.h[i]);
+    tu_sha256_file(path, r.h[i]);
   }
   return r;
 }
@@ -192,117 +91,37 @@ static void assert_nothing_written(const char *dir, const char *what) {
   closedir(d);
 }
 
-/* Hidden entries (temporaries, backups) left in dir. */
-static int count_hidden(const char *dir) {
-  DIR *d = opendir(dir);
-  cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  closedir(d);
-  return n;
-}
-
 /* ---- running the executable --------------------------------------------- */
 
-typedef struct {
-  int code; /* exit status, or 128 + signal */
-  char *out, *err;
-} proc;
-
-extern char **environ;
-
-/* Run argv (argv[0] looked up in PATH unless it holds a '/') in tmp_root,
- * stdin from /dev/null, stdout and stderr captured. With mpi_env, the
- * environment lets Open MPI run as root (containers, CI). */
-static proc run_argv(char *const argv[], int mpi_env) {
-  TMP_PATH(outp, "stdout.txt");
-  TMP_PATH(errp, "stderr.txt");
-
-  /* the child's environment, built before fork (no malloc after it) */
-  int ne = 0;
-  while (environ[ne]) ne++;
-  char **envp = tmalloc((size_t)(ne + 4) * sizeof *envp);
-  int k = 0;
-  const char *asan_old = NULL;
-  for (int i = 0; i < ne; i++) {
-    if (mpi_env && !strncmp(environ[i], "ASAN_OPTIONS=", 13)) {
-      asan_old = environ[i] + 13;
-      continue;
-    }
-    envp[k++] = environ[i];
-  }
-  if (mpi_env) {
-    envp[k++] = "OMPI_ALLOW_RUN_AS_ROOT=1";
-    envp[k++] = "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
-    /* Open MPI leaks in MPI_Init and its plugins (unloaded at exit, so their
-     * frames cannot be suppressed by name); in the sanitizer build that would
-     * fail every MPI run. Leaks of bwsim itself are caught by the plain runs
-     * of this suite. No effect on an unsanitized build. */
-    size_t n = (asan_old ? strlen(asan_old) : 0) + 40;
-    char *opt = tmalloc(n);
-    snprintf(opt, n, "ASAN_OPTIONS=%s%sdetect_leaks=0", asan_old ? asan_old : "",
-             asan_old && *asan_old ? ":" : "");
-    envp[k++] = opt;
-  }
-  envp[k] = NULL;
-
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || o < 0 || e < 0 || chdir(tmp_root) != 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
-        dup2(e, 2) < 0)
-      _exit(126);
-    execvpe(argv[0], argv, envp);
-    _exit(127);
-  }
-  int status;
-  pid_t w;
-  do w = waitpid(pid, &status, 0);
-  while (w < 0 && errno == EINTR);
-  cr_assert_eq(w, pid, "waitpid: %s", strerror(errno));
-  proc p;
-  p.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  p.out = slurp(outp);
-  p.err = slurp(errp);
-  return p;
-}
-
-/* bwsim with the given arguments, NULL-terminated. */
-static proc bwsim(const char *arg, ...) {
-  char *argv[64];
-  int n = 0;
-  argv[n++] = (char *)BW_BINARY;
-  va_list ap;
-  va_start(ap, arg);
-  for (const char *a = arg; a; a = va_arg(ap, const char *)) {
-    cr_assert_lt(n, 63);
-    argv[n++] = (char *)a;
-  }
-  va_end(ap);
-  argv[n] = NULL;
-  return run_argv(argv, 0);
+/* Run argv (argv[0] looked up in PATH unless it holds a '/') in tu_tmp_root.
+ * With mpi_env, the environment lets Open MPI run as root (containers, CI). */
+static tu_proc run_argv(char *const argv[], int mpi_env) {
+  if (!mpi_env) return tu_run(argv, NULL, tu_tmp_root);
+  /* Open MPI leaks in MPI_Init and its plugins (unloaded at exit, so their
+   * frames cannot be suppressed by name); in the sanitizer build that would
+   * fail every MPI run. Leaks of bwsim itself are caught by the plain runs
+   * of this suite. No effect on an unsanitized build. */
+  const char *asan_old = getenv("ASAN_OPTIONS");
+  const char *env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                       tu_format("ASAN_OPTIONS=%s%sdetect_leaks=0", asan_old ? asan_old : "",
+                                 asan_old && *asan_old ? ":" : ""),
+                       NULL};
+  return tu_run(argv, tu_environ_with(env), tu_tmp_root);
 }
 
 /* A successful run: exit 0 and the three result files in dir. */
-static void assert_ok(const proc *p, const char *dir, const char *what) {
+static void assert_ok(const tu_proc *p, const char *dir, const char *what) {
   cr_assert_eq(p->code, 0, "%s: exit %d\nstderr: %s", what, p->code, p->err);
   for (int i = 0; i < 3; i++) {
     char path[600];
     snprintf(path, sizeof path, "%s/%s", dir, RESULT_FILES[i]);
-    cr_assert(exists(path), "%s: %s missing", what, path);
+    cr_assert(tu_exists(path), "%s: %s missing", what, path);
   }
-  cr_assert_eq(count_hidden(dir), 0, "%s: temporary files left in %s", what, dir);
+  cr_assert_eq(tu_count_hidden(dir, NULL), 0, "%s: temporary files left in %s", what, dir);
 }
 
 /* A refusal: exit 2 and a message on stderr (a line starting "bwsim"). */
-static void assert_refused(const proc *p, const char *what) {
+static void assert_refused(const tu_proc *p, const char *what) {
   cr_assert_eq(p->code, 2, "%s: exit %d, expected 2\nstderr: %s", what, p->code, p->err);
   cr_assert(strstr(p->err, "bwsim") != NULL && strlen(p->err) > 10,
             "%s: no message on stderr (got '%s')", what, p->err);
@@ -311,41 +130,6 @@ static void assert_refused(const proc *p, const char *what) {
 static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
 
 /* ---- CSV ---------------------------------------------------------------- */
-
-/* Split one line into fields in place (RFC 4180 quotes, "" = one quote).
- * Returns the number of fields. */
-static int csv_split(char *line, char **f, int max) {
-  int n = 0;
-  char *r = line, *w = line;
-  for (;;) {
-    cr_assert_lt(n, max, "too many fields in CSV line");
-    f[n++] = w;
-    if (*r == '"') {
-      r++;
-      for (;;) {
-        cr_assert_neq(*r, '\0', "unterminated quote in CSV line");
-        if (*r == '"' && r[1] == '"') {
-          *w++ = '"';
-          r += 2;
-        } else if (*r == '"') {
-          r++;
-          break;
-        } else {
-          *w++ = *r++;
-        }
-      }
-      cr_assert(*r == ',' || *r == '\0', "text after a closing quote in CSV line");
-    } else {
-      while (*r && *r != ',') *w++ = *r++;
-    }
-    if (*r == '\0') {
-      *w = '\0';
-      return n;
-    }
-    r++; /* the comma */
-    *w++ = '\0';
-  }
-}
 
 /* Lines of text (the final newline ends the last line; no empty lines). */
 static int split_lines(char *text, char **lines, int max) {
@@ -377,15 +161,6 @@ static int cmp_str(const void *a, const void *b) {
 
 /* ---- the checks of one run's results ------------------------------------ */
 
-/* Wilson 95 % interval of k of n (MODEL.md §8), written out here. */
-static void wilson(double k, double n, double *lo, double *hi) {
-  double p = k / n, z2 = 1.96 * 1.96;
-  double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-  double half = 1.96 * sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
-  *lo = centre - half < 0 ? 0 : centre - half;
-  *hi = centre + half > 1 ? 1 : centre + half;
-}
-
 typedef struct {
   int flagged, unstable;
 } risk_counts;
@@ -399,17 +174,17 @@ static risk_counts check_risk_csv(const char *dir, int nrep) {
   risk_counts rc = {0, 0};
   char path[600];
   snprintf(path, sizeof path, "%s/risk.csv", dir);
-  char *text = slurp(path);
-  char *gem = slurp(GEMEENTEN_CSV);
+  char *text = tu_slurp(path, NULL);
+  char *gem = tu_slurp(GEMEENTEN_CSV, NULL);
   enum { MAXL = 4096 };
-  char **lines = tmalloc(MAXL * sizeof *lines), **glines = tmalloc(MAXL * sizeof *glines);
-  char **codes = tmalloc(MAXL * sizeof *codes), **gcodes = tmalloc(MAXL * sizeof *gcodes);
+  char **lines = tu_malloc(MAXL * sizeof *lines), **glines = tu_malloc(MAXL * sizeof *glines);
+  char **codes = tu_malloc(MAXL * sizeof *codes), **gcodes = tu_malloc(MAXL * sizeof *gcodes);
 
   int ng = split_lines(gem, glines, MAXL) - 1;
   cr_assert_eq(ng, 352, "the shipped gemeenten table has %d rows, expected 352 (2021)", ng);
   for (int i = 0; i < ng; i++) {
     char *f[32];
-    csv_split(glines[i + 1], f, 32);
+    tu_csv_split(glines[i + 1], f, 32);
     gcodes[i] = f[0];
   }
 
@@ -421,7 +196,7 @@ static risk_counts check_risk_csv(const char *dir, int nrep) {
   double prev = 1.0;
   for (int i = 0; i < ng; i++) {
     char *f[RISK_NCOL + 1];
-    int nf = csv_split(lines[i + 1], f, RISK_NCOL + 1);
+    int nf = tu_csv_split(lines[i + 1], f, RISK_NCOL + 1);
     cr_assert_eq(nf, RISK_NCOL, "risk.csv line %d: %d fields", i + 2, nf);
     cr_assert_eq(num(f[0], "rank"), (double)(i + 1), "risk.csv line %d: rank %s", i + 2, f[0]);
     codes[i] = f[1];
@@ -446,7 +221,7 @@ static risk_counts check_risk_csv(const char *dir, int nrep) {
     /* issue 4: the interval and its side of p*; the proportions' se */
     double k = round(p * nrep), lo, hi;
     cr_assert(fabs(k / nrep - p) < 1e-12, "line %d: p_max_year %.17g is not a count / %d", i + 2, p, nrep);
-    wilson(k, nrep, &lo, &hi);
+    tu_wilson95(k, nrep, &lo, &hi);
     double p_lo = num(f[13], "p_lo"), p_hi = num(f[14], "p_hi");
     cr_assert(fabs(p_lo - lo) <= 1e-12 && fabs(p_hi - hi) <= 1e-12,
               "line %d: interval [%.17g, %.17g], Wilson of %g/%d is [%.17g, %.17g]", i + 2, p_lo, p_hi, k,
@@ -477,8 +252,8 @@ static risk_counts check_risk_csv(const char *dir, int nrep) {
 }
 
 static int quantity_index(const char *name) {
-  for (int q = 0; q < N_QUANTITIES; q++)
-    if (!strcmp(QUANTITIES[q], name)) return q;
+  for (int q = 0; q < TU_N_QUANTITIES; q++)
+    if (!strcmp(TU_QUANTITIES[q], name)) return q;
   return -1;
 }
 
@@ -489,19 +264,19 @@ static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
                                double budget_mean[N_YEARS]) {
   char path[600];
   snprintf(path, sizeof path, "%s/national.csv", dir);
-  char *text = slurp(path);
+  char *text = tu_slurp(path, NULL);
   char *lines[1024];
   int nl = split_lines(text, lines, 1024);
   cr_assert_geq(nl, 1, "national.csv is empty");
   cr_assert_str_eq(lines[0], NATIONAL_HEADER);
-  cr_assert_eq(nl - 1, N_QUANTITIES * N_YEARS, "national.csv has %d rows, expected %d", nl - 1,
-               N_QUANTITIES * N_YEARS);
+  cr_assert_eq(nl - 1, TU_N_QUANTITIES * N_YEARS, "national.csv has %d rows, expected %d", nl - 1,
+               TU_N_QUANTITIES * N_YEARS);
 
-  int seen[N_QUANTITIES][N_YEARS] = {{0}};
-  double mean[N_QUANTITIES][N_YEARS];
+  int seen[TU_N_QUANTITIES][N_YEARS] = {{0}};
+  double mean[TU_N_QUANTITIES][N_YEARS];
   for (int i = 1; i < nl; i++) {
     char *f[NATIONAL_NCOL + 1];
-    int nf = csv_split(lines[i], f, NATIONAL_NCOL + 1);
+    int nf = tu_csv_split(lines[i], f, NATIONAL_NCOL + 1);
     cr_assert_eq(nf, NATIONAL_NCOL, "national.csv line %d: %d fields", i + 1, nf);
     double yv = num(f[0], "year");
     cr_assert(yv >= FIRST_YEAR && yv <= LAST_YEAR, "line %d: year %s", i + 1, f[0]);
@@ -540,37 +315,6 @@ static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
   }
 }
 
-static void h5_attr_ull(hid_t file, const char *obj, const char *name, unsigned long long *v) {
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
-  cr_assert_geq(H5Aread(a, H5T_NATIVE_ULLONG, v), 0, "results.h5: cannot read %s:%s", obj, name);
-  H5Aclose(a);
-}
-
-/* results.h5: shortfall mean per gemeente x year with the right shape, whose
- * sum over gemeenten is the national mean shortfall; provenance seed and
- * replication count as run. */
-static long long h5_attr_ll(hid_t file, const char *obj, const char *name) {
-  long long v = 0;
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
-  cr_assert_geq(H5Aread(a, H5T_NATIVE_LLONG, &v), 0);
-  H5Aclose(a);
-  return v;
-}
-
-/* A fixed-length string attribute into out (cap bytes). */
-static void h5_attr_str(hid_t file, const char *obj, const char *name, char *out, size_t cap) {
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "results.h5: no attribute %s of %s", name, obj);
-  hid_t t = H5Aget_type(a);
-  cr_assert(H5Tget_class(t) == H5T_STRING && H5Tget_size(t) < cap, "%s:%s", obj, name);
-  memset(out, 0, cap);
-  cr_assert_geq(H5Aread(a, t, out), 0);
-  H5Tclose(t);
-  H5Aclose(a);
-}
-
 /* A whole dataset as doubles into a new block; *n its number of elements. */
 static double *h5_read(hid_t file, const char *path, size_t *n) {
   hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
@@ -578,7 +322,7 @@ static double *h5_read(hid_t file, const char *path, size_t *n) {
   hid_t sp = H5Dget_space(ds);
   hssize_t cnt = H5Sget_simple_extent_npoints(sp);
   cr_assert_gt(cnt, 0, "%s is empty", path);
-  double *v = tmalloc((size_t)cnt * sizeof *v);
+  double *v = tu_malloc((size_t)cnt * sizeof *v);
   cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0, "read %s", path);
   H5Sclose(sp);
   H5Dclose(ds);
@@ -586,6 +330,9 @@ static double *h5_read(hid_t file, const char *path, size_t *n) {
   return v;
 }
 
+/* results.h5: shortfall mean per gemeente x year with the right shape, whose
+ * sum over gemeenten is the national mean shortfall; provenance seed and
+ * replication count as run. */
 static void check_results_h5(const char *dir, unsigned long long seed, int replications,
                              const double shortfall_mean[N_YEARS],
                              const double budget_mean[N_YEARS]) {
@@ -605,7 +352,7 @@ static void check_results_h5(const char *dir, unsigned long long seed, int repli
   cr_assert_eq(H5Sget_simple_extent_dims(sp, dims, NULL), 2);
   cr_assert(dims[0] == 352 && dims[1] == N_YEARS, "shortfall_eur/mean is [%llu][%llu], expected [352][%d]",
             (unsigned long long)dims[0], (unsigned long long)dims[1], N_YEARS);
-  double *v = tmalloc(352 * N_YEARS * sizeof *v);
+  double *v = tu_malloc(352 * N_YEARS * sizeof *v);
   cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
   for (int y = 0; y < N_YEARS; y++) {
     double sum = 0.0;
@@ -622,9 +369,9 @@ static void check_results_h5(const char *dir, unsigned long long seed, int repli
   H5Dclose(ds);
 
   unsigned long long got_seed = 0, got_reps = 0;
-  h5_attr_ull(f, "/provenance", "seed", &got_seed);
+  tu_h5_attr_read(f, "/provenance", "seed", H5T_NATIVE_ULLONG, &got_seed);
   cr_assert_eq(got_seed, seed, "provenance seed %llu, expected %llu", got_seed, seed);
-  h5_attr_ull(f, "/provenance", "replications", &got_reps);
+  tu_h5_attr_read(f, "/provenance", "replications", H5T_NATIVE_ULLONG, &got_reps);
   cr_assert_eq(got_reps, (unsigned long long)replications, "provenance replications %llu",
                got_reps);
   H5Fclose(f);
@@ -633,8 +380,8 @@ static void check_results_h5(const char *dir, unsigned long long seed, int repli
 /* ---- 1. a small run, its files read back --------------------------------- */
 
 Test(cli, small_run_writes_documented_results) {
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", SMALL_YAML, "--out", out, NULL);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--out", out, NULL);
   assert_ok(&p, out, "bwsim run small.yaml");
   char want[700];
   for (int i = 0; i < 3; i++) {
@@ -651,11 +398,11 @@ Test(cli, small_run_writes_documented_results) {
   snprintf(path, sizeof path, "%s/results.h5", out);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0);
-  cr_assert_eq(h5_attr_ll(f, "/", "n_flagged"), rc.flagged);
-  cr_assert_eq(h5_attr_ll(f, "/", "n_unstable"), rc.unstable);
-  h5_attr_str(f, "/", "statistics", text, sizeof text);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_flagged"), rc.flagged);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_unstable"), rc.unstable);
+  tu_h5_attr_str(f, "/", "statistics", text, sizeof text);
   cr_assert(!strncmp(text, "streaming", 9), "the default run streams: %s", text);
-  h5_attr_str(f, "/", "pooling", text, sizeof text);
+  tu_h5_attr_str(f, "/", "pooling", text, sizeof text);
   cr_assert_str_eq(text, "none");
   H5Fclose(f);
   snprintf(text, sizeof text, "%d of 352 flags stable", 352 - rc.unstable);
@@ -664,8 +411,8 @@ Test(cli, small_run_writes_documented_results) {
 
 /* The command-line options override the params file: -n and -s. */
 Test(cli, options_override_params) {
-  TMP_PATH(out, "o");
-  proc p = bwsim("run", SMALL_YAML, "-n", "5", "-s", "77", "-o", out, "-q", NULL);
+  char *out = tu_path("o");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "-n", "5", "-s", "77", "-o", out, "-q", NULL);
   assert_ok(&p, out, "bwsim run -n 5 -s 77");
   double shortfall[N_YEARS], budget[N_YEARS];
   check_national_csv(out, shortfall, budget);
@@ -680,16 +427,16 @@ Test(cli, same_bytes_for_1_2_4_threads_and_seed_matters) {
   for (int i = 0; i < 3; i++) {
     char name[32];
     snprintf(name, sizeof name, "t%s", threads[i]);
-    TMP_PATH(out, name);
-    proc p = bwsim("run", SMALL_YAML, "--threads", threads[i], "--out", out, "--quiet", NULL);
+    char *out = tu_path("%s", name);
+    tu_proc p = tu_bwsim("run", SMALL_YAML, "--threads", threads[i], "--out", out, "--quiet", NULL);
     assert_ok(&p, out, name);
     h[i] = hash_results(out);
   }
   assert_same_results(&h[0], &h[1], "1 vs 2 threads");
   assert_same_results(&h[0], &h[2], "1 vs 4 threads");
 
-  TMP_PATH(out, "seed2");
-  proc p = bwsim("run", SMALL_YAML, "--seed", "20210102", "--threads", "2", "--out", out, "--quiet",
+  char *out = tu_path("seed2");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--seed", "20210102", "--threads", "2", "--out", out, "--quiet",
                  NULL);
   assert_ok(&p, out, "--seed 20210102");
   result_hashes hs = hash_results(out);
@@ -699,7 +446,7 @@ Test(cli, same_bytes_for_1_2_4_threads_and_seed_matters) {
 static int have_program(const char *name) {
   const char *path = getenv("PATH");
   if (!path) return 0;
-  char *copy = tstrdup(path), *save = NULL;
+  char *copy = tu_strdup(path), *save = NULL;
   int found = 0;
   for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
     char full[1024];
@@ -714,12 +461,12 @@ Test(cli, same_bytes_for_1_and_2_mpi_processes) {
   cr_skip_test("bwsim was built without MPI (BW_WITH_MPI off or no MPI found)");
 #else
   if (!have_program("mpirun")) cr_skip_test("mpirun not found (Debian: openmpi-bin)");
-  TMP_PATH(one, "one");
-  proc p = bwsim("run", SMALL_YAML, "--threads", "1", "--out", one, "--quiet", NULL);
+  char *one = tu_path("one");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--threads", "1", "--out", one, "--quiet", NULL);
   assert_ok(&p, one, "1 process");
   result_hashes h1 = hash_results(one);
 
-  TMP_PATH(two, "two");
+  char *two = tu_path("two");
   char *argv[] = {"mpirun", "--oversubscribe", "-n", "2", (char *)BW_BINARY, "run",
                   (char *)SMALL_YAML, "--threads", "1", "--out", (char *)two, "--quiet", NULL};
   p = run_argv(argv, 1);
@@ -728,8 +475,8 @@ Test(cli, same_bytes_for_1_and_2_mpi_processes) {
    * the run (two independent runs would write the same bytes too) */
   char log[600];
   snprintf(log, sizeof log, "%s/run.log", two);
-  if (exists(log)) {
-    char *text = slurp(log);
+  if (tu_exists(log)) {
+    char *text = tu_slurp(log, NULL);
     if (contains(text, "mpi_processes"))
       cr_assert(contains(text, "mpi_processes 2"), "run.log under mpirun -n 2:\n%s", text);
   }
@@ -741,24 +488,24 @@ Test(cli, same_bytes_for_1_and_2_mpi_processes) {
 /* ---- 3. refusals --------------------------------------------------------- */
 
 Test(cli, existing_output_refused_without_force) {
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
   assert_ok(&p, out, "first run");
   result_hashes before = hash_results(out);
   char log_before[65], log_after[65], log[600];
   snprintf(log, sizeof log, "%s/run.log", out);
-  sha_of(log, log_before);
+  tu_sha256_file(log, log_before);
 
   /* another seed, so that a wrongful overwrite would change the bytes */
-  p = bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, NULL);
+  p = tu_bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, NULL);
   assert_refused(&p, "second run without --force");
   cr_assert(contains(p.err, "--force") || contains(p.err, "exist"),
             "the message should say the output exists: %s", p.err);
   result_hashes after = hash_results(out);
   assert_same_results(&before, &after, "refused run");
-  sha_of(log, log_after);
+  tu_sha256_file(log, log_after);
   cr_assert_str_eq(log_before, log_after, "refused run rewrote run.log");
-  cr_assert_eq(count_hidden(out), 0, "refused run left temporary files");
+  cr_assert_eq(tu_count_hidden(out, NULL), 0, "refused run left temporary files");
 
   /* one result file is enough to refuse */
   char path[600];
@@ -766,11 +513,11 @@ Test(cli, existing_output_refused_without_force) {
   cr_assert_eq(unlink(path), 0);
   snprintf(path, sizeof path, "%s/national.csv", out);
   cr_assert_eq(unlink(path), 0);
-  p = bwsim("run", SMALL_YAML, "--out", out, NULL);
+  p = tu_bwsim("run", SMALL_YAML, "--out", out, NULL);
   assert_refused(&p, "run into a directory holding only risk.csv");
-  cr_assert(!exists(path), "refused run wrote national.csv");
+  cr_assert(!tu_exists(path), "refused run wrote national.csv");
 
-  p = bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, "--force", "--quiet", NULL);
+  p = tu_bwsim("run", SMALL_YAML, "--seed", "5", "--out", out, "--force", "--quiet", NULL);
   assert_ok(&p, out, "--force");
   after = hash_results(out);
   cr_assert_str_neq(after.h[2], before.h[2], "--force did not replace results.h5");
@@ -778,7 +525,7 @@ Test(cli, existing_output_refused_without_force) {
 
 /* Bad command lines: refused before anything is read or written. */
 Test(cli, bad_command_lines_refused) {
-  TMP_PATH(out, "out");
+  char *out = tu_path("out");
   struct {
     const char *what;
     const char *args[6];
@@ -803,7 +550,7 @@ Test(cli, bad_command_lines_refused) {
   for (int i = 0; i < n; i++) {
     const char *a[6] = {0};
     memcpy(a, cases[i].args, sizeof a);
-    proc p = bwsim("run", SMALL_YAML, "--out", out, a[0], a[1], a[2], NULL);
+    tu_proc p = tu_bwsim("run", SMALL_YAML, "--out", out, a[0], a[1], a[2], NULL);
     assert_refused(&p, cases[i].what);
     cr_assert_eq(p.out[0], '\0', "%s: stdout not empty: %s", cases[i].what, p.out);
     assert_nothing_written(out, cases[i].what);
@@ -813,16 +560,16 @@ Test(cli, bad_command_lines_refused) {
 /* A params file that does not exist is bad input too (README: exit 2 for
  * params, data, command line and existing output). */
 Test(cli, missing_params_file_refused) {
-  TMP_PATH(missing, "no_such.yaml");
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", missing, "--out", out, NULL);
+  char *missing = tu_path("no_such.yaml");
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", missing, "--out", out, NULL);
   assert_refused(&p, "missing params file");
   cr_assert(contains(p.err, "no_such.yaml"), "stderr should name the file: %s", p.err);
   assert_nothing_written(out, "missing params file");
 }
 
 Test(cli, unknown_key_named_with_file_and_line) {
-  TMP_PATH(params, "typo.yaml");
+  char *params = tu_path("typo.yaml");
   char text[1024];
   snprintf(text, sizeof text,
            "run:\n"
@@ -833,16 +580,16 @@ Test(cli, unknown_key_named_with_file_and_line) {
            "flows:\n"
            "  stok: {I: 1000, A: 1000, M: 1000}\n",
            GEMEENTEN_CSV, REGIONS_CSV);
-  write_text(params, text);
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", params, "--out", out, NULL);
+  tu_write_text(params, text);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", params, "--out", out, NULL);
   assert_refused(&p, "unknown key");
   cr_assert(contains(p.err, "typo.yaml:7:") && contains(p.err, "stok"),
             "stderr should name typo.yaml:7 and the key 'stok': %s", p.err);
   assert_nothing_written(out, "unknown key");
 
   /* the shipped bad file: the key and line are fixed there */
-  p = bwsim("run", BW_TEST_DIR "/data/cli/unknown_key.yaml", "--out", out, NULL);
+  p = tu_bwsim("run", BW_TEST_DIR "/data/cli/unknown_key.yaml", "--out", out, NULL);
   assert_refused(&p, "unknown_key.yaml");
   cr_assert(contains(p.err, "unknown_key.yaml:9:") && contains(p.err, "budget.tarif_eur"),
             "stderr should name unknown_key.yaml:9 and budget.tarif_eur: %s", p.err);
@@ -850,8 +597,8 @@ Test(cli, unknown_key_named_with_file_and_line) {
 }
 
 Test(cli, missing_data_file_refused) {
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", BW_TEST_DIR "/data/cli/missing_data.yaml", "--out", out, NULL);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", BW_TEST_DIR "/data/cli/missing_data.yaml", "--out", out, NULL);
   assert_refused(&p, "missing data file");
   cr_assert(contains(p.err, "no_such_gemeenten.csv"), "stderr should name the missing file: %s",
             p.err);
@@ -860,29 +607,29 @@ Test(cli, missing_data_file_refused) {
 
 Test(cli, duplicate_gemeente_code_refused) {
   /* a copy of the shipped table with its third data row repeated at the end */
-  char *gem = slurp(GEMEENTEN_CSV);
+  char *gem = tu_slurp(GEMEENTEN_CSV, NULL);
   char *lines[4096];
-  char *copy = tstrdup(gem);
+  char *copy = tu_strdup(gem);
   int nl = split_lines(copy, lines, 4096);
   cr_assert_gt(nl, 4);
   char *fields[32];
   char dup_line[1024];
   snprintf(dup_line, sizeof dup_line, "%s", lines[3]);
-  csv_split(lines[3], fields, 32);
+  tu_csv_split(lines[3], fields, 32);
   const char *code = fields[0];
   size_t n = strlen(gem) + strlen(dup_line) + 2;
-  char *bad = tmalloc(n);
+  char *bad = tu_malloc(n);
   snprintf(bad, n, "%s%s\n", gem, dup_line);
-  TMP_PATH(gem_copy, "gemeenten.csv");
-  write_text(gem_copy, bad);
+  char *gem_copy = tu_path("gemeenten.csv");
+  tu_write_text(gem_copy, bad);
 
-  TMP_PATH(params, "dup.yaml");
+  char *params = tu_path("dup.yaml");
   char text[1024];
   snprintf(text, sizeof text, "run: {replications: 4}\ndata:\n  gemeenten: gemeenten.csv\n  regions: %s\n",
            REGIONS_CSV);
-  write_text(params, text);
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", params, "--out", out, NULL);
+  tu_write_text(params, text);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", params, "--out", out, NULL);
   assert_refused(&p, "duplicate gemeente code");
   cr_assert(contains(p.err, "gemeenten.csv") && contains(p.err, code) &&
                 contains(p.err, "duplicate"),
@@ -899,24 +646,24 @@ static void assert_mentions_options(const char *text, const char *what) {
 }
 
 Test(cli, help_version_and_commands) {
-  proc p = bwsim(NULL);
+  tu_proc p = tu_bwsim(NULL);
   cr_assert_eq(p.code, 2, "bwsim without arguments: exit %d", p.code);
   cr_assert(contains(p.err, "Usage"), "bwsim without arguments should show the usage on stderr");
 
-  p = bwsim("--help", NULL);
+  p = tu_bwsim("--help", NULL);
   cr_assert_eq(p.code, 0, "bwsim --help: exit %d", p.code);
   assert_mentions_options(p.out, "bwsim --help");
 
-  p = bwsim("run", "--help", NULL);
+  p = tu_bwsim("run", "--help", NULL);
   cr_assert_eq(p.code, 0, "bwsim run --help: exit %d", p.code);
   assert_mentions_options(p.out, "bwsim run --help");
 
-  p = bwsim("--version", NULL);
+  p = tu_bwsim("--version", NULL);
   cr_assert_eq(p.code, 0, "bwsim --version: exit %d", p.code);
   cr_assert(contains(p.out, BW_VERSION), "bwsim --version printed '%s', expected %s", p.out,
             BW_VERSION);
 
-  p = bwsim("frobnicate", NULL);
+  p = tu_bwsim("frobnicate", NULL);
   assert_refused(&p, "unknown command");
   cr_assert(contains(p.err, "frobnicate"), "stderr should name the command: %s", p.err);
 }
@@ -924,8 +671,8 @@ Test(cli, help_version_and_commands) {
 /* ---- 4. --quiet ------------------------------------------------------------ */
 
 Test(cli, quiet_prints_nothing) {
-  TMP_PATH(out, "out");
-  proc p = bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--out", out, "--quiet", NULL);
   assert_ok(&p, out, "--quiet");
   cr_assert_str_eq(p.out, "", "--quiet printed on stdout:\n%s", p.out);
   cr_assert_str_eq(p.err, "", "--quiet printed on stderr (only errors allowed):\n%s", p.err);
@@ -946,30 +693,27 @@ Test(cli, quiet_prints_nothing) {
 #define SPLIT_K 3
 #endif
 
-/* tmp_root/name: the shipped data (absolute paths) and the given YAML. */
-static void write_params(char *path, size_t cap, const char *name, const char *extra) {
-  tmp_path(path, cap, name);
+/* tu_tmp_root/name, returned: the shipped data (absolute paths) and the given YAML. */
+static char *write_params(const char *name, const char *extra) {
+  char *path = tu_path("%s", name);
   char text[2048];
   int n = snprintf(text, sizeof text, "data:\n  gemeenten: %s\n  regions: %s\n%s", GEMEENTEN_CSV,
                    REGIONS_CSV, extra);
   cr_assert(n > 0 && (size_t)n < sizeof text);
-  write_text(path, text);
+  tu_write_text(path, text);
+  return path;
 }
 
 /* mpirun -n 2 bwsim run ARGS... (NULL-terminated), as the MPI test above. */
-static proc mpirun2(const char *arg, ...) {
+static tu_proc mpirun2(const char *arg, ...) {
   char *argv[64];
   int n = 0;
   const char *pre[] = {"mpirun", "--oversubscribe", "-n", "2", BW_BINARY, "run"};
   for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) argv[n++] = (char *)pre[i];
   va_list ap;
   va_start(ap, arg);
-  for (const char *a = arg; a; a = va_arg(ap, const char *)) {
-    cr_assert_lt(n, 63);
-    argv[n++] = (char *)a;
-  }
+  tu_argv_va(argv, n, 64, arg, ap);
   va_end(ap);
-  argv[n] = NULL;
   return run_argv(argv, 1);
 }
 
@@ -986,7 +730,7 @@ static long long h5_file_attr(const char *dir, const char *obj, const char *name
   snprintf(path, sizeof path, "%s/results.h5", dir);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0, "cannot open %s", path);
-  long long v = h5_attr_ll(f, obj, name);
+  long long v = tu_h5_attr_ll(f, obj, name);
   H5Fclose(f);
   return v;
 }
@@ -996,20 +740,19 @@ static long long h5_file_attr(const char *dir, const char *obj, const char *name
  * -n 1 the batches are 1, 2, 4: the run stops at 4 with every flag stable,
  * and gives the bytes of -n 4. */
 Test(cli, until_stable_stops_when_every_flag_is_stable) {
-  char params[512];
-  write_params(params, sizeof params, "never.yaml",
+  char *params = write_params("never.yaml",
                "run:\n  replications: 1\nflags:\n  threshold_eur_per_inhabitant: 1000000\n");
   int want = 1;
   for (;;) {
     double lo, hi;
-    wilson(0, want, &lo, &hi);
+    tu_wilson95(0, want, &lo, &hi);
     if (hi < P_STAR) break;
     want *= 2;
   }
   cr_assert_eq(want, 4, "design: 0 of 4 is the first stable count");
 
-  TMP_PATH(out, "stable");
-  proc p = bwsim("run", params, "--until-stable", "--seed", "5", "--threads", "2", "--out", out, NULL);
+  char *out = tu_path("stable");
+  tu_proc p = tu_bwsim("run", params, "--until-stable", "--seed", "5", "--threads", "2", "--out", out, NULL);
   assert_ok(&p, out, "--until-stable");
   cr_assert(contains(p.err, "running to 2") && contains(p.err, "running to 4") && !contains(p.err, "running to 8"),
             "the batches 1, 2, 4 should be announced on stderr:\n%s", p.err);
@@ -1020,8 +763,8 @@ Test(cli, until_stable_stops_when_every_flag_is_stable) {
   cr_assert_eq(h5_file_attr(out, "/provenance", "replications"), want);
   cr_assert_eq(h5_file_attr(out, "/", "n_unstable"), 0);
 
-  TMP_PATH(fixed, "fixed");
-  p = bwsim("run", params, "-n", "4", "--seed", "5", "--threads", "1", "--out", fixed, "--quiet", NULL);
+  char *fixed = tu_path("fixed");
+  p = tu_bwsim("run", params, "-n", "4", "--seed", "5", "--threads", "1", "--out", fixed, "--quiet", NULL);
   assert_ok(&p, fixed, "-n 4");
   result_hashes a = hash_results(out), b = hash_results(fixed);
   assert_same_results(&a, &b, "--until-stable stopping at 4 vs -n 4");
@@ -1032,8 +775,8 @@ Test(cli, until_stable_stops_when_every_flag_is_stable) {
  * cap, printing how many stayed unstable; the bytes are those of -n 8, and
  * of the same run under mpirun -n 2. */
 Test(cli, until_stable_stops_at_the_cap) {
-  TMP_PATH(out, "capped");
-  proc p = bwsim("run", SMALL_YAML, "--until-stable", "-n", "2", "--max-replications", CAP_REPS, "--out", out,
+  char *out = tu_path("capped");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--until-stable", "-n", "2", "--max-replications", CAP_REPS, "--out", out,
                  NULL);
   assert_ok(&p, out, "--until-stable --max-replications");
   int cap = atoi(CAP_REPS);
@@ -1048,14 +791,14 @@ Test(cli, until_stable_stops_at_the_cap) {
   snprintf(want, sizeof want, "running to %d", cap);
   cr_assert(contains(p.err, "running to 4") && contains(p.err, want), "stderr:\n%s", p.err);
 
-  TMP_PATH(fixed, "fixed");
-  p = bwsim("run", SMALL_YAML, "-n", CAP_REPS, "--out", fixed, "--quiet", NULL);
+  char *fixed = tu_path("fixed");
+  p = tu_bwsim("run", SMALL_YAML, "-n", CAP_REPS, "--out", fixed, "--quiet", NULL);
   assert_ok(&p, fixed, "-n cap");
   result_hashes a = hash_results(out), b = hash_results(fixed);
   assert_same_results(&a, &b, "--until-stable stopped at the cap vs -n cap");
 
   if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
-  TMP_PATH(two, "mpi");
+  char *two = tu_path("mpi");
   p = mpirun2(SMALL_YAML, "--until-stable", "-n", "2", "--max-replications", CAP_REPS, "--threads", "1", "--out",
               two, "--quiet", NULL);
   assert_ok(&p, two, "mpirun -n 2 --until-stable");
@@ -1067,13 +810,12 @@ Test(cli, until_stable_stops_at_the_cap) {
  * the streaming statistics: the same bytes for 1 and 2 threads and 1 and 2
  * MPI processes; the split and the other-pooling flags are in the file. */
 Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
-  char params[512];
-  write_params(params, sizeof params, "split.yaml", SPLIT_YAML);
-  TMP_PATH(t1, "t1");
-  TMP_PATH(t2, "t2");
-  proc p = bwsim("run", params, "--threads", "1", "--out", t1, "--quiet", NULL);
+  char *params = write_params("split.yaml", SPLIT_YAML);
+  char *t1 = tu_path("t1");
+  char *t2 = tu_path("t2");
+  tu_proc p = tu_bwsim("run", params, "--threads", "1", "--out", t1, "--quiet", NULL);
   assert_ok(&p, t1, "split, 1 thread");
-  p = bwsim("run", params, "--threads", "2", "--out", t2, "--quiet", NULL);
+  p = tu_bwsim("run", params, "--threads", "2", "--out", t2, "--quiet", NULL);
   assert_ok(&p, t2, "split, 2 threads");
   result_hashes a = hash_results(t1), b = hash_results(t2);
   assert_same_results(&a, &b, "split + pooling: 1 vs 2 threads");
@@ -1082,8 +824,8 @@ Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
   snprintf(path, sizeof path, "%s/results.h5", t1);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0);
-  cr_assert_eq(h5_attr_ll(f, "/variance_split", "K"), SPLIT_K);
-  h5_attr_str(f, "/", "pooling", text, sizeof text);
+  cr_assert_eq(tu_h5_attr_ll(f, "/variance_split", "K"), SPLIT_K);
+  tu_h5_attr_str(f, "/", "pooling", text, sizeof text);
   cr_assert_str_eq(text, "region");
   size_t n;
   double *share = h5_read(f, "/variance_split/param_share", &n);
@@ -1096,11 +838,11 @@ Test(cli, split_and_pooling_same_bytes_for_threads_and_processes) {
   cr_assert_gt(finite, 0, "some gemeente has a variance split");
   double *other = h5_read(f, "/risk/flagged_other_pooling", &n);
   for (size_t i = 0; i < n; i++) cr_assert(other[i] == 0 || other[i] == 1, "a run knows the other pooling's flags");
-  cr_assert_geq(h5_attr_ll(f, "/", "n_flagged_other_pooling"), 0);
+  cr_assert_geq(tu_h5_attr_ll(f, "/", "n_flagged_other_pooling"), 0);
   H5Fclose(f);
 
   if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
-  TMP_PATH(m2, "mpi");
+  char *m2 = tu_path("mpi");
   p = mpirun2(params, "--threads", "1", "--out", m2, "--quiet", NULL);
   assert_ok(&p, m2, "split, mpirun -n 2");
   result_hashes c = hash_results(m2);
@@ -1114,9 +856,9 @@ static char (*h5_codes(hid_t file, const char *path, size_t *n))[64] {
   hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
   size_t len = H5Tget_size(t), cnt = (size_t)H5Sget_simple_extent_npoints(sp);
   cr_assert_lt(len, 64u);
-  char *raw = tmalloc(cnt * len);
+  char *raw = tu_malloc(cnt * len);
   cr_assert_geq(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), 0);
-  char(*out)[64] = tmalloc(cnt * sizeof *out);
+  char(*out)[64] = tu_malloc(cnt * sizeof *out);
   for (size_t i = 0; i < cnt; i++) {
     memcpy(out[i], raw + i * len, len);
     out[i][len] = '\0';
@@ -1169,12 +911,12 @@ static void same_dataset(hid_t fa, hid_t fb, const char *path) {
 /* issue 4: "streaming q95 within its stated error of the exact q95 on the
  * same run", for every statistic of every cell of results.h5. */
 Test(cli, exact_vs_streaming_on_the_same_run) {
-  TMP_PATH(st, "stream");
-  TMP_PATH(ex, "exact");
+  char *st = tu_path("stream");
+  char *ex = tu_path("exact");
   const int nrep = atoi(EXACT_REPS);
-  proc p = bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--out", st, "--quiet", NULL);
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--out", st, "--quiet", NULL);
   assert_ok(&p, st, "streaming run");
-  p = bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--exact", "--threads", "2", "--out", ex, "--quiet", NULL);
+  p = tu_bwsim("run", SMALL_YAML, "-n", EXACT_REPS, "--exact", "--threads", "2", "--out", ex, "--quiet", NULL);
   assert_ok(&p, ex, "--exact run");
   char path[600], text[256];
   snprintf(path, sizeof path, "%s/results.h5", st);
@@ -1182,9 +924,9 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
   snprintf(path, sizeof path, "%s/results.h5", ex);
   hid_t fe = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert(fs >= 0 && fe >= 0);
-  h5_attr_str(fe, "/", "statistics", text, sizeof text);
+  tu_h5_attr_str(fe, "/", "statistics", text, sizeof text);
   cr_assert(!strncmp(text, "exact", 5), "--exact: %s", text);
-  h5_attr_str(fs, "/", "statistics", text, sizeof text);
+  tu_h5_attr_str(fs, "/", "statistics", text, sizeof text);
   cr_assert(!strncmp(text, "streaming", 9), "%s", text);
 
   const char *gv[4] = {"shortfall_eur", "shortfall_bw_eur", "shortfall_mo_eur", "shortfall_per_inhabitant_eur"};
@@ -1193,8 +935,8 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
     snprintf(grp, sizeof grp, "/gemeente_year/%s", gv[v]);
     compare_group(fs, fe, grp, nrep);
   }
-  for (int q = 0; q < N_QUANTITIES; q++) {
-    snprintf(grp, sizeof grp, "/national/%s", QUANTITIES[q]);
+  for (int q = 0; q < TU_N_QUANTITIES; q++) {
+    snprintf(grp, sizeof grp, "/national/%s", TU_QUANTITIES[q]);
     compare_group(fs, fe, grp, nrep);
   }
   compare_group(fs, fe, "/region_year/shortfall_eur", nrep);
@@ -1232,7 +974,7 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
 
   /* --exact under MPI gathers the stored values: the same bytes */
   if (!mpi_available()) cr_skip_test("no MPI: the mpirun half of the test skipped");
-  TMP_PATH(two, "exact_mpi");
+  char *two = tu_path("exact_mpi");
   p = mpirun2(SMALL_YAML, "-n", EXACT_REPS, "--exact", "--threads", "1", "--out", two, "--quiet", NULL);
   assert_ok(&p, two, "mpirun -n 2 --exact");
   result_hashes a = hash_results(ex), b = hash_results(two);

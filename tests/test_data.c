@@ -1,7 +1,7 @@
 /* sim/data_csv: the shipped tables load with the documented totals; CSV
  * forms (quotes, CRLF, BOM, column order) are read; every bad table is
  * rejected with "FILE:LINE: FIELD: ..." and nothing is left in the output. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "data_csv.h"
+#include "test_util.h"
 
 #define DATA_DIR BW_TEST_DIR "/../params/data"
 
@@ -92,13 +93,6 @@ typedef struct {
   bw_status st;
 } loaded;
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "cannot create %s", path);
-  cr_assert(fputs(text, f) >= 0);
-  cr_assert_eq(fclose(f), 0);
-}
-
 /* Writes the two tables into a fresh temporary directory, loads them and
  * removes the directory again (before any assertion can end the test). */
 static void load(loaded *L, const char *g, const char *r) {
@@ -106,8 +100,8 @@ static void load(loaded *L, const char *g, const char *r) {
   cr_assert_not_null(mkdtemp(L->dir));
   snprintf(L->g, sizeof L->g, "%s/gemeenten.csv", L->dir);
   snprintf(L->r, sizeof L->r, "%s/regions.csv", L->dir);
-  write_file(L->g, g);
-  write_file(L->r, r);
+  tu_write_text(L->g, g);
+  tu_write_text(L->r, r);
   memset(&L->d, 0x5a, sizeof L->d);
   bw_ctx_init(&L->ctx);
   L->st = bw_data_load(L->g, L->r, &L->d, &L->ctx);

@@ -7,102 +7,16 @@
  * exceedance counts, flag_stable, other-pooling flags, the cumulative se and
  * error bounds, regions, the variance split), and each is read back from the
  * file it belongs in. */
-#define _GNU_SOURCE /* memmem, mallopt */
+#define _GNU_SOURCE /* memmem, mallopt; nftw, mkdtemp (test_util.h) */
 
-#include <criterion/criterion.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
-#include <hdf5.h>
 #include <hdf5_hl.h>
 
 #include "output.h"
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *make_tmpdir(void) {
-  char *t = strdup("/tmp/bw_test_output_XXXXXX");
-  cr_assert_not_null(t);
-  cr_assert_not_null(mkdtemp(t), "mkdtemp: %s", strerror(errno));
-  return t;
-}
-
-static char *path_in(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  cr_assert_not_null(p);
-  snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  cr_assert_not_null(buf);
-  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  buf[n] = '\0';
-  fclose(f);
-  if (len) *len = (size_t)n;
-  return buf;
-}
-
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "cannot create %s", path);
-  fputs(text, f);
-  fclose(f);
-}
-
-static int file_exists(const char *path) {
-  struct stat sb;
-  return lstat(path, &sb) == 0;
-}
-
-/* Entries of dir whose names start with '.', other than . and .. and `keep`. */
-static int count_hidden(const char *dir, const char *keep) {
-  DIR *d = opendir(dir);
-  cr_assert_not_null(d);
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (keep && !strcmp(e->d_name, keep)) continue;
-    n++;
-  }
-  closedir(d);
-  return n;
-}
-
-static void sha_of(const char *path, char hex[65]) {
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  cr_assert_eq(bw_sha256_file(path, hex, &ctx), BW_OK, "%s", ctx.msg);
-}
+#include "test_util.h"
 
 /* ---- SHA-256: FIPS 180-4 / NIST example vectors ------------------------- */
 
@@ -134,15 +48,15 @@ Test(sha256, million_a_bytes_and_file) {
   char hex[65], hexf[65];
   bw_sha256_bytes(a, n, hex);
   cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-  char *dir = make_tmpdir();
-  char *p = path_in(dir, "a.txt");
+  char *dir = tu_mkdtemp("output");
+  char *p = tu_join_malloc(dir, "a.txt");
   FILE *f = fopen(p, "wb");
   cr_assert_not_null(f);
   cr_assert_eq(fwrite(a, 1, n, f), n);
   fclose(f);
-  sha_of(p, hexf);
+  tu_sha256_file(p, hexf);
   cr_assert_str_eq(hexf, hex);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(p);
   free(dir);
   free(a);
@@ -151,8 +65,8 @@ Test(sha256, million_a_bytes_and_file) {
 /* Lengths around the padding boundaries (55, 56, 63, 64 bytes ...): the
  * file path (chunked) and the one-shot path must agree, and all differ. */
 Test(sha256, padding_boundaries_file_vs_bytes) {
-  char *dir = make_tmpdir();
-  char *p = path_in(dir, "x.bin");
+  char *dir = tu_mkdtemp("output");
+  char *p = tu_join_malloc(dir, "x.bin");
   unsigned char buf[200];
   for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(i * 37u + 11u);
   const size_t lens[] = {0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200};
@@ -164,13 +78,13 @@ Test(sha256, padding_boundaries_file_vs_bytes) {
     fclose(f);
     char h1[65], h2[65];
     bw_sha256_bytes(buf, lens[k], h1);
-    sha_of(p, h2);
+    tu_sha256_file(p, h2);
     cr_assert_str_eq(h1, h2, "length %zu", lens[k]);
     cr_assert_eq(strlen(h1), 64u);
     cr_assert_str_neq(h1, prev, "length %zu", lens[k]);
     strcpy(prev, h1);
   }
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(p);
   free(dir);
 }
@@ -188,27 +102,27 @@ Test(sha256, missing_file_is_eio) {
 static const char *const outputs[3] = {"results.h5", "risk.csv", "national.csv"};
 
 Test(output_prepare, creates_nested_directory) {
-  char *dir = make_tmpdir();
-  char *sub = path_in(dir, "a/b//c");
+  char *dir = tu_mkdtemp("output");
+  char *sub = tu_join_malloc(dir, "a/b//c");
   bw_ctx ctx;
   bw_ctx_init(&ctx);
   cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_OK, "%s", ctx.msg);
   struct stat sb;
   cr_assert_eq(stat(sub, &sb), 0);
   cr_assert(S_ISDIR(sb.st_mode));
-  cr_assert_eq(count_hidden(sub, NULL), 0, "the write probe must not be left behind");
+  cr_assert_eq(tu_count_hidden(sub, NULL), 0, "the write probe must not be left behind");
   /* again: an existing empty directory is fine */
   cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_OK, "%s", ctx.msg);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(sub);
   free(dir);
 }
 
 Test(output_prepare, each_existing_file_refused_without_force) {
   for (int i = 0; i < 3; i++) {
-    char *dir = make_tmpdir();
-    char *p = path_in(dir, outputs[i]);
-    write_text(p, "old\n");
+    char *dir = tu_mkdtemp("output");
+    char *p = tu_join_malloc(dir, outputs[i]);
+    tu_write_text(p, "old\n");
     bw_ctx ctx;
     bw_ctx_init(&ctx);
     cr_assert_eq(bw_output_prepare(dir, 0, &ctx), BW_EEXIST, "%s", outputs[i]);
@@ -217,18 +131,18 @@ Test(output_prepare, each_existing_file_refused_without_force) {
     cr_assert(strstr(ctx.msg, "--out") != NULL, "%s", ctx.msg);
     bw_ctx_init(&ctx);
     cr_assert_eq(bw_output_prepare(dir, 1, &ctx), BW_OK, "%s", ctx.msg);
-    char *old = slurp(p, NULL);
+    char *old = tu_slurp_malloc(p, NULL);
     cr_assert_str_eq(old, "old\n", "prepare must not touch existing files");
     free(old);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(p);
     free(dir);
   }
 }
 
 Test(output_prepare, directory_as_target_refused_even_with_force) {
-  char *dir = make_tmpdir();
-  char *p = path_in(dir, "risk.csv");
+  char *dir = tu_mkdtemp("output");
+  char *p = tu_join_malloc(dir, "risk.csv");
   cr_assert_eq(mkdir(p, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
@@ -237,23 +151,23 @@ Test(output_prepare, directory_as_target_refused_even_with_force) {
   bw_status st = bw_output_prepare(dir, 1, &ctx);
   cr_assert_neq(st, BW_OK);
   cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(p);
   free(dir);
 }
 
 Test(output_prepare, out_path_through_a_file_fails) {
-  char *dir = make_tmpdir();
-  char *f = path_in(dir, "plain");
-  write_text(f, "x");
-  char *sub = path_in(f, "sub");
+  char *dir = tu_mkdtemp("output");
+  char *f = tu_join_malloc(dir, "plain");
+  tu_write_text(f, "x");
+  char *sub = tu_join_malloc(f, "sub");
   bw_ctx ctx;
   bw_ctx_init(&ctx);
   cr_assert_eq(bw_output_prepare(f, 0, &ctx), BW_EIO, "a file is not an output directory");
   bw_ctx_init(&ctx);
   cr_assert_eq(bw_output_prepare(sub, 0, &ctx), BW_EIO);
   cr_assert(strstr(ctx.msg, "plain") != NULL, "%s", ctx.msg);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(sub);
   free(f);
   free(dir);
@@ -513,42 +427,6 @@ static void write_ok(const fixture *fx, const char *dir, int force) {
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-/* Split one CSV record (RFC 4180 quoting) into at most max fields. */
-static int csv_split(const char *line, char fields[][128], int max) {
-  int n = 0;
-  const char *p = line;
-  for (;;) {
-    cr_assert_lt(n, max);
-    char *o = fields[n];
-    size_t k = 0;
-    if (*p == '"') {
-      p++;
-      for (;;) {
-        cr_assert_neq(*p, '\0', "unterminated quote in %s", line);
-        if (*p == '"' && p[1] == '"') {
-          o[k++] = '"';
-          p += 2;
-        } else if (*p == '"') {
-          p++;
-          break;
-        } else {
-          o[k++] = *p++;
-        }
-      }
-    } else {
-      while (*p && *p != ',' && *p != '\n') o[k++] = *p++;
-    }
-    o[k] = '\0';
-    n++;
-    if (*p == ',') {
-      p++;
-      continue;
-    }
-    break;
-  }
-  return n;
-}
-
 static double parse_exact(const char *s) {
   char *end;
   double x = strtod(s, &end);
@@ -559,10 +437,10 @@ static double parse_exact(const char *s) {
 Test(output_write, risk_csv_contents) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char *p = path_in(dir, "risk.csv");
-  char *text = slurp(p, NULL);
+  char *p = tu_join_malloc(dir, "risk.csv");
+  char *text = tu_slurp_malloc(p, NULL);
   const char *header =
       "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
       "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
@@ -574,8 +452,8 @@ Test(output_write, risk_csv_contents) {
     char *nl = strchr(line, '\n');
     cr_assert_not_null(nl, "row %d missing", i + 1);
     *nl = '\0';
-    char f[24][128];
-    cr_assert_eq(csv_split(line, f, 24), 20, "row %d: %s", i + 1, line);
+    char *f[24];
+    cr_assert_eq(tu_csv_split(line, f, 24), 20, "row %d: %s", i + 1, line);
     const bw_risk_row *r = &fx.s.risk[i];
     const bw_gemeente *g = &fx.d.g[r->g];
     cr_assert_eq(atoi(f[0]), i + 1);
@@ -610,7 +488,7 @@ Test(output_write, risk_csv_contents) {
   }
   cr_assert_str_eq(line, "", "exactly one row per gemeente");
   /* the quoting itself, as a spreadsheet expects it */
-  char *full = slurp(p, NULL);
+  char *full = tu_slurp_malloc(p, NULL);
   cr_assert(strstr(full, ",\"Beta, Gamma\",") != NULL, "%s", full);
   cr_assert(strstr(full, ",\"S\xc3\xba"
                          "dwest \"\"Q\"\"\",") != NULL,
@@ -618,7 +496,7 @@ Test(output_write, risk_csv_contents) {
   free(full);
   free(text);
   free(p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -626,10 +504,10 @@ Test(output_write, risk_csv_contents) {
 Test(output_write, national_csv_contents) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char *p = path_in(dir, "national.csv");
-  char *text = slurp(p, NULL);
+  char *p = tu_join_malloc(dir, "national.csv");
+  char *text = tu_slurp_malloc(p, NULL);
   const char *header =
       "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95\n";
   cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
@@ -639,8 +517,8 @@ Test(output_write, national_csv_contents) {
       char *nl = strchr(line, '\n');
       cr_assert_not_null(nl);
       *nl = '\0';
-      char f[16][128];
-      cr_assert_eq(csv_split(line, f, 16), 13, "%s", line);
+      char *f[16];
+      cr_assert_eq(tu_csv_split(line, f, 16), 13, "%s", line);
       cr_assert_eq(atoi(f[0]), 2021 + y);
       cr_assert_str_eq(f[1], bw_quantity_name(q));
       const bw_stat *st = &fx.s.national[q * NY + y];
@@ -660,7 +538,7 @@ Test(output_write, national_csv_contents) {
   cr_assert_str_eq(line, "");
   free(text);
   free(p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -680,40 +558,6 @@ static void read_doubles(hid_t file, const char *path, double *out, int rank, hs
   cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), 0);
   H5Sclose(sp);
   H5Dclose(ds);
-}
-
-/* A string attribute (fixed-length, as written) of object path. */
-static void attr_str(hid_t file, const char *obj, const char *name, char *out, size_t cap) {
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
-  hid_t t = H5Aget_type(a);
-  cr_assert_eq(H5Tget_class(t), H5T_STRING);
-  cr_assert_eq(H5Tis_variable_str(t), 0);
-  cr_assert_eq(H5Tget_cset(t), H5T_CSET_UTF8, "%s/%s is UTF-8", obj, name);
-  size_t n = H5Tget_size(t);
-  cr_assert_lt(n, cap);
-  memset(out, 0, cap);
-  cr_assert_geq(H5Aread(a, t, out), 0);
-  H5Tclose(t);
-  H5Aclose(a);
-}
-
-static double attr_double(hid_t file, const char *obj, const char *name) {
-  double v = NAN;
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
-  cr_assert_geq(H5Aread(a, H5T_NATIVE_DOUBLE, &v), 0);
-  H5Aclose(a);
-  return v;
-}
-
-static long long attr_ll(hid_t file, const char *obj, const char *name) {
-  long long v = 0;
-  hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-  cr_assert_geq(a, 0, "attribute %s of %s missing", name, obj);
-  cr_assert_geq(H5Aread(a, H5T_NATIVE_LLONG, &v), 0);
-  H5Aclose(a);
-  return v;
 }
 
 /* Dataset of n fixed-length strings -> out[i] (each < 128 bytes). */
@@ -753,22 +597,22 @@ static void assert_no_times(hid_t file, const char *path) {
 Test(output_write, hdf5_contents) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char *p = path_in(dir, "results.h5");
+  char *p = tu_join_malloc(dir, "results.h5");
   hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0);
 
   /* root attributes */
   char s[4096];
-  attr_str(f, "/", "title", s, sizeof s);
+  tu_h5_attr_str(f, "/", "title", s, sizeof s);
   cr_assert(strstr(s, "unit-test") != NULL, "%s", s);
-  cr_assert_eq(attr_ll(f, "/", "first_year"), 2021);
-  cr_assert_eq(attr_ll(f, "/", "last_year"), 2021 + NY - 1);
-  cr_assert_eq(attr_ll(f, "/", "start_year"), 2022);
-  cr_assert_eq(attr_ll(f, "/", "n_replications"), NREP);
-  cr_assert_eq(attr_double(f, "/", "threshold_eur_per_inhabitant"), THETA);
-  cr_assert_eq(attr_double(f, "/", "p_star"), PSTAR);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "first_year"), 2021);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "last_year"), 2021 + NY - 1);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "start_year"), 2022);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_replications"), NREP);
+  cr_assert_eq(tu_h5_attr_double(f, "/", "threshold_eur_per_inhabitant"), THETA);
+  cr_assert_eq(tu_h5_attr_double(f, "/", "p_star"), PSTAR);
 
   /* gemeente table and the two dimension scales */
   char str[NG][128];
@@ -801,14 +645,14 @@ Test(output_write, hdf5_contents) {
   char path[256];
   for (int v = 0; v < BW_NGV; v++) {
     snprintf(path, sizeof path, "/gemeente_year/%s", bw_gvar_name(v));
-    attr_str(f, path, "description", s, sizeof s);
+    tu_h5_attr_str(f, path, "description", s, sizeof s);
     cr_assert_str_eq(s, bw_gvar_desc(v));
     for (int k = 0; k < NSTAT; k++) {
       snprintf(path, sizeof path, "/gemeente_year/%s/%s", bw_gvar_name(v), stat_names[k]);
       read_doubles(f, path, v2, 2, NG, NY);
       for (int i = 0; i < NG * NY; i++)
         cr_assert_eq(v2[i], gy_value(v, i / NY, i % NY, k), "%s[%d]", path, i);
-      attr_str(f, path, "units", s, sizeof s);
+      tu_h5_attr_str(f, path, "units", s, sizeof s);
       cr_assert_str_eq(s, bw_gvar_unit(v), "%s", path);
       hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
       cr_assert_gt(H5DSis_attached(ds, gscale, 0), 0, "%s: gemeente scale on dim 0", path);
@@ -820,10 +664,10 @@ Test(output_write, hdf5_contents) {
   for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed[i]);
   read_doubles(f, "/gemeente_year/p_exceed_se", v2, 2, NG, NY);
   for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], fx.s.p_exceed_se[i]);
-  attr_str(f, "/gemeente_year/p_exceed", "units", s, sizeof s);
+  tu_h5_attr_str(f, "/gemeente_year/p_exceed", "units", s, sizeof s);
   cr_assert_str_eq(s, "1");
-  cr_assert_eq(attr_double(f, "/gemeente_year/p_exceed", "threshold_eur_per_inhabitant"), THETA);
-  cr_assert_eq(attr_double(f, "/gemeente_year/p_exceed_se", "threshold_eur_per_inhabitant"), THETA);
+  cr_assert_eq(tu_h5_attr_double(f, "/gemeente_year/p_exceed", "threshold_eur_per_inhabitant"), THETA);
+  cr_assert_eq(tu_h5_attr_double(f, "/gemeente_year/p_exceed_se", "threshold_eur_per_inhabitant"), THETA);
 
   /* national */
   double v1[NY];
@@ -832,7 +676,7 @@ Test(output_write, hdf5_contents) {
       snprintf(path, sizeof path, "/national/%s/%s", bw_quantity_name(q), stat_names[k]);
       read_doubles(f, path, v1, 1, NY, 0);
       for (int y = 0; y < NY; y++) cr_assert_eq(v1[y], nat_value(q, y, k), "%s", path);
-      attr_str(f, path, "units", s, sizeof s);
+      tu_h5_attr_str(f, path, "units", s, sizeof s);
       cr_assert_str_eq(s, bw_quantity_unit(q), "%s", path);
       hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
       cr_assert_gt(H5DSis_attached(ds, yscale, 0), 0, "%s: year scale", path);
@@ -871,13 +715,13 @@ Test(output_write, hdf5_contents) {
   for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].flagged ? 1.0 : 0.0);
 
   /* ---- issue 4: root attributes of the statistics and flags */
-  attr_str(f, "/", "pooling", s, sizeof s);
+  tu_h5_attr_str(f, "/", "pooling", s, sizeof s);
   cr_assert_str_eq(s, "region");
-  attr_str(f, "/", "statistics", s, sizeof s);
+  tu_h5_attr_str(f, "/", "statistics", s, sizeof s);
   cr_assert(strncmp(s, "streaming", 9) == 0, "statistics: %s", s);
-  cr_assert_eq(attr_ll(f, "/", "n_flagged"), 2);
-  cr_assert_eq(attr_ll(f, "/", "n_unstable"), 1);
-  cr_assert_eq(attr_ll(f, "/", "n_flagged_other_pooling"), -1);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_flagged"), 2);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_unstable"), 1);
+  cr_assert_eq(tu_h5_attr_ll(f, "/", "n_flagged_other_pooling"), -1);
 
   /* gemeente table: centroids, centrumgemeente, first exceedance counts */
   double g1[NG];
@@ -928,7 +772,7 @@ Test(output_write, hdf5_contents) {
       memcpy(&want, (const char *)&fx.s.risk[i] + rc[c].off, sizeof want);
       cr_assert_eq(rv[i], want, "%s[%d]", rc[c].path, i);
     }
-    attr_str(f, rc[c].path, "units", s, sizeof s);
+    tu_h5_attr_str(f, rc[c].path, "units", s, sizeof s);
     cr_assert_str_eq(s, "EUR", "%s", rc[c].path);
   }
 
@@ -950,7 +794,7 @@ Test(output_write, hdf5_contents) {
     snprintf(path, sizeof path, "/region_year/shortfall_eur/%s", stat_names[k]);
     read_doubles(f, path, ry, 2, NR, NY);
     for (int i = 0; i < NR * NY; i++) cr_assert_eq(ry[i], reg_value(i / NY, i % NY, 0, k), "%s[%d]", path, i);
-    attr_str(f, path, "units", s, sizeof s);
+    tu_h5_attr_str(f, path, "units", s, sizeof s);
     cr_assert_str_eq(s, "EUR");
     hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
     cr_assert_gt(H5DSis_attached(ds, rscale, 0), 0, "%s: region scale on dim 0", path);
@@ -997,8 +841,8 @@ Test(output_write, hdf5_contents) {
   H5Dclose(rscale);
 
   /* the variance split: K outer draws, J = nrep / K inner replications */
-  cr_assert_eq(attr_ll(f, "/variance_split", "K"), SPLIT_K);
-  cr_assert_eq(attr_double(f, "/variance_split", "J"), (double)NREP / SPLIT_K);
+  cr_assert_eq(tu_h5_attr_ll(f, "/variance_split", "K"), SPLIT_K);
+  cr_assert_eq(tu_h5_attr_double(f, "/variance_split", "J"), (double)NREP / SPLIT_K);
   read_doubles(f, "/variance_split/param_share", g1, 1, NG, 0);
   for (int g = 0; g < NG; g++) cr_assert_eq(g1[g], fx.s.param_share[g]);
   read_doubles(f, "/variance_split/param_share_year", v2, 2, NG, NY);
@@ -1007,17 +851,17 @@ Test(output_write, hdf5_contents) {
               "param_share_year[%d]", i);
 
   /* provenance */
-  attr_str(f, "/provenance", "bwsim_version", s, sizeof s);
+  tu_h5_attr_str(f, "/provenance", "bwsim_version", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.version);
-  attr_str(f, "/provenance", "params_name", s, sizeof s);
+  tu_h5_attr_str(f, "/provenance", "params_name", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.params_name);
-  attr_str(f, "/provenance", "params_sha256", s, sizeof s);
+  tu_h5_attr_str(f, "/provenance", "params_sha256", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.params_sha256);
-  attr_str(f, "/provenance", "gemeenten_sha256", s, sizeof s);
+  tu_h5_attr_str(f, "/provenance", "gemeenten_sha256", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.gemeenten_sha256);
-  attr_str(f, "/provenance", "regions_sha256", s, sizeof s);
+  tu_h5_attr_str(f, "/provenance", "regions_sha256", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.regions_sha256);
-  cr_assert_eq(attr_ll(f, "/provenance", "replications"), NREP);
+  cr_assert_eq(tu_h5_attr_ll(f, "/provenance", "replications"), NREP);
   {
     hid_t a = H5Aopen_by_name(f, "/provenance", "seed", H5P_DEFAULT, H5P_DEFAULT);
     cr_assert_geq(a, 0);
@@ -1066,7 +910,7 @@ Test(output_write, hdf5_contents) {
     cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "h5dump -H failed on %s", p);
   }
   free(p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1086,15 +930,15 @@ Test(output_write, exact_without_split) {
   for (int v = 0; v < BW_NGV; v++)
     for (int i = 0; i < NG * NY; i++)
       fx.s.gy[v][i].err_q05 = fx.s.gy[v][i].err_q50 = fx.s.gy[v][i].err_q95 = fx.s.gy[v][i].err_cvar95 = 0;
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char *p = path_in(dir, "results.h5");
+  char *p = tu_join_malloc(dir, "results.h5");
   hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
   cr_assert_geq(f, 0);
   char s[256];
-  attr_str(f, "/", "statistics", s, sizeof s);
+  tu_h5_attr_str(f, "/", "statistics", s, sizeof s);
   cr_assert(strncmp(s, "exact", 5) == 0, "statistics: %s", s);
-  attr_str(f, "/", "pooling", s, sizeof s);
+  tu_h5_attr_str(f, "/", "pooling", s, sizeof s);
   cr_assert_str_eq(s, "none");
   double v2[NG * NY];
   read_doubles(f, "/gemeente_year/shortfall_eur/err_q95", v2, 2, NG, NY);
@@ -1107,7 +951,7 @@ Test(output_write, exact_without_split) {
   H5Eset_auto2(H5E_DEFAULT, fn, data);
   H5Fclose(f);
   free(p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1116,7 +960,7 @@ Test(output_write, exact_without_split) {
 
 static void assert_same_file(const char *a, const char *b) {
   size_t na, nb;
-  char *x = slurp(a, &na), *y = slurp(b, &nb);
+  char *x = tu_slurp_malloc(a, &na), *y = tu_slurp_malloc(b, &nb);
   cr_assert_eq(na, nb, "%s and %s differ in size", a, b);
   cr_assert_eq(memcmp(x, y, na), 0, "%s and %s differ", a, b);
   free(x);
@@ -1130,8 +974,8 @@ static void assert_same_file(const char *a, const char *b) {
 Test(output_write, identical_input_identical_bytes) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
-  char *a = path_in(dir, "a"), *b = path_in(dir, "b");
+  char *dir = tu_mkdtemp("output");
+  char *a = tu_join_malloc(dir, "a"), *b = tu_join_malloc(dir, "b");
 #ifdef M_PERTURB
   mallopt(M_PERTURB, 0x21);
 #endif
@@ -1145,21 +989,21 @@ Test(output_write, identical_input_identical_bytes) {
   mallopt(M_PERTURB, 0);
 #endif
   for (int i = 0; i < 3; i++) {
-    char *fa = path_in(a, outputs[i]), *fb = path_in(b, outputs[i]);
+    char *fa = tu_join_malloc(a, outputs[i]), *fb = tu_join_malloc(b, outputs[i]);
     assert_same_file(fa, fb);
     free(fa);
     free(fb);
   }
   /* and the directory name is not in the files */
   size_t n;
-  char *h5 = path_in(a, "results.h5");
-  char *bytes = slurp(h5, &n);
+  char *h5 = tu_join_malloc(a, "results.h5");
+  char *bytes = tu_slurp_malloc(h5, &n);
   cr_assert_null(memmem(bytes, n, dir, strlen(dir)), "the output path leaks into results.h5");
   free(bytes);
   free(h5);
   free(a);
   free(b);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1168,8 +1012,8 @@ Test(output_write, identical_input_identical_bytes) {
 
 static void shas(const char *dir, char out[3][65]) {
   for (int i = 0; i < 3; i++) {
-    char *p = path_in(dir, outputs[i]);
-    sha_of(p, out[i]);
+    char *p = tu_join_malloc(dir, outputs[i]);
+    tu_sha256_file(p, out[i]);
     free(p);
   }
 }
@@ -1177,7 +1021,7 @@ static void shas(const char *dir, char out[3][65]) {
 Test(output_write, existing_files_refused_without_force_and_replaced_with) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
   char before[3][65], after[3][65];
   shas(dir, before);
@@ -1188,14 +1032,14 @@ Test(output_write, existing_files_refused_without_force_and_replaced_with) {
   cr_assert(strstr(ctx.msg, "--force") != NULL, "%s", ctx.msg);
   shas(dir, after);
   for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
-  cr_assert_eq(count_hidden(dir, NULL), 0);
+  cr_assert_eq(tu_count_hidden(dir, NULL), 0);
   write_ok(&fx, dir, 1);
   shas(dir, after);
   cr_assert_str_neq(before[0], after[0], "results.h5 replaced");
   cr_assert_str_neq(before[1], after[1], "risk.csv replaced");
   cr_assert_str_eq(before[2], after[2], "national.csv did not change");
-  cr_assert_eq(count_hidden(dir, NULL), 0, "no temp or backup files left");
-  rm_rf(dir);
+  cr_assert_eq(tu_count_hidden(dir, NULL), 0, "no temp or backup files left");
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1205,27 +1049,27 @@ Test(output_write, existing_files_refused_without_force_and_replaced_with) {
 Test(output_write, directory_target_leaves_old_files) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
-  char *h5 = path_in(dir, "results.h5"), *nat = path_in(dir, "national.csv");
-  char *risk = path_in(dir, "risk.csv");
-  write_text(h5, "old h5\n");
-  write_text(nat, "old national\n");
+  char *dir = tu_mkdtemp("output");
+  char *h5 = tu_join_malloc(dir, "results.h5"), *nat = tu_join_malloc(dir, "national.csv");
+  char *risk = tu_join_malloc(dir, "risk.csv");
+  tu_write_text(h5, "old h5\n");
+  tu_write_text(nat, "old national\n");
   cr_assert_eq(mkdir(risk, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
   cr_assert_neq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
   cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
-  char *x = slurp(h5, NULL);
+  char *x = tu_slurp_malloc(h5, NULL);
   cr_assert_str_eq(x, "old h5\n");
   free(x);
-  x = slurp(nat, NULL);
+  x = tu_slurp_malloc(nat, NULL);
   cr_assert_str_eq(x, "old national\n");
   free(x);
-  cr_assert_eq(count_hidden(dir, NULL), 0, "temp files left behind");
+  cr_assert_eq(tu_count_hidden(dir, NULL), 0, "temp files left behind");
   free(h5);
   free(nat);
   free(risk);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1235,13 +1079,13 @@ Test(output_write, directory_target_leaves_old_files) {
 Test(output_write, failure_midway_removes_temps) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
   char before[3][65], after[3][65];
   shas(dir, before);
   char blocker[64];
   snprintf(blocker, sizeof blocker, ".national.csv.tmp.%ld", (long)getpid());
-  char *bp = path_in(dir, blocker);
+  char *bp = tu_join_malloc(dir, blocker);
   cr_assert_eq(mkdir(bp, 0777), 0);
   fx.s.risk[0].p_max_year = 0.75;
   bw_ctx ctx;
@@ -1250,9 +1094,9 @@ Test(output_write, failure_midway_removes_temps) {
   cr_assert(strstr(ctx.msg, "national.csv") != NULL, "%s", ctx.msg);
   shas(dir, after);
   for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
-  cr_assert_eq(count_hidden(dir, blocker), 0, "temp files left behind");
+  cr_assert_eq(tu_count_hidden(dir, blocker), 0, "temp files left behind");
   free(bp);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1261,23 +1105,23 @@ Test(output_write, failure_midway_removes_temps) {
 Test(output_write, hdf5_failure_is_ehdf5) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
+  char *dir = tu_mkdtemp("output");
   char blocker[64];
   snprintf(blocker, sizeof blocker, ".results.h5.tmp.%ld", (long)getpid());
-  char *bp = path_in(dir, blocker);
+  char *bp = tu_join_malloc(dir, blocker);
   cr_assert_eq(mkdir(bp, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
   cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EHDF5);
   cr_assert(strstr(ctx.msg, "results.h5") != NULL, "%s", ctx.msg);
   for (int i = 0; i < 3; i++) {
-    char *p = path_in(dir, outputs[i]);
-    cr_assert(!file_exists(p), "%s written despite the failure", outputs[i]);
+    char *p = tu_join_malloc(dir, outputs[i]);
+    cr_assert(!tu_exists(p), "%s written despite the failure", outputs[i]);
     free(p);
   }
-  cr_assert_eq(count_hidden(dir, blocker), 0);
+  cr_assert_eq(tu_count_hidden(dir, blocker), 0);
   free(bp);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
 }
@@ -1285,16 +1129,16 @@ Test(output_write, hdf5_failure_is_ehdf5) {
 Test(output_write, summary_not_matching_data_rejected) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = make_tmpdir();
-  char *sub = path_in(dir, "out");
+  char *dir = tu_mkdtemp("output");
+  char *sub = tu_join_malloc(dir, "out");
   fx.s.ng = NG - 1;
   bw_ctx ctx;
   bw_ctx_init(&ctx);
   cr_assert_neq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
   cr_assert_neq(ctx.msg[0], '\0');
-  cr_assert(!file_exists(sub), "nothing written");
+  cr_assert(!tu_exists(sub), "nothing written");
   fx.s.ng = NG;
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(sub);
   free(dir);
   fixture_free(&fx);
@@ -1319,13 +1163,13 @@ Test(output_write, summary_lacking_issue4_arrays_rejected) {
     case 4: saved_d = fx.s.param_share_year, fx.s.param_share_year = NULL; break;
     default: fx.s.nr = NR + 1; break; /* more regions than the data */
     }
-    char *dir = make_tmpdir();
-    char *sub = path_in(dir, "out");
+    char *dir = tu_mkdtemp("output");
+    char *sub = tu_join_malloc(dir, "out");
     bw_ctx ctx;
     bw_ctx_init(&ctx);
     cr_assert_eq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EMODEL, "case %d", k);
     cr_assert_neq(ctx.msg[0], '\0');
-    cr_assert(!file_exists(sub), "case %d: nothing written", k);
+    cr_assert(!tu_exists(sub), "case %d: nothing written", k);
     switch (k) {
     case 0: fx.s.p_exceed_lo = saved_d; break;
     case 1: fx.s.p_exceed_hi = saved_d; break;
@@ -1334,7 +1178,7 @@ Test(output_write, summary_lacking_issue4_arrays_rejected) {
     case 4: fx.s.param_share_year = saved_d; break;
     default: fx.s.nr = saved_nr; break;
     }
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(sub);
     free(dir);
     fixture_free(&fx);

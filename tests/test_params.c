@@ -1,6 +1,6 @@
 /* sim/params_yaml: params/default.yaml is MODEL.md's defaults, every key maps
  * to its field, and every bad input is rejected with "FILE:LINE: KEY: ...". */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "params_yaml.h"
+#include "test_util.h"
 
 #define PARAMS_DIR BW_TEST_DIR "/../params"
 #define NAME "t.yaml"
@@ -47,28 +48,6 @@ static void expect_ok(const char *yaml, bw_params *p) {
   bw_ctx ctx;
   bw_status st = parse(yaml, p, &ctx);
   cr_assert_eq(st, BW_OK, "rejected:\n%s\nmessage: %s", yaml, ctx.msg);
-}
-
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-  long n = ftell(f);
-  cr_assert(n >= 0);
-  rewind(f);
-  char *t = malloc((size_t)n + 1);
-  cr_assert_not_null(t);
-  cr_assert_eq(fread(t, 1, (size_t)n, f), (size_t)n);
-  t[n] = '\0';
-  fclose(f);
-  return t;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  cr_assert_not_null(f, "cannot create %s", path);
-  cr_assert_eq(fputs(text, f) >= 0, 1);
-  cr_assert_eq(fclose(f), 0);
 }
 
 static int is_file(const char *path) {
@@ -170,7 +149,7 @@ Test(params, default_yaml_equals_defaults) {
 
   /* text_out is the file, byte for byte */
   cr_assert_not_null(text);
-  char *want = read_all(path);
+  char *want = tu_slurp_malloc(path, NULL);
   cr_expect_str_eq(text, want);
   free(want);
   free(text);
@@ -612,11 +591,11 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
   cr_assert_eq(mkdir(sub, 0700), 0);
   snprintf(g, sizeof g, "%s/tables/g.csv", dir);
   snprintf(r, sizeof r, "%s/r.csv", dir);
-  write_file(g, "x\n");
-  write_file(r, "x\n");
+  tu_write_text(g, "x\n");
+  tu_write_text(r, "x\n");
   snprintf(yaml, sizeof yaml, "%s/s.yaml", dir);
   const char *text = "run: {name: s}\ndata:\n  gemeenten: tables/g.csv\n  regions: \"r.csv\"\n";
-  write_file(yaml, text);
+  tu_write_text(yaml, text);
 
   bw_params p;
   bw_ctx ctx;
@@ -627,7 +606,7 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
   /* no data section: the defaults next to the file (not checked here: the data loader reports) */
   char yaml2[512];
   snprintf(yaml2, sizeof yaml2, "%s/plain.yaml", dir);
-  write_file(yaml2, "run: {name: plain}\n");
+  tu_write_text(yaml2, "run: {name: plain}\n");
   bw_params p2;
   bw_ctx ctx2;
   bw_ctx_init(&ctx2);
@@ -636,7 +615,7 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
   /* a data file that does not exist */
   char yaml3[512];
   snprintf(yaml3, sizeof yaml3, "%s/bad.yaml", dir);
-  write_file(yaml3, "run: {name: bad}\n\ndata:\n  gemeenten: tables/g.csv\n  regions: nope/r.csv\n");
+  tu_write_text(yaml3, "run: {name: bad}\n\ndata:\n  gemeenten: tables/g.csv\n  regions: nope/r.csv\n");
   bw_params p3;
   memset(&p3, 0, sizeof p3);
   bw_ctx ctx3;

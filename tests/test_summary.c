@@ -15,6 +15,8 @@
  *      over members), no streaming error (err_* = 0), no other-pooling flags
  *      (a store holds no costs and budgets: -1) and no variance split.
  */
+#define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
+
 #include <criterion/criterion.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -27,56 +29,14 @@
 #include "rng.h"
 #include "status.h"
 #include "summary.h"
+#include "test_util.h"
 
-#define Z95 1.96
-
-enum { MAXG = 16 };
-
-/* ng gemeenten in 2 regions; gemeente 0 is the centrumgemeente of region 0,
- * gemeente 1 of region 1, the others alternate. */
-static bw_gemeente gem[MAXG];
-static bw_region reg[2];
-
+/* The hand-made model of test_util.h with default params but the start year. */
 static bw_model *make_model(int ng, const char *const *codes, const double *pop, int start_year) {
-  cr_assert(ng >= 2 && ng <= MAXG);
-  memset(gem, 0, sizeof gem);
-  memset(reg, 0, sizeof reg);
-  for (int g = 0; g < ng; g++) {
-    if (codes)
-      snprintf(gem[g].code, sizeof gem[g].code, "%s", codes[g]);
-    else
-      snprintf(gem[g].code, sizeof gem[g].code, "GM%04d", 10 * g + 3);
-    snprintf(gem[g].name, sizeof gem[g].name, "Gemeente %d", g);
-    snprintf(gem[g].province, sizeof gem[g].province, "Utrecht");
-    gem[g].region = g % 2;
-    gem[g].is_centrumgemeente = g < 2;
-    gem[g].population = pop ? pop[g] : 20000.0 + 7000.0 * g;
-    gem[g].households = gem[g].population / 2.2;
-    gem[g].pct_single_hh = 30 + g;
-    gem[g].pct_nonwestern = 8 + 0.5 * g;
-    gem[g].pct_age_15_24 = 12;
-    gem[g].urbanity = 1 + g % 5;
-    gem[g].lat = 52;
-    gem[g].lon = 5;
-  }
-  for (int r = 0; r < 2; r++) {
-    snprintf(reg[r].code, sizeof reg[r].code, "%s", gem[r].code);
-    snprintf(reg[r].name, sizeof reg[r].name, "Regio %d", r);
-    snprintf(reg[r].province, sizeof reg[r].province, "Utrecht");
-    reg[r].centrum = r;
-    reg[r].hist_budget_bw_eur = r == 0 ? 30e6 : 20e6;
-    reg[r].hist_budget_mo_eur = r == 0 ? 8e6 : 5e6;
-    reg[r].n_members = (ng + 1 - r) / 2;
-  }
-  bw_data d = {.ng = ng, .nr = 2, .g = gem, .r = reg};
   bw_params p;
   bw_params_defaults(&p);
   p.start_year = start_year;
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  bw_model *m = bw_model_create(&p, &d, &ctx);
-  cr_assert_not_null(m, "bw_model_create: %s", ctx.msg);
-  return m;
+  return tu_hand_model(ng, codes, pop, &p);
 }
 
 #define AT(arr, s, r, g, y) ((arr)[((size_t)(r) * (size_t)(s)->ng + (size_t)(g)) * (size_t)(s)->ny + (size_t)(y)])
@@ -207,16 +167,6 @@ static int design_count(int g, int year) {
   }
 }
 
-/* Wilson 95 % interval (MODEL.md §8 "95 % MC confidence interval"), written
- * out here rather than taken from bw_wilson95. */
-static void wilson(int k, int n, double *lo, double *hi) {
-  double p = (double)k / n, z2 = Z95 * Z95;
-  double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-  double half = Z95 * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
-  *lo = centre - half < 0 ? 0 : centre - half;
-  *hi = centre + half > 1 ? 1 : centre + half;
-}
-
 /* Replications whose first reform year (>= S = 2022) with s_gt > theta is
  * `year` (0 = none), in the design:
  *   g0, g3: reps 0-3 first in 2024, reps 4-9 first in 2026;
@@ -229,13 +179,6 @@ static int design_first(int g, int year) {
   case 1: return year == 2023 ? 5 : year == 0 ? 5 : 0;
   default: return year == 2030 || year == 2031 ? 4 : year == 0 ? 2 : 0;
   }
-}
-
-static const bw_risk_row *row_of(const bw_summary *sum, int g) {
-  for (int i = 0; i < sum->ng; i++)
-    if (sum->risk[i].g == g) return &sum->risk[i];
-  cr_assert_fail("gemeente %d not in the risk list", g);
-  return NULL;
 }
 
 /* Cumulative (S..2031) BW + MO shortfall of each replication, from the store. */
@@ -308,7 +251,7 @@ Test(summary, gemeente_year_and_national) {
     for (int y = 0; y < ny; y++) {
       size_t slot = (size_t)g * ny + y;
       double lo, hi;
-      wilson(design_count(g, 2021 + y), NREP, &lo, &hi);
+      tu_wilson95(design_count(g, 2021 + y), NREP, &lo, &hi);
       cr_assert(fabs(sum->p_exceed_lo[slot] - lo) <= 1e-15 && fabs(sum->p_exceed_hi[slot] - hi) <= 1e-15,
                 "g %d %d: [%.17g, %.17g], want [%.17g, %.17g]", g, 2021 + y, sum->p_exceed_lo[slot],
                 sum->p_exceed_hi[slot], lo, hi);
@@ -339,10 +282,10 @@ Test(summary, risk_rows_and_rank) {
    * exact path cannot know: the flags under the other pooling setting */
   int unstable = 0;
   for (int g = 0; g < 4; g++) {
-    const bw_risk_row *r = row_of(sum, g);
+    const bw_risk_row *r = tu_risk_row(sum, g);
     int k = (int)lround(r->p_max_year * NREP);
     double lo, hi;
-    wilson(k, NREP, &lo, &hi);
+    tu_wilson95(k, NREP, &lo, &hi);
     cr_assert(fabs(r->p_lo - lo) <= 1e-15 && fabs(r->p_hi - hi) <= 1e-15, "g %d: interval", g);
     cr_assert_eq(r->flag_stable, lo > 0.5 || hi < 0.5, "g %d: stable iff the interval misses p*", g);
     unstable += !r->flag_stable;
@@ -365,7 +308,7 @@ Test(summary, risk_rows_and_rank) {
   cr_assert(sum->split_k == 0 && sum->param_share == NULL && sum->param_share_year == NULL,
             "no outer draws, no variance split");
 
-  const bw_risk_row *r0 = row_of(sum, 0), *r1 = row_of(sum, 1), *r2 = row_of(sum, 2), *r3 = row_of(sum, 3);
+  const bw_risk_row *r0 = tu_risk_row(sum, 0), *r1 = tu_risk_row(sum, 1), *r2 = tu_risk_row(sum, 2), *r3 = tu_risk_row(sum, 3);
   cr_assert_eq(r0->p_max_year, 0.6);
   cr_assert_eq(r0->p_max_year_at, 2026, "first of the tied years 2026, 2027");
   cr_assert(fabs(r0->p_se - sqrt(0.6 * 0.4 / NREP)) < 1e-15);
@@ -395,7 +338,7 @@ Test(summary, risk_rows_and_rank) {
     double mean = 0;
     for (int r = 0; r < NREP; r++) mean += cum[r];
     mean /= NREP;
-    const bw_risk_row *row = row_of(sum, g);
+    const bw_risk_row *row = tu_risk_row(sum, g);
     cr_assert(fabs(row->cum_mean - mean) <= 1e-9 * fabs(mean), "g %d cum_mean %.17g want %.17g", g,
               row->cum_mean, mean);
     bw_stat cs;
@@ -411,7 +354,7 @@ Test(summary, risk_rows_and_rank) {
     for (int r = 0; r < NREP; r++) mx = fmax(mx, cum[r]);
     cr_assert(fabs(row->cum_cvar95 - mx) <= 1e-9 * fabs(mx));
   }
-  cr_assert(row_of(sum, 2)->cum_mean > row_of(sum, 0)->cum_mean, "design: g2 has the largest cum");
+  cr_assert(tu_risk_row(sum, 2)->cum_mean > tu_risk_row(sum, 0)->cum_mean, "design: g2 has the largest cum");
   bw_summary_free(sum);
 
   /* break the cum_mean tie: g0 +10 EUR/inh in 2031 rep 0 (below theta) */
@@ -420,7 +363,7 @@ Test(summary, risk_rows_and_rank) {
   cr_assert_not_null(sum);
   const int order2[4] = {0, 3, 1, 2};
   for (int i = 0; i < 4; i++) cr_assert_eq(sum->risk[i].g, order2[i], "after the change, rank %d", i + 1);
-  cr_assert_eq(row_of(sum, 0)->p_max_year, 0.6, "the change stays below theta");
+  cr_assert_eq(tu_risk_row(sum, 0)->p_max_year, 0.6, "the change stays below theta");
   bw_summary_free(sum);
   bw_store_free(s);
   bw_model_free(m);
@@ -436,7 +379,7 @@ Test(summary, start_year_bounds_the_reform_years) {
   bw_summary *sum = bw_summary_create(s, m);
   cr_assert_not_null(sum);
   cr_assert_eq(sum->start_year, 2027);
-  const bw_risk_row *r0 = row_of(sum, 0), *r1 = row_of(sum, 1);
+  const bw_risk_row *r0 = tu_risk_row(sum, 0), *r1 = tu_risk_row(sum, 1);
   /* g0: 2024 and 2026 are before S; 2027 (reps 0-5) remains */
   cr_assert_eq(r0->p_max_year, 0.6);
   cr_assert_eq(r0->p_max_year_at, 2027);
@@ -486,7 +429,7 @@ Test(summary, exceedance_is_strict) {
   bw_summary *sum = bw_summary_create(s, m);
   cr_assert_not_null(sum);
   cr_assert_eq(sum->p_exceed[1 * ny + y], 0.0);
-  cr_assert_eq(row_of(sum, 1)->p_any_year, 0.5, "unchanged: 2023 reps 0-4 only");
+  cr_assert_eq(tu_risk_row(sum, 1)->p_any_year, 0.5, "unchanged: 2023 reps 0-4 only");
   bw_summary_free(sum);
   bw_store_free(s);
   bw_model_free(m);
@@ -537,7 +480,7 @@ Test(summary, regions_sum_their_members) {
     cr_assert_eq(row->flag_stable, row->p_lo > 0.5 || row->p_hi < 0.5);
     /* pooling none: the own flags count as "without pooling"; the pooled
      * ones are unknown from a store */
-    int own = row_of(sum, r)->flagged + row_of(sum, r + 2)->flagged;
+    int own = tu_risk_row(sum, r)->flagged + tu_risk_row(sum, r + 2)->flagged;
     cr_assert_eq(row->members_flagged_none, own, "region %d: members flagged", r);
     cr_assert_eq(row->members_flagged_region, -1, "region %d: pooled flags unknown", r);
   }
