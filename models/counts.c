@@ -27,33 +27,44 @@
  * transferred since 2021) is one national count: it leaves the gemeenten's
  * books (MODEL.md §3.5) and only q_t is needed.
  *
- * Time. Steps of 1/12 year (finer when a phase is left faster than 6 times
- * a year), aligned with the calendar years; the step that holds the
+ * Time. Steps of one year (BW_COUNTS_STEPS_PER_YEAR = 1; a build with 12
+ * steps a year, finer when a phase is left faster than 6 times a year, is
+ * kept for checks), aligned with the calendar years; the step that holds the
  * re-indication moment T is cut in two at T. A client's path is a
  * continuous-time Markov chain over the phases plus the absorbing states
  * "left I", "left A after a step-down in this step", "left A or M", "in the
  * Wlz", "left the Wlz", and P = exp(Q dt) is its exact step transition
- * matrix (Taylor series on precomputed powers of Q). Each step, the clients
- * of one phase of one group move by a multinomial draw with the row of P
- * (conditional binomials, one destination after the other), so the counts
- * at step boundaries have exactly the law of the individual model with
- * phase-type durations: there is no discretisation error in them. The
- * leavers of an I phase to "left", "Wlz" and "step-down and left" are
- * pooled per group and split nationally (the payer does not care which).
- * New indications arrive per step as Poisson counts (given the year's
- * negative-binomial Gamma mixing): the same as a yearly count with uniform
- * entry times. An entrant's end-of-step state has the law (1/dt) ∫ α P(s)
- * ds; by Poisson thinning, the entrants that end their first step in the
- * first phase are drawn per step, and the few that already moved on (and
- * the rare national-institution entrants) per year, each placed in its step
- * one by one ("records").
- * Client-time (the cost of MODEL.md §4, q_t of §3.5) is the exact
- * conditional expectation of the time spent in each care type during the
+ * matrix (Taylor series on precomputed powers of Q, scaling and squaring).
+ * Each step, the clients of one phase of one group move by a multinomial
+ * draw with the row of P (conditional binomials, one destination after the
+ * other), so the counts at step boundaries have exactly the law of the
+ * individual model with phase-type durations: there is no discretisation
+ * error in them, whatever the step. The leavers of an I phase to "left",
+ * "Wlz" and "step-down and left" are pooled per group and split nationally
+ * (the payer does not care which).
+ * New indications: an entrant at a uniform moment of the step ends it in
+ * state d with probability (1/dt) ∫ α P(s) ds; by Poisson thinning the
+ * entrants of one type that end the step in d are an independent Poisson
+ * count per lane (given the year's negative-binomial Gamma mixing), one
+ * "stream" per end state, drawn vectorised like the moves. (In a PAIR year
+ * every old-regime entrant is placed one by one as a "record".)
+ * Client-time (the cost of MODEL.md §4, q_t of §3.5): each client adds the
+ * exact conditional expectation of its time in each care type during the
  * step given its start and end state, (∫ P(s) E_c P(dt − s) ds)_jd / P_jd
- * (Van Loan's integral by Gauss–Legendre). So every mean is exact; what is
- * left out is the spread of an exit moment within its month, a variance of
- * about dt²/12 per event: below 0.1 % of the variance of a gemeente's
- * yearly client-time.
+ * (Van Loan's integral by Gauss–Legendre), so every mean is exact. The
+ * spread of the timing around that expectation (an exit moment within the
+ * year: a variance of up to 1/12 year² per client, no longer negligible at
+ * yearly steps) is put back as one deviate per group, slot and year
+ * (timing_noise) whose variance is the sum over its clients of the exact
+ * conditional variance given (start, end), from the second moments
+ * 2 (∫∫_{s<u} P(s) E P(u − s) E P(dt − u))_jd / P_jd (block_moments, Van
+ * Loan's block-triangular exponential). Given the transitions the clients'
+ * timings are independent, so by the law of total variance the variance of
+ * a group's yearly cost is exact; what is approximate is the shape of that
+ * deviate (a sum of four uniforms: mean 0, the right variance, bounded) and
+ * the cross-covariances left out between slots paid by different payers
+ * (docs/counts.md). Slots: per group the BW cost (I and A time weighted by
+ * their tariffs) and the M time; nationally the In time and q_t.
  *
  * Durations: the phase-type approximation. A Weibull(k) stay of mean m is
  * replaced by the phase-type law with the same mean and the same variance
@@ -78,16 +89,19 @@
  * (seed, replication, purpose, year), purposes BW_RNG_COUNTS_* (counts.h),
  * consumed in a fixed order: a replication is a pure function of (seed,
  * replication) whatever the thread count. A binomial or Poisson count is an
- * inversion of one 32-bit uniform: from 0, or, for a mean above BIG_MEAN,
- * outward from the mode; which of the two depends on the mean only, never
- * on the uniform (two orders of the support may not share one uniform).
+ * inversion of one 32-bit uniform from 0 or, for a mean above BIG_MEAN, a
+ * transformed rejection (PTRS, BTRS) that starts from that uniform and takes
+ * more from a second pool; which of the two depends on the mean only, never
+ * on the uniform. (The scalar paths of the PAIR groups and the stock still
+ * search outward from the mode.)
  *
  * Speed: the GEM groups (lanes = gemeenten, largest population first) and
  * the REG groups (lanes = regions) are arrays over lanes, stepped by
  * vectorised inversions: the first K terms of the CDF for every lane of a
- * block at once (K from the block's largest mean), the rare lane whose
- * count lies beyond them finished one by one with the same word. PAIR
- * groups are stepped one by one.
+ * block of 16 lanes at once (K from the block's largest mean), the rare
+ * lane whose count lies beyond them finished one by one with the same
+ * word; the kernels add the movers' client-time and timing variance to
+ * their lanes as they go. PAIR groups are stepped one by one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -100,8 +114,11 @@
 #include "fastmath.h"
 #include "rng_batch.h"
 
+#ifndef BW_COUNTS_TIMING_NOISE
+#define BW_COUNTS_TIMING_NOISE 1 /* 0: leave the within-step timing variance out (experiments only) */
+#endif
 #ifndef BW_COUNTS_STEPS_PER_YEAR
-#define BW_COUNTS_STEPS_PER_YEAR 12 /* monthly; a build option for experiments only */
+#define BW_COUNTS_STEPS_PER_YEAR 1 /* yearly; 12 = monthly, a build option for checks */
 #endif
 
 enum {
@@ -113,16 +130,39 @@ enum {
   FEW = 8,                /* up to this many leavers each draw their own destination */
   KMAX_V = 64,            /* terms of the vectorised inversion */
   VB = 16,                /* lanes per block (alignment of the lane sets) */
-  MAXBLK = 8              /* blocks of a lane set */
+  MAXBLK = 64,            /* blocks of a lane set */
+  BLK = 16                /* lanes per block (at least; more when a set has more than MAXBLK * BLK) */
 };
 
+/* A lane is drawn on its own (transformed rejection, pois_ptrs/binom_btrs) when its mean exceeds
+ * BIG_MEAN; every other lane by inversion from 0: the first K terms
+ * vectorised, any rest one by one with the same word. The rule depends on
+ * the mean only, so a lane's count does not depend on the K chosen for its
+ * block (which only sets the speed). */
+#define BIG_MEAN 40.0
+
 /* classes of client-time: who pays and at which tariff */
+/* Where the vector kernels add the client-time of the clients they move:
+ * t[0..3] the lanes' time of classes I, In, A, M, t[4] their timing
+ * variance slot, c the amounts per client. */
+typedef struct {
+  double *t[5];
+  double c[5];
+} fold5;
+#define FB_ARGS fb.t[0], fb.t[1], fb.t[2], fb.t[3], fb.t[4], fb.c
+
 enum { CL_I = 0, CL_IN = 1, CL_A = 2, CL_M = 3, CL_W = 4, NCL = 5 };
 /* leaver destinations besides a live phase */
 enum { DEST_LUMP = -1, DEST_GONE = -2 };
 /* national split of a lumped I leaver: left; left A after a step-down in the
  * same step; in the Wlz; transferred and left the Wlz in the step */
 enum { LU_OUT = 0, LU_SDOUT = 1, LU_WLZ = 2, LU_WGONE = 3, NLU = 4 };
+/* a group's slots of the year: client-time I, In, A, M; then the variance
+ * of the within-step timing of its BW cost (in I client-years, A weighted
+ * by tariff_A / tariff_I) and of its M client-time */
+enum { TV_BW = 4, TV_M = 5, NTS = 6 };
+/* national variances of the within-step timing: In client-time, Wlz q */
+enum { VN_IN = 0, VN_W = 1 };
 /* entry types (their specs follow the live phases and the Wlz) */
 enum { V_I = 0, V_IN = 1, V_A = 2, V_M = 3, NV = 4 };
 
@@ -281,6 +321,13 @@ typedef struct {
   double dtime[MAXD][NCL]; /* client-time per leaver, relative to base */
   bconst lb[NLU - 1];      /* national split of lumped leavers */
   double lw[NLU];          /* Wlz client-time per lumped leaver of each kind */
+  /* variance of one client's timing within the step given its end state
+   * (docs/counts.md): [0] of its group's slot vslot (TV_BW or TV_M), [1]
+   * of the national slot nslot (VN_IN, VN_W or -1); bv for the main
+   * destination, dv relative to bv */
+  int vslot, nslot;
+  double bv[2], dv[MAXD][2];
+  double lwv[NLU];         /* Wlz client-time variance per lumped leaver of each kind */
 } spec;
 
 /* One destination of a live phase for the vectorised step of a lane set: the phase's
@@ -292,6 +339,7 @@ typedef struct {
   double pz[NT];     /* (1 − b.p)^n */
   double cr[KMAX_V]; /* b.r / (i + 1) */
   double dt[4];      /* client-time (I, In, A, M) per mover, relative to staying */
+  double dv[2];      /* timing variance per mover (group slot, national slot) */
 } vdest;
 
 typedef struct {
@@ -304,6 +352,7 @@ typedef struct {
   int64_t *lump; /* [NS] lumped leavers of this step per source */
   int wlz;       /* clients in the Wlz now */
   double q;      /* Wlz client-years of this year */
+  double vn[2];  /* timing variance of the year: national In client-time, q */
 } nat_acc;
 
 /* An entrant placed one by one: step, group (GEM: g; else ng + AoS index),
@@ -319,16 +368,16 @@ typedef struct {
   int n, np;                 /* lanes, padded to a multiple of VB */
   int gid0;                  /* group id of lane 0 (records: GEM 0, REG ng) */
   int32_t *cnt;              /* [NL * np] */
-  double *T;                 /* [4 * np] client-time of the year: I, In, A, M */
+  double *T;                 /* [NTS * np] client-time of the year: I, In, A, M; variances */
   int *payer;                /* [np] gemeente paying for lane */
-  double *mu[NV], *ez[NV];   /* [np] per-step mean of main entrants, exp(−mean) */
   double *full[NV];          /* [np] per-step mean of all entrants */
-  pois *pm[NV];              /* [np] mode-search law of the main entrants (big lanes) */
-  int32_t ke[NV][MAXBLK];    /* inversion length of the entries per block, this year */
-  double *mv;                /* [(NL * MAXD) * np] clients moved this year by phase and destination
-                              * in full steps (their client-time is added once a year) */
-  double *ev;                /* [NV * np] main entrants this year in full steps */
-  int on[NV];                /* entry type has main entrants this year */
+  /* entry streams of this year: entrants of type sv[k] that end their first
+   * step in the main phase (si[k] = -1) or at leaver destination si[k] of
+   * the entry spec; independent Poisson counts per lane (thinning) */
+  int nstr, nsmax;
+  int *sv, *si;              /* [nsmax] */
+  double *ssh;               /* [nsmax] share of the type's entrants */
+  double fmx[NV][MAXBLK];    /* largest per-step mean of all entrants per block, this year */
 } gset;
 
 struct bw_counts_ws {
@@ -346,6 +395,10 @@ struct bw_counts_ws {
   int kq;
   double qnorm;
   double *Pm, *Pn, *Pw, *Pv, *J, *av, *tm, *row, *prv, *tmv; /* scratch */
+  double wI, wA;              /* weights of I and A time in the BW timing variance: tariff / the larger */
+  double *bmo;                /* [2 weights][P, G, H, SP, SG, SH][D * D] block moments */
+  double *bscr;               /* [9 * D * D] scratch of block_moments */
+  double *mrow;               /* [NV][P, G0, H0, G1, H1][D] entry rows of the moments */
   spec *spec[3];              /* per step kind: full step, the two parts of a cut step */
   vdest *vplan[3];            /* [NL * MAXD] per kind */
   int *nvd[3];                /* [NL] */
@@ -360,10 +413,12 @@ struct bw_counts_ws {
   int32_t *kb;                /* [max np / VB] scratch: largest count per block */
   int pair_mode, npair, npair_max;
   int32_t *cnt;               /* PAIR rows: [row * NLP + phase] */
-  double *tacc;               /* [row * 4] */
+  double *tacc;               /* [row * NTS] */
   int *payer, *pair_h, *pair_of; /* [row]; [row]; [p * ng + h] -> row, or -1 */
   /* entries */
-  double *lam;                /* [g * 3] this year's mean per care type (after Gamma mixing) */
+  double *lam;                /* [care * ng + g] this year's mean per care type (after Gamma mixing) */
+  double *ne;                 /* [ng] need_g ε_g / 1000 of this replication */
+  int *reg_of;                /* [ng] region of gemeente g */
   double *home, *hist;        /* [nr] scratch */
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
@@ -428,12 +483,15 @@ static int binom_draw(const struct bw_counts_ws *c, const bconst *b, int n, doub
   return binom_low(c, b, n, lz > -700 ? bw_exp1(lz) : 0.0, u);
 }
 
+static int binom_big(const struct bw_counts_ws *c, const bconst *bc, int n, double u, wpool *wp);
+
 /* Binomial(n, p) for a p not known in advance (stock placement). */
 static int binom_any(const struct bw_counts_ws *c, wpool *wp, int n, double p) {
   if (n <= 0 || !(p > 0)) return 0;
   if (p >= 1) return n;
   if (p > 0.5) return n - binom_any(c, wp, n, 1.0 - p);
   bconst b = bconst_make(p);
+  if (n * p > BIG_MEAN) return binom_big(c, &b, n, pool_u01(wp), wp);
   return binom_draw(c, &b, n, pool_u01(wp));
 }
 
@@ -443,6 +501,7 @@ static int binom_any(const struct bw_counts_ws *c, wpool *wp, int n, double p) {
 static inline int leave_count(const struct bw_counts_ws *c, const spec *s, int n, wpool *wp) {
   double u = pool_u01(wp);
   if (n < NT && n * s->b.p < SMALL_MEAN) return u < s->pz[n] ? 0 : binom_low(c, &s->b, n, s->pz[n], u);
+  if (n > 0 && s->b.p > 0 && s->b.q > 0 && n * s->b.p > BIG_MEAN) return binom_big(c, &s->b, n, u, wp);
   return binom_draw(c, &s->b, n, u);
 }
 
@@ -500,6 +559,58 @@ static inline int pois_draw(const struct bw_counts_ws *c, const pois *p, wpool *
   return p->mode < 0 ? 0 : pois_u(c, p, pool_u01(wp));
 }
 
+/* Large counts by transformed rejection (Hörmann 1993: PTRS for the
+ * Poisson, BTRS for the binomial; mean >= 10), exact: the first uniform is
+ * the caller's (a lane's word), further ones from the pool wp (a fixed order
+ * of consumption, so still a pure function of the key). Expected 1.1–1.2
+ * rounds of two uniforms, against O(sd) terms of a search from the mode. */
+static int pois_ptrs(const struct bw_counts_ws *c, double mu, double u0, wpool *wp) {
+  double slam = sqrt(mu), loglam = bw_log1(mu);
+  double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+  double linvalpha = bw_log1(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);
+  double u = u0;
+  for (;;) {
+    double U = u - 0.5, V = pool_u01(wp);
+    double us = 0.5 - fabs(U);
+    double kd = floor((2.0 * a / us + b) * U + mu + 0.43);
+    if (us >= 0.07 && V <= vr) return (int)kd;
+    u = pool_u01(wp);
+    if (kd < 0 || (us < 0.013 && V > us)) continue;
+    int k = (int)kd;
+    if (bw_log1(V) + linvalpha - bw_log1(a / (us * us) + b) <= -mu + k * loglam - lfact(c, k)) return k;
+  }
+}
+
+/* Binomial(n, p), p <= 1/2, n p >= 10 (BTRS); lpq = log(p / (1 − p)). */
+static int binom_btrs(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, wpool *wp) {
+  double q = 1.0 - p, spq = sqrt(n * p * q);
+  double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = n * p + 0.5;
+  double vr = 0.92 - 4.2 / b;
+  double u = u0;
+  for (;;) {
+    double U = u - 0.5, V = pool_u01(wp);
+    double us = 0.5 - fabs(U);
+    double kd = floor((2.0 * a / us + b) * U + cc);
+    if (us >= 0.07 && V <= vr && kd >= 0 && kd <= n) return (int)kd;
+    u = pool_u01(wp);
+    if (kd < 0 || kd > n) continue;
+    int k = (int)kd, m = (int)floor((n + 1) * p);
+    double alpha = (2.83 + 5.1 / b) * spq;
+    if (bw_log1(V * alpha / (a / (us * us) + b)) <=
+        lfact(c, m) + lfact(c, n - m) - lfact(c, k) - lfact(c, n - k) + (k - m) * lpq)
+      return k;
+  }
+}
+
+/* Binomial(n, p) with n p > BIG_MEAN, from the word-uniform u and the pool. */
+static int binom_big(const struct bw_counts_ws *c, const bconst *bc, int n, double u, wpool *wp) {
+  if (bc->p <= 0.5) return binom_btrs(c, n, bc->p, bc->lp - bc->lq, u, wp);
+  if (n * bc->q >= 10.0) return n - binom_btrs(c, n, bc->q, bc->lq - bc->lp, u, wp);
+  bconst f = bconst_make(bc->q);
+  double lz = n * f.lq;
+  return n - binom_low(c, &f, n, lz > -700 ? bw_exp1(lz) : 0.0, u);
+}
+
 /* Word -> index by cumulative thresholds. */
 static inline int pick(const uint64_t *thr, int n, uint32_t w) {
   int i = 0;
@@ -513,12 +624,6 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
  * its largest mean needs (GEM lanes are sorted by population, so the blocks
  * [0,16) [16,32) [32,64) [64,128) [128,...) hold similar gemeenten). */
 
-/* A lane is drawn on its own (search from the mode) when its mean exceeds
- * BIG_MEAN; every other lane by inversion from 0: the first K terms
- * vectorised, any rest one by one with the same word. The rule depends on
- * the mean only, so a lane's count does not depend on the K chosen for its
- * block (which only sets the speed). */
-#define BIG_MEAN 40.0
 
 /* Move Binomial(rest[g], p) clients from src to dst (a scratch sink for an
  * absorbing destination), counting them in acc, for the e lanes of a block:
@@ -532,7 +637,10 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
   BW_BATCH_CLONES static int64_t NAME(                                               \
       int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
       const double *restrict cr, double p, int32_t *restrict rest, int32_t *restrict src,            \
-      int32_t *restrict dst, double *restrict acc, int32_t *restrict bad, int *nbad) {               \
+      int32_t *restrict dst, double *restrict T0, double *restrict T1, double *restrict T2,          \
+      double *restrict T3, double *restrict TV, const double *restrict cf, int32_t *restrict bad,    \
+      int *nbad) {                                                                                   \
+    const double c0 = cf[0], c1 = cf[1], c2 = cf[2], c3 = cf[3], c4 = cf[4];                         \
     int64_t s = 0;                                                                                   \
     int nb = 0;                                                                                      \
     (void)pz, (void)lq;                                                                              \
@@ -559,7 +667,7 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
       rest[g] -= x;                                                                                  \
       src[g] -= x;                                                                                   \
       dst[g] += x;                                                                                   \
-      acc[g] += xd;                                                                                  \
+      T0[g] += xd * c0, T1[g] += xd * c1, T2[g] += xd * c2, T3[g] += xd * c3, TV[g] += xd * c4;      \
       s += x;                                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
@@ -577,18 +685,21 @@ BW_CNT_VMOVE(vmove_t16, 16, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_e32, 32, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
 
-/* Add Poisson(mu[g]) entrants (ez = exp(−mu), inv[i] = 1/(i + 1)) to dst,
- * counting them in acc, for the e lanes of a block; as the moves. */
+/* Add Poisson(full[g] share) entrants (inv[i] = 1/(i + 1)) to dst, with
+ * their client-time and timing variance (fo), for the e lanes of a block;
+ * as the moves. */
 #define BW_CNT_VENTER(K)                                                                             \
   BW_BATCH_CLONES static int64_t venter_##K(                                         \
-      int e, const uint32_t *restrict w, const double *restrict mu, const double *restrict ez,       \
-      const double *restrict inv, int32_t *restrict dst, double *restrict acc,                       \
+      int e, const uint32_t *restrict w, const double *restrict full, double share,                  \
+      const double *restrict inv, int32_t *restrict dst, double *restrict T0, double *restrict T1,    \
+      double *restrict T2, double *restrict T3, double *restrict TV, const double *restrict cf,      \
       int32_t *restrict bad, int *nbad) {                                                            \
+    const double c0 = cf[0], c1 = cf[1], c2 = cf[2], c3 = cf[3], c4 = cf[4];                         \
     int64_t s = 0;                                                                                   \
     int nb = 0;                                                                                      \
     for (int g = 0; g < e; g++) {                                                                    \
       double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
-      double m = mu[g], p0 = ez[g], F = p0, pr = p0, k = 0.0;                                        \
+      double m = full[g] * share, p0 = bw_exp1(-m), F = p0, pr = p0, k = 0.0;                        \
       _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
         k += u >= F ? 1.0 : 0.0;                                                                     \
         pr = pr * m * inv[i];                                                                        \
@@ -601,7 +712,7 @@ BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
       bad[g] = (int32_t)b;                                                                           \
       nb += (int)b;                                                                                  \
       dst[g] += x;                                                                                   \
-      acc[g] += xd;                                                                                  \
+      T0[g] += xd * c0, T1[g] += xd * c1, T2[g] += xd * c2, T3[g] += xd * c3, TV[g] += xd * c4;      \
       s += x;                                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
@@ -631,24 +742,11 @@ BW_BATCH_CLONES static int32_t vmax(int e, const int32_t *restrict cnt) {
   return m;
 }
 
-/* Largest of lanes [0, e) among those at most BIG_MEAN. */
+/* Largest of lanes [0, e). */
 BW_BATCH_CLONES static double vmaxmean(int e, const double *restrict mu) {
   double m = 0;
-  for (int g = 0; g < e; g++) {
-    double y = mu[g] > BIG_MEAN ? 0.0 : mu[g];
-    m = y > m ? y : m;
-  }
+  for (int g = 0; g < e; g++) m = mu[g] > m ? mu[g] : m;
   return m;
-}
-
-/* T[g] += x[g] d. */
-BW_BATCH_CLONES static void vfold(int n, const double *restrict x, double *restrict T, double d) {
-  for (int g = 0; g < n; g++) T[g] += x[g] * d;
-}
-
-/* out[g] = exp(−x[g]). */
-BW_BATCH_CLONES static void vexpneg(int n, const double *restrict x, double *restrict out) {
-  for (int g = 0; g < n; g++) out[g] = bw_exp1(-x[g]);
 }
 
 /* Terms of the vectorised inversion for the largest mean of a block (at most
@@ -672,8 +770,9 @@ static const double INV_1[64] = {
 /* ---- workspace --------------------------------------------------------------- */
 
 static void gset_free(gset *s) {
-  free(s->cnt), free(s->T), free(s->payer), free(s->mv), free(s->ev);
-  for (int v = 0; v < NV; v++) free(s->mu[v]), free(s->ez[v]), free(s->full[v]), free(s->pm[v]);
+  free(s->cnt), free(s->T), free(s->payer);
+  free(s->sv), free(s->si), free(s->ssh);
+  for (int v = 0; v < NV; v++) free(s->full[v]);
 }
 
 static int gset_alloc(gset *s, int n, int NL, int gid0) {
@@ -683,17 +782,17 @@ static int gset_alloc(gset *s, int n, int NL, int gid0) {
   s->gid0 = gid0;
   size_t np = (size_t)s->np;
   s->cnt = calloc((size_t)NL * np, sizeof(int32_t));
-  s->T = calloc(4 * np, sizeof(double));
+  s->T = calloc(NTS * np, sizeof(double));
   s->payer = calloc(np, sizeof(int));
-  s->mv = calloc((size_t)NL * MAXD * np, sizeof(double));
-  s->ev = calloc(NV * np, sizeof(double));
-  int ok = s->cnt && s->T && s->payer && s->mv && s->ev;
+  s->nsmax = NV * (NL + 3);
+  size_t ns = (size_t)s->nsmax;
+  s->sv = calloc(ns, sizeof(int));
+  s->si = calloc(ns, sizeof(int));
+  s->ssh = calloc(ns, sizeof(double));
+  int ok = s->cnt && s->T && s->payer && s->sv && s->si && s->ssh;
   for (int v = 0; v < NV; v++) {
-    s->mu[v] = calloc(np, sizeof(double));
-    s->ez[v] = calloc(np, sizeof(double));
     s->full[v] = calloc(np, sizeof(double));
-    s->pm[v] = calloc(np, sizeof(pois));
-    ok = ok && s->mu[v] && s->ez[v] && s->full[v] && s->pm[v];
+    ok = ok && s->full[v];
   }
   return ok ? 0 : -1;
 }
@@ -702,12 +801,12 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   if (!c) return;
   free(c->cls_of), free(c->ifam), free(c->Q), free(c->Qp);
   free(c->Pm), free(c->Pn), free(c->Pw), free(c->Pv), free(c->J), free(c->av), free(c->tm), free(c->row);
-  free(c->prv), free(c->tmv);
+  free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem), gset_free(&c->reg);
   free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
-  free(c->lam), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
+  free(c->lam), free(c->ne), free(c->reg_of), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
   free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
   free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
@@ -740,8 +839,10 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->NS = c->NL + 1 + NV;
   int D = c->D, NS = c->NS, NL = c->NL;
 
-  /* steps per year: monthly, finer when a phase is left faster than 6
-   * times a year at the central parameters */
+  /* steps per year: BW_COUNTS_STEPS_PER_YEAR; a sub-yearly build takes
+   * finer steps when a phase is left faster than half the steps a year at
+   * the central parameters (the yearly default needs none: its counts are
+   * exact and its within-step timing variance is put back) */
   double rmax = p->wlz_exit_rate;
   for (int k = 0; k < BW_NCARE; k++)
     for (int i = 0; i < c->nph[k]; i++) {
@@ -749,7 +850,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
       if (r > rmax) rmax = r;
     }
   int spy0 = BW_COUNTS_STEPS_PER_YEAR;
-  c->spy = spy0 * (rmax > spy0 / 2.0 ? (int)ceil(rmax / (spy0 / 2.0)) : 1);
+  c->spy = spy0 * (spy0 > 1 && rmax > spy0 / 2.0 ? (int)ceil(rmax / (spy0 / 2.0)) : 1);
   if (c->spy > 12 * 64) c->spy = 12 * 64;
 
   c->pair_mode = pair_mode_of(m);
@@ -773,8 +874,15 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->row = malloc(sizeof(double) * (size_t)D);
   c->prv = malloc(sizeof(double) * NV * (size_t)D);
   c->tmv = malloc(sizeof(double) * NV * NCL * (size_t)D);
+  c->bmo = malloc(sizeof(double) * 12 * (size_t)D * D);
+  c->bscr = malloc(sizeof(double) * 9 * (size_t)D * D);
+  c->mrow = malloc(sizeof(double) * 5 * (size_t)D);
+  {
+    double tI = p->tariff_eur_per_day[BW_I], tA = p->tariff_eur_per_day[BW_A], u = tI > tA ? tI : tA;
+    c->wI = u > 0 ? tI / u : 0.0, c->wA = u > 0 ? tA / u : 0.0;
+  }
   ok = ok && c->cls_of && c->ifam && c->Q && c->Qp && c->Pm && c->Pn && c->Pw && c->Pv && c->J && c->av &&
-       c->tm && c->row && c->prv && c->tmv;
+       c->tm && c->row && c->prv && c->tmv && c->bmo && c->bscr && c->mrow;
   for (int k = 0; k < 3; k++) {
     c->spec[k] = malloc(sizeof(spec) * (size_t)NS);
     c->vplan[k] = malloc(sizeof(vdest) * (size_t)NL * MAXD);
@@ -790,9 +898,11 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->vy = calloc(VP, sizeof(double));
   c->kb = calloc(VP / VB + 1, sizeof(int32_t));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
-  c->tacc = calloc(A * 4, sizeof(double));
+  c->tacc = calloc(A * NTS, sizeof(double));
   c->payer = calloc(A, sizeof(int));
   c->lam = malloc(sizeof(double) * (size_t)ng * BW_NCARE);
+  c->ne = malloc(sizeof(double) * (size_t)ng);
+  c->reg_of = malloc(sizeof(int) * (size_t)ng);
   c->home = malloc(sizeof(double) * (size_t)nr);
   c->hist = malloc(sizeof(double) * (size_t)nr);
   c->rcount = malloc(sizeof(int) * (size_t)nr);
@@ -803,7 +913,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
   ok = ok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
-       c->payer && c->lam && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
+       c->payer && c->lam && c->ne && c->reg_of && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
        c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
@@ -845,6 +955,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
       c->perm[j] = c->perm[j - 1], c->perm[j - 1] = t;
     }
   for (int i = 0; i < ng; i++) c->lane[c->perm[i]] = i, c->gem.payer[i] = c->perm[i];
+  for (int g = 0; g < ng; g++) c->reg_of[g] = m->d.g[g].region;
   for (int r = 0; r < nr; r++) c->reg.payer[r] = m->d.r[r].centrum;
   return c;
 }
@@ -943,11 +1054,24 @@ static void entry_alpha(const struct bw_counts_ws *c, int v, double *a) {
 /* Fill one spec from a row of end-state probabilities pr[d] and the
  * client-time by class in the step jointly with the end state, tm[cl D + d].
  * src: the live phase or the Wlz (chain index), or -1 for an entry type. */
+/* Variance of a client's weighted time in a step given its end state, from
+ * P(end) = p, E[W 1{end}] = g, E[W² 1{end}] / 2 = h. */
+static double vcalc(double p, double g, double h) {
+  if (!(p > 1e-300)) return 0.0;
+  double v = 2.0 * h / p - (g / p) * (g / p);
+  return v > 0 ? v : 0.0;
+}
+
 static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam, const double *pr,
-                       const double *tm, double len) {
+                       const double *tm, double len, int v, const double *mom) {
   int D = c->D, NL = c->NL;
   memset(s, 0, sizeof *s);
   s->cls = src >= 0 ? c->cls_of[src] : -1;
+  /* mom: rows over end states of P, then G and H of the two weights */
+  const double *mp = mom, *mg[2] = {mom + D, mom + 3 * D}, *mh[2] = {mom + 2 * D, mom + 4 * D};
+  int vcls = src >= 0 ? c->cls_of[src] : (v == V_I ? CL_I : v == V_IN ? CL_IN : v == V_A ? CL_A : CL_M);
+  s->vslot = vcls == CL_M ? TV_M : TV_BW;
+  s->nslot = vcls == CL_IN ? VN_IN : vcls == CL_W ? VN_W : -1;
   int main = src >= 0 && src < NL ? src : -1;
   if (src < 0) {
     double best = -1;
@@ -957,6 +1081,7 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
   s->main = main;
   int self = src == c->sW ? c->sW : main;
   double pself = pr[self];
+  for (int w = 0; w < 2; w++) s->bv[w] = vcalc(mp[self], mg[w][self], mh[w][self]);
   if (src >= 0) {
     s->base[s->cls] = len; /* staying: the whole step in its own phase */
   } else if (pself > 0) {
@@ -965,6 +1090,7 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
   /* leaver destinations: other live phases one by one; the absorbing states
    * of an I source lumped (split nationally), of other sources gone */
   double lump_p = 0, lump_t[NCL] = {0}, gone_p = 0, gone_t[NCL] = {0};
+  double lump_m[3][2] = {{0}}, gone_m[3][2] = {{0}}; /* P, G, H of the weights */
   int nd = 0;
   for (int d = 0; d < D; d++) {
     if (d == self || !(pr[d] > 0)) continue;
@@ -973,19 +1099,27 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
       s->sd[nd] = ifam && c->cls_of[d] == CL_A;
       s->pd[nd] = pr[d];
       for (int k = 0; k < NCL; k++) s->dtime[nd][k] = tm[k * D + d] / pr[d] - s->base[k];
+      for (int w = 0; w < 2; w++) s->dv[nd][w] = vcalc(mp[d], mg[w][d], mh[w][d]) - s->bv[w];
       nd++;
     } else if (ifam) {
       lump_p += pr[d];
       for (int k = 0; k < NCL; k++) lump_t[k] += tm[k * D + d];
+      for (int w = 0; w < 2; w++) lump_m[0][w] += mp[d], lump_m[1][w] += mg[w][d], lump_m[2][w] += mh[w][d];
     } else {
       gone_p += pr[d];
       for (int k = 0; k < NCL; k++) gone_t[k] += tm[k * D + d];
+      for (int w = 0; w < 2; w++) gone_m[0][w] += mp[d], gone_m[1][w] += mg[w][d], gone_m[2][w] += mh[w][d];
     }
   }
   if (lump_p > 0) {
     s->dest[nd] = DEST_LUMP;
     s->pd[nd] = lump_p;
     for (int k = 0; k < NCL; k++) s->dtime[nd][k] = lump_t[k] / lump_p - s->base[k];
+    /* the group's cost: the lump's mixture variance (its mean is the lump's
+     * mean whatever the split); the Wlz part per kind of the split (lwv),
+     * so the national slot gets none here unless it is In's */
+    s->dv[nd][0] = vcalc(lump_m[0][0], lump_m[1][0], lump_m[2][0]) - s->bv[0];
+    s->dv[nd][1] = (s->nslot == VN_IN ? vcalc(lump_m[0][1], lump_m[1][1], lump_m[2][1]) : 0.0) - s->bv[1];
     nd++;
     int lu[NLU] = {c->sOI, c->sOA, c->sW, c->sWG};
     double rest = lump_p;
@@ -994,12 +1128,15 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
       if (j < NLU - 1) s->lb[j] = bconst_make(rest > 0 ? pj / rest : 0.0);
       rest -= pj;
       s->lw[j] = pj > 0 ? tm[CL_W * D + lu[j]] / pj : 0.0;
+      /* In's weight includes In time: its Wlz variance is in its lump's */
+      s->lwv[j] = s->nslot == VN_IN ? 0.0 : vcalc(mp[lu[j]], mg[1][lu[j]], mh[1][lu[j]]);
     }
   }
   if (gone_p > 0) {
     s->dest[nd] = DEST_GONE;
     s->pd[nd] = gone_p;
     for (int k = 0; k < NCL; k++) s->dtime[nd][k] = gone_t[k] / gone_p - s->base[k];
+    for (int w = 0; w < 2; w++) s->dv[nd][w] = vcalc(gone_m[0][w], gone_m[1][w], gone_m[2][w]) - s->bv[w];
     nd++;
   }
   s->nd = nd;
@@ -1041,6 +1178,8 @@ static void vplan_build(const struct bw_counts_ws *c, const spec *s, vdest *vd, 
     for (int n = 0; n < NT; n++) d->pz[n] = z, z *= d->b.q;
     for (int t = 0; t < KMAX_V; t++) d->cr[t] = d->b.r < INFINITY ? d->b.r * c->invk[t + 1] : 0.0;
     for (int cl = 0; cl < 4; cl++) d->dt[cl] = s->dtime[i][cl];
+    d->dv[0] = s->dv[i][0];
+    d->dv[1] = s->nslot >= 0 ? s->dv[i][1] : 0.0;
   }
   *nvd = nd;
 }
@@ -1049,6 +1188,81 @@ static const double GL_X[4] = {-0.86113631159405258, -0.33998104358485626, 0.339
                                 0.86113631159405258};
 static const double GL_W[4] = {0.34785484513745386, 0.65214515486254614, 0.65214515486254614,
                                 0.34785484513745386};
+
+/* C += A B (D × D). */
+static void matmul_acc(int D, const double *A, const double *B, double *C) {
+  for (int i = 0; i < D; i++) {
+    double *ci = C + (size_t)i * D;
+    for (int k = 0; k < D; k++) {
+      double a = A[(size_t)i * D + k];
+      if (a == 0.0) continue;
+      const double *bk = B + (size_t)k * D;
+      for (int j = 0; j < D; j++) ci[j] += a * bk[j];
+    }
+  }
+}
+
+/* Product of two block-Toeplitz triples X = [[P, G, H], [0, P, G], [0, 0, P]]:
+ * (P1 P2, P1 G2 + G1 P2, P1 H2 + G1 G2 + H1 P2) into out (distinct). */
+static void triple_mul(int D, const double *x, const double *y, double *out) {
+  size_t DD = (size_t)D * D;
+  memset(out, 0, sizeof(double) * 3 * DD);
+  matmul_acc(D, x, y, out);
+  matmul_acc(D, x, y + DD, out + DD);
+  matmul_acc(D, x + DD, y, out + DD);
+  matmul_acc(D, x, y + 2 * DD, out + 2 * DD);
+  matmul_acc(D, x + DD, y + DD, out + 2 * DD);
+  matmul_acc(D, x + 2 * DD, y, out + 2 * DD);
+}
+
+/* Second moments of the time a client spends in weighted states during a
+ * step of length len (Van Loan 1978): with E = diag(e) and the generator
+ * A = [[Q, E, 0], [0, Q, E], [0, 0, Q]], exp(len A) holds
+ *   P = e^(Q len), G = ∫ P(s) E P(len − s) ds, H = ∫∫_{s<u} P(s) E P(u − s) E P(len − u),
+ * so that E[W 1{end = d} | start j] = G_jd and E[W² 1{end = d}] = 2 H_jd for
+ * W = ∫ e(X_s) ds; and ∫_0^len exp(t A) dt holds the same integrated over
+ * the time left in the step (entrants at a uniform moment). Taylor series
+ * on a step of len / 2^sq (||Q h|| <= 1/2, 13 terms: error < 1e-13), then
+ * doubling: M(2a) = M(a)², S(2a) = S(a) + M(a) S(a).
+ * out: P, G, H, SP, SG, SH (6 D × D). */
+static void block_moments(struct bw_counts_ws *c, const double *e, double len, double *out) {
+  int D = c->D;
+  size_t DD = (size_t)D * D;
+  int sq = 0;
+  double t = c->qnorm * len;
+  while (t > 0.5) t *= 0.5, sq++;
+  double h = ldexp(len, -sq);
+  double *M = out, *S = out + 3 * DD, *T = c->bscr, *N = c->bscr + 3 * DD, *X = c->bscr + 6 * DD;
+  memset(M, 0, sizeof(double) * 6 * DD);
+  memset(T, 0, sizeof(double) * 3 * DD);
+  for (int i = 0; i < D; i++) M[(size_t)i * D + i] = 1.0, S[(size_t)i * D + i] = h, T[(size_t)i * D + i] = 1.0;
+  for (int k = 1; k <= 13; k++) {
+    double f = h / k;
+    /* N = T A f: (TP Q, TP E + TG Q, TG E + TH Q) */
+    memset(N, 0, sizeof(double) * 3 * DD);
+    matmul_acc(D, T, c->Q, N);
+    matmul_acc(D, T + DD, c->Q, N + DD);
+    matmul_acc(D, T + 2 * DD, c->Q, N + 2 * DD);
+    for (int i = 0; i < D; i++)
+      for (int j = 0; j < D; j++) {
+        size_t ij = (size_t)i * D + j;
+        N[DD + ij] += T[ij] * e[j];
+        N[2 * DD + ij] += T[DD + ij] * e[j];
+      }
+    double g = h / (k + 1);
+    for (size_t i = 0; i < 3 * DD; i++) {
+      T[i] = N[i] * f;
+      M[i] += T[i];
+      S[i] += T[i] * g;
+    }
+  }
+  for (int j = 0; j < sq; j++) {
+    triple_mul(D, M, S, X);
+    for (size_t i = 0; i < 3 * DD; i++) S[i] += X[i];
+    triple_mul(D, M, M, X);
+    memcpy(M, X, sizeof(double) * 3 * DD);
+  }
+}
 
 /* The tables of a step of length len (kind 0: a full step; 1, 2: the parts
  * of the step cut at the re-indication moment). */
@@ -1076,10 +1290,30 @@ static void kind_build(struct bw_counts_ws *c, int kind, double len) {
         for (int d = 0; d < D; d++) Jr[d] += w * a * Br[d];
       }
   }
+  /* timing moments of the two weights: BW cost (I 1, A tariff_A /
+   * tariff_I) with M client-time (M never meets I or A); In and Wlz
+   * client-time (an In client reaches the Wlz rarely: their cross term is
+   * left in) */
+  double ew[2][MAXD + 8];
+  for (int d = 0; d < D; d++) {
+    int cl = c->cls_of[d];
+    ew[0][d] = cl == CL_I ? c->wI : cl == CL_M ? 1.0 : cl == CL_A ? c->wA : 0.0;
+    ew[1][d] = cl == CL_IN || cl == CL_W ? 1.0 : 0.0;
+  }
+  for (int w = 0; w < 2; w++) block_moments(c, ew[w], len, c->bmo + (size_t)w * 6 * DD);
+  double *mom = c->mrow; /* rows: P, G0, H0, G1, H1 */
   for (int j = 0; j <= NL; j++) {
     for (int cl = 0; cl < NCL; cl++)
       for (int d = 0; d < D; d++) c->tm[cl * D + d] = c->J[(size_t)cl * DD + (size_t)j * D + d];
-    spec_build(c, &S[j], j, c->ifam[j], c->Pm + (size_t)j * D, c->tm, len);
+    for (int d = 0; d < D; d++) {
+      size_t jd = (size_t)j * D + d;
+      mom[d] = c->bmo[jd];
+      for (int w = 0; w < 2; w++) {
+        mom[(1 + 2 * w) * D + d] = c->bmo[(size_t)w * 6 * DD + DD + jd];
+        mom[(2 + 2 * w) * D + d] = c->bmo[(size_t)w * 6 * DD + 2 * DD + jd];
+      }
+    }
+    spec_build(c, &S[j], j, c->ifam[j], c->Pm + (size_t)j * D, c->tm, len, -1, mom);
     if (j < NL) vplan_build(c, &S[j], c->vplan[kind] + (size_t)j * MAXD, &c->nvd[kind][j]);
   }
 
@@ -1119,9 +1353,21 @@ static void kind_build(struct bw_counts_ws *c, int kind, double len) {
       }
     }
   }
-  for (int v = 0; v < NV; v++)
+  for (int v = 0; v < NV; v++) {
+    /* α S / len: the moments averaged over the entry moment */
+    entry_alpha(c, v, c->row);
+    for (int r = 0; r < 5; r++) {
+      const double *src = r == 0 ? c->bmo + 3 * DD : c->bmo + (size_t)((r - 1) / 2) * 6 * DD + (size_t)(4 + (r - 1) % 2) * DD;
+      for (int d = 0; d < D; d++) {
+        double acc = 0;
+        for (int x = 0; x < D; x++)
+          if (c->row[x] != 0.0) acc += c->row[x] * src[(size_t)x * D + d];
+        mom[r * D + d] = acc / len;
+      }
+    }
     spec_build(c, &S[NL + 1 + v], -1, v == V_I || v == V_IN, c->prv + (size_t)v * D,
-               c->tmv + (size_t)v * NCL * D, len);
+               c->tmv + (size_t)v * NCL * D, len, v, mom);
+  }
 }
 
 /* The step tables of this replication (cached: they depend only on the
@@ -1154,8 +1400,26 @@ typedef struct {
   int cut_step;      /* step (within the year) cut at T; -1: none this year */
   int wave;          /* stock I transferred on 1 Jan of the first year */
   double yc[BW_NCARE];
+  double ycu;        /* EUR per unit of the BW timing weight (docs/counts.md) */
   nat_acc a;
 } run;
+
+/* A deviate with mean 0 and variance v for the within-step timing of a
+ * group-year (docs/counts.md): the sum of four 8-bit uniforms of one word
+ * (Irwin–Hall, bounded by ±3.46 sd, kurtosis −0.3: the sum of a few
+ * clients' timings is close to normal), in EUR (scale), not taking the
+ * total below 0 (mean, the group's expected total; a cut at 0 happens only
+ * for the smallest groups and moves their mean by a tiny fraction of its
+ * standard error). From the year's step pool, after the steps. */
+static double timing_noise(run *R, double v, double mean, double scale) {
+  if (!BW_COUNTS_TIMING_NOISE) return 0.0;
+  uint32_t w = pool_u32(&R->c->pst);
+  double sum = (double)(w & 255u) + (double)((w >> 8) & 255u) + (double)((w >> 16) & 255u) + (double)(w >> 24);
+  /* Σ (b + 1/2) / 256 − 2 has variance 4 (1 − 2^−16) / 12 */
+  double z = ((sum + 2.0) / 256.0 - 2.0) * sqrt(3.0 / (1.0 - 1.0 / 65536.0));
+  double x = sqrt(v) * z * scale;
+  return x < -mean ? -mean : x;
+}
 
 /* One group's counts and client-time: a lane of a set (stride np) or a PAIR
  * row (stride 1). Group ids: GEM lane i -> i, REG lane r -> ng + r, PAIR row
@@ -1172,7 +1436,7 @@ static inline gref set_ref(gset *s, int lane) {
 }
 
 static inline gref pair_ref(struct bw_counts_ws *c, int k) {
-  gref r = {c->cnt + (size_t)k * c->NLP, c->tacc + (size_t)k * 4, 1, 1};
+  gref r = {c->cnt + (size_t)k * c->NLP, c->tacc + (size_t)k * NTS, 1, 1};
   return r;
 }
 
@@ -1185,6 +1449,8 @@ static inline gref ref_of(struct bw_counts_ws *c, int gid) {
 /* Move k leavers of source s (spec index src) to its destination i. */
 static inline void move(const spec *s, int i, int k, int src, gref r, nat_acc *a) {
   for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += k * s->dtime[i][cl];
+  r.T[s->vslot * r.ts] += k * s->dv[i][0];
+  if (s->nslot >= 0) a->vn[s->nslot] += k * s->dv[i][1];
   int d = s->dest[i];
   if (d >= 0) {
     r.n[d * r.ns] += k;
@@ -1215,6 +1481,8 @@ static void scatter(const struct bw_counts_ws *c, const spec *s, int src, int L,
 /* e clients enter through entry spec s (index src) this step. */
 static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, gref r, nat_acc *a, wpool *wp) {
   for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += e * s->base[cl];
+  r.T[s->vslot * r.ts] += e * s->bv[0];
+  if (s->nslot >= 0) a->vn[s->nslot] += e * s->bv[1];
   int L = leave_count(c, s, e, wp);
   r.n[s->main * r.ns] += e - L;
   if (L) scatter(c, s, src, L, r, a, wp);
@@ -1237,20 +1505,38 @@ static void group_live(struct bw_counts_ws *c, const spec *S, gref r, double len
 
 /* Blocks of a set's lanes: [blk[b], blk[b + 1]) for b < nblk. */
 static int set_blocks(const gset *S, int *blk) {
-  static const int bounds[] = {16, 32, 64, 128};
-  int n = 0;
-  blk[n++] = 0;
-  for (int i = 0; i < 4; i++)
-    if (bounds[i] < S->np) blk[n++] = bounds[i];
+  int bs = BLK, n = 0;
+  while ((S->np + bs - 1) / bs > MAXBLK) bs *= 2;
+  for (int o = 0; o < S->np; o += bs) blk[n++] = o;
   blk[n] = S->np;
   return n;
+}
+
+/* The fold of movers with client-time dt[cl] per class (I, In, A, M) and
+ * timing variance v into slot vslot, on the lanes of set S. */
+static fold5 fold_make(gset *S, int vslot, const double *dt, double v) {
+  fold5 f;
+  size_t np = (size_t)S->np;
+  for (int cl = 0; cl < 4; cl++) f.t[cl] = S->T + cl * np, f.c[cl] = dt[cl];
+  f.t[4] = S->T + (size_t)vslot * np, f.c[4] = v;
+  return f;
+}
+
+static inline fold5 fold_at(const fold5 *f, int o) {
+  fold5 r = *f;
+  for (int i = 0; i < 5; i++) r.t[i] += o;
+  return r;
+}
+
+static inline void fold_one(const fold5 *f, int g, int k) {
+  for (int i = 0; i < 5; i++) f->t[i][g] += (double)k * f->c[i];
 }
 
 /* One step of the live phases of a set of groups, vectorised over its
  * lanes: per phase (last first, so that movers are not moved twice) the
  * staying time, then the destinations in turn by conditional binomials. */
 static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
-  int np = S->np, blk[MAXBLK], nblk = set_blocks(S, blk);
+  int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
   double len = c->kind_len[kind];
   int32_t *rest = c->vrest, *bad = c->vbad;
   for (int j = c->NL - 1; j >= 0; j--) {
@@ -1267,9 +1553,8 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
       const vdest *d = vd + i;
       int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
       const uint32_t *w = pool_take(&c->pst, np);
-      /* full steps: count the movers, their client-time is added once a
-       * year (fold_year); a cut step's kind adds it now */
-      double *acc = kind == 0 ? S->mv + ((size_t)j * MAXD + i) * np : c->vx;
+      /* the movers' client-time relative to staying, and timing variance */
+      fold5 fo = fold_make(S, s->vslot, d->dt, d->dv[0]);
       int64_t moved = 0;
       for (int b = 0; b < nblk; b++) {
         int o = blk[b], e = blk[b + 1] - o, nb = 0;
@@ -1277,7 +1562,8 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
         double mmax = mxb[b] * d->b.p;
         int K = k_for(mmax < BIG_MEAN ? mmax : BIG_MEAN);
         int32_t all = mxb[b];
-#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, rest + o, nj + o, dst + o, acc + o, bad + o, &nb)
+        fold5 fb = fold_at(&fo, o);
+#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, rest + o, nj + o, dst + o, FB_ARGS, bad + o, &nb)
         if (all < NT && K <= 16) moved += K == 4 ? MV(vmove_t4) : K == 8 ? MV(vmove_t8) : MV(vmove_t16);
         else moved += K <= 32 ? MV(vmove_e32) : MV(vmove_e64);
 #undef MV
@@ -1289,20 +1575,17 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
           double u = bw_u01(w[g]);
           int k;
           if (ni * d->b.p > BIG_MEAN) {
-            k = binom_mode(c, &d->b, ni, u);
+            k = binom_big(c, &d->b, ni, u, &c->pmi); /* not pst: w points into it */
           } else {
             double lz = ni * d->b.lq;
             k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), u);
           }
           rest[g] -= k, nj[g] -= k, dst[g] += k;
-          acc[g] += k;
+          fold_one(&fo, g, k);
           moved += k;
         }
       }
-      if (kind != 0) {
-        for (int cl = 0; cl < 4; cl++) vfold(np, acc, S->T + (size_t)cl * np, d->dt[cl]);
-        memset(acc, 0, sizeof(double) * (size_t)np);
-      }
+      if (s->nslot >= 0) a->vn[s->nslot] += (double)moved * d->dv[1];
       if (d->dest == DEST_LUMP) a->lump[j] += moved;
       if (d->sd) a->stepdowns += moved;
       left -= moved;
@@ -1310,37 +1593,52 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   }
 }
 
-/* Entrants of a set that end their first step in the main phase: Poisson
- * per lane, vectorised; the others come as records. */
+/* Entrants of a set in a full step: each stream a Poisson count per lane,
+ * vectorised, added to its destination (a scratch sink for the absorbing
+ * ones); their client-time is added once a year (fold_year). */
 static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
-  int np = S->np, blk[MAXBLK], nblk = set_blocks(S, blk);
+  int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
   int32_t *bad = c->vbad;
-  for (int v = 0; v < NV; v++) {
-    if (!S->on[v]) continue;
-    double *acc = S->ev + (size_t)v * np;
+  for (int k = 0; k < S->nstr; k++) {
+    int v = S->sv[k], i = S->si[k];
+    double share = S->ssh[k];
     const spec *s = c->spec[0] + c->NL + 1 + v;
-    int32_t *dst = S->cnt + (size_t)s->main * np;
-    const double *mu = S->mu[v], *ez = S->ez[v];
+    int dest = i < 0 ? s->main : s->dest[i];
+    int32_t *dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
+    const double *full = S->full[v];
+    double dt[4], dv[2];
+    for (int cl = 0; cl < 4; cl++) dt[cl] = s->base[cl] + (i >= 0 ? s->dtime[i][cl] : 0.0);
+    for (int x = 0; x < 2; x++) dv[x] = s->bv[x] + (i >= 0 ? s->dv[i][x] : 0.0);
+    fold5 fo = fold_make(S, s->vslot, dt, dv[0]);
     const uint32_t *w = pool_take(&c->pen, np);
     int64_t in = 0;
     for (int b = 0; b < nblk; b++) {
-      int o = blk[b], e = blk[b + 1] - o, K = S->ke[v][b], nb = 0;
-      if (K == 0) continue;
-#define EN(F) F(e, w + o, mu + o, ez + o, INV_1, dst + o, acc + o, bad + o, &nb)
+      int o = blk[b], e = blk[b + 1] - o, nb = 0;
+      double mx = S->fmx[v][b] * share;
+      if (!(mx > 0)) continue;
+      int K = k_for(mx < BIG_MEAN ? mx : BIG_MEAN);
+      fold5 fb = fold_at(&fo, o);
+#define EN(F) F(e, w + o, full + o, share, INV_1, dst + o, FB_ARGS, bad + o, &nb)
       in += K == 4 ? EN(venter_4) : K == 8 ? EN(venter_8) : K == 16 ? EN(venter_16) : K == 32 ? EN(venter_32)
                                                                                           : EN(venter_64);
 #undef EN
       if (!nb) continue;
       for (int g = o; g < o + e; g++) {
         if (!bad[g]) continue;
-        double u = bw_u01(w[g]);
-        int k = mu[g] > BIG_MEAN ? pois_u(c, &S->pm[v][g], u) : pois_low(c, mu[g], ez[g], u);
-        dst[g] += k;
-        acc[g] += k;
-        in += k;
+        double u = bw_u01(w[g]), mu = full[g] * share;
+        int x = mu > BIG_MEAN ? pois_ptrs(c, mu, u, &c->pmi) /* not pen: w points into it */
+                              : pois_low(c, mu, bw_exp1(-mu), u);
+        dst[g] += x;
+        fold_one(&fo, g, x);
+        in += x;
       }
     }
     a->entries[v] += in;
+    if (s->nslot >= 0) a->vn[s->nslot] += (double)in * dv[1];
+    if (i >= 0) {
+      if (dest == DEST_LUMP) a->lump[c->NL + 1 + v] += in;
+      if (s->sd[i]) a->stepdowns += in;
+    }
   }
 }
 
@@ -1367,7 +1665,7 @@ static void wlz_step(struct bw_counts_ws *c, const spec *S, double len, nat_acc 
   a->q += W * len;
   int L = leave_count(c, s, W, &c->pst);
   a->wlz = W - L;
-  if (L && s->nd > 0) a->q += L * s->dtime[0][CL_W];
+  if (L && s->nd > 0) a->q += L * s->dtime[0][CL_W], a->vn[VN_W] += L * s->dv[0][1];
 }
 
 /* National split of the lumped I leavers of this step. */
@@ -1379,7 +1677,10 @@ static void lump_split(struct bw_counts_ws *c, const spec *S, nat_acc *a) {
     const spec *s = S + src;
     int rest = (int)k, part[NLU];
     for (int j = 0; j < NLU - 1; j++) {
-      part[j] = binom_draw(c, &s->lb[j], rest, pool_u01(&c->pst));
+      double u = pool_u01(&c->pst);
+      part[j] = rest > 0 && s->lb[j].p > 0 && s->lb[j].q > 0 && rest * s->lb[j].p > BIG_MEAN
+                    ? binom_big(c, &s->lb[j], rest, u, &c->pst)
+                    : binom_draw(c, &s->lb[j], rest, u);
       rest -= part[j];
     }
     part[NLU - 1] = rest;
@@ -1387,6 +1688,7 @@ static void lump_split(struct bw_counts_ws *c, const spec *S, nat_acc *a) {
     a->transfers += part[LU_WLZ] + part[LU_WGONE];
     a->wlz += part[LU_WLZ];
     a->q += part[LU_WLZ] * s->lw[LU_WLZ] + part[LU_WGONE] * s->lw[LU_WGONE];
+    a->vn[VN_W] += part[LU_WLZ] * s->lwv[LU_WLZ] + part[LU_WGONE] * s->lwv[LU_WGONE];
   }
 }
 
@@ -1402,40 +1704,67 @@ static int row_empty(const struct bw_counts_ws *c, int k) {
 static void flush(run *R, gref r, int payer) {
   size_t i = (size_t)payer * (size_t)R->ny + (size_t)R->y;
   double tI = r.T[CL_I * r.ts], tIn = r.T[CL_IN * r.ts], tA = r.T[CL_A * r.ts], tM = r.T[CL_M * r.ts];
-  if (tI != 0 || tA != 0) R->w->cost_bw[i] += tI * R->yc[BW_I] + tA * R->yc[BW_A];
-  if (tM != 0) R->w->cost_mo[i] += tM * R->yc[BW_M];
+  double vb = r.T[TV_BW * r.ts], vm = r.T[TV_M * r.ts];
+  double cbw = tI * R->yc[BW_I] + tA * R->yc[BW_A], cmo = tM * R->yc[BW_M];
+  /* the within-step timing (docs/counts.md): one deviate per group and
+   * slot with the variance of the sum of its clients' timings, never below
+   * a cost of 0 */
+  if (vb > 0) cbw += timing_noise(R, vb, cbw, R->ycu);
+  if (vm > 0) cmo += timing_noise(R, vm, cmo, R->yc[BW_M]);
+  if (cbw != 0) R->w->cost_bw[i] += cbw;
+  if (cmo != 0) R->w->cost_mo[i] += cmo;
   if (tIn != 0) R->w->national[BW_Q_COST_NATIONAL_INST_EUR * R->ny + R->y] += tIn * R->yc[BW_I];
-  for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] = 0;
+  for (int cl = 0; cl < NTS; cl++) r.T[cl * r.ts] = 0;
 }
 
-/* Client-time of the movers and main entrants of this year's full steps
- * (counted in mv, ev): count × client-time per mover of the full step. */
-static void fold_year(struct bw_counts_ws *c, gset *S) {
-  int np = S->np;
-  const spec *Sp = c->spec[0];
-  for (int j = 0; j < c->NL; j++)
-    for (int i = 0; i < c->nvd[0][j]; i++) {
-      const vdest *d = c->vplan[0] + (size_t)j * MAXD + i;
-      double *acc = S->mv + ((size_t)j * MAXD + i) * np;
-      for (int cl = 0; cl < 4; cl++)
-        if (d->dt[cl] != 0.0) vfold(np, acc, S->T + (size_t)cl * np, d->dt[cl]);
-      memset(acc, 0, sizeof(double) * (size_t)np);
-    }
-  for (int v = 0; v < NV; v++) {
-    const spec *s = Sp + c->NL + 1 + v;
-    double *acc = S->ev + (size_t)v * np;
-    for (int cl = 0; cl < 4; cl++)
-      if (s->base[cl] != 0.0) vfold(np, acc, S->T + (size_t)cl * np, s->base[cl]);
-    memset(acc, 0, sizeof(double) * (size_t)np);
+/* deviate of timing_noise from one word, in sd units */
+static inline double ih_z(uint32_t w) {
+  double sum = (double)(w & 255u) + (double)((w >> 8) & 255u) + (double)((w >> 16) & 255u) + (double)(w >> 24);
+  return ((sum + 2.0) / 256.0 - 2.0) * 1.7320640313680538; /* sqrt(3 / (1 − 2^−16)) */
+}
+
+/* flush of the n lanes of a set at once: cost with the timing deviates
+ * (one word per lane and slot, as timing_noise) into cb, cm; In's time. */
+BW_BATCH_CLONES static void vflush(int n, const uint32_t *restrict wb, const uint32_t *restrict wm,
+                                   const double *restrict tI, const double *restrict tA, const double *restrict tM,
+                                   const double *restrict vb, const double *restrict vm, double ycI, double ycA,
+                                   double ycM, double ycu, int noise, double *restrict cb, double *restrict cm) {
+  for (int g = 0; g < n; g++) {
+    double b = tI[g] * ycI + tA[g] * ycA, m = tM[g] * ycM;
+    /* a sum of variances, some relative to another: rounding can leave it a hair below 0 */
+    double sb = vb[g] > 0 ? vb[g] : 0.0, sm = vm[g] > 0 ? vm[g] : 0.0;
+    double xb = sqrt(sb) * ih_z(wb[g]) * ycu, xm = sqrt(sm) * ih_z(wm[g]) * ycM;
+    xb = xb < -b ? -b : xb;
+    xm = xm < -m ? -m : xm;
+    cb[g] = noise ? b + xb : b;
+    cm[g] = noise ? m + xm : m;
   }
+}
+
+static void set_flush(run *R, gset *S) {
+  struct bw_counts_ws *c = R->c;
+  size_t np = (size_t)S->np;
+  double *T = S->T, *cb = c->vx, *cm = c->vy;
+  const uint32_t *wb = pool_take(&c->pst, S->np);
+  memcpy(c->vrest, wb, sizeof(uint32_t) * np); /* the next take may refill */
+  const uint32_t *wm = pool_take(&c->pst, S->np);
+  vflush(S->n, (const uint32_t *)c->vrest, wm, T + CL_I * np, T + CL_A * np, T + CL_M * np, T + TV_BW * np,
+         T + TV_M * np, R->yc[BW_I], R->yc[BW_A], R->yc[BW_M], R->ycu, BW_COUNTS_TIMING_NOISE, cb, cm);
+  double tin = 0;
+  for (int g = 0; g < S->n; g++) {
+    size_t i = (size_t)S->payer[g] * (size_t)R->ny + (size_t)R->y;
+    if (cb[g] != 0) R->w->cost_bw[i] += cb[g];
+    if (cm[g] != 0) R->w->cost_mo[i] += cm[g];
+    tin += T[CL_IN * np + (size_t)g];
+  }
+  if (tin != 0) R->w->national[BW_Q_COST_NATIONAL_INST_EUR * R->ny + R->y] += tin * R->yc[BW_I];
+  memset(T, 0, sizeof(double) * NTS * np);
 }
 
 static void flush_all(run *R) {
   struct bw_counts_ws *c = R->c;
-  fold_year(c, &c->gem);
-  fold_year(c, &c->reg);
-  for (int i = 0; i < c->gem.n; i++) flush(R, set_ref(&c->gem, i), c->gem.payer[i]);
-  for (int i = 0; i < c->reg.n; i++) flush(R, set_ref(&c->reg, i), c->reg.payer[i]);
+  set_flush(R, &c->gem);
+  set_flush(R, &c->reg);
   if (R->pair_active)
     for (int k = 0; k < c->npair; k++) flush(R, pair_ref(c, k), c->payer[k]);
 }
@@ -1473,6 +1802,8 @@ static void apply_records(struct bw_counts_ws *c, int s, nat_acc *a) {
     gref r = ref_of(c, e->gid);
     a->entries[e->v] += 1;
     for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
+    r.T[sp->vslot * r.ts] += sp->bv[0];
+    if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
     if (e->i < 0) r.n[sp->main * r.ns] += 1;
     else move(sp, e->i, 1, src, r, a);
   }
@@ -1572,13 +1903,22 @@ static void region_means(struct bw_counts_ws *c, const bw_model *m, int care, do
   double po = m->p.p_outside_region, H = 0;
   double *home = c->home, *h = c->hist;
   for (int r = 0; r < nr; r++) home[r] = 0;
-  for (int g = 0; g < m->ng; g++) home[m->d.g[g].region] += c->lam[(size_t)g * BW_NCARE + care];
+  const double *lam = c->lam + (size_t)care * c->ng;
+  for (int g = 0; g < m->ng; g++) home[c->reg_of[g]] += lam[g];
   for (int r = 0; r < nr; r++) {
     h[r] = care == BW_M ? m->d.r[r].hist_budget_mo_eur : m->d.r[r].hist_budget_bw_eur;
     H += h[r];
   }
   for (int p = 0; p < nr; p++) out[p] = nr == 1 ? home[p] : (1.0 - po) * home[p];
   if (nr == 1) return;
+  int all = 1;
+  for (int r = 0; r < nr; r++) all = all && H - h[r] > 0;
+  if (all) { /* Σ_{r≠p} home_r h_p / (H − h_r) = h_p (A − home_p / (H − h_p)) */
+    double A = 0;
+    for (int r = 0; r < nr; r++) A += home[r] / (H - h[r]);
+    for (int p = 0; p < nr; p++) out[p] += po * h[p] * (A - home[p] / (H - h[p]));
+    return;
+  }
   for (int r = 0; r < nr; r++) {
     if (home[r] == 0) continue;
     double other = H - h[r];
@@ -1610,55 +1950,28 @@ static int entrant_dest(const spec *s, wpool *wp) {
   return s->nd > 1 ? pick(s->thr, s->nd, pool_u32(wp)) : 0;
 }
 
-/* Entry type v of a set for this year, from S->full[v] (the per-step mean of
- * all its entrants): by Poisson thinning, those that end their first step in
- * the main phase per step (vectorised), the others (and every national
- * institution entrant) over the year, each with its step and end state, as
- * records; none in a cut step, whose entrants are drawn whole. */
+/* Entry type v of a set for this year, from S->full[v] (the per-step mean
+ * of all its entrants): by Poisson thinning, one independent Poisson
+ * stream per end state of the first step (the main phase and each leaver
+ * destination of the entry spec), drawn per step and vectorised over the
+ * lanes (set_entries). A cut step draws its entrants whole
+ * (set_entries_cut). */
 static int set_entry_year(run *R, gset *S, int v, int on) {
   struct bw_counts_ws *c = R->c;
   const spec *sv = c->spec[0] + c->NL + 1 + v;
-  wpool *wp = &c->pmi;
-  int spy = c->spy;
-  double pmain = v == V_IN ? 0.0 : 1.0 - sv->b.p;
-  S->on[v] = on && v != V_IN;
-  if (!on) {
-    for (int b = 0; b < MAXBLK; b++) S->ke[v][b] = 0;
-    return 0;
-  }
-  double *other = c->vx;
-  for (int g = 0; g < S->np; g++) {
-    S->mu[v][g] = S->full[v][g] * pmain;
-    other[g] = S->full[v][g] * (1.0 - pmain) * spy;
-  }
-  vexpneg(S->np, S->mu[v], S->ez[v]);
-  int blk[MAXBLK], nblk = set_blocks(S, blk);
+  if (!on) return 0;
+  int blk[MAXBLK + 1], nblk = set_blocks(S, blk);
+  double any = 0;
   for (int b = 0; b < nblk; b++) {
-    int o = blk[b], e = blk[b + 1] - o;
-    double mx = vmaxmean(e, S->mu[v] + o), any = 0;
-    for (int g = o; g < o + e; g++) {
-      any += S->mu[v][g];
-      if (S->mu[v][g] > BIG_MEAN) S->pm[v][g] = pois_make(c, S->mu[v][g]);
-    }
-    S->ke[v][b] = any > 0 ? k_for(mx) : 0;
+    S->fmx[v][b] = vmaxmean(blk[b + 1] - blk[b], S->full[v] + blk[b]);
+    any += S->fmx[v][b];
   }
-  vexpneg(S->np, other, c->vy);
-  for (int g = 0; g < S->n; g++) {
-    if (!(other[g] > 0)) continue;
-    double u = pool_u01(wp);
-    int k;
-    if (other[g] > BIG_MEAN) {
-      pois pc = pois_make(c, other[g]);
-      k = pois_u(c, &pc, u);
-    } else {
-      k = pois_low(c, other[g], c->vy[g], u);
-    }
-    for (int e = 0; e < k; e++) {
-      int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
-      int i = v == V_IN ? entrant_dest(sv, wp) : (sv->nd > 1 ? pick(sv->thr, sv->nd, pool_u32(wp)) : 0);
-      if (s == R->cut_step) continue;
-      if (rec_push(c, s, S->gid0 + g, v, i)) return -1;
-    }
+  if (!(any > 0)) return 0;
+  for (int i = -1; i < sv->nd; i++) {
+    double share = i < 0 ? 1.0 - sv->b.p : sv->pd[i];
+    if (!(share > 0)) continue;
+    int k = S->nstr++;
+    S->sv[k] = v, S->si[k] = i, S->ssh[k] = share;
   }
   return 0;
 }
@@ -1681,25 +1994,21 @@ static int year_entries(run *R, const bw_outer *o) {
   for (int care = 0; care < BW_NCARE; care++) {
     double level = p->rate_per_1000[care] * o->rate_mult[care] * pow(1.0 + p->growth[care], y);
     double k_disp = p->dispersion[care];
-    for (int g = 0; g < ng; g++) {
-      double need = m->pop[g * ny + y] / 1000.0 * m->need[g] * w->eps[g];
-      double mu = care == BW_M ? level * need : level * ((1.0 - at) * need + at * pop_k * m->hist_bw[g]);
-      double lam = 0;
-      if (mu > 0) {
-        if (isinf(k_disp)) {
-          lam = mu;
-        } else {
-          bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, R->rep, BW_RNG_COUNTS_GAMMA, (unsigned)y, (unsigned)g,
-                                               (uint32_t)care));
-          lam = gsl_ran_gamma(w->rng, k_disp, mu / k_disp);
-        }
+    double a1 = care == BW_M ? level : level * (1.0 - at), b1 = care == BW_M ? 0.0 : level * at * pop_k;
+    double *lam = c->lam + (size_t)care * ng;
+    for (int g = 0; g < ng; g++) lam[g] = a1 * m->pop[g * ny + y] * c->ne[g] + b1 * m->hist_bw[g];
+    if (!isinf(k_disp))
+      for (int g = 0; g < ng; g++) {
+        if (!(lam[g] > 0)) continue;
+        bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, R->rep, BW_RNG_COUNTS_GAMMA, (unsigned)y, (unsigned)g,
+                                             (uint32_t)care));
+        lam[g] = gsl_ran_gamma(w->rng, k_disp, lam[g] / k_disp);
       }
-      c->lam[(size_t)g * BW_NCARE + care] = lam;
-    }
   }
   double per_step = 1.0 / spy;
   pool_init(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
   c->rec_n = 0;
+  c->gem.nstr = c->reg.nstr = 0;
   for (int s = 0; s <= spy; s++) c->ebucket[s] = 0;
 
   static const int care_of[NV] = {BW_I, BW_I, BW_A, BW_M};
@@ -1709,7 +2018,7 @@ static int year_entries(run *R, const bw_outer *o) {
     int on = v == V_M ? mo_local : !old;
     gset *G = &c->gem;
     for (int i = 0; i < G->np; i++)
-      G->full[v][i] = on && i < ng ? c->lam[(size_t)c->perm[i] * BW_NCARE + care_of[v]] * share * per_step : 0.0;
+      G->full[v][i] = on && i < ng ? c->lam[(size_t)care_of[v] * ng + c->perm[i]] * share * per_step : 0.0;
     if (set_entry_year(R, G, v, on)) return -1;
     /* REG: old-regime I/A placed in the region (unless PAIR), central M */
     on = v == V_M ? !mo_local : old && !c->pair_mode;
@@ -1730,7 +2039,7 @@ static int year_entries(run *R, const bw_outer *o) {
     for (int g = 0; g < ng; g++) {
       int region = m->d.g[g].region;
       for (int care = BW_I; care <= BW_A; care++) {
-        pois pc = pois_make(c, c->lam[(size_t)g * BW_NCARE + care]);
+        pois pc = pois_make(c, c->lam[(size_t)care * c->ng + g]);
         int N = pois_draw(c, &pc, wp);
         for (int e = 0; e < N; e++) {
           int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
@@ -1760,6 +2069,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   memset(w->cost_mo, 0, n * sizeof(double));
   memset(w->national, 0, (size_t)BW_NQ * (size_t)ny * sizeof(double));
   bw_outer_draw(m, rep, o, w->eps);
+  for (int g = 0; g < ng; g++) c->ne[g] = m->need[g] * w->eps[g] / 1000.0;
 
   /* EUR per client-year by care type and year (MODEL.md §4), as flows.c */
   for (int k = 0; k < BW_NCARE; k++)
@@ -1788,12 +2098,13 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     for (size_t i = 0; i < (size_t)ng * (size_t)nr; i++) c->pair_of[i] = -1;
     c->npair = 0;
     memset(c->cnt, 0, sizeof(int32_t) * (size_t)c->npair_max * (size_t)c->NLP);
-    memset(c->tacc, 0, sizeof(double) * (size_t)c->npair_max * 4);
+    memset(c->tacc, 0, sizeof(double) * (size_t)c->npair_max * NTS);
   }
   gset *sets[2] = {&c->gem, &c->reg};
+  memset(c->vsink, 0, sizeof(int32_t) * (size_t)(c->gem.np > c->reg.np ? c->gem.np : c->reg.np));
   for (int k = 0; k < 2; k++) {
     memset(sets[k]->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)sets[k]->np);
-    memset(sets[k]->T, 0, sizeof(double) * 4 * (size_t)sets[k]->np);
+    memset(sets[k]->T, 0, sizeof(double) * NTS * (size_t)sets[k]->np);
   }
   prepare(c, m, o, cut_frac);
 
@@ -1806,6 +2117,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   for (int y = 0; y < ny; y++) {
     R.y = y;
     for (int k = 0; k < BW_NCARE; k++) R.yc[k] = w->year_cost[k * ny + y];
+    R.ycu = c->wI > 0 ? R.yc[BW_I] / c->wI : c->wA > 0 ? R.yc[BW_A] / c->wA : 0.0;
     R.cut_step = (R.pair_active && cut_frac > 0 && cut_gs / c->spy == y) ? (int)(cut_gs % c->spy) : -1;
     pool_init(&c->pst, p->seed, rep, BW_RNG_COUNTS_STEP, (unsigned)y);
     pool_init(&c->pen, p->seed, rep, BW_RNG_COUNTS_ENTRY, (unsigned)y);
@@ -1828,7 +2140,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
       }
     for (int k = 0; k < BW_NCARE; k++) nat[(BW_Q_CLIENTS_I_JAN1 + k) * ny + y] = jan[k];
 
-    R.a.stepdowns = 0, R.a.q = 0;
+    R.a.stepdowns = 0, R.a.q = 0, R.a.vn[0] = R.a.vn[1] = 0;
     if (y > 0) R.a.transfers = 0;
     memset(R.a.entries, 0, sizeof R.a.entries);
     for (int s = 0; s < c->spy; s++) {
@@ -1847,6 +2159,13 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
       }
     }
     flush_all(&R);
+    /* national timing variances: the Wlz client-years and the national
+     * institutions' cost */
+    if (R.a.vn[VN_W] > 0) R.a.q += timing_noise(&R, R.a.vn[VN_W], R.a.q, 1.0);
+    if (R.a.vn[VN_IN] > 0) {
+      double *ci = &nat[BW_Q_COST_NATIONAL_INST_EUR * ny + y];
+      *ci += timing_noise(&R, R.a.vn[VN_IN], *ci, R.yc[BW_I]);
+    }
 
     nat[BW_Q_ENTRIES_I * ny + y] = (double)R.a.entries[V_I];
     nat[BW_Q_ENTRIES_A * ny + y] = (double)R.a.entries[V_A];

@@ -24,6 +24,12 @@
  *         tested): D <= λ_crit / (√n_e + 0.12 + 0.11/√n_e), n_e = R_IND R_CNT
  *         / (R_IND + R_CNT), Q_KS(λ_crit) = 0.01/m (Stephens' finite-sample
  *         form of the Kolmogorov limit);
+ *       - variances (independent samples): |log s²_cnt − log s²_ind| within
+ *         the Bonferroni normal quantile (family-wise 1 %) of its standard
+ *         error √(2/(n − 1) + κ/n) per sample (κ: pooled excess kurtosis);
+ *         a check on gross errors (about ±0.7 in log-variance); the
+ *         within-year timing variance is tested with power by
+ *         immigration_death_cost_variance below;
  *       - per gemeente and year, the mean shortfall cost − budget (BW + MO),
  *         paired: the mean of the differences count − individual over the
  *         same replications within 4 se of 0 (t-equivalent with R_IND − 1
@@ -65,7 +71,9 @@
  *     N(t) = Binomial(N0, e^(−t/m)) + Poisson(λ m (1 − e^(−t/m))) (mean and
  *     variance within 4 se) and the cost of a year is tariff × expected
  *     client-years (mean within 4 se); the phase-type law of the durations
- *     has the Weibull's mean and variance.
+ *     has the Weibull's mean and variance; the variance of each year's
+ *     national cost in the immigration–death model equals its exact value
+ *     (the yearly steps' within-year timing, see that test).
  * Replication counts are smaller in a Debug build and smaller still under
  * AddressSanitizer; the tolerances come from the standard errors of the
  * replications actually run. */
@@ -139,6 +147,17 @@ static double ks_q(double lambda) {
   double s = 0;
   for (int k = 1; k <= 100; k++) s += (k % 2 ? 2.0 : -2.0) * exp(-2.0 * k * k * lambda * lambda);
   return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+/* Sample excess kurtosis (k4 / σ⁴ − 3 from moments). */
+static double excess_kurtosis(const double *x, int n, double mean, double var) {
+  if (!(var > 0)) return 0.0;
+  double m4 = 0;
+  for (int i = 0; i < n; i++) {
+    double d = x[i] - mean;
+    m4 += d * d * d * d;
+  }
+  return m4 / n / (var * var) - 3.0;
 }
 
 /* λ with Q(λ) = alpha (bisection; Q decreases). */
@@ -228,9 +247,14 @@ static void cross_test(const char *path, const char *label) {
   double ne = (double)R_IND * R_CNT / (R_IND + R_CNT);
   double lambda = ks_lambda(0.01 / m);
   double dcrit = lambda / (sqrt(ne) + 0.12 + 0.11 / sqrt(ne));
-  double worst_z = 0, worst_d = 0;
-  const char *wz_name = "", *wd_name = "";
-  int wz_y = 0, wd_y = 0;
+  double worst_z = 0, worst_d = 0, worst_v = 0;
+  const char *wz_name = "", *wd_name = "", *wv_name = "";
+  int wz_y = 0, wd_y = 0, wv_y = 0;
+  /* variance ratio: |log s²_cnt − log s²_ind| within zv standard errors,
+   * Var(log s²) ≈ 2/(n − 1) + κ/n (κ the excess kurtosis, pooled from both
+   * samples, so heavy tails from the outer draws widen it); family-wise 1 %
+   * over the m totals × years (Bonferroni, normal quantile) */
+  double zv = gsl_cdf_ugaussian_Qinv(0.005 / m);
   double *xa = malloc(sizeof(double) * R_IND), *xb = malloc(sizeof(double) * R_CNT);
   cr_assert(xa && xb);
   for (int q = 0; q < BW_NQ; q++)
@@ -238,13 +262,30 @@ static void cross_test(const char *path, const char *label) {
       memcpy(xa, a.nat + ((size_t)q * ny + y) * R_IND, sizeof(double) * R_IND);
       memcpy(xb, b.nat + ((size_t)q * ny + y) * R_CNT, sizeof(double) * R_CNT);
       double ma, va, mb, vb;
+      const char *name = bw_quantity_name(q);
+      for (int r = 0; r < R_CNT; r++)
+        cr_assert(isfinite(xb[r]) && (r >= R_IND || isfinite(xa[r])), "%s: %s %d: a value is not finite", label,
+                  name, p.first_year + y);
       mean_var(xa, R_IND, &ma, &va);
       mean_var(xb, R_CNT, &mb, &vb);
-      const char *name = bw_quantity_name(q);
       if (va == 0 && vb == 0) {
         cr_assert(fabs(ma - mb) <= 1e-9 * fmax(1.0, fabs(ma)), "%s: %s %d is fixed but differs: %.17g vs %.17g",
                   label, name, p.first_year + y, ma, mb);
         continue;
+      }
+      if (va > 0 && vb > 0) {
+        double ka = excess_kurtosis(xa, R_IND, ma, va), kb = excess_kurtosis(xb, R_CNT, mb, vb);
+        double kap = (ka * R_IND + kb * R_CNT) / (R_IND + R_CNT);
+        if (kap < 0) kap = 0; /* conservative only upwards: a short tail narrows nothing */
+        double sev = sqrt(2.0 / (R_IND - 1) + kap / R_IND + 2.0 / (R_CNT - 1) + kap / R_CNT);
+        double zr = log(vb / va) / sev;
+        if (fabs(zr) / zv > fabs(worst_v)) worst_v = zr / zv, wv_name = name, wv_y = y;
+        cr_expect(fabs(zr) <= zv,
+                  "%s: %s %d: variance individual %.6g, counts %.6g (ratio %.3f, z = %.2f, limit %.2f)", label, name,
+                  p.first_year + y, va, vb, vb / va, zr, zv);
+      } else {
+        cr_expect(0, "%s: %s %d: spread in one kernel only (variance %.6g vs %.6g)", label, name, p.first_year + y,
+                  va, vb);
       }
       double se = sqrt(va / R_IND + vb / R_CNT), z = (mb - ma) / se, zc = z_crit(va, R_IND, vb, R_CNT);
       if (fabs(z) / zc > fabs(worst_z) / 4.0) worst_z = 4.0 * z / zc, wz_name = name, wz_y = y;
@@ -258,8 +299,9 @@ static void cross_test(const char *path, const char *label) {
                 p.first_year + y, D, dcrit, m);
     }
   cr_log_info("%s: %d totals × years; worst z %.2f (scaled to a limit of 4; %s %d), worst KS D %.3f (%s %d), "
-              "critical %.3f", label, m,
-              worst_z, wz_name, p.first_year + wz_y, worst_d, wd_name, p.first_year + wd_y, dcrit);
+              "critical %.3f; worst log-variance ratio %.2f of its limit %.2f se (%s %d)", label, m,
+              worst_z, wz_name, p.first_year + wz_y, worst_d, wd_name, p.first_year + wd_y, dcrit, worst_v, zv,
+              wv_name, p.first_year + wv_y);
 
   /* power: the smallest relative difference in the mean of cost_eur the
    * mean test would flag, per year (4 se / mean) */
@@ -502,6 +544,103 @@ Test(counts, immigration_death) {
 #undef X
   free(x);
   free(e);
+  sim_close(&s);
+  bw_data_free(&d);
+}
+
+/* The variance of a year's cost in the immigration–death model, exactly:
+ * the count kernel moves clients between year boundaries exactly and adds
+ * the spread of their timing within the year as one deviate per group with
+ * the conditional variance (docs/counts.md), so by the law of total
+ * variance the cost of a year must have the model's variance, not less.
+ * With exponential stays (rate μ = 1/m), N0 clients on 1 Jan of the first
+ * year and Poisson entries at rate λ, a client's time in year y is
+ * f = |[a, a + D] ∩ [y, y + 1]|; the stock is N0 independent clients, the
+ * entrants a Poisson process (Campbell: Var Σ f = λ ∫ E f(a)² da):
+ *   Var T_y = N0 (2 e^(−μy) I1 − (e^(−μy) (1 − e^(−μ)) / μ)²)
+ *           + λ (2 I1 (1 − e^(−μy)) / μ + J),
+ *   I1 = ∫_0^1 t e^(−μt) dt = (1 − e^(−μ) (1 + μ)) / μ²,
+ *   J = ∫_0^1 E min(D, r)² dr = 2 / μ² (1 − (2 − e^(−μ) (2 + μ)) / μ).
+ * Power: with R = 2000 (Release) the standard error of a sample variance
+ * is about 3.2 % of it; a kernel built without the timing deviates
+ * (-DBW_COUNTS_TIMING_NOISE=0) has a first-year I + A cost variance 27 %
+ * too small and fails here with z = −8.6. The sample's excess kurtosis
+ * enters the standard error. */
+static double imm_death_var(double n0, double lambda, double m, int y) {
+  double mu = 1.0 / m, em = exp(-mu), ey = exp(-mu * y);
+  double I1 = (1.0 - em * (1.0 + mu)) / (mu * mu);
+  double J = 2.0 / (mu * mu) * (1.0 - (2.0 - em * (2.0 + mu)) / mu);
+  double ef = ey * (1.0 - em) / mu;
+  return n0 * (2.0 * ey * I1 - ef * ef) + lambda * (2.0 * I1 * (1.0 - ey) / mu + J);
+}
+
+Test(counts, immigration_death_cost_variance, .timeout = 300) {
+#if defined(BW_ASAN)
+  enum { R = 200 };
+#elif defined(__OPTIMIZE__)
+  enum { R = 2000 };
+#else
+  enum { R = 500 };
+#endif
+  bw_data d;
+  load_data(&d);
+  const double lambda[BW_NCARE] = {150, 200, 400};
+  const double n0[BW_NCARE] = {200, 1000, 100};
+  const double m[BW_NCARE] = {3.0, 2.0, 1.0};
+  double pop = 0;
+  for (int g = 0; g < d.ng; g++) pop += d.g[g].population;
+  bw_params p;
+  bw_params_defaults(&p);
+  p.kernel = BW_KERNEL_COUNTS;
+  for (int c = 0; c < BW_NCARE; c++) {
+    p.duration_shape[c] = 1.0;
+    p.duration_mean_years[c] = m[c];
+    p.growth[c] = 0.0;
+    p.dispersion[c] = INFINITY;
+    p.mortality_rate[c] = 0.0;
+    p.rate_per_1000[c] = lambda[c] * 1000.0 / pop;
+    p.stock[c] = n0[c];
+  }
+  p.population_growth = 0.0;
+  p.p_step_down = 0.0;
+  p.wlz_p_wave = 0.0;
+  p.wlz_hazard = 0.0;
+  p.national_institution_share = 0.0;
+  p.uncertainty_enabled = 0;
+  sim s = sim_open(&p, &d);
+  int ny = s.ny;
+  double *x = malloc(sizeof(double) * 2 * (size_t)ny * R);
+  cr_assert_not_null(x);
+  for (int r = 0; r < R; r++) {
+    sim_run(&s, (uint32_t)r);
+    for (int y = 0; y < ny; y++) {
+      double cbw = 0, cmo = 0;
+      for (int g = 0; g < s.ng; g++) cbw += s.r->cost_bw[gy(s.r, g, y)], cmo += s.r->cost_mo[gy(s.r, g, y)];
+      x[(size_t)y * R + r] = cbw;
+      x[((size_t)ny + y) * R + r] = cmo;
+    }
+  }
+  double hist_mo = 0;
+  for (int r = 0; r < d.nr; r++) hist_mo += d.r[r].hist_budget_mo_eur;
+  char what[96];
+  for (int y = 0; y < ny; y++) {
+    double yc[BW_NCARE];
+    for (int c = 0; c < BW_NCARE; c++) yc[c] = p.tariff_eur_per_day[c] * 365.0 * pow(1 + p.cost_index, y);
+    if (p.first_year + y >= p.mo_extra_from) yc[BW_M] *= 1 + p.mo_extra_eur / hist_mo;
+    double v[2] = {yc[BW_I] * yc[BW_I] * imm_death_var(n0[BW_I], lambda[BW_I], m[BW_I], y) +
+                       yc[BW_A] * yc[BW_A] * imm_death_var(n0[BW_A], lambda[BW_A], m[BW_A], y),
+                   yc[BW_M] * yc[BW_M] * imm_death_var(n0[BW_M], lambda[BW_M], m[BW_M], y)};
+    for (int k = 0; k < 2; k++) {
+      const double *xs = x + ((size_t)k * ny + y) * R;
+      double mu, var;
+      mean_var(xs, R, &mu, &var);
+      double kap = excess_kurtosis(xs, R, mu, var);
+      snprintf(what, sizeof what, "counts: variance of the national %s cost in %d", k ? "M" : "I + A",
+               p.first_year + y);
+      assert_variance(xs, R, v[k], (kap > 0 ? kap : 0.0) * v[k] * v[k], what);
+    }
+  }
+  free(x);
   sim_close(&s);
   bw_data_free(&d);
 }
