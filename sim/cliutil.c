@@ -30,6 +30,51 @@ int bw_file_exists(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int bw_usage_error(const char *cmd, const char *fmt, const char *arg) {
+  fprintf(stderr, "bwsim %s: ", cmd);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'bwsim %s --help'.\n", cmd);
+  return 2;
+}
+
+int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long long n_lo,
+                        long long n_hi, bw_common_opts *o) {
+  const char *s = argv[*i];
+#define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
+  int takes_value = OPT("-n", "--replications") || OPT("-s", "--seed") || OPT("-t", "--threads") ||
+                    OPT("-o", "--out");
+  if (!takes_value) {
+    if (OPT("-f", "--force")) return o->force = 1;
+    if (OPT("-q", "--quiet")) return o->quiet = 1;
+    return 0;
+  }
+  if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value", s);
+  const char *val = argv[++*i];
+  if (OPT("-n", "--replications")) {
+    if (bw_parse_ll(val, n_lo, n_hi, &o->replications)) {
+      char fmt[96];
+      snprintf(fmt, sizeof fmt, "--replications: must be a whole number in %lld..%lld (got '%%s')", n_lo,
+               n_hi);
+      return bw_usage_error(cmd, fmt, val);
+    }
+  } else if (OPT("-s", "--seed")) {
+    if (bw_parse_u64(val, &o->seed))
+      return bw_usage_error(cmd, "--seed: must be a whole number in 0..18446744073709551615 (got '%s')",
+                            val);
+    o->have_seed = 1;
+  } else if (OPT("-t", "--threads")) {
+    long long t;
+    if (bw_parse_ll(val, 1, 4096, &t))
+      return bw_usage_error(cmd, "--threads: must be a whole number in 1..4096 (got '%s')", val);
+    o->threads = (int)t;
+  } else {
+    if (!*val) return bw_usage_error(cmd, "--out: needs a directory%s", "");
+    o->out = val;
+  }
+#undef OPT
+  return 1;
+}
+
 void bw_progress_draw(const char *label, long done, long total, double elapsed, long fresh) {
   int width = 30, fill = total > 0 ? (int)((long)width * done / total) : width;
   double rate = elapsed > 0 ? (double)fresh / elapsed : 0;

@@ -12,6 +12,26 @@ int bw_parse_u64(const char *s, unsigned long long *out);
 /* 1 when path is an existing regular file. */
 int bw_file_exists(const char *path);
 
+/* The options every simulating command shares. */
+typedef struct {
+  long long replications;  /* -n (0 = not given, unless preset by the caller) */
+  unsigned long long seed; /* -s, when have_seed */
+  int have_seed;
+  int threads;             /* -t (0 = OpenMP default) */
+  const char *out;         /* -o */
+  int force, quiet;        /* -f, -q */
+} bw_common_opts;
+
+/* "bwsim CMD: <fmt with arg>" and "Try 'bwsim CMD --help'." on stderr; returns 2. */
+int bw_usage_error(const char *cmd, const char *fmt, const char *arg);
+
+/* If argv[*i] is one of -n/--replications (whole number in [n_lo, n_hi]),
+ * -s/--seed, -t/--threads, -o/--out, -f/--force, -q/--quiet: store it in o,
+ * advance *i over its value and return 1. 0 when argv[*i] is none of them;
+ * 2 on a bad or missing value (message printed for command cmd). */
+int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long long n_lo,
+                        long long n_hi, bw_common_opts *o);
+
 /* One line of progress on stderr (overwritten in place): `done` of `total`
  * replications; the rate and the ETA from the `fresh` of them simulated in
  * `elapsed` seconds. label may be NULL. */

@@ -92,12 +92,7 @@ static const char *const usage_run =
     "Exit codes: 0 ok; 2 bad input (params, data, command line, existing output); 1 other errors.\n"
     "MPI: mpirun -n P bwsim run ... splits the replications over P processes (same bytes).\n";
 
-static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "bwsim run: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\nTry 'bwsim run --help'.\n");
-  return 2;
-}
+static int usage_error(const char *fmt, const char *arg) { return bw_usage_error("run", fmt, arg); }
 
 /* Parse a whole decimal integer in [lo, hi]. */
 
@@ -105,12 +100,7 @@ static int usage_error(const char *fmt, const char *arg) {
 
 typedef struct {
   const char *params;
-  long long replications; /* 0 = from params */
-  unsigned long long seed;
-  int have_seed;
-  int threads;
-  const char *out;
-  int force, quiet;
+  bw_common_opts c; /* -n (0 = from params), -s, -t, -o, -f, -q */
   int exact, until_stable, report;
   long long max_replications; /* 0 = default */
   const char *lang;
@@ -121,6 +111,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
   for (int i = 0; i < argc; i++) {
     const char *s = argv[i];
     const char *val = NULL;
+    int taken;
 #define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
 #define NEED_VALUE()                                                        \
   do {                                                                      \
@@ -130,30 +121,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     if (OPT("-h", "--help")) {
       fputs(usage_run, stdout);
       return 1;
-    } else if (OPT("-n", "--replications")) {
-      NEED_VALUE();
-      if (bw_parse_ll(val, 1, 100000000, &a->replications))
-        return usage_error("--replications: must be a whole number in 1..100000000 (got '%s')", val);
-    } else if (OPT("-s", "--seed")) {
-      NEED_VALUE();
-      if (bw_parse_u64(val, &a->seed))
-        return usage_error("--seed: must be a whole number in 0..18446744073709551615 (got '%s')", val);
-      a->have_seed = 1;
-    } else if (OPT("-t", "--threads")) {
-      NEED_VALUE();
-      long long t;
-      if (bw_parse_ll(val, 1, 4096, &t))
-        return usage_error("--threads: must be a whole number in 1..4096 (got '%s')", val);
-      a->threads = (int)t;
-    } else if (OPT("-o", "--out")) {
-      NEED_VALUE();
-      if (!*val) return usage_error("--out: needs a directory%s", "");
-      a->out = val;
-    } else if (OPT("-f", "--force")) {
-      a->force = 1;
-    } else if (OPT("-q", "--quiet")) {
-      a->quiet = 1;
-    } else if (!strcmp(s, "--exact")) {
+    } else if ((taken = bw_parse_common_opt("run", argc, argv, &i, 1, 100000000, &a->c)) != 0) {
+      if (taken == 2) return 2;    } else if (!strcmp(s, "--exact")) {
       a->exact = 1;
     } else if (!strcmp(s, "--until-stable")) {
       a->until_stable = 1;
@@ -201,7 +170,7 @@ static void write_run_log(const char *dir, const run_args *a, const bw_params *p
   fprintf(f, "bwsim %s\nfinished %s on %s\nparams %s\nreplications %d seed %llu\n", BW_VERSION, when,
           host, params_path, p->replications, (unsigned long long)p->seed);
   fprintf(f, "threads %d mpi_processes %d\nwall_seconds %.3f\nforce %d\n", threads, bw_mpi_size(),
-          seconds, a->force);
+          seconds, a->c.force);
   fclose(f);
 }
 
@@ -234,14 +203,14 @@ static int cmd_run(int argc, char **argv) {
     goto fail;
   }
   if (bw_params_load(params_path, &p, &params_text, &ctx) != BW_OK) goto fail;
-  if (a.replications) p.replications = (int)a.replications;
-  if (a.have_seed) p.seed = a.seed;
+  if (a.c.replications) p.replications = (int)a.c.replications;
+  if (a.c.have_seed) p.seed = a.c.seed;
   if (bw_data_load(p.gemeenten_path, p.regions_path, &data, &ctx) != BW_OK) goto fail;
 
   char out_dir[PATH_MAX];
-  if (a.out) snprintf(out_dir, sizeof out_dir, "%s", a.out);
+  if (a.c.out) snprintf(out_dir, sizeof out_dir, "%s", a.c.out);
   else snprintf(out_dir, sizeof out_dir, "results/%s", p.name);
-  if (rank == 0 && bw_output_prepare(out_dir, a.force, &ctx) != BW_OK) goto fail;
+  if (rank == 0 && bw_output_prepare(out_dir, a.c.force, &ctx) != BW_OK) goto fail;
 
   m = bw_model_create(&p, &data, &ctx);
   if (!m) goto fail;
@@ -254,12 +223,12 @@ static int cmd_run(int argc, char **argv) {
   }
   long long max_reps = a.max_replications ? a.max_replications : 100000;
   if (a.until_stable && max_reps < p.replications) max_reps = p.replications;
-  int threads = a.threads > 0 ? a.threads : omp_get_max_threads();
-  if (!a.quiet && rank == 0)
+  int threads = a.c.threads > 0 ? a.c.threads : omp_get_max_threads();
+  if (!a.c.quiet && rank == 0)
     fprintf(stderr, "bwsim %s: %s, %d replications, seed %llu, %d thread%s%s\n", BW_VERSION, params_path,
             p.replications, (unsigned long long)p.seed, threads, threads == 1 ? "" : "s",
             bw_mpi_size() > 1 ? " per process" : "");
-  bw_run_opts ro = {a.threads, !a.quiet && isatty(STDERR_FILENO)};
+  bw_run_opts ro = {a.c.threads, !a.c.quiet && isatty(STDERR_FILENO)};
   double t0 = omp_get_wtime();
   /* --until-stable: the first batch is the replications asked for; each
    * next batch doubles the total, until every flag is stable or the cap.
@@ -284,7 +253,7 @@ static int cmd_run(int argc, char **argv) {
     bw_mpi_bcast_int(&unstable);
     if (unstable == 0 || nrep >= max_reps) break;
     next = nrep > max_reps / 2 ? (int)max_reps : 2 * nrep;
-    if (!a.quiet && rank == 0)
+    if (!a.c.quiet && rank == 0)
       fprintf(stderr, "  %d flag%s not yet stable after %d replications: running to %d\n", unstable,
               unstable == 1 ? "" : "s", nrep, next);
   }
@@ -308,9 +277,9 @@ static int cmd_run(int argc, char **argv) {
     if (bw_sha256_file(p.gemeenten_path, prov.gemeenten_sha256, &ctx) != BW_OK ||
         bw_sha256_file(p.regions_path, prov.regions_sha256, &ctx) != BW_OK)
       goto fail;
-    if (bw_output_write(out_dir, a.force, sum, m, &prov, &ctx) != BW_OK) goto fail;
+    if (bw_output_write(out_dir, a.c.force, sum, m, &prov, &ctx) != BW_OK) goto fail;
     write_run_log(out_dir, &a, &p, threads, seconds, params_path);
-    if (!a.quiet) {
+    if (!a.c.quiet) {
       printf("\n");
       bw_output_print_risk(stdout, sum, m, 20);
       printf("\n%d replications in %.1f s (%.0f per second).\n", p.replications, seconds,
@@ -327,9 +296,9 @@ static int cmd_run(int argc, char **argv) {
       char html[PATH_MAX];
       bw_ctx rctx;
       bw_ctx_init(&rctx);
-      if (bw_report_write(out_dir, a.lang ? a.lang : "nl", a.force, a.quiet, html, sizeof html,
+      if (bw_report_write(out_dir, a.lang ? a.lang : "nl", a.c.force, a.c.quiet, html, sizeof html,
                           &rctx) == BW_OK) {
-        if (!a.quiet) printf("Report:  %s\n", html);
+        if (!a.c.quiet) printf("Report:  %s\n", html);
       } else {
         /* the results are complete and stay; only the report is missing */
         fprintf(stderr, "bwsim: warning: no report: %s\n", rctx.msg[0] ? rctx.msg : bw_strerror(rctx.status));

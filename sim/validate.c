@@ -356,28 +356,20 @@ static const char *const usage_validate =
 
 typedef struct {
   const char *params;
-  long long n;
-  unsigned long long seed;
-  int have_seed;
-  int threads;
-  const char *out;
-  int force, quiet, lang;
+  bw_common_opts c; /* -n (preset to VAL_DEFAULT_N), -s, -t, -o, -f, -q */
+  int lang;
 } val_args;
 
-static int usage_error(const char *fmt, const char *arg) {
-  fprintf(stderr, "bwsim validate: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\nTry 'bwsim validate --help'.\n");
-  return 2;
-}
+static int usage_error(const char *fmt, const char *arg) { return bw_usage_error("validate", fmt, arg); }
 
 
 /* 0 ok, 1 help printed, 2 usage error. */
 static int parse_args(int argc, char **argv, val_args *a) {
   memset(a, 0, sizeof *a);
-  a->n = VAL_DEFAULT_N;
+  a->c.replications = VAL_DEFAULT_N;
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i], *val = NULL;
+    int taken;
 #define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
 #define NEED_VALUE()                                                        \
   do {                                                                      \
@@ -387,30 +379,8 @@ static int parse_args(int argc, char **argv, val_args *a) {
     if (OPT("-h", "--help")) {
       fputs(usage_validate, stdout);
       return 1;
-    } else if (OPT("-n", "--replications")) {
-      NEED_VALUE();
-      if (bw_parse_ll(val, VAL_MIN_N, VAL_MAX_N, &a->n))
-        return usage_error("--replications: must be a whole number in 4..1000000 (got '%s')", val);
-    } else if (OPT("-s", "--seed")) {
-      NEED_VALUE();
-      if (bw_parse_u64(val, &a->seed))
-        return usage_error("--seed: must be a whole number in 0..18446744073709551615 (got '%s')", val);
-      a->have_seed = 1;
-    } else if (OPT("-t", "--threads")) {
-      NEED_VALUE();
-      long long t;
-      if (bw_parse_ll(val, 1, 4096, &t))
-        return usage_error("--threads: must be a whole number in 1..4096 (got '%s')", val);
-      a->threads = (int)t;
-    } else if (OPT("-o", "--out")) {
-      NEED_VALUE();
-      if (!*val) return usage_error("--out: needs a directory%s", "");
-      a->out = val;
-    } else if (OPT("-f", "--force")) {
-      a->force = 1;
-    } else if (OPT("-q", "--quiet")) {
-      a->quiet = 1;
-    } else if (!strcmp(s, "--lang") || !strncmp(s, "--lang=", 7)) {
+    } else if ((taken = bw_parse_common_opt("validate", argc, argv, &i, VAL_MIN_N, VAL_MAX_N, &a->c)) != 0) {
+      if (taken == 2) return 2;    } else if (!strcmp(s, "--lang") || !strncmp(s, "--lang=", 7)) {
       if (s[6] == '=') val = s + 7;
       else NEED_VALUE();
       if (!strcmp(val, "en")) a->lang = 0;
@@ -1687,7 +1657,7 @@ int bw_validate_main(int argc, char **argv) {
   bw_ctx_init(&ctx);
   s->rep.lang = s->a.lang;
   char tmp[PATH_MAX + NAME_MAX + 64] = "", old[PATH_MAX + NAME_MAX + 64] = "";
-  const char *out = s->a.out ? s->a.out : "results/validate";
+  const char *out = s->a.c.out ? s->a.c.out : "results/validate";
   int exit_code = 1;
 
   /* params: the given file, or params/default.yaml here or in the source tree */
@@ -1703,10 +1673,10 @@ int bw_validate_main(int argc, char **argv) {
     snprintf(s->params_path, sizeof s->params_path, "%s/params/default.yaml", BW_SOURCE_DIR);
   }
   if (bw_params_load(s->params_path, &s->p, NULL, &ctx) != BW_OK) goto fail;
-  if (s->a.have_seed) s->p.seed = s->a.seed;
+  if (s->a.c.have_seed) s->p.seed = s->a.c.seed;
   s->p.kernel = BW_KERNEL_INDIVIDUAL;
   if (bw_data_load(s->p.gemeenten_path, s->p.regions_path, &s->d, &ctx) != BW_OK) goto fail;
-  if (check_out_dir(out, s->a.force, &ctx) != BW_OK) goto fail;
+  if (check_out_dir(out, s->a.c.force, &ctx) != BW_OK) goto fail;
   /* the report is written to a temporary directory beside DIR and renamed
    * into place at the end; made now so that an unwritable target fails
    * before the simulation */
@@ -1729,17 +1699,17 @@ int bw_validate_main(int argc, char **argv) {
     }
   }
 
-  s->N = (int)s->a.n;
+  s->N = (int)s->a.c.replications;
   s->ny = bw_params_nyears(&s->p);
   s->pop = total_population(&s->d);
-  s->eo.threads = s->a.threads;
-  s->eo.progress = !s->a.quiet && isatty(STDERR_FILENO);
+  s->eo.threads = s->a.c.threads;
+  s->eo.progress = !s->a.c.quiet && isatty(STDERR_FILENO);
   if (shares_of(&s->p, &s->d, &s->sh)) {
     bw_fail(&ctx, BW_ENOMEM, "out of memory");
     goto fail;
   }
-  int threads = s->a.threads > 0 ? s->a.threads : omp_get_max_threads();
-  if (!s->a.quiet)
+  int threads = s->a.c.threads > 0 ? s->a.c.threads : omp_get_max_threads();
+  if (!s->a.c.quiet)
     fprintf(stderr, "bwsim %s validate: %s, %d replications, seed %llu, %d thread%s\n", BW_VERSION,
             s->params_path, s->N, (unsigned long long)s->p.seed, threads, threads == 1 ? "" : "s");
 
@@ -1830,10 +1800,10 @@ int bw_validate_main(int argc, char **argv) {
     goto fail;
   char why[640] = "";
   int plots_skipped = run_plots(tmp, why, sizeof why);
-  if (commit_dir(tmp, out, old, s->a.force, &ctx) != BW_OK) goto fail;
+  if (commit_dir(tmp, out, old, s->a.c.force, &ctx) != BW_OK) goto fail;
   tmp[0] = '\0';
 
-  if (!s->a.quiet) {
+  if (!s->a.c.quiet) {
     print_table(stdout, &s->rep, header, 0);
     printf("\n%d %s, %d %s, %d %s.\n", npass, "PASS", nfail, "FAIL", nskip, "SKIPPED");
     if (plots_skipped)
