@@ -584,16 +584,18 @@ static void proportion(uint64_t k, uint64_t n, double *p, double *se, double *lo
   bw_wilson95((size_t)k, (size_t)n, lo, hi);
 }
 
-/* Max over reform years of P(> theta), with its se/interval, the year and
- * the first year >= p*. p, se, lo, hi: [ny] of one gemeente or region. */
+/* The flag rule (MODEL.md §8) for one gemeente or region: the max over the
+ * reform years of P(> theta), with its se/interval, the year, the first
+ * year >= p*, the flag and whether it is stable. p, se, lo, hi: [ny]. No
+ * reform years (y_first > y_last): all zero, not flagged. */
 typedef struct {
   double p, se, lo, hi;
-  int at, first;
+  int at, first, flagged, stable;
 } pmax;
 
 static pmax max_over_reform(const double *p, const double *se, const double *lo, const double *hi,
                             int y_first, int y_last, int first_year, double p_star) {
-  pmax r = {0.0, 0.0, 0.0, 0.0, 0, 0};
+  pmax r = {0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0};
   for (int y = y_first; y <= y_last; y++) {
     if (y == y_first || p[y] > r.p) { /* first year on ties */
       r.p = p[y];
@@ -604,6 +606,9 @@ static pmax max_over_reform(const double *p, const double *se, const double *lo,
     }
     if (r.first == 0 && p[y] >= p_star) r.first = first_year + y;
   }
+  int reform = y_first <= y_last;
+  r.flagged = reform && r.p >= p_star;
+  r.stable = reform && (r.lo > p_star || r.hi < p_star);
   return r;
 }
 
@@ -663,17 +668,15 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
   memset(row, 0, sizeof *row);
   row->g = g;
   int reform = a->y_first <= a->y_last;
-  if (reform) {
-    pmax pm = max_over_reform(ro, rse, rlo, rhi, a->y_first, a->y_last, out->first_year, out->p_star);
-    row->p_max_year = pm.p;
-    row->p_se = pm.se;
-    row->p_lo = pm.lo;
-    row->p_hi = pm.hi;
-    row->p_max_year_at = pm.at;
-    row->first_bottleneck_year = pm.first;
-  }
-  row->flagged = reform && row->p_max_year >= out->p_star;
-  row->flag_stable = reform && (row->p_lo > out->p_star || row->p_hi < out->p_star);
+  pmax pm = max_over_reform(ro, rse, rlo, rhi, a->y_first, a->y_last, out->first_year, out->p_star);
+  row->p_max_year = pm.p;
+  row->p_se = pm.se;
+  row->p_lo = pm.lo;
+  row->p_hi = pm.hi;
+  row->p_max_year_at = pm.at;
+  row->first_bottleneck_year = pm.first;
+  row->flagged = pm.flagged;
+  row->flag_stable = pm.stable;
   row->flagged_other = -1;
   if (a->have_other && reform) {
     double best = 0.0;
@@ -760,19 +763,15 @@ static void summarise_regions(const bw_acc *a, bw_summary *out, double *buf) {
     }
     bw_region_row *row = &out->region_risk[r];
     memset(row, 0, sizeof *row);
-    int reform = a->y_first <= a->y_last;
-    if (reform) {
-      pmax pm = max_over_reform(out->region_p_exceed + (size_t)r * ny,
-                                out->region_p_exceed_se + (size_t)r * ny, lo, hi, a->y_first,
-                                a->y_last, out->first_year, out->p_star);
-      row->p_max_year = pm.p;
-      row->p_se = pm.se;
-      row->p_lo = pm.lo;
-      row->p_hi = pm.hi;
-      row->p_max_year_at = pm.at;
-    }
-    row->flagged = reform && row->p_max_year >= out->p_star;
-    row->flag_stable = reform && (row->p_lo > out->p_star || row->p_hi < out->p_star);
+    pmax pm = max_over_reform(out->region_p_exceed + (size_t)r * ny, out->region_p_exceed_se + (size_t)r * ny,
+                              lo, hi, a->y_first, a->y_last, out->first_year, out->p_star);
+    row->p_max_year = pm.p;
+    row->p_se = pm.se;
+    row->p_lo = pm.lo;
+    row->p_hi = pm.hi;
+    row->p_max_year_at = pm.at;
+    row->flagged = pm.flagged;
+    row->flag_stable = pm.stable;
     row->members_flagged_none = row->members_flagged_region = 0;
     for (int g = 0; g < a->ng; g++) {
       if (d->g[g].region != r) continue;

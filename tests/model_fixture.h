@@ -4,7 +4,9 @@
 #define BW_TEST_MODEL_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "data_csv.h"
@@ -66,6 +68,59 @@ static inline double nat(const bw_rep_result *r, int q, int y) {
 
 static inline size_t gy(const bw_rep_result *r, int g, int y) {
   return (size_t)g * (size_t)r->ny + (size_t)y;
+}
+
+/* Statistics helpers shared by the model and count-kernel tests. */
+/* Sample mean and (n - 1) variance of x[0..n). */
+static inline void mean_var(const double *x, int n, double *mean, double *var) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += x[i];
+  double mu = s / n, ss = 0;
+  for (int i = 0; i < n; i++) ss += (x[i] - mu) * (x[i] - mu);
+  *mean = mu;
+  *var = n > 1 ? ss / (n - 1) : 0.0;
+}
+
+/* The sample mean of x lies within 4 standard errors (sample sd / sqrt n) of
+ * `expect`. */
+static inline void assert_mean(const double *x, int n, double expect, const char *what) {
+  double mu, var;
+  mean_var(x, n, &mu, &var);
+  double se = sqrt(var / n);
+  cr_log_info("%s: mean %.6g, expected %.6g, se %.3g, z = %.2f", what, mu, expect, se, (mu - expect) / se);
+  cr_assert(fabs(mu - expect) <= 4.0 * se, "%s: mean %.6g, expected %.6g (se %.3g, z = %.2f)", what, mu,
+            expect, se, se > 0 ? (mu - expect) / se : INFINITY);
+}
+
+/* The sample variance of x lies within 4 standard errors of `v`, the exact
+ * variance of the law; k4 is its fourth cumulant. For iid data
+ * Var(s²) = σ⁴ (2/(n-1) + κ/n), κ = k4/σ⁴ the excess kurtosis. */
+static inline void assert_variance(const double *x, int n, double v, double k4, const char *what) {
+  double mu, var;
+  mean_var(x, n, &mu, &var);
+  double se = sqrt(v * v * 2.0 / (n - 1) + k4 / n);
+  cr_log_info("%s: variance %.6g, expected %.6g, se %.3g, z = %.2f", what, var, v, se, (var - v) / se);
+  cr_assert(fabs(var - v) <= 4.0 * se, "%s: variance %.6g, expected %.6g (se %.3g, z = %.2f)", what, var, v,
+            se, (var - v) / se);
+}
+
+/* A deep copy of a replication's result (outer draws included). */
+static inline bw_rep_result *copy_result(const bw_model *m, const bw_rep_result *r) {
+  bw_rep_result *c = bw_rep_result_create(m);
+  cr_assert_not_null(c);
+  size_t n = (size_t)r->ng * (size_t)r->ny;
+  memcpy(c->cost_bw, r->cost_bw, n * sizeof(double));
+  memcpy(c->cost_mo, r->cost_mo, n * sizeof(double));
+  memcpy(c->budget_bw, r->budget_bw, n * sizeof(double));
+  memcpy(c->budget_mo, r->budget_mo, n * sizeof(double));
+  memcpy(c->shortfall_bw, r->shortfall_bw, n * sizeof(double));
+  memcpy(c->shortfall_mo, r->shortfall_mo, n * sizeof(double));
+  memcpy(c->national, r->national, (size_t)BW_NQ * (size_t)r->ny * sizeof(double));
+  memcpy(c->rate_mult, r->rate_mult, sizeof r->rate_mult);
+  memcpy(c->duration_mult, r->duration_mult, sizeof r->duration_mult);
+  c->wlz_factor = r->wlz_factor;
+  c->cost_index = r->cost_index;
+  return c;
 }
 
 #endif

@@ -114,14 +114,6 @@ enum { R_IND = 30, R_CNT = 60 };
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void mean_var(const double *x, int n, double *mean, double *var) {
-  double s = 0;
-  for (int i = 0; i < n; i++) s += x[i];
-  double mu = s / n, ss = 0;
-  for (int i = 0; i < n; i++) ss += (x[i] - mu) * (x[i] - mu);
-  *mean = mu;
-  *var = n > 1 ? ss / (n - 1) : 0.0;
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -361,19 +353,6 @@ Test(counts_cross, payer_rules, .timeout = 900) { cross_test(COUNTS_DIR "/payer_
 
 /* ---- 2. the count kernel alone -------------------------------------------------- */
 
-static bw_rep_result *copy_result(const bw_model *m, const bw_rep_result *r) {
-  bw_rep_result *c = bw_rep_result_create(m);
-  cr_assert_not_null(c);
-  size_t n = (size_t)r->ng * (size_t)r->ny;
-  memcpy(c->cost_bw, r->cost_bw, n * sizeof(double));
-  memcpy(c->cost_mo, r->cost_mo, n * sizeof(double));
-  memcpy(c->budget_bw, r->budget_bw, n * sizeof(double));
-  memcpy(c->budget_mo, r->budget_mo, n * sizeof(double));
-  memcpy(c->shortfall_bw, r->shortfall_bw, n * sizeof(double));
-  memcpy(c->shortfall_mo, r->shortfall_mo, n * sizeof(double));
-  memcpy(c->national, r->national, (size_t)BW_NQ * (size_t)r->ny * sizeof(double));
-  return c;
-}
 
 static int same_result(const bw_rep_result *a, const bw_rep_result *b) {
   size_t n = (size_t)a->ng * (size_t)a->ny * sizeof(double);
@@ -441,24 +420,7 @@ Test(counts, stock_on_1_jan_is_the_params_stock) {
 
 /* ---- immigration–death (MODEL.md §10.1) ------------------------------------------ */
 
-static void assert_mean(const double *x, int n, double expect, const char *what) {
-  double mu, var;
-  mean_var(x, n, &mu, &var);
-  double se = sqrt(var / n);
-  cr_log_info("%s: mean %.6g, expected %.6g, se %.3g, z = %.2f", what, mu, expect, se, (mu - expect) / se);
-  cr_assert(fabs(mu - expect) <= 4.0 * se, "%s: mean %.6g, expected %.6g (se %.3g, z = %.2f)", what, mu, expect, se,
-            se > 0 ? (mu - expect) / se : INFINITY);
-}
 
-/* Var(s²) = σ⁴ (2/(n − 1) + κ/n), κ = k4/σ⁴ the excess kurtosis. */
-static void assert_variance(const double *x, int n, double v, double k4, const char *what) {
-  double mu, var;
-  mean_var(x, n, &mu, &var);
-  double se = sqrt(v * v * 2.0 / (n - 1) + k4 / n);
-  cr_log_info("%s: variance %.6g, expected %.6g, se %.3g, z = %.2f", what, var, v, se, (var - v) / se);
-  cr_assert(fabs(var - v) <= 4.0 * se, "%s: variance %.6g, expected %.6g (se %.3g, z = %.2f)", what, var, v, se,
-            (var - v) / se);
-}
 
 Test(counts, immigration_death) {
   enum { R = 400 };

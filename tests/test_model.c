@@ -46,38 +46,8 @@ static double total_population(const bw_data *d) {
   return s;
 }
 
-/* Sample mean and (n - 1) variance of x[0..n). */
-static void mean_var(const double *x, int n, double *mean, double *var) {
-  double s = 0;
-  for (int i = 0; i < n; i++) s += x[i];
-  double mu = s / n, ss = 0;
-  for (int i = 0; i < n; i++) ss += (x[i] - mu) * (x[i] - mu);
-  *mean = mu;
-  *var = n > 1 ? ss / (n - 1) : 0.0;
-}
 
-/* The sample mean of x lies within 4 standard errors (sample sd / sqrt n) of
- * `expect`. */
-static void assert_mean(const double *x, int n, double expect, const char *what) {
-  double mu, var;
-  mean_var(x, n, &mu, &var);
-  double se = sqrt(var / n);
-  cr_log_info("%s: mean %.6g, expected %.6g, se %.3g, z = %.2f", what, mu, expect, se, (mu - expect) / se);
-  cr_assert(fabs(mu - expect) <= 4.0 * se, "%s: mean %.6g, expected %.6g (se %.3g, z = %.2f)", what, mu,
-            expect, se, se > 0 ? (mu - expect) / se : INFINITY);
-}
 
-/* The sample variance of x lies within 4 standard errors of `v`, the exact
- * variance of the law; k4 is its fourth cumulant. For iid data
- * Var(s²) = σ⁴ (2/(n-1) + κ/n), κ = k4/σ⁴ the excess kurtosis. */
-static void assert_variance(const double *x, int n, double v, double k4, const char *what) {
-  double mu, var;
-  mean_var(x, n, &mu, &var);
-  double se = sqrt(v * v * 2.0 / (n - 1) + k4 / n);
-  cr_log_info("%s: variance %.6g, expected %.6g, se %.3g, z = %.2f", what, var, v, se, (var - v) / se);
-  cr_assert(fabs(var - v) <= 4.0 * se, "%s: variance %.6g, expected %.6g (se %.3g, z = %.2f)", what, var, v,
-            se, (var - v) / se);
-}
 
 static void assert_rel(double got, double want, double rel, const char *what) {
   double tol = rel * fmax(1.0, fabs(want));
@@ -823,23 +793,6 @@ Test(calibration, default_run) {
 
 /* ---- 3. keyed draws, common random numbers (MODEL.md §9) ----------------------- */
 
-static bw_rep_result *copy_result(const bw_model *m, const bw_rep_result *r) {
-  bw_rep_result *c = bw_rep_result_create(m);
-  cr_assert_not_null(c);
-  size_t n = (size_t)r->ng * (size_t)r->ny;
-  memcpy(c->cost_bw, r->cost_bw, n * sizeof(double));
-  memcpy(c->cost_mo, r->cost_mo, n * sizeof(double));
-  memcpy(c->budget_bw, r->budget_bw, n * sizeof(double));
-  memcpy(c->budget_mo, r->budget_mo, n * sizeof(double));
-  memcpy(c->shortfall_bw, r->shortfall_bw, n * sizeof(double));
-  memcpy(c->shortfall_mo, r->shortfall_mo, n * sizeof(double));
-  memcpy(c->national, r->national, (size_t)BW_NQ * (size_t)r->ny * sizeof(double));
-  memcpy(c->rate_mult, r->rate_mult, sizeof r->rate_mult);
-  memcpy(c->duration_mult, r->duration_mult, sizeof r->duration_mult);
-  c->wlz_factor = r->wlz_factor;
-  c->cost_index = r->cost_index;
-  return c;
-}
 
 static void assert_same(const bw_rep_result *a, const bw_rep_result *b, const char *what) {
   size_t n = (size_t)a->ng * (size_t)a->ny * sizeof(double);
