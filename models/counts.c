@@ -141,6 +141,12 @@ enum {
  * block (which only sets the speed). */
 #define BIG_MEAN 40.0
 
+/* The vectorised steps (set_live, set_entries) draw a lane whose mean is at
+ * least VBIG by transformed rejection (PTRS, BTRS), whose first round —
+ * accepted about 85 % of the time — is itself vectorised; every other lane
+ * by inversion from 0. Again the rule depends on the mean only. */
+#define VBIG 18.0
+
 /* classes of client-time: who pays and at which tariff */
 /* Where the vector kernels add the client-time of the clients they move:
  * t[0..3] the lanes' time of classes I, In, A, M, t[4] their timing
@@ -335,7 +341,8 @@ typedef struct {
  * (probability b.p of the clients not yet moved); the rest stay. */
 typedef struct {
   int dest, sd;
-  bconst b;
+  int flip;          /* the probability of moving is above 1/2: X ~ Binomial(n, 1 − it) stay, n − X move */
+  bconst b;          /* of min(p, 1 − p), p the probability of moving */
   double pz[NT];     /* (1 − b.p)^n */
   double cr[KMAX_V]; /* b.r / (i + 1) */
   double dt[4];      /* client-time (I, In, A, M) per mover, relative to staying */
@@ -378,6 +385,7 @@ typedef struct {
   int *sv, *si;              /* [nsmax] */
   double *ssh;               /* [nsmax] share of the type's entrants */
   double fmx[NV][MAXBLK];    /* largest per-step mean of all entrants per block, this year */
+  int sparse_on;             /* this year's national-institution entrants (V_IN) drawn nationally */
 } gset;
 
 struct bw_counts_ws {
@@ -410,6 +418,10 @@ struct bw_counts_ws {
   int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
   int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
   double *vx, *vy;            /* [max np] scratch */
+  /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
+  int *bidx, *bpend;
+  double *bn, *bu, *bk, *bpn, *bpu, *bpv, *bpk; /* [max np + 16] */
+  double *bst;
   int32_t *kb;                /* [max np / VB] scratch: largest count per block */
   int pair_mode, npair, npair_max;
   int32_t *cnt;               /* PAIR rows: [row * NLP + phase] */
@@ -564,13 +576,13 @@ static inline int pois_draw(const struct bw_counts_ws *c, const pois *p, wpool *
  * the caller's (a lane's word), further ones from the pool wp (a fixed order
  * of consumption, so still a pure function of the key). Expected 1.1–1.2
  * rounds of two uniforms, against O(sd) terms of a search from the mode. */
-static int pois_ptrs(const struct bw_counts_ws *c, double mu, double u0, wpool *wp) {
+static int pois_ptrs2(const struct bw_counts_ws *c, double mu, double u0, double v0, wpool *wp) {
   double slam = sqrt(mu), loglam = bw_log1(mu);
   double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
   double linvalpha = bw_log1(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);
-  double u = u0;
-  for (;;) {
-    double U = u - 0.5, V = pool_u01(wp);
+  double u = u0, v = v0;
+  for (int first = 1;; first = 0) {
+    double U = u - 0.5, V = first ? v : pool_u01(wp);
     double us = 0.5 - fabs(U);
     double kd = floor((2.0 * a / us + b) * U + mu + 0.43);
     if (us >= 0.07 && V <= vr) return (int)kd;
@@ -581,14 +593,20 @@ static int pois_ptrs(const struct bw_counts_ws *c, double mu, double u0, wpool *
   }
 }
 
-/* Binomial(n, p), p <= 1/2, n p >= 10 (BTRS); lpq = log(p / (1 − p)). */
-static int binom_btrs(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, wpool *wp) {
+static int pois_ptrs(const struct bw_counts_ws *c, double mu, double u0, wpool *wp) {
+  return pois_ptrs2(c, mu, u0, pool_u01(wp), wp);
+}
+
+/* Binomial(n, p), p <= 1/2, n p >= 10 (BTRS); lpq = log(p / (1 − p));
+ * the first pair of uniforms (u0, v0) given, further ones from wp. */
+static int binom_btrs2(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, double v0,
+                       wpool *wp) {
   double q = 1.0 - p, spq = sqrt(n * p * q);
   double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = n * p + 0.5;
   double vr = 0.92 - 4.2 / b;
-  double u = u0;
-  for (;;) {
-    double U = u - 0.5, V = pool_u01(wp);
+  double u = u0, v = v0;
+  for (int first = 1;; first = 0) {
+    double U = u - 0.5, V = first ? v : pool_u01(wp);
     double us = 0.5 - fabs(U);
     double kd = floor((2.0 * a / us + b) * U + cc);
     if (us >= 0.07 && V <= vr && kd >= 0 && kd <= n) return (int)kd;
@@ -600,6 +618,10 @@ static int binom_btrs(const struct bw_counts_ws *c, int n, double p, double lpq,
         lfact(c, m) + lfact(c, n - m) - lfact(c, k) - lfact(c, n - k) + (k - m) * lpq)
       return k;
   }
+}
+
+static int binom_btrs(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, wpool *wp) {
+  return binom_btrs2(c, n, p, lpq, u0, pool_u01(wp), wp);
 }
 
 /* Binomial(n, p) with n p > BIG_MEAN, from the word-uniform u and the pool. */
@@ -636,7 +658,7 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
 #define BW_CNT_VMOVE(NAME, K, P0DECL, BAD0)                                                              \
   BW_BATCH_CLONES static int64_t NAME(                                               \
       int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
-      const double *restrict cr, double p, int32_t *restrict rest, int32_t *restrict src,            \
+      const double *restrict cr, double p, int flip, int32_t *restrict rest, int32_t *restrict src,  \
       int32_t *restrict dst, double *restrict T0, double *restrict T1, double *restrict T2,          \
       double *restrict T3, double *restrict TV, const double *restrict cf, int32_t *restrict bad,    \
       int *nbad) {                                                                                   \
@@ -654,13 +676,13 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
         k += u >= F ? 1.0 : 0.0;                                                                     \
         double f = nn - i;                                                                           \
         f = f > 0.0 ? f : 0.0;                                                                       \
-        pr = pr * f * cr[i];                                                                         \
+        pr = pr * (f * cr[i]);                                                                       \
         F += pr;                                                                                     \
       }                                                                                              \
       double b = u >= F ? 1.0 : 0.0;                                                                 \
       b = BAD0 ? 1.0 : b;                                                                            \
-      b = nn * p > BIG_MEAN ? 1.0 : b;                                                               \
-      double xd = k * (1.0 - b); /* b is 0 or 1: exact */                                            \
+      b = nn * p >= VBIG ? 1.0 : b;                                                                  \
+      double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                          \
       int32_t x = (int32_t)xd;                                                                       \
       bad[g] = (int32_t)b;                                                                           \
       nb += (int)b;                                                                                  \
@@ -682,8 +704,164 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
 BW_CNT_VMOVE(vmove_t4, 4, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_t8, 8, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_t16, 16, P0_TABLE, ni >= NT)
+BW_CNT_VMOVE(vmove_t32, 32, P0_TABLE, ni >= NT)
+BW_CNT_VMOVE(vmove_e4, 4, P0_EXP, 0)
+BW_CNT_VMOVE(vmove_e8, 8, P0_EXP, 0)
+BW_CNT_VMOVE(vmove_e16, 16, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e32, 32, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
+
+/* floor(y) for |y| <= 1e9, y clamped to that range first: a floor that
+ * GCC vectorises (no conversion; t is y rounded to the nearest integer by
+ * the 1.5 2^52 shifter, in the default rounding mode). */
+static inline double bw_floor_c(double y) {
+  double lo = y < -1e9 ? -1e9 : y;
+  double yc = lo > 1e9 ? 1e9 : lo;
+  double t = (yc + 0x1.8p52) - 0x1.8p52;
+  return t - (t > yc ? 1.0 : 0.0);
+}
+
+/* One round of BTRS (binom_btrs2: Hörmann 1993) for m compacted draws
+ * Binomial(n[i], p), p <= 1/2, n[i] p >= 10, from the uniforms u[i] and
+ * the words wv[i]: the squeeze and the exact test (lf: the log-factorial
+ * table, NLF entries; lpq = log(p / (1 − p))). st[i] = 1 accepted (k[i] the
+ * draw), 0 rejected (another round with fresh uniforms), 2 undecided here
+ * (an index beyond the table: the caller finishes it with binom_btrs2 from
+ * the same uniforms). Branch-free (flags as doubles 0 or 1, combined by
+ * products; indices by products; bw_floor_c), so that GCC vectorises it;
+ * the same IEEE operations in the same order as binom_btrs2, whose bw_log1
+ * is the same function. */
+BW_BATCH_CLONES static void vbtrs_round(int m, const double *restrict n, const double *restrict u,
+                                        const double *restrict v, double p, double lpq,
+                                        const double *restrict lf, double *restrict k, double *restrict st) {
+  const double q = 1.0 - p;
+  for (int i = 0; i < m; i++) {
+    double nn = n[i], V = v[i];
+    double spq = sqrt(nn * p * q);
+    double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = nn * p + 0.5;
+    double vr = 0.92 - 4.2 / b;
+    double U = u[i] - 0.5, us = 0.5 - fabs(U);
+    double kd = bw_floor_c((2.0 * a / us + b) * U + cc); /* floor of the scalar's wherever it decides */
+    double in = (kd >= 0.0 ? 1.0 : 0.0) * (kd <= nn ? 1.0 : 0.0);
+    double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0) * in;
+    double tab = in * (nn < (double)NLF ? 1.0 : 0.0); /* every index below in the table */
+    double md = bw_floor_c((nn + 1.0) * p);
+    int32_t ik = (int32_t)(kd * tab), im = (int32_t)(md * tab), in_ = (int32_t)(nn * tab);
+    double alpha = (2.83 + 5.1 / b) * spq;
+    double arg = V * alpha / (a / (us * us) + b);
+    double lhs = bw_log1(tab > 0.0 ? arg : 1.0); /* a positive argument on every lane */
+    double rhs = lf[im] + lf[in_ - im] - lf[ik] - lf[in_ - ik] + (kd - md) * lpq;
+    double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
+    double ok = fast + acc > 0.0 ? 1.0 : 0.0;
+    double und = (1.0 - ok) * in * (1.0 - tab); /* in range, beyond the table */
+    k[i] = kd;
+    st[i] = ok + 2.0 * und;
+  }
+}
+
+/* One round of PTRS (pois_ptrs2) for m compacted draws Poisson(mu[i]),
+ * mu[i] >= 10, as vbtrs_round. */
+BW_BATCH_CLONES static void vptrs_round(int m, const double *restrict mu, const double *restrict u,
+                                        const double *restrict v, const double *restrict lf, double *restrict k,
+                                        double *restrict st) {
+  for (int i = 0; i < m; i++) {
+    double mb = mu[i], V = v[i];
+    double slam = sqrt(mb), loglam = bw_log1(mb);
+    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    double linvalpha = bw_log1(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);
+    double U = u[i] - 0.5, us = 0.5 - fabs(U);
+    double kd = bw_floor_c((2.0 * a / us + b) * U + mb + 0.43);
+    double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0);
+    double test = (kd >= 0.0 ? 1.0 : 0.0) * ((us >= 0.013 ? 1.0 : 0.0) + (V <= us ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0);
+    double tab = test * (kd < (double)NLF ? 1.0 : 0.0);
+    int32_t ik = (int32_t)(kd * tab);
+    double lhs = bw_log1(V) + linvalpha - bw_log1(a / (us * us) + b);
+    double rhs = -mb + kd * loglam - lf[ik];
+    double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
+    double ok = fast + acc > 0.0 ? 1.0 : 0.0;
+    double und = (1.0 - ok) * test * (1.0 - tab);
+    k[i] = kd;
+    st[i] = ok + 2.0 * und;
+  }
+}
+
+/* The draws of the lanes at or above VBIG of one vectorised call, compacted
+ * (c->bidx, c->bn: the lane and its n or mean; c->bu its first uniform,
+ * from the lane's word): rounds of vbtrs_round / vptrs_round over the
+ * draws still pending, each round with fresh words from the pool wp (the
+ * first round's V, then u and V), until all are accepted; results in c->bk.
+ * A fixed order of consumption, so a pure function of the key. pois: 1
+ * Poisson, 0 binomial with (bp, lpq). */
+static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, double lpq, wpool *wp) {
+  int *pend = c->bpend, np_ = nb;
+  double *pn = c->bpn, *pu = c->bpu, *pv = c->bpv, *pk = c->bpk;
+  double *st = c->bst;
+  for (int i = 0; i < nb; i++) pend[i] = i, pn[i] = c->bn[i], pu[i] = c->bu[i];
+  for (int round = 0; np_ > 0; round++) {
+    if (round > 0) {
+      const uint32_t *wu = pool_take(wp, np_);
+      for (int i = 0; i < np_; i++) pu[i] = bw_u01(wu[i]);
+    }
+    const uint32_t *wv = pool_take(wp, np_);
+    for (int i = 0; i < np_; i++) pv[i] = bw_u01(wv[i]);
+    /* padded to whole vectors with harmless draws whose results are not
+     * used (a short tail would run in the scalar epilogue) */
+    int m8 = (np_ + 15) & ~15; /* the vector loop runs from 16 on */
+    for (int i = np_; i < m8; i++) pn[i] = 2.0 * VBIG, pu[i] = 0.5, pv[i] = 0.5;
+    if (pois) vptrs_round(m8, pn, pu, pv, c->lf, pk, st);
+    else vbtrs_round(m8, pn, pu, pv, bp, lpq, c->lf, pk, st);
+    int m = 0;
+    for (int i = 0; i < np_; i++) {
+      int j = pend[i];
+      if (st[i] == 1.0) {
+        c->bk[j] = pk[i];
+      } else if (st[i] == 2.0) { /* beyond the log-factorial table: scalar, from the same uniforms */
+        double v = pv[i];
+        c->bk[j] = pois ? pois_ptrs2(c, pn[i], pu[i], v, &c->pmi) : binom_btrs2(c, (int)pn[i], bp, lpq, pu[i], v, &c->pmi);
+      } else {
+        pend[m] = j, pn[m] = pn[i], pu[m] = pu[i], m++;
+      }
+    }
+    np_ = m;
+  }
+}
+
+/* A lane's inversion class: 0..3 for a mean below VBIG (4, 8, 16, 32
+ * terms, as k_for), 4 for a mean at or above VBIG. */
+static const int K_OF_CLS[5] = {4, 8, 16, 32, 64};
+
+/* Per block of lanes: the largest class below 4 (*kc) and the largest count
+ * (*mn); returns the number of lanes of class 4. Branch-free integer
+ * reductions, so that GCC vectorises them. */
+BW_BATCH_CLONES static int vmove_stat(int e, const int32_t *restrict rest, double p, int32_t *kc, int32_t *mn) {
+  int32_t k = 0, n = 0;
+  int nbig = 0;
+  for (int g = 0; g < e; g++) {
+    double mu = (double)rest[g] * p;
+    int32_t big = mu >= VBIG;
+    int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+    nbig += big;
+    k = c > k ? c : k;
+    n = rest[g] > n ? rest[g] : n;
+  }
+  *kc = k, *mn = n;
+  return nbig;
+}
+
+/* As vmove_stat for the entry means full[g] share. */
+BW_BATCH_CLONES static int venter_stat(int e, const double *restrict full, double share, int32_t *kc) {
+  int32_t k = 0;
+  int nbig = 0;
+  for (int g = 0; g < e; g++) {
+    double mu = full[g] * share;
+    int32_t big = mu >= VBIG;
+    int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+    nbig += big;
+    k = c > k ? c : k;
+  }
+  *kc = k;
+  return nbig;
+}
 
 /* Add Poisson(full[g] share) entrants (inv[i] = 1/(i + 1)) to dst, with
  * their client-time and timing variance (fo), for the e lanes of a block;
@@ -702,11 +880,11 @@ BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
       double m = full[g] * share, p0 = bw_exp1(-m), F = p0, pr = p0, k = 0.0;                        \
       _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
         k += u >= F ? 1.0 : 0.0;                                                                     \
-        pr = pr * m * inv[i];                                                                        \
+        pr = pr * (m * inv[i]);                                                                      \
         F += pr;                                                                                     \
       }                                                                                              \
       double b = u >= F ? 1.0 : 0.0;                                                                 \
-      b = m > BIG_MEAN ? 1.0 : b;                                                                    \
+      b = m >= VBIG ? 1.0 : b;                                                                       \
       double xd = k * (1.0 - b);                                                                     \
       int32_t x = (int32_t)xd;                                                                       \
       bad[g] = (int32_t)b;                                                                           \
@@ -747,14 +925,6 @@ BW_BATCH_CLONES static double vmaxmean(int e, const double *restrict mu) {
   double m = 0;
   for (int g = 0; g < e; g++) m = mu[g] > m ? mu[g] : m;
   return m;
-}
-
-/* Terms of the vectorised inversion for the largest mean of a block (at most
- * BIG_MEAN): beyond K terms lie a Poisson(0.7) with probability 8e-4 (K = 4),
- * a Poisson(2.5) with 1e-3 (8), a Poisson(7) with 1.3e-3 (16), a
- * Poisson(18) with 5e-4 (32), a Poisson(40) with 1e-3 (64); binomials less. */
-static int k_for(double mean) {
-  return mean <= 0.7 ? 4 : mean <= 2.5 ? 8 : mean <= 7.0 ? 16 : mean <= 18.0 ? 32 : 64;
 }
 
 static const double INV_1[64] = {
@@ -805,6 +975,7 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem), gset_free(&c->reg);
   free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
+  free(c->bidx), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
   free(c->lam), free(c->ne), free(c->reg_of), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
@@ -895,6 +1066,12 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->vbad = calloc(VP, sizeof(int32_t));
   c->vsink = calloc(VP, sizeof(int32_t));
   c->vx = calloc(VP, sizeof(double));
+  c->bidx = calloc(VP, sizeof(int));
+  c->bpend = calloc(VP, sizeof(int));
+  c->bst = calloc(VP + 16, sizeof(double));
+  double **bd[7] = {&c->bn, &c->bu, &c->bk, &c->bpn, &c->bpu, &c->bpv, &c->bpk};
+  int bok = c->bidx && c->bpend && c->bst;
+  for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(VP + 16, sizeof(double)));
   c->vy = calloc(VP, sizeof(double));
   c->kb = calloc(VP / VB + 1, sizeof(int32_t));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
@@ -912,7 +1089,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
        c->payer && c->lam && c->ne && c->reg_of && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
        c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
@@ -1156,6 +1333,17 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
   for (int n = 0; n < NT; n++) s->pz[n] = z, z *= 1.0 - ptot;
 }
 
+/* A destination's probability of moving, pm, and the tables of its
+ * binomial draws. */
+static void vdest_prob(const struct bw_counts_ws *c, vdest *d, double pm) {
+  pm = pm < 1.0 ? pm : 1.0;
+  d->flip = pm > 0.5;
+  d->b = bconst_make(d->flip ? 1.0 - pm : pm);
+  double z = 1.0;
+  for (int n = 0; n < NT; n++) d->pz[n] = z, z *= d->b.q;
+  for (int t = 0; t < KMAX_V; t++) d->cr[t] = d->b.r < INFINITY ? d->b.r * c->invk[t + 1] : 0.0;
+}
+
 /* The vectorised plan of live phase j: its destinations, most likely first,
  * as conditional binomials on the clients not yet moved. */
 static void vplan_build(const struct bw_counts_ws *c, const spec *s, vdest *vd, int *nvd) {
@@ -1172,11 +1360,8 @@ static void vplan_build(const struct bw_counts_ws *c, const spec *s, vdest *vd, 
     vdest *d = vd + k;
     d->dest = s->dest[i];
     d->sd = s->sd[i];
-    d->b = bconst_make(rest > 0 ? s->pd[i] / rest : 0.0);
+    vdest_prob(c, d, rest > 0 ? s->pd[i] / rest : 0.0);
     rest -= s->pd[i];
-    double z = 1.0;
-    for (int n = 0; n < NT; n++) d->pz[n] = z, z *= d->b.q;
-    for (int t = 0; t < KMAX_V; t++) d->cr[t] = d->b.r < INFINITY ? d->b.r * c->invk[t + 1] : 0.0;
     for (int cl = 0; cl < 4; cl++) d->dt[cl] = s->dtime[i][cl];
     d->dv[0] = s->dv[i][0];
     d->dv[1] = s->nslot >= 0 ? s->dv[i][1] : 0.0;
@@ -1460,6 +1645,8 @@ static inline void move(const spec *s, int i, int k, int src, gref r, nat_acc *a
   }
 }
 
+static int entrant_dest(const spec *s, wpool *wp);
+
 /* Where L leavers go: each its own word when few, else a multinomial by
  * conditional binomials. */
 static void scatter(const struct bw_counts_ws *c, const spec *s, int src, int L, gref r, nat_acc *a,
@@ -1532,16 +1719,87 @@ static inline void fold_one(const fold5 *f, int g, int k) {
   for (int i = 0; i < 5; i++) f->t[i][g] += (double)k * f->c[i];
 }
 
+/* Binomial(rest[g], p) movers (p and its tables in d; flip: rest − X) of
+ * every lane of a set from src (and rest) to dst, with their client-time
+ * (fo), vectorised over blocks of lanes (mxb: the largest count of each
+ * block; a block without clients is skipped): as pois_lanes, BTRS for the
+ * lanes at or above VBIG. Words from the step pool. Returns Σ moved. */
+static int64_t binom_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const int32_t *mxb,
+                           const vdest *d, int32_t *rest, int32_t *src, int32_t *dst, fold5 fo) {
+  int32_t *bad = c->vbad;
+  /* per block: lanes at or above VBIG, the inversion class of the largest mean below, the largest count */
+  int nbig[MAXBLK];
+  int32_t kc[MAXBLK], mn[MAXBLK];
+  for (int b = 0; b < nblk; b++) nbig[b] = mxb[b] ? vmove_stat(blk[b + 1] - blk[b], rest + blk[b], d->b.p, &kc[b], &mn[b]) : 0;
+  const uint32_t *w = pool_take(&c->pst, np);
+  int64_t moved = 0;
+  int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
+  for (int b = 0; b < nblk; b++) {
+    int o = blk[b], e = blk[b + 1] - o, nb = 0;
+    if (mxb[b] == 0) continue;
+    if (nbig[b] < e) {
+      int K = K_OF_CLS[kc[b]];
+      fold5 fb = fold_at(&fo, o);
+#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, d->flip, rest + o, src + o, dst + o, FB_ARGS, bad + o, &nb)
+      if (K == 64) moved += MV(vmove_e64);
+      else if (mn[b] < NT) moved += K == 4 ? MV(vmove_t4) : K == 8 ? MV(vmove_t8) : K == 16 ? MV(vmove_t16) : MV(vmove_t32);
+      else moved += K == 4 ? MV(vmove_e4) : K == 8 ? MV(vmove_e8) : K == 16 ? MV(vmove_e16) : MV(vmove_e32);
+#undef MV
+      nb -= nbig[b]; /* the big lanes are drawn below */
+    }
+    if (nbig[b])
+      for (int g = o; g < o + e; g++)
+        if (rest[g] * d->b.p >= VBIG) c->bidx[nbl] = g, c->bn[nbl] = rest[g], c->bu[nbl++] = bw_u01(w[g]);
+    if (!nb) continue;
+    /* the lanes the inversion could not settle: one by one, with the same word */
+    for (int g = o; g < o + e; g++) {
+      int ni = rest[g];
+      if (!bad[g] || ni * d->b.p >= VBIG) continue;
+      double lz = ni * d->b.lq;
+      int k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), bw_u01(w[g]));
+      if (d->flip) k = ni - k;
+      rest[g] -= k, src[g] -= k, dst[g] += k;
+      fold_one(&fo, g, k);
+      moved += k;
+    }
+  }
+  if (nbl) { /* (w is not used after this: big_draws takes from the same pool) */
+    big_draws(c, nbl, 0, d->b.p, d->b.lp - d->b.lq, &c->pst);
+    for (int i = 0; i < nbl; i++) {
+      int g = c->bidx[i], k = (int)c->bk[i];
+      if (d->flip) k = rest[g] - k;
+      rest[g] -= k, src[g] -= k, dst[g] += k;
+      fold_one(&fo, g, k);
+      moved += k;
+    }
+  }
+  return moved;
+}
+
 /* One step of the live phases of a set of groups, vectorised over its
  * lanes: per phase (last first, so that movers are not moved twice) the
  * staying time, then the destinations in turn by conditional binomials. */
 static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
   double len = c->kind_len[kind];
-  int32_t *rest = c->vrest, *bad = c->vbad;
+  int32_t *rest = c->vrest;
   for (int j = c->NL - 1; j >= 0; j--) {
     int32_t *nj = S->cnt + (size_t)j * np;
     const spec *s = c->spec[kind] + j;
+    if (s->cls == CL_IN) { /* a few clients nationally: lane by lane (sparse) */
+      for (int g = 0; g < S->n; g++) {
+        int n = nj[g];
+        if (!n) continue;
+        gref r = set_ref(S, g);
+        r.T[s->cls * r.ts] += n * len;
+        int L = leave_count(c, s, n, &c->pst);
+        if (L) {
+          nj[g] = n - L;
+          scatter(c, s, j, L, r, a, &c->pst);
+        }
+      }
+      continue;
+    }
     int64_t left = vstay(np, nj, S->T + (size_t)s->cls * np, len);
     if (!left) continue;
     memcpy(rest, nj, sizeof(int32_t) * (size_t)np);
@@ -1552,39 +1810,9 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
     for (int i = 0; i < c->nvd[kind][j] && left > 0; i++) {
       const vdest *d = vd + i;
       int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
-      const uint32_t *w = pool_take(&c->pst, np);
       /* the movers' client-time relative to staying, and timing variance */
       fold5 fo = fold_make(S, s->vslot, d->dt, d->dv[0]);
-      int64_t moved = 0;
-      for (int b = 0; b < nblk; b++) {
-        int o = blk[b], e = blk[b + 1] - o, nb = 0;
-        if (mxb[b] == 0) continue;
-        double mmax = mxb[b] * d->b.p;
-        int K = k_for(mmax < BIG_MEAN ? mmax : BIG_MEAN);
-        int32_t all = mxb[b];
-        fold5 fb = fold_at(&fo, o);
-#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, rest + o, nj + o, dst + o, FB_ARGS, bad + o, &nb)
-        if (all < NT && K <= 16) moved += K == 4 ? MV(vmove_t4) : K == 8 ? MV(vmove_t8) : MV(vmove_t16);
-        else moved += K <= 32 ? MV(vmove_e32) : MV(vmove_e64);
-#undef MV
-        if (!nb) continue;
-        /* the lanes the vector could not settle, with the same word */
-        for (int g = o; g < o + e; g++) {
-          if (!bad[g]) continue;
-          int ni = rest[g];
-          double u = bw_u01(w[g]);
-          int k;
-          if (ni * d->b.p > BIG_MEAN) {
-            k = binom_big(c, &d->b, ni, u, &c->pmi); /* not pst: w points into it */
-          } else {
-            double lz = ni * d->b.lq;
-            k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), u);
-          }
-          rest[g] -= k, nj[g] -= k, dst[g] += k;
-          fold_one(&fo, g, k);
-          moved += k;
-        }
-      }
+      int64_t moved = binom_lanes(c, np, nblk, blk, mxb, d, rest, nj, dst, fo);
       if (s->nslot >= 0) a->vn[s->nslot] += (double)moved * d->dv[1];
       if (d->dest == DEST_LUMP) a->lump[j] += moved;
       if (d->sd) a->stepdowns += moved;
@@ -1593,12 +1821,99 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   }
 }
 
+/* Entrants of type v of a set in a full step, few in all (the national
+ * institutions' ~1 % of I): the lanes' independent Poisson counts drawn as
+ * their national total, Poisson(Σ means), each entrant placed on a lane ∝
+ * its mean (the same law: Poisson splitting) and given its end state of the
+ * step by its own word, as a record. */
+static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *a) {
+  const double *full = S->full[v];
+  double *cum = c->vx, tot = 0;
+  for (int g = 0; g < S->n; g++) tot += full[g], cum[g] = tot;
+  if (!(tot > 0)) return;
+  wpool *wp = &c->pen;
+  double u = pool_u01(wp);
+  int N = tot > BIG_MEAN ? pois_ptrs(c, tot, u, wp) : pois_low(c, tot, bw_exp1(-tot), u);
+  int src = c->NL + 1 + v;
+  const spec *sp = c->spec[0] + src;
+  for (int e = 0; e < N; e++) {
+    double x = pool_u01(wp) * tot;
+    int lo = 0, hi = S->n - 1; /* first lane with cum > x */
+    while (lo < hi) {
+      int mid = (lo + hi) >> 1;
+      if (cum[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    while (lo > 0 && !(full[lo] > 0)) lo--; /* x on the edge of an empty lane: rounding only */
+    gref r = set_ref(S, lo);
+    for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
+    r.T[sp->vslot * r.ts] += sp->bv[0];
+    if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
+    int i = entrant_dest(sp, wp);
+    if (i < 0) r.n[sp->main * r.ns] += 1;
+    else move(sp, i, 1, src, r, a);
+  }
+  a->entries[v] += N;
+}
+
+/* Poisson(full[g] share) entrants of every lane of a set into dst, with
+ * their client-time (fo), vectorised over blocks of lanes (fmx: the largest
+ * full[g] of each block): lanes below VBIG by inversion (the block's terms
+ * from its largest such mean; a lane beyond them one by one with the same
+ * word), the others by PTRS (big_draws). Words from the entry pool.
+ * Returns Σ entrants. */
+static int64_t pois_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const double *fmx,
+                          const double *full, double share, int32_t *dst, fold5 fo) {
+  int32_t *bad = c->vbad;
+  int nbig[MAXBLK];
+  int32_t kc[MAXBLK];
+  for (int b = 0; b < nblk; b++) nbig[b] = fmx[b] > 0 ? venter_stat(blk[b + 1] - blk[b], full + blk[b], share, &kc[b]) : 0;
+  const uint32_t *w = pool_take(&c->pen, np);
+  int64_t in = 0;
+  int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
+  for (int b = 0; b < nblk; b++) {
+    int o = blk[b], e = blk[b + 1] - o, nb = 0;
+    if (!(fmx[b] * share > 0)) continue;
+    if (nbig[b] < e) {
+      int K = K_OF_CLS[kc[b]];
+      fold5 fb = fold_at(&fo, o);
+#define EN(F) F(e, w + o, full + o, share, INV_1, dst + o, FB_ARGS, bad + o, &nb)
+      in += K == 4 ? EN(venter_4) : K == 8 ? EN(venter_8) : K == 16 ? EN(venter_16) : K == 32 ? EN(venter_32) : EN(venter_64);
+#undef EN
+      nb -= nbig[b];
+    }
+    if (nbig[b])
+      for (int g = o; g < o + e; g++) {
+        double mu = full[g] * share;
+        if (mu >= VBIG) c->bidx[nbl] = g, c->bn[nbl] = mu, c->bu[nbl++] = bw_u01(w[g]);
+      }
+    if (!nb) continue;
+    for (int g = o; g < o + e; g++) {
+      double mu = full[g] * share;
+      if (!bad[g] || mu >= VBIG) continue;
+      int x = pois_low(c, mu, bw_exp1(-mu), bw_u01(w[g]));
+      dst[g] += x;
+      fold_one(&fo, g, x);
+      in += x;
+    }
+  }
+  if (nbl) { /* (w is not used after this: big_draws takes from the same pool) */
+    big_draws(c, nbl, 1, 0.0, 0.0, &c->pen);
+    for (int i = 0; i < nbl; i++) {
+      int g = c->bidx[i], x = (int)c->bk[i];
+      dst[g] += x;
+      fold_one(&fo, g, x);
+      in += x;
+    }
+  }
+  return in;
+}
+
 /* Entrants of a set in a full step: each stream a Poisson count per lane,
  * vectorised, added to its destination (a scratch sink for the absorbing
  * ones); their client-time is added once a year (fold_year). */
 static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
-  int32_t *bad = c->vbad;
   for (int k = 0; k < S->nstr; k++) {
     int v = S->sv[k], i = S->si[k];
     double share = S->ssh[k];
@@ -1610,29 +1925,7 @@ static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
     for (int cl = 0; cl < 4; cl++) dt[cl] = s->base[cl] + (i >= 0 ? s->dtime[i][cl] : 0.0);
     for (int x = 0; x < 2; x++) dv[x] = s->bv[x] + (i >= 0 ? s->dv[i][x] : 0.0);
     fold5 fo = fold_make(S, s->vslot, dt, dv[0]);
-    const uint32_t *w = pool_take(&c->pen, np);
-    int64_t in = 0;
-    for (int b = 0; b < nblk; b++) {
-      int o = blk[b], e = blk[b + 1] - o, nb = 0;
-      double mx = S->fmx[v][b] * share;
-      if (!(mx > 0)) continue;
-      int K = k_for(mx < BIG_MEAN ? mx : BIG_MEAN);
-      fold5 fb = fold_at(&fo, o);
-#define EN(F) F(e, w + o, full + o, share, INV_1, dst + o, FB_ARGS, bad + o, &nb)
-      in += K == 4 ? EN(venter_4) : K == 8 ? EN(venter_8) : K == 16 ? EN(venter_16) : K == 32 ? EN(venter_32)
-                                                                                          : EN(venter_64);
-#undef EN
-      if (!nb) continue;
-      for (int g = o; g < o + e; g++) {
-        if (!bad[g]) continue;
-        double u = bw_u01(w[g]), mu = full[g] * share;
-        int x = mu > BIG_MEAN ? pois_ptrs(c, mu, u, &c->pmi) /* not pen: w points into it */
-                              : pois_low(c, mu, bw_exp1(-mu), u);
-        dst[g] += x;
-        fold_one(&fo, g, x);
-        in += x;
-      }
-    }
+    int64_t in = pois_lanes(c, np, nblk, blk, S->fmx[v], full, share, dst, fo);
     a->entries[v] += in;
     if (s->nslot >= 0) a->vn[s->nslot] += (double)in * dv[1];
     if (i >= 0) {
@@ -1640,6 +1933,7 @@ static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
       if (s->sd[i]) a->stepdowns += in;
     }
   }
+  if (S->sparse_on) set_entries_sparse(c, S, V_IN, a);
 }
 
 /* Entrants of a cut step, lane by lane: Poisson with the part of the step's
@@ -1967,6 +2261,10 @@ static int set_entry_year(run *R, gset *S, int v, int on) {
     any += S->fmx[v][b];
   }
   if (!(any > 0)) return 0;
+  if (v == V_IN) { /* few: drawn nationally (set_entries_sparse) */
+    S->sparse_on = 1;
+    return 0;
+  }
   for (int i = -1; i < sv->nd; i++) {
     double share = i < 0 ? 1.0 - sv->b.p : sv->pd[i];
     if (!(share > 0)) continue;
@@ -2009,6 +2307,7 @@ static int year_entries(run *R, const bw_outer *o) {
   pool_init(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
   c->rec_n = 0;
   c->gem.nstr = c->reg.nstr = 0;
+  c->gem.sparse_on = c->reg.sparse_on = 0;
   for (int s = 0; s <= spy; s++) c->ebucket[s] = 0;
 
   static const int care_of[NV] = {BW_I, BW_I, BW_A, BW_M};
@@ -2178,5 +2477,53 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     stepdowns_total += R.a.stepdowns;
   }
   w->stays = (uint64_t)(stock_total - R.wave + entries_total + stepdowns_total);
+  return 0;
+}
+
+/* For tests of the samplers (tests/test_counts.c): n draws of Poisson(mean)
+ * (pois = 1) or Binomial(trials, p) (pois = 0) through the lane samplers of
+ * set_entries / set_live (pois_lanes, binom_lanes: the vectorised inversion
+ * below VBIG, PTRS / BTRS at or above), all lanes of the GEM set at once,
+ * keyed (seed, rep, round); rep below 65536. 0, or -1 when out of memory or
+ * on bad input. */
+int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, double p, uint64_t seed, uint32_t rep,
+                         int n, int32_t *out) {
+  if (!(mean_or_trials >= 0) || (!pois && !(p >= 0 && p <= 1)) || n < 0) return -1;
+  struct bw_counts_ws *c = bw_counts_ws_create(m);
+  if (!c) return -1;
+  gset *S = &c->gem;
+  int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
+  double fmx[MAXBLK], dt[4] = {1, 0, 0, 0};
+  int32_t mxb[MAXBLK];
+  vdest d;
+  memset(&d, 0, sizeof d);
+  vdest_prob(c, &d, p);
+  for (int done = 0, round = 0; done < n; round++) {
+    int L = n - done < S->n ? n - done : S->n;
+    int32_t *dst = c->vsink, *src = S->cnt, *rest = c->vrest;
+    double *full = S->full[0];
+    for (int g = 0; g < np; g++) {
+      dst[g] = 0;
+      full[g] = g < L ? mean_or_trials : 0.0;
+      rest[g] = src[g] = g < L ? (int32_t)mean_or_trials : 0;
+    }
+    for (int b = 0; b < nblk; b++) {
+      fmx[b] = vmaxmean(blk[b + 1] - blk[b], full + blk[b]);
+      mxb[b] = vmax(blk[b + 1] - blk[b], src + blk[b]);
+    }
+    fold5 fo = fold_make(S, TV_BW, dt, 0.0);
+    /* the pools' year index has 8 bits: later rounds go to other keys */
+    uint32_t key = rep * 65536u + (uint32_t)(round >> 8);
+    if (pois) {
+      pool_init(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
+      pois_lanes(c, np, nblk, blk, fmx, full, 1.0, dst, fo);
+    } else {
+      pool_init(&c->pst, seed, key, BW_RNG_COUNTS_STEP, (unsigned)round & 255u);
+      binom_lanes(c, np, nblk, blk, mxb, &d, rest, src, dst, fo);
+    }
+    for (int g = 0; g < L; g++) out[done + g] = dst[g];
+    done += L;
+  }
+  bw_counts_ws_free(c);
   return 0;
 }

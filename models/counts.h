@@ -1,6 +1,6 @@
 /* The count kernel (run.kernel: counts), MODEL.md §10.4 and issue 5: the
  * flows of MODEL.md §3–4 simulated as counts of clients per payer group and
- * phase, with binomial/multinomial transitions in monthly steps. Internal to
+ * phase, with binomial/multinomial transitions in yearly steps. Internal to
  * models/ (and the tests); the engine reaches it through bw_simulate. */
 #ifndef BW_MODELS_COUNTS_H
 #define BW_MODELS_COUNTS_H
@@ -22,6 +22,13 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
 /* The phase-type law that stands for a Weibull(shape) stay of the given mean
  * (for tests and docs): number of phases, and its first three moments. */
 int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, double *m3);
+
+/* For tests of the samplers: n draws of Poisson(mean) (pois = 1) or
+ * Binomial(trials, p) (pois = 0) through the kernel's vectorised lane
+ * samplers, as the entries and moves of a set of lanes draw them; keyed
+ * (seed, rep). 0, or -1 when out of memory or on bad input. */
+int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, double p, uint64_t seed, uint32_t rep,
+                         int n, int32_t *out);
 
 /* Random-number purposes of the count kernel (sim/rng.h leaves 9..249 free). */
 enum {

@@ -79,6 +79,7 @@
  * replications actually run. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdint.h>
@@ -624,4 +625,92 @@ Test(counts, phase_type_matches_two_moments) {
     if (k == 1.0) cr_assert_eq(n, 1, "the exponential is one phase");
     if (k == 1.2) cr_assert_eq(n, 2);
   }
+}
+
+/* ---- the lane samplers ------------------------------------------------------------ */
+
+#if defined(BW_ASAN)
+enum { N_DRAWS = 40000 };
+#elif defined(__OPTIMIZE__)
+enum { N_DRAWS = 400000 };
+#else
+enum { N_DRAWS = 100000 };
+#endif
+
+/* Pearson's chi-square of n draws x[] against the pmf (bins with an expected
+ * count below 5 pooled from each tail inwards); *df its degrees of freedom. */
+static double chisq_gof(const int32_t *x, int n, int kmax, double (*pmf)(int, const double *), const double *par,
+                        int *df) {
+  double *obs = calloc((size_t)kmax + 2, sizeof(double)), *ex = calloc((size_t)kmax + 2, sizeof(double));
+  cr_assert(obs && ex);
+  for (int i = 0; i < n; i++) {
+    cr_assert(x[i] >= 0 && x[i] <= kmax, "draw %d out of the support: %d", i, (int)x[i]);
+    obs[x[i]] += 1;
+  }
+  for (int k = 0; k <= kmax; k++) ex[k] = n * pmf(k, par);
+  /* pool from both tails until every bin expects at least 5 */
+  int lo = 0, hi = kmax;
+  while (lo < hi && ex[lo] < 5) obs[lo + 1] += obs[lo], ex[lo + 1] += ex[lo], lo++;
+  while (hi > lo && ex[hi] < 5) obs[hi - 1] += obs[hi], ex[hi - 1] += ex[hi], hi--;
+  double chi = 0;
+  for (int k = lo; k <= hi; k++) chi += (obs[k] - ex[k]) * (obs[k] - ex[k]) / ex[k];
+  *df = hi - lo;
+  free(obs), free(ex);
+  return chi;
+}
+
+static double pois_pmf(int k, const double *par) { return gsl_ran_poisson_pdf((unsigned)k, par[0]); }
+static double binom_pmf(int k, const double *par) {
+  return gsl_ran_binomial_pdf((unsigned)k, par[1], (unsigned)par[0]);
+}
+
+/* The Poisson and binomial draws of the count kernel's lanes (the
+ * vectorised inversion below a mean of 18; PTRS and BTRS, with their
+ * vectorised rounds, from 18 on; a destination with a probability above
+ * 1/2 drawn as the complement) follow their laws: Pearson's chi-square
+ * against the exact pmf at a family-wise level of 0.1 % (Bonferroni over
+ * the cases), and the mean within 4 se. N_DRAWS draws per case (400,000 in
+ * a Release build): a chi-square this size detects a sampler whose
+ * probabilities are off by about 1 % of the sd's bin, e.g. a Poisson(60)
+ * whose mean is off by 0.05 or whose variance is off by 1 %. */
+Test(counts, lane_samplers_follow_their_laws, .timeout = 300) {
+  bw_data d;
+  load_data(&d);
+  bw_params p;
+  bw_params_defaults(&p);
+  p.kernel = BW_KERNEL_COUNTS;
+  sim s = sim_open(&p, &d);
+  /* {pois, mean or trials, p} */
+  static const double cases[][3] = {
+      {1, 0.3, 0},   {1, 2.0, 0},    {1, 6.5, 0},   {1, 11.0, 0},   {1, 17.9, 0},    {1, 18.0, 0},
+      {1, 25.0, 0},  {1, 60.0, 0},   {1, 400.0, 0}, {0, 5, 0.3},    {0, 40, 0.1},    {0, 59, 0.3},
+      {0, 60, 0.3},  {0, 200, 0.2},  {0, 300, 0.63}, {0, 120, 0.97}, {0, 2000, 0.05}, {0, 90000, 0.4},
+  };
+  const int nc = (int)(sizeof cases / sizeof *cases);
+  int32_t *x = malloc(sizeof(int32_t) * N_DRAWS);
+  cr_assert_not_null(x);
+  for (int i = 0; i < nc; i++) {
+    int pois = (int)cases[i][0];
+    double a = cases[i][1], pr = cases[i][2];
+    cr_assert_eq(bw_counts_test_draws(s.m, pois, a, pr, 20261123u, (uint32_t)i, N_DRAWS, x), 0);
+    double mean = pois ? a : a * pr, var = pois ? a : a * pr * (1 - pr);
+    double sum = 0;
+    for (int j = 0; j < N_DRAWS; j++) sum += x[j];
+    double m = sum / N_DRAWS, se = sqrt(var / N_DRAWS);
+    int kmax = pois ? (int)(a + 20 * sqrt(a) + 40) : (int)a;
+    double par[2] = {a, pr};
+    int df;
+    double chi = chisq_gof(x, N_DRAWS, kmax, pois ? pois_pmf : binom_pmf, par, &df);
+    double crit = gsl_cdf_chisq_Qinv(1e-3 / nc, df);
+    char what[64];
+    if (pois) snprintf(what, sizeof what, "Poisson(%g)", a);
+    else snprintf(what, sizeof what, "Binomial(%g, %g)", a, pr);
+    cr_log_info("%s: mean %.4f (exact %.4f, z %.2f), chi-square %.1f on %d df (critical %.1f)", what, m, mean,
+                (m - mean) / se, chi, df, crit);
+    cr_assert(fabs(m - mean) <= 4 * se, "%s: mean %.5f vs %.5f (se %.5f)", what, m, mean, se);
+    cr_assert(chi <= crit, "%s: chi-square %.1f on %d df above %.1f", what, chi, df, crit);
+  }
+  free(x);
+  sim_close(&s);
+  bw_data_free(&d);
 }
