@@ -88,20 +88,28 @@
  * Random numbers: pools of batch-Philox words (sim/rng_batch.h) keyed
  * (seed, replication, purpose, year), purposes BW_RNG_COUNTS_* (counts.h),
  * consumed in a fixed order: a replication is a pure function of (seed,
- * replication) whatever the thread count. A binomial or Poisson count is an
- * inversion of one 32-bit uniform from 0 or, for a mean above BIG_MEAN, a
- * transformed rejection (PTRS, BTRS) that starts from that uniform and takes
- * more from a second pool; which of the two depends on the mean only, never
- * on the uniform. (The scalar paths of the PAIR groups and the stock still
- * search outward from the mode.)
+ * replication) whatever the thread count. In the vectorised steps a lane's
+ * binomial or Poisson count is an inversion from 0 of its 32-bit uniform
+ * when its mean is below VBIG (18), else a transformed rejection (Hörmann's
+ * PTRS, BTRS) that starts from that uniform; which of the two depends on
+ * the mean only, never on the uniform. The scalar paths (national splits,
+ * the stock, PAIR groups, the national institutions' clients) use BIG_MEAN
+ * (40) as the same kind of rule and search outward from the mode below it.
  *
  * Speed: the GEM groups (lanes = gemeenten, largest population first) and
  * the REG groups (lanes = regions) are arrays over lanes, stepped by
  * vectorised inversions: the first K terms of the CDF for every lane of a
- * block of 16 lanes at once (K from the block's largest mean), the rare
- * lane whose count lies beyond them finished one by one with the same
- * word; the kernels add the movers' client-time and timing variance to
- * their lanes as they go. PAIR groups are stepped one by one.
+ * run of blocks of 32 lanes at once (K from the largest mean below VBIG in
+ * the block), the rare lane whose count lies beyond them finished one by
+ * one with the same word; the lanes at or above VBIG are compacted and
+ * drawn by vectorised rounds of PTRS / BTRS (big_draws; the entries of all
+ * streams of a set together). The kernels add the movers' client-time and
+ * timing variance to two slots per lane as they go (fold2). A
+ * destination with a probability above 1/2 is drawn as its complement.
+ * The national institutions' clients (about 1 % of I entries) are few:
+ * their entrants are drawn as a national Poisson total placed on lanes,
+ * their phases stepped lane by lane where there are any. PAIR groups are
+ * stepped one by one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -131,14 +139,12 @@ enum {
   KMAX_V = 64,            /* terms of the vectorised inversion */
   VB = 16,                /* lanes per block (alignment of the lane sets) */
   MAXBLK = 64,            /* blocks of a lane set */
-  BLK = 16                /* lanes per block (at least; more when a set has more than MAXBLK * BLK) */
+  BLK = 32                /* lanes per block (at least; more when a set has more than MAXBLK * BLK) */
 };
 
-/* A lane is drawn on its own (transformed rejection, pois_ptrs/binom_btrs) when its mean exceeds
- * BIG_MEAN; every other lane by inversion from 0: the first K terms
- * vectorised, any rest one by one with the same word. The rule depends on
- * the mean only, so a lane's count does not depend on the K chosen for its
- * block (which only sets the speed). */
+/* In the scalar paths a count whose mean exceeds BIG_MEAN is drawn by
+ * transformed rejection (pois_ptrs / binom_btrs), every other by a search
+ * from the mode or from 0 (the rule depends on the mean only). */
 #define BIG_MEAN 40.0
 
 /* The vectorised steps (set_live, set_entries) draw a lane whose mean is at
@@ -147,15 +153,17 @@ enum {
  * by inversion from 0. Again the rule depends on the mean only. */
 #define VBIG 18.0
 
-/* classes of client-time: who pays and at which tariff */
 /* Where the vector kernels add the client-time of the clients they move:
- * t[0..3] the lanes' time of classes I, In, A, M, t[4] their timing
- * variance slot, c the amounts per client. */
+ * t the lanes' time slot (M time for an M source; for an I or A source the
+ * BW time I + A weighted by tariff, in the slot of the larger tariff: the
+ * cost of a year is that slot's time times its tariff, fold_make), v their
+ * timing variance slot, ct and cv the amounts per client. Two slots instead
+ * of one per care type: the kernels' memory traffic is their main cost. */
 typedef struct {
-  double *t[5];
-  double c[5];
-} fold5;
-#define FB_ARGS fb.t[0], fb.t[1], fb.t[2], fb.t[3], fb.t[4], fb.c
+  double *t, *v;
+  double ct, cv;
+} fold2;
+#define FB_ARGS fb.t, fb.v, fb.ct, fb.cv
 
 enum { CL_I = 0, CL_IN = 1, CL_A = 2, CL_M = 3, CL_W = 4, NCL = 5 };
 /* leaver destinations besides a live phase */
@@ -419,8 +427,9 @@ struct bw_counts_ws {
   int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
   double *vx, *vy;            /* [max np] scratch */
   /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
-  int *bidx, *bpend;
-  double *bn, *bu, *bk, *bpn, *bpu, *bpv, *bpk; /* [max np + 16] */
+  int *bidx, *bpend, *btag;
+  int bcap;                   /* capacity of the big-lane list: 4 × max np */
+  double *bn, *bu, *bk, *bpn, *bpu, *bpv, *bpk; /* [bcap + 16] */
   double *bst;
   int32_t *kb;                /* [max np / VB] scratch: largest count per block */
   int pair_mode, npair, npair_max;
@@ -428,9 +437,11 @@ struct bw_counts_ws {
   double *tacc;               /* [row * NTS] */
   int *payer, *pair_h, *pair_of; /* [row]; [row]; [p * ng + h] -> row, or -1 */
   /* entries */
-  double *lam;                /* [care * ng + g] this year's mean per care type (after Gamma mixing) */
-  double *ne;                 /* [ng] need_g ε_g / 1000 of this replication */
-  int *reg_of;                /* [ng] region of gemeente g */
+  /* in GEM lane order (lane i = gemeente perm[i]; np lanes, 0 beyond ng) */
+  double *lam;                /* [care * np + i] this year's mean per care type (after Gamma mixing) */
+  double *ne;                 /* [np] need_g ε_g / 1000 of this replication */
+  double *popL, *histL;       /* [y * np + i] population; [np] historical BW share of the lane's gemeente */
+  int *regL;                  /* [np] region of the lane's gemeente */
   double *home, *hist;        /* [nr] scratch */
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
@@ -658,15 +669,13 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
 #define BW_CNT_VMOVE(NAME, K, P0DECL, BAD0)                                                              \
   BW_BATCH_CLONES static int64_t NAME(                                               \
       int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
-      const double *restrict cr, double p, int flip, int32_t *restrict rest, int32_t *restrict src,  \
-      int32_t *restrict dst, double *restrict T0, double *restrict T1, double *restrict T2,          \
-      double *restrict T3, double *restrict TV, const double *restrict cf, int32_t *restrict bad,    \
+      const double *restrict cr, double p, int flip, int32_t *restrict rest, int32_t *restrict dst,   \
+      double *restrict Tt, double *restrict TV, double ct, double cv, int32_t *restrict bad,         \
       int *nbad) {                                                                                   \
-    const double c0 = cf[0], c1 = cf[1], c2 = cf[2], c3 = cf[3], c4 = cf[4];                         \
     int64_t s = 0;                                                                                   \
     int nb = 0;                                                                                      \
     (void)pz, (void)lq;                                                                              \
-    for (int g = 0; g < e; g++) {                                                                    \
+    for (int g = 0; g < e; g++) {                                                                     \
       double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
       int32_t ni = rest[g];                                                                          \
       double nn = (double)ni;                                                                        \
@@ -687,9 +696,8 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
       bad[g] = (int32_t)b;                                                                           \
       nb += (int)b;                                                                                  \
       rest[g] -= x;                                                                                  \
-      src[g] -= x;                                                                                   \
       dst[g] += x;                                                                                   \
-      T0[g] += xd * c0, T1[g] += xd * c1, T2[g] += xd * c2, T3[g] += xd * c3, TV[g] += xd * c4;      \
+      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
       s += x;                                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
@@ -828,40 +836,49 @@ static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, doubl
 
 /* A lane's inversion class: 0..3 for a mean below VBIG (4, 8, 16, 32
  * terms, as k_for), 4 for a mean at or above VBIG. */
-static const int K_OF_CLS[5] = {4, 8, 16, 32, 64};
 
-/* Per block of lanes: the largest class below 4 (*kc) and the largest count
- * (*mn); returns the number of lanes of class 4. Branch-free integer
- * reductions, so that GCC vectorises them. */
-BW_BATCH_CLONES static int vmove_stat(int e, const int32_t *restrict rest, double p, int32_t *kc, int32_t *mn) {
-  int32_t k = 0, n = 0;
-  int nbig = 0;
-  for (int g = 0; g < e; g++) {
-    double mu = (double)rest[g] * p;
-    int32_t big = mu >= VBIG;
-    int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
-    nbig += big;
-    k = c > k ? c : k;
-    n = rest[g] > n ? rest[g] : n;
+/* Per block b of lanes [blk[b], blk[b + 1]) with mxb[b] > 0 (the others:
+ * nbig 0): the largest class below 4 (kc[b]), the largest count (mn[b]),
+ * the number of lanes of class 4 (nbig[b]). Branch-free integer
+ * reductions, so that GCC vectorises them; one call for all blocks. */
+BW_BATCH_CLONES static void vmove_stat(int nblk, const int *restrict blk, const int32_t *restrict mxb,
+                                       const int32_t *restrict rest, double p, int *restrict nbig,
+                                       int32_t *restrict kc, int32_t *restrict mn) {
+  for (int b = 0; b < nblk; b++) {
+    int32_t k = 0, n = 0;
+    int nb = 0;
+    if (mxb[b])
+      for (int g = blk[b]; g < blk[b + 1]; g++) {
+        double mu = (double)rest[g] * p;
+        int32_t big = mu >= VBIG;
+        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+        nb += big;
+        k = c > k ? c : k;
+        n = rest[g] > n ? rest[g] : n;
+      }
+    nbig[b] = nb, kc[b] = k, mn[b] = n;
   }
-  *kc = k, *mn = n;
-  return nbig;
 }
 
-/* As vmove_stat for the entry means full[g] share. */
-BW_BATCH_CLONES static int venter_stat(int e, const double *restrict full, double share, int32_t *kc) {
-  int32_t k = 0;
-  int nbig = 0;
-  for (int g = 0; g < e; g++) {
-    double mu = full[g] * share;
-    int32_t big = mu >= VBIG;
-    int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
-    nbig += big;
-    k = c > k ? c : k;
+/* As vmove_stat for the entry means full[g] share (blocks with fmx[b] > 0). */
+BW_BATCH_CLONES static void venter_stat(int nblk, const int *restrict blk, const double *restrict fmx,
+                                        const double *restrict full, double share, int *restrict nbig,
+                                        int32_t *restrict kc) {
+  for (int b = 0; b < nblk; b++) {
+    int32_t k = 0;
+    int nb = 0;
+    if (fmx[b] > 0)
+      for (int g = blk[b]; g < blk[b + 1]; g++) {
+        double mu = full[g] * share;
+        int32_t big = mu >= VBIG;
+        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+        nb += big;
+        k = c > k ? c : k;
+      }
+    nbig[b] = nb, kc[b] = k;
   }
-  *kc = k;
-  return nbig;
 }
+
 
 /* Add Poisson(full[g] share) entrants (inv[i] = 1/(i + 1)) to dst, with
  * their client-time and timing variance (fo), for the e lanes of a block;
@@ -869,13 +886,11 @@ BW_BATCH_CLONES static int venter_stat(int e, const double *restrict full, doubl
 #define BW_CNT_VENTER(K)                                                                             \
   BW_BATCH_CLONES static int64_t venter_##K(                                         \
       int e, const uint32_t *restrict w, const double *restrict full, double share,                  \
-      const double *restrict inv, int32_t *restrict dst, double *restrict T0, double *restrict T1,    \
-      double *restrict T2, double *restrict T3, double *restrict TV, const double *restrict cf,      \
-      int32_t *restrict bad, int *nbad) {                                                            \
-    const double c0 = cf[0], c1 = cf[1], c2 = cf[2], c3 = cf[3], c4 = cf[4];                         \
+      const double *restrict inv, int32_t *restrict dst, double *restrict Tt, double *restrict TV,    \
+      double ct, double cv, int32_t *restrict bad, int *nbad) {                                      \
     int64_t s = 0;                                                                                   \
     int nb = 0;                                                                                      \
-    for (int g = 0; g < e; g++) {                                                                    \
+    for (int g = 0; g < e; g++) {                                                                     \
       double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
       double m = full[g] * share, p0 = bw_exp1(-m), F = p0, pr = p0, k = 0.0;                        \
       _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
@@ -890,7 +905,7 @@ BW_BATCH_CLONES static int venter_stat(int e, const double *restrict full, doubl
       bad[g] = (int32_t)b;                                                                           \
       nb += (int)b;                                                                                  \
       dst[g] += x;                                                                                   \
-      T0[g] += xd * c0, T1[g] += xd * c1, T2[g] += xd * c2, T3[g] += xd * c3, TV[g] += xd * c4;      \
+      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
       s += x;                                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
@@ -975,9 +990,9 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem), gset_free(&c->reg);
   free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
-  free(c->bidx), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
+  free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
-  free(c->lam), free(c->ne), free(c->reg_of), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
+  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
   free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
   free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
@@ -1066,20 +1081,26 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->vbad = calloc(VP, sizeof(int32_t));
   c->vsink = calloc(VP, sizeof(int32_t));
   c->vx = calloc(VP, sizeof(double));
-  c->bidx = calloc(VP, sizeof(int));
-  c->bpend = calloc(VP, sizeof(int));
-  c->bst = calloc(VP + 16, sizeof(double));
+  c->bcap = 4 * (int)VP; /* the big lanes of several entry streams, drawn together */
+  size_t BC = (size_t)c->bcap + 16;
+  c->bidx = calloc(BC, sizeof(int));
+  c->btag = calloc(BC, sizeof(int));
+  c->bpend = calloc(BC, sizeof(int));
+  c->bst = calloc(BC, sizeof(double));
   double **bd[7] = {&c->bn, &c->bu, &c->bk, &c->bpn, &c->bpu, &c->bpv, &c->bpk};
-  int bok = c->bidx && c->bpend && c->bst;
-  for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(VP + 16, sizeof(double)));
+  int bok = c->bidx && c->btag && c->bpend && c->bst;
+  for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(BC, sizeof(double)));
   c->vy = calloc(VP, sizeof(double));
   c->kb = calloc(VP / VB + 1, sizeof(int32_t));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
   c->tacc = calloc(A * NTS, sizeof(double));
   c->payer = calloc(A, sizeof(int));
-  c->lam = malloc(sizeof(double) * (size_t)ng * BW_NCARE);
-  c->ne = malloc(sizeof(double) * (size_t)ng);
-  c->reg_of = malloc(sizeof(int) * (size_t)ng);
+  size_t npg = (size_t)c->gem.np;
+  c->lam = calloc(npg * BW_NCARE, sizeof(double));
+  c->ne = calloc(npg, sizeof(double));
+  c->popL = calloc(npg * (size_t)m->ny, sizeof(double));
+  c->histL = calloc(npg, sizeof(double));
+  c->regL = calloc(npg, sizeof(int));
   c->home = malloc(sizeof(double) * (size_t)nr);
   c->hist = malloc(sizeof(double) * (size_t)nr);
   c->rcount = malloc(sizeof(int) * (size_t)nr);
@@ -1090,7 +1111,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
   ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
-       c->payer && c->lam && c->ne && c->reg_of && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
+       c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
        c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
@@ -1132,7 +1153,12 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
       c->perm[j] = c->perm[j - 1], c->perm[j - 1] = t;
     }
   for (int i = 0; i < ng; i++) c->lane[c->perm[i]] = i, c->gem.payer[i] = c->perm[i];
-  for (int g = 0; g < ng; g++) c->reg_of[g] = m->d.g[g].region;
+  for (int i = 0; i < ng; i++) {
+    int g = c->perm[i];
+    for (int y = 0; y < m->ny; y++) c->popL[(size_t)y * npg + i] = m->pop[g * m->ny + y];
+    c->histL[i] = m->hist_bw[g];
+    c->regL[i] = m->d.g[g].region;
+  }
   for (int r = 0; r < nr; r++) c->reg.payer[r] = m->d.r[r].centrum;
   return c;
 }
@@ -1700,54 +1726,80 @@ static int set_blocks(const gset *S, int *blk) {
 }
 
 /* The fold of movers with client-time dt[cl] per class (I, In, A, M) and
- * timing variance v into slot vslot, on the lanes of set S. */
-static fold5 fold_make(gset *S, int vslot, const double *dt, double v) {
-  fold5 f;
+ * timing variance v into slot vslot, on the lanes of set S: the M time, or
+ * the BW time weighted by tariff (c->wI, c->wA: tariff / the larger) in the
+ * slot of the larger tariff, which flush prices at that tariff. (A source
+ * of the vector kernels is I or A, or M: never In, whose clients are drawn
+ * one by one, and never both BW and M time.) */
+static fold2 fold_make(const struct bw_counts_ws *c, gset *S, int vslot, const double *dt, double v) {
+  fold2 f;
   size_t np = (size_t)S->np;
-  for (int cl = 0; cl < 4; cl++) f.t[cl] = S->T + cl * np, f.c[cl] = dt[cl];
-  f.t[4] = S->T + (size_t)vslot * np, f.c[4] = v;
+  if (vslot == TV_M) {
+    f.t = S->T + CL_M * np, f.ct = dt[CL_M];
+  } else {
+    int slot = c->wI >= c->wA ? CL_I : CL_A;
+    f.t = S->T + (size_t)slot * np, f.ct = c->wI * dt[CL_I] + c->wA * dt[CL_A];
+  }
+  f.v = S->T + (size_t)vslot * np, f.cv = v;
   return f;
 }
 
-static inline fold5 fold_at(const fold5 *f, int o) {
-  fold5 r = *f;
-  for (int i = 0; i < 5; i++) r.t[i] += o;
+static inline fold2 fold_at(const fold2 *f, int o) {
+  fold2 r = *f;
+  r.t += o, r.v += o;
   return r;
 }
 
-static inline void fold_one(const fold5 *f, int g, int k) {
-  for (int i = 0; i < 5; i++) f->t[i][g] += (double)k * f->c[i];
+static inline void fold_one(const fold2 *f, int g, int k) {
+  f->t[g] += (double)k * f->ct;
+  f->v[g] += (double)k * f->cv;
 }
 
 /* Binomial(rest[g], p) movers (p and its tables in d; flip: rest − X) of
- * every lane of a set from src (and rest) to dst, with their client-time
+ * every lane of a set from rest to dst, with their client-time
  * (fo), vectorised over blocks of lanes (mxb: the largest count of each
  * block; a block without clients is skipped): as pois_lanes, BTRS for the
  * lanes at or above VBIG. Words from the step pool. Returns Σ moved. */
 static int64_t binom_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const int32_t *mxb,
-                           const vdest *d, int32_t *rest, int32_t *src, int32_t *dst, fold5 fo) {
+                           const vdest *d, int32_t *rest, int32_t *dst, fold2 fo) {
   int32_t *bad = c->vbad;
   /* per block: lanes at or above VBIG, the inversion class of the largest mean below, the largest count */
   int nbig[MAXBLK];
   int32_t kc[MAXBLK], mn[MAXBLK];
-  for (int b = 0; b < nblk; b++) nbig[b] = mxb[b] ? vmove_stat(blk[b + 1] - blk[b], rest + blk[b], d->b.p, &kc[b], &mn[b]) : 0;
+  vmove_stat(nblk, blk, mxb, rest, d->b.p, nbig, kc, mn);
   const uint32_t *w = pool_take(&c->pst, np);
   int64_t moved = 0;
   int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
-  for (int b = 0; b < nblk; b++) {
-    int o = blk[b], e = blk[b + 1] - o, nb = 0;
-    if (mxb[b] == 0) continue;
-    if (nbig[b] < e) {
-      int K = K_OF_CLS[kc[b]];
-      fold5 fb = fold_at(&fo, o);
-#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, d->flip, rest + o, src + o, dst + o, FB_ARGS, bad + o, &nb)
-      if (K == 64) moved += MV(vmove_e64);
-      else if (mn[b] < NT) moved += K == 4 ? MV(vmove_t4) : K == 8 ? MV(vmove_t8) : K == 16 ? MV(vmove_t16) : MV(vmove_t32);
-      else moved += K == 4 ? MV(vmove_e4) : K == 8 ? MV(vmove_e8) : K == 16 ? MV(vmove_e16) : MV(vmove_e32);
-#undef MV
-      nb -= nbig[b]; /* the big lanes are drawn below */
+  /* runs of consecutive blocks that need the same inversion kernel, one
+   * call each (GEM lanes are sorted by population: a few runs) */
+  for (int b = 0, b2; b < nblk; b = b2) {
+    int var = -1; /* the kernel: 0..3 table, 4..7 exp by K class; 8 e64 */
+    if (mxb[b] && nbig[b] < blk[b + 1] - blk[b]) var = kc[b] == 4 ? 8 : kc[b] + (mn[b] < NT ? 0 : 4);
+    for (b2 = b + 1; b2 < nblk && var >= 0; b2++) {
+      int v2 = -1;
+      if (mxb[b2] && nbig[b2] < blk[b2 + 1] - blk[b2]) v2 = kc[b2] == 4 ? 8 : kc[b2] + (mn[b2] < NT ? 0 : 4);
+      if (v2 != var) break;
     }
-    if (nbig[b])
+    int o = blk[b], e = blk[b2] - o, nb = 0, nbr = 0;
+    for (int x = b; x < b2; x++) nbr += nbig[x];
+    if (var >= 0) {
+      fold2 fb = fold_at(&fo, o);
+#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, d->flip, rest + o, dst + o, FB_ARGS, bad + o, &nb)
+      switch (var) {
+      case 0: moved += MV(vmove_t4); break;
+      case 1: moved += MV(vmove_t8); break;
+      case 2: moved += MV(vmove_t16); break;
+      case 3: moved += MV(vmove_t32); break;
+      case 4: moved += MV(vmove_e4); break;
+      case 5: moved += MV(vmove_e8); break;
+      case 6: moved += MV(vmove_e16); break;
+      case 7: moved += MV(vmove_e32); break;
+      default: moved += MV(vmove_e64); break;
+      }
+#undef MV
+      nb -= nbr; /* the big lanes are drawn below */
+    }
+    if (nbr)
       for (int g = o; g < o + e; g++)
         if (rest[g] * d->b.p >= VBIG) c->bidx[nbl] = g, c->bn[nbl] = rest[g], c->bu[nbl++] = bw_u01(w[g]);
     if (!nb) continue;
@@ -1758,7 +1810,7 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int np, int nblk, const int *
       double lz = ni * d->b.lq;
       int k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), bw_u01(w[g]));
       if (d->flip) k = ni - k;
-      rest[g] -= k, src[g] -= k, dst[g] += k;
+      rest[g] -= k, dst[g] += k;
       fold_one(&fo, g, k);
       moved += k;
     }
@@ -1768,7 +1820,7 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int np, int nblk, const int *
     for (int i = 0; i < nbl; i++) {
       int g = c->bidx[i], k = (int)c->bk[i];
       if (d->flip) k = rest[g] - k;
-      rest[g] -= k, src[g] -= k, dst[g] += k;
+      rest[g] -= k, dst[g] += k;
       fold_one(&fo, g, k);
       moved += k;
     }
@@ -1811,13 +1863,14 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
       const vdest *d = vd + i;
       int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
       /* the movers' client-time relative to staying, and timing variance */
-      fold5 fo = fold_make(S, s->vslot, d->dt, d->dv[0]);
-      int64_t moved = binom_lanes(c, np, nblk, blk, mxb, d, rest, nj, dst, fo);
+      fold2 fo = fold_make(c, S, s->vslot, d->dt, d->dv[0]);
+      int64_t moved = binom_lanes(c, np, nblk, blk, mxb, d, rest, dst, fo);
       if (s->nslot >= 0) a->vn[s->nslot] += (double)moved * d->dv[1];
       if (d->dest == DEST_LUMP) a->lump[j] += moved;
       if (d->sd) a->stepdowns += moved;
       left -= moved;
     }
+    memcpy(nj, rest, sizeof(int32_t) * (size_t)np); /* the phase's stayers */
   }
 }
 
@@ -1838,11 +1891,11 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
   const spec *sp = c->spec[0] + src;
   for (int e = 0; e < N; e++) {
     double x = pool_u01(wp) * tot;
-    int lo = 0, hi = S->n - 1; /* first lane with cum > x */
-    while (lo < hi) {
-      int mid = (lo + hi) >> 1;
-      if (cum[mid] > x) hi = mid;
-      else lo = mid + 1;
+    int lo = 0; /* the first lane with cum > x: a branch-free binary search */
+    for (int len = S->n; len > 1;) {
+      int half = len / 2;
+      lo = cum[lo + half - 1] <= x ? lo + half : lo;
+      len -= half;
     }
     while (lo > 0 && !(full[lo] > 0)) lo--; /* x on the edge of an empty lane: rounding only */
     gref r = set_ref(S, lo);
@@ -1860,32 +1913,43 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
  * their client-time (fo), vectorised over blocks of lanes (fmx: the largest
  * full[g] of each block): lanes below VBIG by inversion (the block's terms
  * from its largest such mean; a lane beyond them one by one with the same
- * word), the others by PTRS (big_draws). Words from the entry pool.
- * Returns Σ entrants. */
+ * word); the others are appended (with their first uniform and `tag`) to
+ * the list of big lanes, *nbig_io long, whose PTRS draws entries_big makes
+ * for all streams at once (the stream's lane words are not needed after
+ * this call). Words from the entry pool. Returns Σ entrants so far. */
 static int64_t pois_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const double *fmx,
-                          const double *full, double share, int32_t *dst, fold5 fo) {
+                          const double *full, double share, int32_t *dst, fold2 fo, int *nbig_io, int tag) {
   int32_t *bad = c->vbad;
   int nbig[MAXBLK];
   int32_t kc[MAXBLK];
-  for (int b = 0; b < nblk; b++) nbig[b] = fmx[b] > 0 ? venter_stat(blk[b + 1] - blk[b], full + blk[b], share, &kc[b]) : 0;
+  venter_stat(nblk, blk, fmx, full, share, nbig, kc);
   const uint32_t *w = pool_take(&c->pen, np);
   int64_t in = 0;
-  int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
-  for (int b = 0; b < nblk; b++) {
-    int o = blk[b], e = blk[b + 1] - o, nb = 0;
-    if (!(fmx[b] * share > 0)) continue;
-    if (nbig[b] < e) {
-      int K = K_OF_CLS[kc[b]];
-      fold5 fb = fold_at(&fo, o);
+  int nbl = *nbig_io; /* lanes at or above VBIG, appended to the list for big_draws */
+  /* runs of consecutive blocks with the same inversion length, one call each */
+  for (int b = 0, b2; b < nblk; b = b2) {
+    int var = fmx[b] * share > 0 && nbig[b] < blk[b + 1] - blk[b] ? kc[b] : -1;
+    for (b2 = b + 1; b2 < nblk && var >= 0; b2++)
+      if ((fmx[b2] * share > 0 && nbig[b2] < blk[b2 + 1] - blk[b2] ? kc[b2] : -1) != var) break;
+    int o = blk[b], e = blk[b2] - o, nb = 0, nbr = 0;
+    for (int x = b; x < b2; x++) nbr += nbig[x];
+    if (var >= 0) {
+      fold2 fb = fold_at(&fo, o);
 #define EN(F) F(e, w + o, full + o, share, INV_1, dst + o, FB_ARGS, bad + o, &nb)
-      in += K == 4 ? EN(venter_4) : K == 8 ? EN(venter_8) : K == 16 ? EN(venter_16) : K == 32 ? EN(venter_32) : EN(venter_64);
+      switch (var) {
+      case 0: in += EN(venter_4); break;
+      case 1: in += EN(venter_8); break;
+      case 2: in += EN(venter_16); break;
+      case 3: in += EN(venter_32); break;
+      default: in += EN(venter_64); break;
+      }
 #undef EN
-      nb -= nbig[b];
+      nb -= nbr;
     }
-    if (nbig[b])
+    if (nbr)
       for (int g = o; g < o + e; g++) {
         double mu = full[g] * share;
-        if (mu >= VBIG) c->bidx[nbl] = g, c->bn[nbl] = mu, c->bu[nbl++] = bw_u01(w[g]);
+        if (mu >= VBIG) c->bidx[nbl] = g, c->btag[nbl] = tag, c->bn[nbl] = mu, c->bu[nbl++] = bw_u01(w[g]);
       }
     if (!nb) continue;
     for (int g = o; g < o + e; g++) {
@@ -1897,39 +1961,60 @@ static int64_t pois_lanes(struct bw_counts_ws *c, int np, int nblk, const int *b
       in += x;
     }
   }
-  if (nbl) { /* (w is not used after this: big_draws takes from the same pool) */
-    big_draws(c, nbl, 1, 0.0, 0.0, &c->pen);
-    for (int i = 0; i < nbl; i++) {
-      int g = c->bidx[i], x = (int)c->bk[i];
-      dst[g] += x;
-      fold_one(&fo, g, x);
-      in += x;
-    }
-  }
+  *nbig_io = nbl;
   return in;
 }
 
 /* Entrants of a set in a full step: each stream a Poisson count per lane,
  * vectorised, added to its destination (a scratch sink for the absorbing
  * ones); their client-time is added once a year (fold_year). */
+typedef struct {
+  int32_t *dst;
+  fold2 fo;
+  int64_t in;
+} estream;
+
+/* The PTRS draws of the big lanes listed by pois_lanes, into their streams. */
+static void entries_big(struct bw_counts_ws *c, estream *es, int *nbl) {
+  if (!*nbl) return;
+  big_draws(c, *nbl, 1, 0.0, 0.0, &c->pen);
+  for (int i = 0; i < *nbl; i++) {
+    estream *e = es + c->btag[i];
+    int g = c->bidx[i], x = (int)c->bk[i];
+    e->dst[g] += x;
+    fold_one(&e->fo, g, x);
+    e->in += x;
+  }
+  *nbl = 0;
+}
+
+/* Entrants of a set in a full step: each stream a Poisson count per lane,
+ * vectorised (pois_lanes), added to its destination (a scratch sink for the
+ * absorbing ones) with its client-time; the big lanes of all streams drawn
+ * together (entries_big), in batches of at most c->bcap lanes. */
 static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
-  int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
+  int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk), nbl = 0;
+  estream es[NV * (MAXD + 1)];
   for (int k = 0; k < S->nstr; k++) {
     int v = S->sv[k], i = S->si[k];
-    double share = S->ssh[k];
     const spec *s = c->spec[0] + c->NL + 1 + v;
     int dest = i < 0 ? s->main : s->dest[i];
-    int32_t *dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
-    const double *full = S->full[v];
-    double dt[4], dv[2];
+    double dt[4], dv0 = s->bv[0] + (i >= 0 ? s->dv[i][0] : 0.0);
     for (int cl = 0; cl < 4; cl++) dt[cl] = s->base[cl] + (i >= 0 ? s->dtime[i][cl] : 0.0);
-    for (int x = 0; x < 2; x++) dv[x] = s->bv[x] + (i >= 0 ? s->dv[i][x] : 0.0);
-    fold5 fo = fold_make(S, s->vslot, dt, dv[0]);
-    int64_t in = pois_lanes(c, np, nblk, blk, S->fmx[v], full, share, dst, fo);
+    es[k].dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
+    es[k].fo = fold_make(c, S, s->vslot, dt, dv0);
+    if (nbl + np > c->bcap) entries_big(c, es, &nbl);
+    es[k].in = pois_lanes(c, np, nblk, blk, S->fmx[v], S->full[v], S->ssh[k], es[k].dst, es[k].fo, &nbl, k);
+  }
+  entries_big(c, es, &nbl);
+  for (int k = 0; k < S->nstr; k++) {
+    int v = S->sv[k], i = S->si[k];
+    const spec *s = c->spec[0] + c->NL + 1 + v;
+    int64_t in = es[k].in;
     a->entries[v] += in;
-    if (s->nslot >= 0) a->vn[s->nslot] += (double)in * dv[1];
+    if (s->nslot >= 0) a->vn[s->nslot] += (double)in * (s->bv[1] + (i >= 0 ? s->dv[i][1] : 0.0));
     if (i >= 0) {
-      if (dest == DEST_LUMP) a->lump[c->NL + 1 + v] += in;
+      if (s->dest[i] == DEST_LUMP) a->lump[c->NL + 1 + v] += in;
       if (s->sd[i]) a->stepdowns += in;
     }
   }
@@ -2197,8 +2282,8 @@ static void region_means(struct bw_counts_ws *c, const bw_model *m, int care, do
   double po = m->p.p_outside_region, H = 0;
   double *home = c->home, *h = c->hist;
   for (int r = 0; r < nr; r++) home[r] = 0;
-  const double *lam = c->lam + (size_t)care * c->ng;
-  for (int g = 0; g < m->ng; g++) home[c->reg_of[g]] += lam[g];
+  const double *lam = c->lam + (size_t)care * c->gem.np;
+  for (int i = 0; i < m->ng; i++) home[c->regL[i]] += lam[i];
   for (int r = 0; r < nr; r++) {
     h[r] = care == BW_M ? m->d.r[r].hist_budget_mo_eur : m->d.r[r].hist_budget_bw_eur;
     H += h[r];
@@ -2284,23 +2369,26 @@ static int year_entries(run *R, const bw_outer *o) {
   const bw_model *m = R->m;
   const bw_params *p = &m->p;
   bw_workspace *w = R->w;
-  int y = R->y, ny = m->ny, ng = m->ng, nr = m->nr, spy = c->spy;
+  int y = R->y, ng = m->ng, nr = m->nr, spy = c->spy;
   int year = p->first_year + y;
   int old = year < p->start_year;
   int mo_local = p->mo_decentralise_year > 0 && year >= p->mo_decentralise_year;
   double pop_k = m->pop_total[y] / 1000.0, at = p->supply_attraction, ns = p->national_institution_share;
+  size_t npg = (size_t)c->gem.np;
   for (int care = 0; care < BW_NCARE; care++) {
     double level = p->rate_per_1000[care] * o->rate_mult[care] * pow(1.0 + p->growth[care], y);
     double k_disp = p->dispersion[care];
     double a1 = care == BW_M ? level : level * (1.0 - at), b1 = care == BW_M ? 0.0 : level * at * pop_k;
-    double *lam = c->lam + (size_t)care * ng;
-    for (int g = 0; g < ng; g++) lam[g] = a1 * m->pop[g * ny + y] * c->ne[g] + b1 * m->hist_bw[g];
+    double *lam = c->lam + (size_t)care * npg;
+    const double *pop = c->popL + (size_t)y * npg;
+    for (int i = 0; i < ng; i++) lam[i] = a1 * pop[i] * c->ne[i] + b1 * c->histL[i];
     if (!isinf(k_disp))
-      for (int g = 0; g < ng; g++) {
-        if (!(lam[g] > 0)) continue;
+      for (int i = 0; i < ng; i++) {
+        if (!(lam[i] > 0)) continue;
+        int g = c->perm[i]; /* keyed by gemeente */
         bw_rng_gsl_reset(w->rng, bw_rng_make(p->seed, R->rep, BW_RNG_COUNTS_GAMMA, (unsigned)y, (unsigned)g,
                                              (uint32_t)care));
-        lam[g] = gsl_ran_gamma(w->rng, k_disp, lam[g] / k_disp);
+        lam[i] = gsl_ran_gamma(w->rng, k_disp, lam[i] / k_disp);
       }
   }
   double per_step = 1.0 / spy;
@@ -2317,7 +2405,7 @@ static int year_entries(run *R, const bw_outer *o) {
     int on = v == V_M ? mo_local : !old;
     gset *G = &c->gem;
     for (int i = 0; i < G->np; i++)
-      G->full[v][i] = on && i < ng ? c->lam[(size_t)care_of[v] * ng + c->perm[i]] * share * per_step : 0.0;
+      G->full[v][i] = on ? c->lam[(size_t)care_of[v] * npg + i] * share * per_step : 0.0;
     if (set_entry_year(R, G, v, on)) return -1;
     /* REG: old-regime I/A placed in the region (unless PAIR), central M */
     on = v == V_M ? !mo_local : old && !c->pair_mode;
@@ -2338,7 +2426,7 @@ static int year_entries(run *R, const bw_outer *o) {
     for (int g = 0; g < ng; g++) {
       int region = m->d.g[g].region;
       for (int care = BW_I; care <= BW_A; care++) {
-        pois pc = pois_make(c, c->lam[(size_t)care * c->ng + g]);
+        pois pc = pois_make(c, c->lam[(size_t)care * npg + c->lane[g]]);
         int N = pois_draw(c, &pc, wp);
         for (int e = 0; e < N; e++) {
           int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
@@ -2368,7 +2456,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   memset(w->cost_mo, 0, n * sizeof(double));
   memset(w->national, 0, (size_t)BW_NQ * (size_t)ny * sizeof(double));
   bw_outer_draw(m, rep, o, w->eps);
-  for (int g = 0; g < ng; g++) c->ne[g] = m->need[g] * w->eps[g] / 1000.0;
+  for (int i = 0; i < ng; i++) c->ne[i] = m->need[c->perm[i]] * w->eps[c->perm[i]] / 1000.0; /* lane order */
 
   /* EUR per client-year by care type and year (MODEL.md §4), as flows.c */
   for (int k = 0; k < BW_NCARE; k++)
@@ -2511,15 +2599,18 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
       fmx[b] = vmaxmean(blk[b + 1] - blk[b], full + blk[b]);
       mxb[b] = vmax(blk[b + 1] - blk[b], src + blk[b]);
     }
-    fold5 fo = fold_make(S, TV_BW, dt, 0.0);
+    fold2 fo = fold_make(c, S, TV_BW, dt, 0.0);
     /* the pools' year index has 8 bits: later rounds go to other keys */
     uint32_t key = rep * 65536u + (uint32_t)(round >> 8);
     if (pois) {
       pool_init(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
-      pois_lanes(c, np, nblk, blk, fmx, full, 1.0, dst, fo);
+      int nbl = 0;
+      estream es = {dst, fo, 0};
+      pois_lanes(c, np, nblk, blk, fmx, full, 1.0, dst, fo, &nbl, 0);
+      entries_big(c, &es, &nbl);
     } else {
       pool_init(&c->pst, seed, key, BW_RNG_COUNTS_STEP, (unsigned)round & 255u);
-      binom_lanes(c, np, nblk, blk, mxb, &d, rest, src, dst, fo);
+      binom_lanes(c, np, nblk, blk, mxb, &d, rest, dst, fo);
     }
     for (int g = 0; g < L; g++) out[done + g] = dst[g];
     done += L;
