@@ -422,7 +422,7 @@ struct bw_counts_ws {
   double cache_mult[BW_NCARE], cache_cut;
   int cache_valid;
   /* groups */
-  gset gem, reg;
+  gset gem;
   int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
   int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
   double *vx, *vy;            /* [max np] scratch */
@@ -442,7 +442,7 @@ struct bw_counts_ws {
   double *ne;                 /* [np] need_g ε_g / 1000 of this replication */
   double *popL, *histL;       /* [y * np + i] population; [np] historical BW share of the lane's gemeente */
   int *regL;                  /* [np] region of the lane's gemeente */
-  double *home, *hist;        /* [nr] scratch */
+  double *home, *hist, *home2; /* [nr] scratch */
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
   size_t rec_n, rec_cap;
@@ -988,11 +988,11 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->Pm), free(c->Pn), free(c->Pw), free(c->Pv), free(c->J), free(c->av), free(c->tm), free(c->row);
   free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
-  gset_free(&c->gem), gset_free(&c->reg);
+  gset_free(&c->gem);
   free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
   free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
-  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->rcount), free(c->cursor), free(c->ebucket);
+  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2), free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
   free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
   free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
@@ -1041,8 +1041,8 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
 
   c->pair_mode = pair_mode_of(m);
   c->npair_max = c->pair_mode ? ng * nr : 0;
-  int ok = gset_alloc(&c->gem, ng, NL, 0) == 0 && gset_alloc(&c->reg, nr, NL, ng) == 0;
-  size_t VP = (size_t)(c->gem.np > c->reg.np ? c->gem.np : c->reg.np);
+  int ok = gset_alloc(&c->gem, ng, NL, 0) == 0;
+  size_t VP = (size_t)c->gem.np;
   size_t A = (size_t)(c->npair_max > 0 ? c->npair_max : 1);
   int nlane = (int)VP / 4 + 1 > 256 ? (int)VP / 4 + 1 : 256;
 
@@ -1103,6 +1103,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->regL = calloc(npg, sizeof(int));
   c->home = malloc(sizeof(double) * (size_t)nr);
   c->hist = malloc(sizeof(double) * (size_t)nr);
+  c->home2 = malloc(sizeof(double) * (size_t)nr);
   c->rcount = malloc(sizeof(int) * (size_t)nr);
   c->cursor = malloc(sizeof(int) * (size_t)(c->spy + 1));
   c->ebucket = malloc(sizeof(int) * (size_t)(c->spy + 2));
@@ -1111,7 +1112,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
   ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
-       c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
+       c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist && c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
        c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
@@ -1159,7 +1160,6 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
     c->histL[i] = m->hist_bw[g];
     c->regL[i] = m->d.g[g].region;
   }
-  for (int r = 0; r < nr; r++) c->reg.payer[r] = m->d.r[r].centrum;
   return c;
 }
 
@@ -1653,7 +1653,6 @@ static inline gref pair_ref(struct bw_counts_ws *c, int k) {
 
 static inline gref ref_of(struct bw_counts_ws *c, int gid) {
   if (gid < c->ng) return set_ref(&c->gem, gid);
-  if (gid < c->ng + c->nr) return set_ref(&c->reg, gid - c->ng);
   return pair_ref(c, gid - c->ng - c->nr);
 }
 
@@ -2143,7 +2142,6 @@ static void set_flush(run *R, gset *S) {
 static void flush_all(run *R) {
   struct bw_counts_ws *c = R->c;
   set_flush(R, &c->gem);
-  set_flush(R, &c->reg);
   if (R->pair_active)
     for (int k = 0; k < c->npair; k++) flush(R, pair_ref(c, k), c->payer[k]);
 }
@@ -2197,14 +2195,8 @@ static void step(run *R, int kind, double scale, int s) {
   nat_acc *a = &R->a;
   wlz_step(c, S, len, a);
   set_live(c, &c->gem, kind, a);
-  set_live(c, &c->reg, kind, a);
-  if (kind == 0) {
-    set_entries(c, &c->gem, a);
-    set_entries(c, &c->reg, a);
-  } else {
-    set_entries_cut(c, &c->gem, kind, scale, a);
-    set_entries_cut(c, &c->reg, kind, scale, a);
-  }
+  if (kind == 0) set_entries(c, &c->gem, a);
+  else set_entries_cut(c, &c->gem, kind, scale, a);
   if (R->pair_active)
     for (int k = 0; k < c->npair; k++)
       if (!row_empty(c, k)) group_live(c, S, pair_ref(c, k), len, a);
@@ -2269,7 +2261,9 @@ static void simulate_stock(run *R, const bw_outer *o) {
     for (int r = 0; r < c->nr; r++) {
       int ph[MAXPH];
       multinomial(c, wp, c->rcount[r], c->pi_stock[care], nph, ph);
-      for (int i = 0; i < nph; i++) c->reg.cnt[(size_t)(first + i) * c->reg.np + r] += ph[i];
+      /* paid by the region's centrumgemeente: its lane */
+      int L = c->lane[m->d.r[r].centrum];
+      for (int i = 0; i < nph; i++) c->gem.cnt[(size_t)(first + i) * c->gem.np + L] += ph[i];
     }
   }
 }
@@ -2394,28 +2388,29 @@ static int year_entries(run *R, const bw_outer *o) {
   double per_step = 1.0 / spy;
   pool_init(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
   c->rec_n = 0;
-  c->gem.nstr = c->reg.nstr = 0;
-  c->gem.sparse_on = c->reg.sparse_on = 0;
+  c->gem.nstr = 0;
+  c->gem.sparse_on = 0;
   for (int s = 0; s <= spy; s++) c->ebucket[s] = 0;
 
   static const int care_of[NV] = {BW_I, BW_I, BW_A, BW_M};
   for (int v = 0; v < NV; v++) {
     double share = v == V_I ? 1.0 - ns : v == V_IN ? ns : 1.0;
-    /* GEM: new-regime I/A (woonplaatsbeginsel), M once decentralised */
+    /* new-regime I/A (woonplaatsbeginsel), M once decentralised: paid by
+     * the herkomst gemeente */
     int on = v == V_M ? mo_local : !old;
     gset *G = &c->gem;
     for (int i = 0; i < G->np; i++)
       G->full[v][i] = on ? c->lam[(size_t)care_of[v] * npg + i] * share * per_step : 0.0;
-    if (set_entry_year(R, G, v, on)) return -1;
-    /* REG: old-regime I/A placed in the region (unless PAIR), central M */
-    on = v == V_M ? !mo_local : old && !c->pair_mode;
-    gset *Rg = &c->reg;
-    for (int i = 0; i < Rg->np; i++) Rg->full[v][i] = 0.0;
-    if (on) {
-      region_means(c, m, care_of[v], Rg->full[v]);
-      for (int r = 0; r < nr; r++) Rg->full[v][r] *= share * per_step;
+    /* old-regime I/A placed in a region (unless PAIR), central M: paid by
+     * the region's centrumgemeente, so counted in its lane (Poisson
+     * superposition: one stream with the summed mean) */
+    int on_r = v == V_M ? !mo_local : old && !c->pair_mode;
+    if (on_r) {
+      double *rm = c->home2;
+      region_means(c, m, care_of[v], rm);
+      for (int r = 0; r < nr; r++) G->full[v][c->lane[m->d.r[r].centrum]] += rm[r] * share * per_step;
     }
-    if (set_entry_year(R, Rg, v, on)) return -1;
+    if (set_entry_year(R, G, v, on || on_r)) return -1;
   }
 
   /* PAIR year: every I/A entrant one by one (placement, national
@@ -2487,12 +2482,10 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     memset(c->cnt, 0, sizeof(int32_t) * (size_t)c->npair_max * (size_t)c->NLP);
     memset(c->tacc, 0, sizeof(double) * (size_t)c->npair_max * NTS);
   }
-  gset *sets[2] = {&c->gem, &c->reg};
-  memset(c->vsink, 0, sizeof(int32_t) * (size_t)(c->gem.np > c->reg.np ? c->gem.np : c->reg.np));
-  for (int k = 0; k < 2; k++) {
-    memset(sets[k]->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)sets[k]->np);
-    memset(sets[k]->T, 0, sizeof(double) * NTS * (size_t)sets[k]->np);
-  }
+  gset *G = &c->gem;
+  memset(c->vsink, 0, sizeof(int32_t) * (size_t)G->np);
+  memset(G->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)G->np);
+  memset(G->T, 0, sizeof(double) * NTS * (size_t)G->np);
   prepare(c, m, o, cut_frac);
 
   simulate_stock(&R, o);
@@ -2517,10 +2510,8 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
       for (int i = 0; i < c->nph[k]; i++) {
         int j = c->off[cls_of_care[k]] + i;
         int64_t s = 0;
-        for (int t = 0; t < 2; t++) {
-          const int32_t *col = sets[t]->cnt + (size_t)j * sets[t]->np;
-          for (int g = 0; g < sets[t]->n; g++) s += col[g];
-        }
+        const int32_t *col = G->cnt + (size_t)j * G->np;
+        for (int g = 0; g < G->n; g++) s += col[g];
         if (R.pair_active)
           for (int row = 0; row < c->npair; row++) s += c->cnt[(size_t)row * c->NLP + j];
         jan[k] += (double)s;
