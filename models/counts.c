@@ -7,11 +7,12 @@
  * not the client code. docs/counts.md describes it for users.
  *
  * State. Clients are counted per *payer group* and *phase*:
- *   - GEM g: clients whose care gemeente g pays (woonplaatsbeginsel: new
- *     regime; re-indicated old clients; new M clients after
- *     mo_decentralise_year), g = herkomst;
- *   - REG p: clients paid by the centrumgemeente of placement region p (the
- *     stock and every entry before the start year S; centrally paid M);
+ *   - GEM g: clients whose care gemeente g pays: its new-regime clients
+ *     (woonplaatsbeginsel: herkomst g; re-indicated old clients; new M
+ *     clients after mo_decentralise_year) and, when g is the
+ *     centrumgemeente of region p, the clients p's centrumgemeente pays
+ *     (the stock and every entry before the start year S placed in p;
+ *     centrally paid M) — one group, since one payer;
  *   - PAIR (p, h), only when old_regime_max_years ends within the horizon:
  *     old-regime I/A clients placed in p with herkomst h, paid by centrum(p)
  *     until the re-indication moment T, then merged into GEM h.
@@ -96,8 +97,8 @@
  * the stock, PAIR groups, the national institutions' clients) use BIG_MEAN
  * (40) as the same kind of rule and search outward from the mode below it.
  *
- * Speed: the GEM groups (lanes = gemeenten, largest population first) and
- * the REG groups (lanes = regions) are arrays over lanes, stepped by
+ * Speed: the GEM groups (lanes = gemeenten, largest population first) are
+ * arrays over lanes, stepped by
  * vectorised inversions: the first K terms of the CDF for every lane of a
  * run of blocks of 32 lanes at once (K from the largest mean below VBIG in
  * the block), the rare lane whose count lies beyond them finished one by
@@ -378,10 +379,10 @@ typedef struct {
 
 /* A set of groups stored as arrays over lanes (stride np): the GEM groups
  * (lane = gemeente, largest population first so that blocks of lanes have
- * similar counts) or the REG groups (lane = region). */
+ * similar counts). */
 typedef struct {
   int n, np;                 /* lanes, padded to a multiple of VB */
-  int gid0;                  /* group id of lane 0 (records: GEM 0, REG ng) */
+  int gid0;                  /* group id of lane 0 (records: GEM 0) */
   int32_t *cnt;              /* [NL * np] */
   double *T;                 /* [NTS * np] client-time of the year: I, In, A, M; variances */
   int *payer;                /* [np] gemeente paying for lane */
@@ -1633,8 +1634,9 @@ static double timing_noise(run *R, double v, double mean, double scale) {
 }
 
 /* One group's counts and client-time: a lane of a set (stride np) or a PAIR
- * row (stride 1). Group ids: GEM lane i -> i, REG lane r -> ng + r, PAIR row
- * k -> ng + nr + k. */
+ * row (stride 1). Group ids: GEM lane i -> i, PAIR row k -> ng + nr + k
+ * (ng .. ng + nr − 1: the regional groups, now counted in their
+ * centrumgemeente's lane, are no longer used). */
 typedef struct {
   int32_t *n;
   double *T;
@@ -2355,8 +2357,9 @@ static int set_entry_year(run *R, gset *S, int v, int on) {
 
 /* The year's entries (MODEL.md §3.2): means per gemeente and care type with
  * need, ε_g, supply attraction and growth; negative-binomial Gamma mixing;
- * then per set (GEM: new regime and decentralised M; REG: entries before S
- * and central M) the laws of set_entry_year; in a PAIR year every
+ * then per lane the laws of set_entry_year (new regime and decentralised M
+ * of the herkomst; entries before S placed in a region and central M on the
+ * region's centrumgemeente); in a PAIR year every
  * old-regime I/A entrant one by one. */
 static int year_entries(run *R, const bw_outer *o) {
   struct bw_counts_ws *c = R->c;
