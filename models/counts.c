@@ -426,6 +426,7 @@ struct bw_counts_ws {
   gset gem;
   int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
   int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
+  int *inl;                   /* [np] lanes with national-institution clients (set_live) */
   double *vx, *vy;            /* [max np] scratch */
   /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
   int *bidx, *bpend, *btag;
@@ -990,7 +991,7 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
   free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
   free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2), free(c->rcount), free(c->cursor), free(c->ebucket);
@@ -1079,6 +1080,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->perm = malloc(sizeof(int) * (size_t)ng);
   c->lane = malloc(sizeof(int) * (size_t)ng);
   c->vrest = calloc(VP, sizeof(int32_t));
+  c->inl = calloc(VP, sizeof(int));
   c->vbad = calloc(VP, sizeof(int32_t));
   c->vsink = calloc(VP, sizeof(int32_t));
   c->vx = calloc(VP, sizeof(double));
@@ -1112,7 +1114,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
        c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist && c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
        c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
@@ -1836,15 +1838,40 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
   double len = c->kind_len[kind];
   int32_t *rest = c->vrest;
+  int nin = -1; /* lanes listed in c->inl (-1: not yet) */
   for (int j = c->NL - 1; j >= 0; j--) {
     int32_t *nj = S->cnt + (size_t)j * np;
     const spec *s = c->spec[kind] + j;
     if (s->cls == CL_IN) { /* a few clients nationally: lane by lane (sparse) */
-      for (int g = 0; g < S->n; g++) {
-        int n = nj[g];
+      /* a lone client: stay or destination i by one word (thresholds over
+       * stay, dest 0, dest 1, ...) */
+      uint64_t thr1[MAXD + 1];
+      double cum = 1.0 - s->b.p;
+      thr1[0] = (uint64_t)llround(cum * 4294967296.0);
+      for (int i = 0; i < s->nd; i++) {
+        cum += s->pd[i];
+        thr1[i + 1] = i == s->nd - 1 ? (UINT64_C(1) << 32) : (uint64_t)llround(cum * 4294967296.0);
+      }
+      double *Tin = S->T + (size_t)s->cls * np;
+      if (nin < 0) { /* the lanes with any In client, once per step (branch-free) */
+        nin = 0;
+        for (int g = 0; g < S->n; g++) {
+          int32_t any = 0;
+          for (int x = 0; x < c->nph[BW_I]; x++) any |= S->cnt[(size_t)(c->off[CL_IN] + x) * np + g];
+          c->inl[nin] = g;
+          nin += any != 0;
+        }
+      }
+      for (int q = 0; q < nin; q++) {
+        int g = c->inl[q], n = nj[g];
         if (!n) continue;
+        Tin[g] += n * len;
         gref r = set_ref(S, g);
-        r.T[s->cls * r.ts] += n * len;
+        if (n == 1) {
+          int i = s->nd > 0 ? pick(thr1, s->nd + 1, pool_u32(&c->pst)) : 0;
+          if (i > 0) nj[g] = 0, move(s, i - 1, 1, j, r, a);
+          continue;
+        }
         int L = leave_count(c, s, n, &c->pst);
         if (L) {
           nj[g] = n - L;
