@@ -1125,6 +1125,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
     pools[i]->c2a = c->c2a;
     pools[i]->buf = malloc(sizeof(uint32_t) * 4 * (size_t)nlane);
     ok = ok && pools[i]->buf && pools[i]->c1a;
+    if (ok) pool_init(pools[i], 0, 0, 0, 0); /* a defined state until a replication keys it */
   }
   if (c->pair_mode) {
     c->pair_h = malloc(sizeof(int) * A);
@@ -2623,6 +2624,7 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
     fold2 fo = fold_make(c, S, TV_BW, dt, 0.0);
     /* the pools' year index has 8 bits: later rounds go to other keys */
     uint32_t key = rep * 65536u + (uint32_t)(round >> 8);
+    pool_init(&c->pmi, seed, key, BW_RNG_COUNTS_BIG, (unsigned)round & 255u); /* the scalar continuations' */
     if (pois) {
       pool_init(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
       int nbl = 0;

@@ -637,25 +637,30 @@ enum { N_DRAWS = 400000 };
 enum { N_DRAWS = 100000 };
 #endif
 
-/* Pearson's chi-square of n draws x[] against the pmf (bins with an expected
- * count below 5 pooled from each tail inwards); *df its degrees of freedom. */
+/* Pearson's chi-square of n draws x[] against the pmf: consecutive values
+ * grouped from the left into bins of expected count at least 5 (a short
+ * last bin joins the one before); *df its degrees of freedom. */
 static double chisq_gof(const int32_t *x, int n, int kmax, double (*pmf)(int, const double *), const double *par,
                         int *df) {
-  double *obs = calloc((size_t)kmax + 2, sizeof(double)), *ex = calloc((size_t)kmax + 2, sizeof(double));
-  cr_assert(obs && ex);
+  double *obs = calloc((size_t)kmax + 1, sizeof(double));
+  cr_assert(obs);
   for (int i = 0; i < n; i++) {
     cr_assert(x[i] >= 0 && x[i] <= kmax, "draw %d out of the support: %d", i, (int)x[i]);
     obs[x[i]] += 1;
   }
-  for (int k = 0; k <= kmax; k++) ex[k] = n * pmf(k, par);
-  /* pool from both tails until every bin expects at least 5 */
-  int lo = 0, hi = kmax;
-  while (lo < hi && ex[lo] < 5) obs[lo + 1] += obs[lo], ex[lo + 1] += ex[lo], lo++;
-  while (hi > lo && ex[hi] < 5) obs[hi - 1] += obs[hi], ex[hi - 1] += ex[hi], hi--;
-  double chi = 0;
-  for (int k = lo; k <= hi; k++) chi += (obs[k] - ex[k]) * (obs[k] - ex[k]) / ex[k];
-  *df = hi - lo;
-  free(obs), free(ex);
+  double chi = 0, o = 0, e = 0, po = 0, pe = 0; /* current bin; the last closed one */
+  int bins = 0;
+  for (int k = 0; k <= kmax; k++) {
+    o += obs[k], e += n * pmf(k, par);
+    if (e >= 5) {
+      if (bins) chi += (po - pe) * (po - pe) / pe;
+      po = o, pe = e, o = e = 0, bins++;
+    }
+  }
+  po += o, pe += e; /* the rest joins the last bin */
+  chi += (po - pe) * (po - pe) / pe;
+  *df = bins - 1;
+  free(obs);
   return chi;
 }
 
