@@ -847,6 +847,11 @@ BW_BATCH_CLONES static void vmove_stat(int nblk, const int *restrict blk, const 
   for (int b = 0; b < nblk; b++) {
     int32_t k = 0, n = 0;
     int nb = 0;
+    double bound = (double)mxb[b] * p; /* no lane's mean is larger */
+    if (bound < VBIG) { /* all below VBIG: the bound's class will do (K only sets the speed) */
+      nbig[b] = 0, kc[b] = (bound > 0.7) + (bound > 2.5) + (bound > 7.0), mn[b] = mxb[b];
+      continue;
+    }
     if (mxb[b])
       for (int g = blk[b]; g < blk[b + 1]; g++) {
         double mu = (double)rest[g] * p;
@@ -867,6 +872,11 @@ BW_BATCH_CLONES static void venter_stat(int nblk, const int *restrict blk, const
   for (int b = 0; b < nblk; b++) {
     int32_t k = 0;
     int nb = 0;
+    double top = fmx[b] * share; /* the block's largest mean */
+    if (top < VBIG) {
+      nbig[b] = 0, kc[b] = (top > 0.7) + (top > 2.5) + (top > 7.0);
+      continue;
+    }
     if (fmx[b] > 0)
       for (int g = blk[b]; g < blk[b + 1]; g++) {
         double mu = full[g] * share;
