@@ -1156,13 +1156,27 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
     c->lf[k] = lgamma(k + 1.0);
     c->invk[k] = k > 0 ? 1.0 / k : 0.0;
   }
-  /* GEM lanes by population, descending (insertion sort, once per workspace) */
+  /* GEM lanes: the regions' centrumgemeenten first (they alone carry the
+   * old-regime and central MO clients, large counts: their blocks are
+   * mostly drawn by big_draws, and the other blocks have no M clients to
+   * step while MO is central), then the others; each by population,
+   * descending (insertion sort, once per workspace) */
+  char *cen = calloc((size_t)ng, 1);
+  if (!cen) {
+    bw_counts_ws_free(c);
+    return NULL;
+  }
+  for (int r = 0; r < nr; r++) cen[m->d.r[r].centrum] = 1;
+#define LANE_BEFORE(a, b) \
+  (cen[a] != cen[b] ? cen[a] > cen[b] : m->d.g[a].population > m->d.g[b].population)
   for (int g = 0; g < ng; g++) c->perm[g] = g;
   for (int i = 1; i < ng; i++)
-    for (int j = i; j > 0 && m->d.g[c->perm[j]].population > m->d.g[c->perm[j - 1]].population; j--) {
+    for (int j = i; j > 0 && LANE_BEFORE(c->perm[j], c->perm[j - 1]); j--) {
       int t = c->perm[j];
       c->perm[j] = c->perm[j - 1], c->perm[j - 1] = t;
     }
+#undef LANE_BEFORE
+  free(cen);
   for (int i = 0; i < ng; i++) c->lane[c->perm[i]] = i, c->gem.payer[i] = c->perm[i];
   for (int i = 0; i < ng; i++) {
     int g = c->perm[i];
