@@ -1983,14 +1983,20 @@ static inline void fold_one(const fold2 *f, int g, int k) {
  * (fo), vectorised over blocks of lanes (mxb: the largest count of each
  * block; a block without clients is skipped): as pois_lanes, BTRS for the
  * lanes at or above VBIG. Words from the step pool. Returns Σ moved. */
-static int64_t binom_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const int32_t *mxb,
+static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, const int32_t *mxb,
                            const vdest *d, int32_t *rest, int32_t *dst, fold2 fo) {
   int32_t *bad = c->vbad;
   /* per block: lanes at or above VBIG, the inversion class of the largest mean below, the largest count */
   int nbig[MAXBLK];
   int32_t kc[MAXBLK], mn[MAXBLK];
   vmove_stat(nblk, blk, mxb, rest, d->b.p, nbig, kc, mn);
-  const uint32_t *w = pool_take(&c->pst, np);
+  /* words for the lanes up to the last block with clients (the centrumgemeenten' lanes
+   * come first: the M phases' clients are all there while MO is central) */
+  int hi = 0;
+  for (int b = 0; b < nblk; b++)
+    if (mxb[b]) hi = blk[b + 1];
+  if (!hi) return 0;
+  const uint32_t *w = pool_take(&c->pst, hi);
   int64_t moved = 0;
   int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
   /* runs of consecutive blocks that need the same inversion kernel, one
@@ -2112,7 +2118,7 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
       int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
       /* the movers' client-time relative to staying, and timing variance */
       fold2 fo = fold_make(c, S, s->vslot, d->dt, d->dv[0]);
-      int64_t moved = binom_lanes(c, np, nblk, blk, mxb, d, rest, dst, fo);
+      int64_t moved = binom_lanes(c, nblk, blk, mxb, d, rest, dst, fo);
       if (s->nslot >= 0) a->vn[s->nslot] += (double)moved * d->dv[1];
       if (d->dest == DEST_LUMP) a->lump[j] += moved;
       if (d->sd) a->stepdowns += moved;
@@ -2165,13 +2171,17 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
  * the list of big lanes, *nbig_io long, whose PTRS draws entries_big makes
  * for all streams at once (the stream's lane words are not needed after
  * this call). Words from the entry pool. Returns Σ entrants so far. */
-static int64_t pois_lanes(struct bw_counts_ws *c, int np, int nblk, const int *blk, const double *fmx,
+static int64_t pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, const double *fmx,
                           const double *full, double share, int32_t *dst, fold2 fo, int *nbig_io, int tag) {
   int32_t *bad = c->vbad;
   int nbig[MAXBLK];
   int32_t kc[MAXBLK];
   venter_stat(nblk, blk, fmx, full, share, nbig, kc);
-  const uint32_t *w = pool_take(&c->pen, np);
+  int hi = 0; /* words for the lanes up to the last block with entrants, as binom_lanes */
+  for (int b = 0; b < nblk; b++)
+    if (fmx[b] * share > 0) hi = blk[b + 1];
+  if (!hi) return 0;
+  const uint32_t *w = pool_take(&c->pen, hi);
   int64_t in = 0;
   int nbl = *nbig_io; /* lanes at or above VBIG, appended to the list for big_draws */
   /* runs of consecutive blocks with the same inversion length, one call each */
@@ -2252,7 +2262,7 @@ static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
     es[k].dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
     es[k].fo = fold_make(c, S, s->vslot, dt, dv0);
     if (nbl + np > c->bcap) entries_big(c, es, &nbl);
-    es[k].in = pois_lanes(c, np, nblk, blk, S->fmx[v], S->full[v], S->ssh[k], es[k].dst, es[k].fo, &nbl, k);
+    es[k].in = pois_lanes(c, nblk, blk, S->fmx[v], S->full[v], S->ssh[k], es[k].dst, es[k].fo, &nbl, k);
   }
   entries_big(c, es, &nbl);
   for (int k = 0; k < S->nstr; k++) {
@@ -2848,11 +2858,11 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
       pool_init(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
       int nbl = 0;
       estream es = {dst, fo, 0};
-      pois_lanes(c, np, nblk, blk, fmx, full, 1.0, dst, fo, &nbl, 0);
+      pois_lanes(c, nblk, blk, fmx, full, 1.0, dst, fo, &nbl, 0);
       entries_big(c, &es, &nbl);
     } else {
       pool_init(&c->pst, seed, key, BW_RNG_COUNTS_STEP, (unsigned)round & 255u);
-      binom_lanes(c, np, nblk, blk, mxb, &d, rest, dst, fo);
+      binom_lanes(c, nblk, blk, mxb, &d, rest, dst, fo);
     }
     for (int g = 0; g < L; g++) out[done + g] = dst[g];
     done += L;
