@@ -818,17 +818,21 @@ static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, doubl
     for (int i = np_; i < m8; i++) pn[i] = 2.0 * VBIG, pu[i] = 0.5, pv[i] = 0.5;
     if (pois) vptrs_round(m8, pn, pu, pv, c->lf, pk, st);
     else vbtrs_round(m8, pn, pu, pv, bp, lpq, c->lf, pk, st);
+    int n2 = 0;
+    for (int i = 0; i < np_; i++) n2 += st[i] == 2.0;
+    if (n2) /* beyond the log-factorial table: scalar, from the same uniforms */
+      for (int i = 0; i < np_; i++)
+        if (st[i] == 2.0)
+          c->bk[pend[i]] = pois ? pois_ptrs2(c, pn[i], pu[i], pv[i], &c->pmi)
+                                : binom_btrs2(c, (int)pn[i], bp, lpq, pu[i], pv[i], &c->pmi);
+    /* accepted: the result (every draw's, rejected ones overwritten later);
+     * rejected: compacted for the next round; without branches */
     int m = 0;
     for (int i = 0; i < np_; i++) {
       int j = pend[i];
-      if (st[i] == 1.0) {
-        c->bk[j] = pk[i];
-      } else if (st[i] == 2.0) { /* beyond the log-factorial table: scalar, from the same uniforms */
-        double v = pv[i];
-        c->bk[j] = pois ? pois_ptrs2(c, pn[i], pu[i], v, &c->pmi) : binom_btrs2(c, (int)pn[i], bp, lpq, pu[i], v, &c->pmi);
-      } else {
-        pend[m] = j, pn[m] = pn[i], pu[m] = pu[i], m++;
-      }
+      if (st[i] != 2.0) c->bk[j] = pk[i];
+      pend[m] = j, pn[m] = pn[i], pu[m] = pu[i];
+      m += st[i] == 0.0;
     }
     np_ = m;
   }
