@@ -271,8 +271,8 @@ typedef struct {
 
 static void pool_init(wpool *p, uint64_t seed, uint32_t rep, unsigned purpose, unsigned year) {
   p->key = bw_rng_make(seed, rep, 0, 0, 0, 0);
-  uint32_t c1 = bw_rng_c1(purpose, year, 0);
-  for (int i = 0; i < p->nlane; i++) p->c1a[i] = c1;
+  uint32_t c1 = bw_rng_c1(purpose, year, 0), *restrict c1a = p->c1a;
+  for (int i = 0, n = p->nlane; i < n; i++) c1a[i] = c1;
   p->block = 0;
   p->pos = p->cap;
 }
@@ -951,11 +951,19 @@ BW_BATCH_CLONES static int32_t vmax(int e, const int32_t *restrict cnt) {
   return m;
 }
 
-/* Largest of lanes [0, e). */
+/* Largest of lanes [0, e), all >= 0 (0 when none is above): by their bit
+ * patterns, which order non-negative doubles as integers, so that GCC
+ * vectorises the reduction (a double max does not without -ffast-math). */
 BW_BATCH_CLONES static double vmaxmean(int e, const double *restrict mu) {
-  double m = 0;
-  for (int g = 0; g < e; g++) m = mu[g] > m ? mu[g] : m;
-  return m;
+  int64_t m = 0;
+  for (int g = 0; g < e; g++) {
+    int64_t b;
+    memcpy(&b, mu + g, sizeof b);
+    m = b > m ? b : m;
+  }
+  double r;
+  memcpy(&r, &m, sizeof r);
+  return r;
 }
 
 static const double INV_1[64] = {
