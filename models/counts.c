@@ -806,6 +806,13 @@ static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, doubl
   double *st = c->bst;
   for (int i = 0; i < nb; i++) pend[i] = i, pn[i] = c->bn[i], pu[i] = c->bu[i];
   for (int round = 0; np_ > 0; round++) {
+    if (round > 0 && np_ < 6) { /* a few left: one by one (a vector round costs 16 lanes) */
+      for (int i = 0; i < np_; i++) {
+        double u = pool_u01(wp), v = pool_u01(wp);
+        c->bk[pend[i]] = pois ? pois_ptrs2(c, pn[i], u, v, wp) : binom_btrs2(c, (int)pn[i], bp, lpq, u, v, wp);
+      }
+      break;
+    }
     if (round > 0) {
       const uint32_t *wu = pool_take(wp, np_);
       for (int i = 0; i < np_; i++) pu[i] = bw_u01(wu[i]);
