@@ -97,7 +97,7 @@
  * the stock, PAIR groups, the national institutions' clients) use BIG_MEAN
  * (40) as the same kind of rule and search outward from the mode below it.
  *
- * Speed: the GEM groups (lanes = gemeenten, largest population first) are
+ * Speed: the GEM groups (lanes = gemeenten: the centrumgemeenten, then the others, each by population) are
  * arrays over lanes, stepped by
  * vectorised inversions: the first K terms of the CDF for every lane of a
  * run of blocks of 32 lanes at once (K from the largest mean below VBIG in
@@ -378,7 +378,7 @@ typedef struct {
 } erec;
 
 /* A set of groups stored as arrays over lanes (stride np): the GEM groups
- * (lane = gemeente, largest population first so that blocks of lanes have
+ * (lane = gemeente, centrumgemeenten first, each part by population, so that blocks of lanes have
  * similar counts). */
 typedef struct {
   int n, np;                 /* lanes, padded to a multiple of VB */
