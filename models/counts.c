@@ -97,9 +97,9 @@
  * the stock, PAIR groups, the national institutions' clients) use BIG_MEAN
  * (40) as the same kind of rule and search outward from the mode below it.
  *
- * Speed: the GEM groups (lanes = gemeenten: the centrumgemeenten, then the others, each by population) are
- * arrays over lanes, stepped by
- * vectorised inversions: the first K terms of the CDF for every lane of a
+ * Speed: the GEM groups (lanes = gemeenten: the centrumgemeenten, then the
+ * others, each by population) are arrays over lanes, stepped by vectorised
+ * inversions: the first K terms of the CDF for every lane of a
  * run of blocks of 32 lanes at once (K from the largest mean below VBIG in
  * the block), the rare lane whose count lies beyond them finished one by
  * one with the same word; the lanes at or above VBIG are compacted and
@@ -378,8 +378,8 @@ typedef struct {
 } erec;
 
 /* A set of groups stored as arrays over lanes (stride np): the GEM groups
- * (lane = gemeente, centrumgemeenten first, each part by population, so that blocks of lanes have
- * similar counts). */
+ * (lane = gemeente, centrumgemeenten first, each part by population, so
+ * that blocks of lanes have similar counts). */
 typedef struct {
   int n, np;                 /* lanes, padded to a multiple of VB */
   int gid0;                  /* group id of lane 0 (records: GEM 0) */
