@@ -1020,10 +1020,13 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->kb);
-  free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn), free(c->bpu), free(c->bpv), free(c->bpk);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy),
+      free(c->kb);
+  free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn),
+      free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
-  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2), free(c->rcount), free(c->cursor), free(c->ebucket);
+  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2),
+      free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
   free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
   free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
@@ -1141,9 +1144,9 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy && c->kb && c->cnt && c->tacc &&
-       c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist && c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk &&
-       c->c2a && c->lump;
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy && c->kb &&
+       c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
+       c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk && c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
     pools[i]->nlane = nlane;
@@ -1620,8 +1623,8 @@ static void part_layout(const chain *ch, const chain_part *P, part_lay *L) {
  *        Σ_k w_ik exp(Q v_ik) over the 4 Duffy points of each of them with
  *        their weights (all kind_build needs of the 16 points).
  * scr: 2 co[nc] + so[nc]. */
-static void part_tables(const struct bw_counts_ws *c, const chain *ch, const chain_part *P, const part_lay *L, double len,
-                        double *E, double *S, double *PZ, double *scr) {
+static void part_tables(const struct bw_counts_ws *c, const chain *ch, const chain_part *P, const part_lay *L,
+                        double len, double *E, double *S, double *PZ, double *scr) {
   int nr = P->nr, nc = P->nc, NE = L->co[nc], NS = L->so[nc], NP = L->po[nc];
   const int *st = ch->st + P->s0, *h = ch->h + P->s0, *ar = ch->ar + P->s0;
   double lam = P->lam, il = 1.0 / lam;
@@ -1809,7 +1812,8 @@ static void kind_build(struct bw_counts_ws *c, const chain *ch, int kind, double
     /* α S / len: the moments averaged over the entry moment */
     entry_alpha(c, v, c->row);
     for (int r = 0; r < 5; r++) {
-      const double *src = r == 0 ? c->bmo + 3 * DD : c->bmo + (size_t)((r - 1) / 2) * 6 * DD + (size_t)(4 + (r - 1) % 2) * DD;
+      const double *src =
+          r == 0 ? c->bmo + 3 * DD : c->bmo + (size_t)((r - 1) / 2) * 6 * DD + (size_t)(4 + (r - 1) % 2) * DD;
       double *acc = mom + r * D;
       for (int d = 0; d < D; d++) acc[d] = 0;
       for (int x = 0; x < D; x++)
