@@ -263,10 +263,11 @@ int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, doub
 typedef struct {
   bw_rng_key key;
   uint32_t block;
-  int pos, cap, nlane;
+  int pos, cap, nlane; /* next word, words in buf */
+  int keep;            /* room before the block for words kept from the last one (pool_take) */
   uint32_t *c1a;       /* [nlane] this pool's family c1 */
   const uint32_t *c2a; /* [nlane] 0, 1, ..., nlane − 1 (the workspace's) */
-  uint32_t *buf;       /* 4 nlane words */
+  uint32_t *buf;       /* keep + 4 nlane words */
 } wpool;
 
 static void pool_init(wpool *p, uint64_t seed, uint32_t rep, unsigned purpose, unsigned year) {
@@ -274,13 +275,19 @@ static void pool_init(wpool *p, uint64_t seed, uint32_t rep, unsigned purpose, u
   uint32_t c1 = bw_rng_c1(purpose, year, 0), *restrict c1a = p->c1a;
   for (int i = 0, n = p->nlane; i < n; i++) c1a[i] = c1;
   p->block = 0;
-  p->pos = p->cap;
+  p->pos = p->cap = 0;
 }
 
+/* The next block of 4 nlane words, after the r words of the last block not
+ * yet used (r <= keep): none is skipped. */
 static void pool_refill(wpool *p) {
-  bw_rng_blocks(&p->key, p->c1a, p->c2a, p->block++, (size_t)p->nlane, p->buf, p->buf + p->nlane,
-                p->buf + 2 * p->nlane, p->buf + 3 * p->nlane);
-  p->pos = 0;
+  int r = p->cap - p->pos;
+  uint32_t *b = p->buf + p->keep;
+  memmove(b - r, p->buf + p->pos, sizeof(uint32_t) * (size_t)r);
+  bw_rng_blocks(&p->key, p->c1a, p->c2a, p->block++, (size_t)p->nlane, b, b + p->nlane, b + 2 * p->nlane,
+                b + 3 * p->nlane);
+  p->pos = p->keep - r;
+  p->cap = p->keep + 4 * p->nlane;
 }
 
 static inline uint32_t pool_u32(wpool *p) {
@@ -290,7 +297,7 @@ static inline uint32_t pool_u32(wpool *p) {
 
 static inline double pool_u01(wpool *p) { return bw_u01(pool_u32(p)); }
 
-/* n consecutive words (n <= cap); the rest of a buffer too short is skipped. */
+/* n consecutive words (n <= keep), valid until the pool is next used. */
 static inline const uint32_t *pool_take(wpool *p, int n) {
   if (p->pos + n > p->cap) pool_refill(p);
   const uint32_t *w = p->buf + p->pos;
@@ -1150,10 +1157,11 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) {
     pools[i]->nlane = nlane;
-    pools[i]->cap = 4 * nlane;
+    pools[i]->keep = 4 * (int)VP + 16; /* the longest take: big_draws' list (c->bcap) */
+    pools[i]->cap = pools[i]->pos = 0;
     pools[i]->c1a = malloc(sizeof(uint32_t) * (size_t)nlane);
     pools[i]->c2a = c->c2a;
-    pools[i]->buf = malloc(sizeof(uint32_t) * 4 * (size_t)nlane);
+    pools[i]->buf = malloc(sizeof(uint32_t) * (4 * (size_t)nlane + 4 * VP + 16));
     ok = ok && pools[i]->buf && pools[i]->c1a;
     if (ok) pool_init(pools[i], 0, 0, 0, 0); /* a defined state until a replication keys it */
   }
