@@ -137,7 +137,7 @@ enum {
   NLF = 1 << 16,          /* log-factorial and 1/k tables */
   SMALL_MEAN = 8,         /* binomial mean from which the search starts at the mode */
   FEW = 8,                /* up to this many leavers each draw their own destination */
-  KMAX_V = 64,            /* terms of the vectorised inversion */
+  KMAX_V = 32,            /* terms of the vectorised inversion */
   VB = 16,                /* lanes per block (alignment of the lane sets) */
   MAXBLK = 64,            /* blocks of a lane set */
   BLK = 32                /* lanes per block (at least; more when a set has more than MAXBLK * BLK) */
@@ -724,7 +724,6 @@ BW_CNT_VMOVE(vmove_e4, 4, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e8, 8, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e16, 16, P0_EXP, 0)
 BW_CNT_VMOVE(vmove_e32, 32, P0_EXP, 0)
-BW_CNT_VMOVE(vmove_e64, 64, P0_EXP, 0)
 
 /* floor(y) for |y| <= 1e9, y clamped to that range first: a floor that
  * GCC vectorises (no conversion; t is y rounded to the nearest integer by
@@ -854,8 +853,8 @@ static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, doubl
 
 /* A lane's inversion class: 0..3 for a mean below VBIG = 18 (4, 8, 16, 32
  * terms: a Poisson of mean 0.7, 2.5, 7, 18 lies beyond them with
- * probability 8e-4, 1e-3, 1.3e-3, 5e-4; binomials less); 4 (64 terms) would
- * serve means up to 40 if VBIG were raised (measured: slower). */
+ * probability 8e-4, 1e-3, 1.3e-3, 5e-4; binomials less). (64 terms for
+ * means up to 40, with VBIG raised to 40, measured slower.) */
 
 /* Per block b of lanes [blk[b], blk[b + 1]) with mxb[b] > 0 (the others:
  * nbig 0): the largest class below 4 (kc[b]), the largest count (mn[b]),
@@ -876,7 +875,7 @@ BW_BATCH_CLONES static void vmove_stat(int nblk, const int *restrict blk, const 
       for (int g = blk[b]; g < blk[b + 1]; g++) {
         double mu = (double)rest[g] * p;
         int32_t big = mu >= VBIG;
-        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0)) * (1 - big);
         nb += big;
         k = c > k ? c : k;
         n = rest[g] > n ? rest[g] : n;
@@ -901,7 +900,7 @@ BW_BATCH_CLONES static void venter_stat(int nblk, const int *restrict blk, const
       for (int g = blk[b]; g < blk[b + 1]; g++) {
         double mu = full[g] * share;
         int32_t big = mu >= VBIG;
-        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0) + (mu > 18.0)) * (1 - big);
+        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0)) * (1 - big);
         nb += big;
         k = c > k ? c : k;
       }
@@ -945,7 +944,6 @@ BW_CNT_VENTER(4)
 BW_CNT_VENTER(8)
 BW_CNT_VENTER(16)
 BW_CNT_VENTER(32)
-BW_CNT_VENTER(64)
 
 /* T[g] += cnt[g] len; returns Σ cnt. */
 BW_BATCH_CLONES static int64_t vstay(int n, const int32_t *restrict cnt, double *restrict T,
@@ -2033,11 +2031,11 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, con
   /* runs of consecutive blocks that need the same inversion kernel, one
    * call each (GEM lanes are sorted by population: a few runs) */
   for (int b = 0, b2; b < nblk; b = b2) {
-    int var = -1; /* the kernel: 0..3 table, 4..7 exp by K class; 8 e64 */
-    if (mxb[b] && nbig[b] < blk[b + 1] - blk[b]) var = kc[b] == 4 ? 8 : kc[b] + (mn[b] < NT ? 0 : 4);
+    int var = -1; /* the kernel: 0..3 table, 4..7 exp, by K class */
+    if (mxb[b] && nbig[b] < blk[b + 1] - blk[b]) var = kc[b] + (mn[b] < NT ? 0 : 4);
     for (b2 = b + 1; b2 < nblk && var >= 0; b2++) {
       int v2 = -1;
-      if (mxb[b2] && nbig[b2] < blk[b2 + 1] - blk[b2]) v2 = kc[b2] == 4 ? 8 : kc[b2] + (mn[b2] < NT ? 0 : 4);
+      if (mxb[b2] && nbig[b2] < blk[b2 + 1] - blk[b2]) v2 = kc[b2] + (mn[b2] < NT ? 0 : 4);
       if (v2 != var) break;
     }
     int o = blk[b], e = blk[b2] - o, nb = 0, nbr = 0;
@@ -2053,8 +2051,7 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, con
       case 4: moved += MV(vmove_e4); break;
       case 5: moved += MV(vmove_e8); break;
       case 6: moved += MV(vmove_e16); break;
-      case 7: moved += MV(vmove_e32); break;
-      default: moved += MV(vmove_e64); break;
+      default: moved += MV(vmove_e32); break;
       }
 #undef MV
       nb -= nbr; /* the big lanes are drawn below */
@@ -2229,8 +2226,7 @@ static int64_t pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, cons
       case 0: in += EN(venter_4); break;
       case 1: in += EN(venter_8); break;
       case 2: in += EN(venter_16); break;
-      case 3: in += EN(venter_32); break;
-      default: in += EN(venter_64); break;
+      default: in += EN(venter_32); break;
       }
 #undef EN
       nb -= nbr;
