@@ -438,7 +438,6 @@ struct bw_counts_ws {
   int bcap;                   /* capacity of the big-lane list: 4 × max np */
   double *bn, *bu, *bk, *bpn, *bpu, *bpv, *bpk; /* [bcap + 16] */
   double *bst;
-  int32_t *kb;                /* [max np / VB] scratch: largest count per block */
   int pair_mode, npair, npair_max;
   int32_t *cnt;               /* PAIR rows: [row * NLP + phase] */
   double *tacc;               /* [row * NTS] */
@@ -1025,8 +1024,7 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy),
-      free(c->kb);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy);
   free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn),
       free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
@@ -1129,7 +1127,6 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   int bok = c->bidx && c->btag && c->bpend && c->bst;
   for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(BC, sizeof(double)));
   c->vy = calloc(VP, sizeof(double));
-  c->kb = calloc(VP / VB + 1, sizeof(int32_t));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
   c->tacc = calloc(A * NTS, sizeof(double));
   c->payer = calloc(A, sizeof(int));
@@ -1149,7 +1146,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy && c->kb &&
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy &&
        c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
        c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk && c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
