@@ -423,35 +423,45 @@ Test(counts, stock_on_1_jan_is_the_params_stock) {
 
 
 
+/* The immigration–death model of MODEL.md §10.1 in the count kernel:
+ * exponential stays of mean ID_M, constant Poisson entries ID_LAMBDA a
+ * year, a stock of ID_N0 (N0 != λm: the curves move), no growth, Wlz,
+ * step-down, national institutions or outer draws. */
+static const double ID_LAMBDA[BW_NCARE] = {150, 200, 400}; /* entries per year */
+static const double ID_N0[BW_NCARE] = {200, 1000, 100};
+static const double ID_M[BW_NCARE] = {3.0, 2.0, 1.0}; /* mean stay (years) */
+
+static void imm_death_params(const bw_data *d, bw_params *p) {
+  double pop = 0;
+  for (int g = 0; g < d->ng; g++) pop += d->g[g].population;
+  bw_params_defaults(p);
+  p->kernel = BW_KERNEL_COUNTS;
+  for (int c = 0; c < BW_NCARE; c++) {
+    p->duration_shape[c] = 1.0;
+    p->duration_mean_years[c] = ID_M[c];
+    p->growth[c] = 0.0;
+    p->dispersion[c] = INFINITY;
+    p->mortality_rate[c] = 0.0;
+    /* the national rate is rate·Σpop/1000 whatever the supply attraction:
+     * need has a population-weighted mean of 1 and H sums to 1 */
+    p->rate_per_1000[c] = ID_LAMBDA[c] * 1000.0 / pop;
+    p->stock[c] = ID_N0[c];
+  }
+  p->population_growth = 0.0;
+  p->p_step_down = 0.0;
+  p->wlz_p_wave = 0.0;
+  p->wlz_hazard = 0.0;
+  p->national_institution_share = 0.0;
+  p->uncertainty_enabled = 0;
+}
+
 Test(counts, immigration_death) {
   enum { R = 400 };
   bw_data d;
   load_data(&d);
-  const double lambda[BW_NCARE] = {150, 200, 400}; /* entries per year */
-  const double n0[BW_NCARE] = {200, 1000, 100};    /* N0 != λm: the curves move */
-  const double m[BW_NCARE] = {3.0, 2.0, 1.0};      /* mean stay (years) */
-  double pop = 0;
-  for (int g = 0; g < d.ng; g++) pop += d.g[g].population;
+  const double *lambda = ID_LAMBDA, *n0 = ID_N0, *m = ID_M;
   bw_params p;
-  bw_params_defaults(&p);
-  p.kernel = BW_KERNEL_COUNTS;
-  for (int c = 0; c < BW_NCARE; c++) {
-    p.duration_shape[c] = 1.0;
-    p.duration_mean_years[c] = m[c];
-    p.growth[c] = 0.0;
-    p.dispersion[c] = INFINITY;
-    p.mortality_rate[c] = 0.0;
-    /* the national rate is rate·Σpop/1000 whatever the supply attraction:
-     * need has a population-weighted mean of 1 and H sums to 1 */
-    p.rate_per_1000[c] = lambda[c] * 1000.0 / pop;
-    p.stock[c] = n0[c];
-  }
-  p.population_growth = 0.0;
-  p.p_step_down = 0.0;
-  p.wlz_p_wave = 0.0;
-  p.wlz_hazard = 0.0;
-  p.national_institution_share = 0.0;
-  p.uncertainty_enabled = 0;
+  imm_death_params(&d, &p);
   sim s = sim_open(&p, &d);
   int ny = s.ny;
   double *x = malloc(sizeof(double) * (size_t)(2 * BW_NCARE) * (size_t)ny * R);
@@ -547,29 +557,9 @@ Test(counts, immigration_death_cost_variance, .timeout = 300) {
 #endif
   bw_data d;
   load_data(&d);
-  const double lambda[BW_NCARE] = {150, 200, 400};
-  const double n0[BW_NCARE] = {200, 1000, 100};
-  const double m[BW_NCARE] = {3.0, 2.0, 1.0};
-  double pop = 0;
-  for (int g = 0; g < d.ng; g++) pop += d.g[g].population;
+  const double *lambda = ID_LAMBDA, *n0 = ID_N0, *m = ID_M;
   bw_params p;
-  bw_params_defaults(&p);
-  p.kernel = BW_KERNEL_COUNTS;
-  for (int c = 0; c < BW_NCARE; c++) {
-    p.duration_shape[c] = 1.0;
-    p.duration_mean_years[c] = m[c];
-    p.growth[c] = 0.0;
-    p.dispersion[c] = INFINITY;
-    p.mortality_rate[c] = 0.0;
-    p.rate_per_1000[c] = lambda[c] * 1000.0 / pop;
-    p.stock[c] = n0[c];
-  }
-  p.population_growth = 0.0;
-  p.p_step_down = 0.0;
-  p.wlz_p_wave = 0.0;
-  p.wlz_hazard = 0.0;
-  p.national_institution_share = 0.0;
-  p.uncertainty_enabled = 0;
+  imm_death_params(&d, &p);
   sim s = sim_open(&p, &d);
   int ny = s.ny;
   double *x = malloc(sizeof(double) * 2 * (size_t)ny * R);
