@@ -434,25 +434,8 @@ static const double ID_M[BW_NCARE] = {3.0, 2.0, 1.0}; /* mean stay (years) */
 static void imm_death_params(const bw_data *d, bw_params *p) {
   double pop = 0;
   for (int g = 0; g < d->ng; g++) pop += d->g[g].population;
-  bw_params_defaults(p);
+  queue_params(p, pop, ID_LAMBDA, ID_N0, ID_M); /* model_fixture.h */
   p->kernel = BW_KERNEL_COUNTS;
-  for (int c = 0; c < BW_NCARE; c++) {
-    p->duration_shape[c] = 1.0;
-    p->duration_mean_years[c] = ID_M[c];
-    p->growth[c] = 0.0;
-    p->dispersion[c] = INFINITY;
-    p->mortality_rate[c] = 0.0;
-    /* the national rate is rate·Σpop/1000 whatever the supply attraction:
-     * need has a population-weighted mean of 1 and H sums to 1 */
-    p->rate_per_1000[c] = ID_LAMBDA[c] * 1000.0 / pop;
-    p->stock[c] = ID_N0[c];
-  }
-  p->population_growth = 0.0;
-  p->p_step_down = 0.0;
-  p->wlz_p_wave = 0.0;
-  p->wlz_hazard = 0.0;
-  p->national_institution_share = 0.0;
-  p->uncertainty_enabled = 0;
 }
 
 Test(counts, immigration_death) {

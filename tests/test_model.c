@@ -70,31 +70,6 @@ static void need_weights(const bw_params *p, const bw_data *d, double *need) {
 
 /* ---- 1. immigration–death (MODEL.md §10.1) ---------------------------------- */
 
-/* Params reduced to an M/M/∞ queue per care type: exponential stays of mean
- * m_c, Poisson entries at a constant national rate λ_c, a fixed stock N0_c,
- * no step-down, no Wlz, no national institutions, no growth, no outer draws.
- * The national rate is rate·Σpop/1000 for any supply attraction, because
- * need_g has a population-weighted mean of 1 and H_g sums to 1. */
-static void queue_params(bw_params *p, double pop, const double lambda[BW_NCARE], const double n0[BW_NCARE],
-                         const double m[BW_NCARE]) {
-  bw_params_defaults(p);
-  for (int c = 0; c < BW_NCARE; c++) {
-    p->duration_shape[c] = 1.0;
-    p->duration_mean_years[c] = m[c];
-    p->growth[c] = 0.0;
-    p->dispersion[c] = INFINITY;
-    p->mortality_rate[c] = 0.0;
-    p->rate_per_1000[c] = lambda[c] * 1000.0 / pop;
-    p->stock[c] = n0[c];
-  }
-  p->population_growth = 0.0;
-  p->p_step_down = 0.0;
-  p->wlz_p_wave = 0.0;
-  p->wlz_hazard = 0.0;
-  p->national_institution_share = 0.0;
-  p->uncertainty_enabled = 0;
-}
-
 /* Client-years in year index y of a queue with stock n0, entry rate lam and
  * exponential stays of mean m: ∫_y^{y+1} E N(t) dt, split into the stock's
  * and the entries' part. */
