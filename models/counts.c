@@ -339,6 +339,7 @@ typedef struct {
   int sd[MAXD];            /* the move is a step-down I -> A */
   double pd[MAXD];         /* unconditional probability of dest i */
   uint64_t thr[MAXD];      /* a leaver goes to the first i with word < thr[i] */
+  uint64_t thr1[MAXD + 1]; /* one client by one word: stays below thr1[0], else dest i − 1 for the first i with word < thr1[i] */
   bconst cb[MAXD];         /* conditional binomials for many leavers */
   double dtime[MAXD][NCL]; /* client-time per leaver, relative to base */
   bconst lb[NLU - 1];      /* national split of lumped leavers */
@@ -373,6 +374,7 @@ typedef struct {
 typedef struct {
   int64_t stepdowns, transfers, entries[NV];
   int64_t *lump; /* [NS] lumped leavers of this step per source */
+  double tin;    /* In client-time of the GEM set's listed clients this year (in_step) */
   int wlz;       /* clients in the Wlz now */
   double q;      /* Wlz client-years of this year */
   double vn[2];  /* timing variance of the year: national In client-time, q */
@@ -431,7 +433,14 @@ struct bw_counts_ws {
   gset gem;
   int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
   int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
-  int *inl;                   /* [np] lanes with national-institution clients (set_live) */
+  /* the GEM set's national-institution clients one by one (few: about
+   * 1 % of I entries), a list of their lanes per In phase; the cnt rows of
+   * the In phases stay 0 between steps (in_harvest) */
+  struct inlist {
+    int32_t *g;
+    int n, cap;
+  } inl[MAXPH];
+  int oom; /* a list could not grow: the replication fails */
   double *vx, *vy;            /* [max np] scratch */
   /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
   int *bidx, *bpend, *btag;
@@ -1024,7 +1033,8 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   free(c->prv), free(c->tmv), free(c->bmo), free(c->bscr), free(c->mrow);
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->inl), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy);
+  for (int x = 0; x < MAXPH; x++) free(c->inl[x].g);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy);
   free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn),
       free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
@@ -1113,7 +1123,6 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->perm = malloc(sizeof(int) * (size_t)ng);
   c->lane = malloc(sizeof(int) * (size_t)ng);
   c->vrest = calloc(VP, sizeof(int32_t));
-  c->inl = calloc(VP, sizeof(int));
   c->vbad = calloc(VP, sizeof(int32_t));
   c->vsink = calloc(VP, sizeof(int32_t));
   c->vx = calloc(VP, sizeof(double));
@@ -1146,7 +1155,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->inl && c->vbad && c->vsink && c->vx && c->vy &&
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy &&
        c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
        c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk && c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
@@ -1511,6 +1520,12 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
     rest -= s->pd[i];
   }
   if (ptot > 1) ptot = 1;
+  cum = 1.0 - ptot;
+  s->thr1[0] = (uint64_t)llround(cum * 4294967296.0);
+  for (int i = 0; i < nd; i++) {
+    cum += s->pd[i];
+    s->thr1[i + 1] = i == nd - 1 ? (UINT64_C(1) << 32) : (uint64_t)llround(cum * 4294967296.0);
+  }
   s->b = bconst_make(ptot);
   pow_table(1.0 - ptot, s->pz);
 }
@@ -1906,11 +1921,16 @@ static inline gref ref_of(struct bw_counts_ws *c, int gid) {
   return pair_ref(c, gid - c->ng - c->nr);
 }
 
-/* Move k leavers of source s (spec index src) to its destination i. */
-static inline void move(const spec *s, int i, int k, int src, gref r, nat_acc *a) {
+/* The client-time of k leavers of source s to its destination i. */
+static inline void move_time(const spec *s, int i, int k, gref r, nat_acc *a) {
   for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += k * s->dtime[i][cl];
   r.T[s->vslot * r.ts] += k * s->dv[i][0];
   if (s->nslot >= 0) a->vn[s->nslot] += k * s->dv[i][1];
+}
+
+/* Move k leavers of source s (spec index src) to its destination i. */
+static inline void move(const spec *s, int i, int k, int src, gref r, nat_acc *a) {
+  move_time(s, i, k, r, a);
   int d = s->dest[i];
   if (d >= 0) {
     r.n[d * r.ns] += k;
@@ -2082,6 +2102,79 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, con
   return moved;
 }
 
+/* Add a national-institution client of the GEM set in lane g to the list
+ * of In phase x. */
+static void in_push(struct bw_counts_ws *c, int x, int g) {
+  struct inlist *L = c->inl + x;
+  if (L->n == L->cap) {
+    int cap = L->cap ? 2 * L->cap : 256;
+    int32_t *a = realloc(L->g, sizeof *a * (size_t)cap);
+    if (!a) {
+      c->oom = 1;
+      return;
+    }
+    L->g = a, L->cap = cap;
+  }
+  L->g[L->n++] = g;
+}
+
+/* The In-phase clients that a scalar step (enter, move, a merge) has just
+ * counted in lane g of the GEM set S: onto the lists. */
+static void in_harvest(struct bw_counts_ws *c, gset *S, int g) {
+  for (int x = 0; x < c->nph[BW_I]; x++) {
+    int32_t *n = S->cnt + (size_t)(c->off[CL_IN] + x) * S->np + g;
+    for (int k = *n; k > 0; k--) in_push(c, x, g);
+    *n = 0;
+  }
+}
+
+/* One step of the GEM set's national-institution clients: per In phase
+ * (last first, as set_live), each client its own word: it stays, or goes
+ * to destination i − 1 for the first i with word < thr1[i] (decided
+ * without branches, 64 clients at a time); stayers are compacted in place,
+ * the leavers moved as by move (to their lane's counts and client-time, or
+ * the lump), or onto a later In phase's list. The same law as a lane's
+ * multinomial: its clients move independently. Their In time is national
+ * (a->tin). */
+static void in_step(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
+  enum { CH = 64 }; /* at most a pool's keep (4 VB + 16) */
+  const spec *sp = c->spec[kind];
+  double len = c->kind_len[kind];
+  for (int x = c->nph[BW_I] - 1; x >= 0; x--) {
+    struct inlist *L = c->inl + x;
+    int n = L->n, m = 0, j = c->off[CL_IN] + x;
+    if (!n) continue;
+    const spec *s = sp + j;
+    a->tin += n * len; /* staying; the leavers' time relative to it below */
+    for (int q0 = 0; q0 < n; q0 += CH) {
+      int nb = n - q0 < CH ? n - q0 : CH, nl = 0;
+      const uint32_t *w = pool_take(&c->pst, nb);
+      int32_t dec[CH], lg[CH], li[CH];
+      for (int q = 0; q < nb; q++) {
+        int32_t i = 0;
+        for (int k = 0; k < s->nd; k++) i += (uint64_t)w[q] >= s->thr1[k];
+        dec[q] = i;
+      }
+      for (int q = 0; q < nb; q++) { /* m <= q0 + q: nothing unread is overwritten */
+        int32_t g = L->g[q0 + q];
+        L->g[m] = g, lg[nl] = g, li[nl] = dec[q];
+        m += dec[q] == 0, nl += dec[q] != 0;
+      }
+      for (int l = 0; l < nl; l++) {
+        int i = li[l] - 1, d = s->dest[i];
+        gref r = set_ref(S, lg[l]);
+        if (d >= 0 && c->cls_of[d] == CL_IN) { /* a later In phase (already stepped) */
+          move_time(s, i, 1, r, a);
+          in_push(c, d - c->off[CL_IN], lg[l]);
+        } else {
+          move(s, i, 1, j, r, a);
+        }
+      }
+    }
+    L->n = m;
+  }
+}
+
 /* One step of the live phases of a set of groups, vectorised over its
  * lanes: per phase (last first, so that movers are not moved twice) the
  * staying time, then the destinations in turn by conditional binomials. */
@@ -2089,46 +2182,11 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk);
   double len = c->kind_len[kind];
   int32_t *rest = c->vrest;
-  int nin = -1; /* lanes listed in c->inl (-1: not yet) */
   for (int j = c->NL - 1; j >= 0; j--) {
     int32_t *nj = S->cnt + (size_t)j * np;
     const spec *s = c->spec[kind] + j;
-    if (s->cls == CL_IN) { /* a few clients nationally: lane by lane (sparse) */
-      /* a lone client: stay or destination i by one word (thresholds over
-       * stay, dest 0, dest 1, ...) */
-      uint64_t thr1[MAXD + 1];
-      double cum = 1.0 - s->b.p;
-      thr1[0] = (uint64_t)llround(cum * 4294967296.0);
-      for (int i = 0; i < s->nd; i++) {
-        cum += s->pd[i];
-        thr1[i + 1] = i == s->nd - 1 ? (UINT64_C(1) << 32) : (uint64_t)llround(cum * 4294967296.0);
-      }
-      double *Tin = S->T + (size_t)s->cls * np;
-      if (nin < 0) { /* the lanes with any In client, once per step (branch-free) */
-        nin = 0;
-        for (int g = 0; g < S->n; g++) {
-          int32_t any = 0;
-          for (int x = 0; x < c->nph[BW_I]; x++) any |= S->cnt[(size_t)(c->off[CL_IN] + x) * np + g];
-          c->inl[nin] = g;
-          nin += any != 0;
-        }
-      }
-      for (int q = 0; q < nin; q++) {
-        int g = c->inl[q], n = nj[g];
-        if (!n) continue;
-        Tin[g] += n * len;
-        gref r = set_ref(S, g);
-        if (n == 1) {
-          int i = s->nd > 0 ? pick(thr1, s->nd + 1, pool_u32(&c->pst)) : 0;
-          if (i > 0) nj[g] = 0, move(s, i - 1, 1, j, r, a);
-          continue;
-        }
-        int L = leave_count(c, s, n, &c->pst);
-        if (L) {
-          nj[g] = n - L;
-          scatter(c, s, j, L, r, a, &c->pst);
-        }
-      }
+    if (s->cls == CL_IN) { /* a few clients: one by one, all In phases at once */
+      if (j == c->off[CL_IN] + c->nph[BW_I] - 1) in_step(c, S, kind, a);
       continue;
     }
     int64_t left = vstay(np, nj, S->T + (size_t)s->cls * np, len);
@@ -2153,37 +2211,71 @@ static void set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   }
 }
 
+/* cum[g] = Σ_{k <= g} x[k] for g < n, x >= 0, returned cum[n − 1] (0 when
+ * n = 0): four chunks summed side by side (four independent chains of
+ * additions instead of one), then each chunk offset by the total before it.
+ * Non-decreasing (rounding is monotone; a chunk's offset is the previous
+ * chunk's last cum exactly). */
+static double prefix_sum(const double *restrict x, int n, double *restrict cum) {
+  int h = (n + 3) / 4;
+  double acc[4] = {0, 0, 0, 0};
+  for (int i = 0; i < h; i++)
+    for (int k = 0; k < 4; k++) {
+      int g = k * h + i;
+      if (g < n) acc[k] += x[g], cum[g] = acc[k];
+    }
+  double off = 0;
+  for (int k = 0; k < 4; k++) {
+    int g0 = k * h, g1 = g0 + h < n ? g0 + h : n;
+    if (k > 0)
+      for (int g = g0; g < g1; g++) cum[g] = off + cum[g];
+    if (g1 > g0) off = cum[g1 - 1];
+  }
+  return off;
+}
+
 /* Entrants of type v of a set in a full step, few in all (the national
  * institutions' ~1 % of I): the lanes' independent Poisson counts drawn as
  * their national total, Poisson(Σ means), each entrant placed on a lane ∝
  * its mean (the same law: Poisson splitting) and given its end state of the
- * step by its own word, as a record. */
+ * step by its own word. In batches of 64: the places (independent binary
+ * searches, which the processor overlaps), then the end states. */
 static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *a) {
+  enum { CH = 64 };
   const double *full = S->full[v];
-  double *cum = c->vx, tot = 0;
-  for (int g = 0; g < S->n; g++) tot += full[g], cum[g] = tot;
+  double *cum = c->vx, tot = prefix_sum(full, S->n, cum);
   if (!(tot > 0)) return;
   wpool *wp = &c->pen;
   double u = pool_u01(wp);
   int N = tot > BIG_MEAN ? pois_ptrs(c, tot, u, wp) : pois_low(c, tot, bw_exp1(-tot), u);
   int src = c->NL + 1 + v;
   const spec *sp = c->spec[0] + src;
-  for (int e = 0; e < N; e++) {
-    double x = pool_u01(wp) * tot;
-    int lo = 0; /* the first lane with cum > x: a branch-free binary search */
-    for (int len = S->n; len > 1;) {
-      int half = len / 2;
-      lo = cum[lo + half - 1] <= x ? lo + half : lo;
-      len -= half;
+  for (int e0 = 0; e0 < N; e0 += CH) {
+    int nb = N - e0 < CH ? N - e0 : CH, at[CH];
+    double xs[CH];
+    for (int e = 0; e < nb; e++) xs[e] = pool_u01(wp) * tot;
+    for (int e = 0; e < nb; e++) {
+      double x = xs[e];
+      int lo = 0; /* the first lane with cum > x: a branch-free binary search */
+      for (int len = S->n; len > 1;) {
+        int half = len / 2;
+        lo = cum[lo + half - 1] <= x ? lo + half : lo;
+        len -= half;
+      }
+      at[e] = lo;
     }
-    while (lo > 0 && !(full[lo] > 0)) lo--; /* x on the edge of an empty lane: rounding only */
-    gref r = set_ref(S, lo);
-    for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
-    r.T[sp->vslot * r.ts] += sp->bv[0];
-    if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
-    int i = entrant_dest(sp, wp);
-    if (i < 0) r.n[sp->main * r.ns] += 1;
-    else move(sp, i, 1, src, r, a);
+    for (int e = 0; e < nb; e++) {
+      int lo = at[e];
+      while (lo > 0 && !(full[lo] > 0)) lo--; /* x on the edge of an empty lane: rounding only */
+      gref r = set_ref(S, lo);
+      for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
+      r.T[sp->vslot * r.ts] += sp->bv[0];
+      if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
+      int i = entrant_dest(sp, wp);
+      if (i < 0) r.n[sp->main * r.ns] += 1;
+      else move(sp, i, 1, src, r, a);
+      in_harvest(c, S, lo);
+    }
   }
   a->entries[v] += N;
 }
@@ -2315,6 +2407,7 @@ static void set_entries_cut(struct bw_counts_ws *c, gset *S, int kind, double sc
       if (!e) continue;
       a->entries[v] += e;
       enter(c, c->spec[kind] + c->NL + 1 + v, c->NL + 1 + v, e, set_ref(S, g), a, &c->pst);
+      if (v == V_IN) in_harvest(c, S, g);
     }
 }
 
@@ -2418,6 +2511,8 @@ static void set_flush(run *R, gset *S) {
     if (cm[g] != 0) R->w->cost_mo[i] += cm[g];
     tin += T[CL_IN * np + (size_t)g];
   }
+  tin += R->a.tin;
+  R->a.tin = 0;
   if (tin != 0) R->w->national[BW_Q_COST_NATIONAL_INST_EUR * R->ny + R->y] += tin * R->yc[BW_I];
   memset(T, 0, sizeof(double) * NTS * np);
 }
@@ -2436,8 +2531,10 @@ static void merge_pairs(run *R) {
   for (int k = 0; k < c->npair; k++) {
     gref r = pair_ref(c, k);
     flush(R, r, c->payer[k]);
-    gref h = set_ref(&c->gem, c->lane[c->pair_h[k]]);
+    int g = c->lane[c->pair_h[k]];
+    gref h = set_ref(&c->gem, g);
     for (int j = 0; j < c->NL; j++) h.n[j * h.ns] += r.n[j], r.n[j] = 0;
+    in_harvest(c, &c->gem, g);
   }
   R->pair_active = 0;
 }
@@ -2770,6 +2867,8 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   memset(c->vsink, 0, sizeof(int32_t) * (size_t)G->np);
   memset(G->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)G->np);
   memset(G->T, 0, sizeof(double) * NTS * (size_t)G->np);
+  for (int x = 0; x < MAXPH; x++) c->inl[x].n = 0;
+  c->oom = 0;
   prepare(c, m, o, cut_frac);
 
   simulate_stock(&R, o);
@@ -2820,6 +2919,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
         step(&R, 0, 1.0, s);
       }
     }
+    if (c->oom) return -1;
     flush_all(&R);
     /* national timing variances: the Wlz client-years and the national
      * institutions' cost */
