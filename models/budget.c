@@ -4,7 +4,8 @@
  * MO budget, bijsturing at evaluation years (bouwsteen 9) and pooling in the
  * region (bouwsteen 2). Then shortfall = cost - budget per gemeente-year.
  *
- * "How is the budget of gemeente g computed in 2027?" — budget_year() below. */
+ * "How is the budget of gemeente g computed in 2027?" — bw_budget_apply
+ * below: the year loop, then year_fill or the loop over gemeenten. */
 #include <math.h>
 #include <string.h>
 
@@ -56,6 +57,22 @@ void bw_pool_shortfall(const bw_model *m, const double *budget_bw, const double 
   }
 }
 
+/* Budgets and shortfalls of the gemeenten in year y from that year's
+ * macro budgets and ingroeipad weights (arrays [g * ny + y]); the
+ * per-year loop of the bijsturing pause, which needs each year's shortfalls
+ * before the next year's weight. */
+static void year_fill(const bw_model *m, bw_rep_result *out, int y, double macro_bw, double wt, double macro_mo,
+                      double v) {
+  int ng = m->ng, ny = m->ny;
+  for (int g = 0; g < ng; g++) {
+    size_t i = (size_t)g * ny + y;
+    out->budget_bw[i] = macro_bw * ((1.0 - wt) * m->hist_bw[g] + wt * m->obj[g]);
+    out->budget_mo[i] = macro_mo * ((1.0 - v) * m->hist_mo[g] + v * m->obj[g]);
+    out->shortfall_bw[i] = out->cost_bw[i] - out->budget_bw[i];
+    out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
+  }
+}
+
 void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w,
                      bw_rep_result *out) {
   (void)o;
@@ -67,11 +84,24 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
   memcpy(out->national, w->national, (size_t)BW_NQ * ny * sizeof(double));
   double *nat = out->national;
   const double *q = nat + BW_Q_WLZ_CLIENT_YEARS * ny;
+  /* per year: macro BW, ingroeipad weight, macro MO, MO weight; national
+   * BW cost, total cost (scratch of the workspace) */
+  double *mbw = w->budget_scr, *wts = mbw + ny, *mmo = wts + ny, *vs = mmo + ny, *cbw = vs + ny, *ctot = cbw + ny;
+  double *btot = ctot + ny;
+  for (int y = 0; y < ny; y++) cbw[y] = ctot[y] = btot[y] = 0;
+  /* national costs, gemeente by gemeente (each year's sum in gemeente
+   * order, as a sum per year would be) */
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) {
+      size_t i = (size_t)g * ny + y;
+      cbw[y] += out->cost_bw[i];
+      ctot[y] += out->cost_bw[i] + out->cost_mo[i];
+    }
+  int pause = p->bijsturing == BW_BIJST_PAUSE;
 
   double price_prev = 1.0, index_prev = 1.0;
   double base = m->macro_bw_2021 - p->wlz_uitname_eur - p->national_institutions_eur;
-  double cost_bw_prev[2] = {0, 0}; /* national BW cost in y-1, y-2 */
-  int lag = 0;                     /* years the ingroeipad has been paused */
+  int lag = 0; /* years the ingroeipad has been paused */
   for (int y = 0; y < ny; y++) {
     int t = p->first_year + y;
     double price = pow(1.0 + p->budget_index, y);
@@ -81,8 +111,8 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
      * and volume; bijsturing macro_correct resets its growth at an
      * evaluation year to last year's realised cost growth. */
     if (y > 0) {
-      if (p->bijsturing == BW_BIJST_MACRO && is_evaluation_year(p, t) && y >= 2 && cost_bw_prev[1] > 0)
-        base *= cost_bw_prev[0] / cost_bw_prev[1];
+      if (p->bijsturing == BW_BIJST_MACRO && is_evaluation_year(p, t) && y >= 2 && cbw[y - 2] > 0)
+        base *= cbw[y - 1] / cbw[y - 2];
       else
         base *= index / index_prev;
     }
@@ -94,17 +124,18 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
       double p_prev = U_prev / p->wlz_uitname_clients;
       settlement = p_prev * q[y - 1] - U_prev;
     }
-    double macro_bw = base - settlement;
-    double macro_mo = (m->macro_mo_2021 + (t >= p->mo_extra_from ? p->mo_extra_eur : 0.0)) * index;
+    mbw[y] = base - settlement;
+    mmo[y] = (m->macro_mo_2021 + (t >= p->mo_extra_from ? p->mo_extra_eur : 0.0)) * index;
 
     /* ingroeipad weight, with bijsturing pause: a pause holds w one year and
      * shifts the rest of the path */
-    if (p->bijsturing == BW_BIJST_PAUSE && is_evaluation_year(p, t) && t > p->start_year && y >= 1 &&
+    if (pause && is_evaluation_year(p, t) && t > p->start_year && y >= 1 &&
         flagged_fraction(m, out, y - 1) > p->bijsturing_flag_fraction)
       lag++;
     int k = t - p->start_year - lag;
     double wt = k < 0 ? 0.0 : m->w_steps[k];
     if (p->complete_by > 0 && t >= p->complete_by) wt = 1.0;
+    wts[y] = wt;
 
     /* MO: by historical MO share, or after mo_decentralise_year its own
      * linear ingroeipad over ingroeipad.steps years towards O_g */
@@ -113,33 +144,41 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
       v = (double)(t - p->mo_decentralise_year + 1) / p->ingroei_steps;
       if (v > 1) v = 1;
     }
-
-    double cost_bw_total = 0;
-    for (int g = 0; g < ng; g++) {
-      size_t i = (size_t)g * ny + y;
-      out->budget_bw[i] = macro_bw * ((1.0 - wt) * m->hist_bw[g] + wt * m->obj[g]);
-      out->budget_mo[i] = macro_mo * ((1.0 - v) * m->hist_mo[g] + v * m->obj[g]);
-      out->shortfall_bw[i] = out->cost_bw[i] - out->budget_bw[i];
-      out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
-      cost_bw_total += out->cost_bw[i];
-    }
-    if (p->pooling == BW_POOL_REGION)
-      bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
-
-    double cost = 0, budget = 0;
-    for (int g = 0; g < ng; g++) {
-      size_t i = (size_t)g * ny + y;
-      cost += out->cost_bw[i] + out->cost_mo[i];
-      budget += out->budget_bw[i] + out->budget_mo[i];
+    vs[y] = v;
+    if (pause) { /* the next year's weight needs this year's shortfalls */
+      year_fill(m, out, y, mbw[y], wt, mmo[y], v);
+      if (p->pooling == BW_POOL_REGION)
+        bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
     }
     nat[BW_Q_WLZ_SETTLEMENT_EUR * ny + y] = settlement;
-    nat[BW_Q_COST_EUR * ny + y] = cost;
-    nat[BW_Q_BUDGET_EUR * ny + y] = budget;
-    nat[BW_Q_SHORTFALL_EUR * ny + y] = cost - budget;
-
-    cost_bw_prev[1] = cost_bw_prev[0];
-    cost_bw_prev[0] = cost_bw_total;
     price_prev = price;
     index_prev = index;
+  }
+  /* without the pause: every year of a gemeente at once (contiguous) */
+  if (!pause) {
+    for (int g = 0; g < ng; g++) {
+      double hb = m->hist_bw[g], hm = m->hist_mo[g], ob = m->obj[g];
+      size_t i0 = (size_t)g * ny;
+      for (int y = 0; y < ny; y++) {
+        size_t i = i0 + y;
+        out->budget_bw[i] = mbw[y] * ((1.0 - wts[y]) * hb + wts[y] * ob);
+        out->budget_mo[i] = mmo[y] * ((1.0 - vs[y]) * hm + vs[y] * ob);
+        out->shortfall_bw[i] = out->cost_bw[i] - out->budget_bw[i];
+        out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
+      }
+    }
+    if (p->pooling == BW_POOL_REGION)
+      for (int y = 0; y < ny; y++)
+        bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
+  }
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) {
+      size_t i = (size_t)g * ny + y;
+      btot[y] += out->budget_bw[i] + out->budget_mo[i];
+    }
+  for (int y = 0; y < ny; y++) {
+    nat[BW_Q_COST_EUR * ny + y] = ctot[y];
+    nat[BW_Q_BUDGET_EUR * ny + y] = btot[y];
+    nat[BW_Q_SHORTFALL_EUR * ny + y] = ctot[y] - btot[y];
   }
 }

@@ -67,6 +67,7 @@ struct bw_workspace {
   double *cost_bw, *cost_mo; /* [ng * ny] */
   double *national;     /* [BW_NQ * ny] */
   double *year_cost;    /* [BW_NCARE * ny] EUR per client-year, this replication */
+  double *budget_scr;   /* [7 * ny] scratch of bw_budget_apply */
   uint64_t stays;
   /* scratch arrays of cap elements each, grown by bw_workspace_reserve outside
    * the hot loops. models/flows.c keeps its client chunks on the stack and

@@ -302,6 +302,7 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
   w->cost_mo = calloc(n, sizeof(double));
   w->national = calloc((size_t)BW_NQ * (size_t)m->ny, sizeof(double));
   w->year_cost = calloc((size_t)BW_NCARE * (size_t)m->ny, sizeof(double));
+  w->budget_scr = calloc(7 * (size_t)m->ny, sizeof(double));
   /* room for the largest batch: the biggest stock or about twice a year's
    * expected entries of one care type (grown later if a draw needs more) */
   double most = 0;
@@ -316,7 +317,7 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
     bw_workspace_free(w);
     return NULL;
   }
-  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost ||
+  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost || !w->budget_scr ||
       bw_workspace_reserve(w, (size_t)most + 1024)) {
     bw_workspace_free(w);
     return NULL;
@@ -348,7 +349,7 @@ int bw_workspace_reserve(bw_workspace *w, size_t n) {
 void bw_workspace_free(bw_workspace *w) {
   if (!w) return;
   if (w->rng) gsl_rng_free(w->rng);
-  free(w->eps), free(w->cost_bw), free(w->cost_mo), free(w->national), free(w->year_cost);
+  free(w->eps), free(w->cost_bw), free(w->cost_mo), free(w->national), free(w->year_cost), free(w->budget_scr);
   batch_free(w);
   bw_counts_ws_free(w->counts);
   free(w);
