@@ -723,7 +723,7 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
   double p0 = pz[idx]
 #define P0_EXP                           \
   double lz = nn * lq > -700.0 ? nn * lq : -700.0; \
-  double p0 = bw_exp1(lz)
+  double p0 = bw_exp_poly1(lz)
 BW_CNT_VMOVE(vmove_t4, 4, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_t8, 8, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_t16, 16, P0_TABLE, ni >= NT)
@@ -929,7 +929,7 @@ BW_BATCH_CLONES static void venter_stat(int nblk, const int *restrict blk, const
     int nb = 0;                                                                                      \
     for (int g = 0; g < e; g++) {                                                                     \
       double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
-      double m = full[g] * share, p0 = bw_exp1(-m), F = p0, pr = p0, k = 0.0;                        \
+      double m = full[g] * share, p0 = bw_exp_poly1(-m), F = p0, pr = p0, k = 0.0;                   \
       _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
         k += u >= F ? 1.0 : 0.0;                                                                     \
         pr = pr * (m * inv[i]);                                                                      \
@@ -2082,7 +2082,8 @@ static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, con
       int ni = rest[g];
       if (!bad[g] || ni * d->b.p >= VBIG) continue;
       double lz = ni * d->b.lq;
-      int k = binom_low(c, &d->b, ni, ni < NT ? d->pz[ni] : bw_exp1(lz > -700 ? lz : -700), bw_u01(w[g]));
+      double p0 = ni < NT ? d->pz[ni] : bw_exp_poly1(lz > -700 ? lz : -700);
+      int k = binom_low(c, &d->b, ni, p0, bw_u01(w[g]));
       if (d->flip) k = ni - k;
       rest[g] -= k, dst[g] += k;
       fold_one(&fo, g, k);
@@ -2329,7 +2330,7 @@ static int64_t pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, cons
     for (int g = o; g < o + e; g++) {
       double mu = full[g] * share;
       if (!bad[g] || mu >= VBIG) continue;
-      int x = pois_low(c, mu, bw_exp1(-mu), bw_u01(w[g]));
+      int x = pois_low(c, mu, bw_exp_poly1(-mu), bw_u01(w[g]));
       dst[g] += x;
       fold_one(&fo, g, x);
       in += x;

@@ -15,6 +15,9 @@
  *    logl/expl over 10^6 log-uniformly spread points per function plus edge
  *    points (2^-33, 1 - 2^-33, 1, 0.5, 2, 1e300, DBL_MIN, ...).
  * 5. bw_neglog_u01_batch equals -bw_log1(bw_u01(w)) bit for bit.
+ * 6. bw_exp_poly1 (the count kernel's division-free exp) has the same
+ *    accuracy bound over the same points as bw_exp1, and the same bits in
+ *    every instruction-set variant.
  * Inputs come from a local splitmix64 with fixed seeds, so runs are repeatable.
  */
 #include <criterion/criterion.h>
@@ -293,6 +296,12 @@ static void check_exp(const double *x, double *out, size_t n, err_stats *e) {
   }
 }
 
+/* The division-free exp: errors only (it has no batch function; the
+ * variants are compared in every_instruction_set_gives_the_same_bits). */
+static void check_exp_poly(const double *x, size_t n, err_stats *e) {
+  for (size_t i = 0; i < n; i++) track(e, x[i], bw_exp_poly1(x[i]), exp(x[i]), expl((long double)x[i]));
+}
+
 static void assert_errors(const err_stats *e, const char *what) {
   cr_log_info("%s: max rel err vs libm %.3g (x=%a), vs long double %.3g (x=%a)", what,
               e->max_vs_libm, e->worst_x_libm, e->max_vs_long, e->worst_x_long);
@@ -340,22 +349,25 @@ Test(fastmath, log_accuracy_and_bit_identity) {
 Test(fastmath, exp_accuracy_and_bit_identity) {
   uint64_t s = 13;
   double *x = xmalloc(NPTS * sizeof *x), *out = xmalloc(NPTS * sizeof *out);
-  err_stats e = {0};
+  err_stats e = {0}, ep = {0};
   /* uniform over the whole domain [-700, 700] */
   for (size_t i = 0; i < NPTS; i++) x[i] = 1400.0 * unif(&s) - 700.0;
   check_exp(x, out, NPTS, &e);
+  check_exp_poly(x, NPTS, &ep);
   /* log-uniform |x| in [2^-60, 1], both signs */
   for (size_t i = 0; i < NPTS; i++) {
     double a = exp2(-60.0 * unif(&s));
     x[i] = (i & 1) ? a : -a;
   }
   check_exp(x, out, NPTS, &e);
+  check_exp_poly(x, NPTS, &ep);
   /* log-uniform |x| in [1, 700], both signs */
   for (size_t i = 0; i < NPTS; i++) {
     double a = exp(log(700.0) * unif(&s));
     x[i] = (i & 1) ? a : -a;
   }
   check_exp(x, out, NPTS, &e);
+  check_exp_poly(x, NPTS, &ep);
   /* near the rounding boundaries of k: x close to (j + 1/2) ln 2 */
   for (size_t i = 0; i < NPTS; i++) {
     double j = floor(2018.0 * unif(&s)) - 1009.0;
@@ -363,15 +375,20 @@ Test(fastmath, exp_accuracy_and_bit_identity) {
     if (fabs(x[i]) > 700.0) x[i] = 0.0;
   }
   check_exp(x, out, NPTS, &e);
+  check_exp_poly(x, NPTS, &ep);
   static const double edges[] = {0.0, -0.0, 700.0, -700.0, 1.0, -1.0, 0.5, -0.5, 0x1p-33,
                                  -0x1p-33, 0.6931471805599453, -0.6931471805599453,
                                  0.34657359027997264, -0.34657359027997264, DBL_MIN, 709.0 - 9.0};
   enum { NE = sizeof edges / sizeof edges[0] };
   double eo[NE];
   check_exp(edges, eo, NE, &e);
+  check_exp_poly(edges, NE, &ep);
   cr_assert_eq(bw_exp1(0.0), 1.0);
   cr_assert_eq(bw_exp1(-0.0), 1.0);
   assert_errors(&e, "exp");
+  cr_assert_eq(bw_exp_poly1(0.0), 1.0);
+  cr_assert_eq(bw_exp_poly1(-0.0), 1.0);
+  assert_errors(&ep, "exp_poly");
   free(x);
   free(out);
 }
@@ -403,6 +420,9 @@ Test(batch, in_place) {
   }                                                                                            \
   attr static void neglog_##suffix(const uint32_t *w, double *o, size_t n) {                  \
     for (size_t i = 0; i < n; i++) o[i] = bw_neglog_u01_1(w[i]);                              \
+  }                                                                                            \
+  attr static void exp_poly_##suffix(const double *x, double *o, size_t n) {                  \
+    for (size_t i = 0; i < n; i++) o[i] = bw_exp_poly1(x[i]);                                 \
   }
 VARIANT_LOOPS(base, )
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -412,7 +432,8 @@ VARIANT_LOOPS(avx512, __attribute__((target("avx512f"))))
 
 static void check_variant(void (*lg)(const double *, double *, size_t),
                           void (*ex)(const double *, double *, size_t),
-                          void (*nl)(const uint32_t *, double *, size_t), const char *name) {
+                          void (*nl)(const uint32_t *, double *, size_t),
+                          void (*ep)(const double *, double *, size_t), const char *name) {
   enum { N = 20011 };
   uint64_t s = 29;
   double *x = xmalloc(N * sizeof *x), *o = xmalloc(N * sizeof *o);
@@ -425,6 +446,9 @@ static void check_variant(void (*lg)(const double *, double *, size_t),
   ex(x, o, N);
   for (size_t i = 0; i < N; i++)
     cr_assert_eq(bits(o[i]), bits(bw_exp1(x[i])), "%s exp(%a)", name, x[i]);
+  ep(x, o, N);
+  for (size_t i = 0; i < N; i++)
+    cr_assert_eq(bits(o[i]), bits(bw_exp_poly1(x[i])), "%s exp_poly(%a)", name, x[i]);
   for (size_t i = 0; i < N; i++) w[i] = word(&s);
   nl(w, o, N);
   for (size_t i = 0; i < N; i++)
@@ -435,14 +459,14 @@ static void check_variant(void (*lg)(const double *, double *, size_t),
 }
 
 Test(fastmath, every_instruction_set_gives_the_same_bits) {
-  check_variant(log_base, exp_base, neglog_base, "baseline");
+  check_variant(log_base, exp_base, neglog_base, exp_poly_base, "baseline");
 #if defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx2"))
-    check_variant(log_avx2, exp_avx2, neglog_avx2, "avx2");
+    check_variant(log_avx2, exp_avx2, neglog_avx2, exp_poly_avx2, "avx2");
   else
     cr_log_warn("CPU lacks AVX2: AVX2 variant not tested");
   if (__builtin_cpu_supports("avx512f"))
-    check_variant(log_avx512, exp_avx512, neglog_avx512, "avx512f");
+    check_variant(log_avx512, exp_avx512, neglog_avx512, exp_poly_avx512, "avx512f");
   else
     cr_log_warn("CPU lacks AVX-512F: AVX-512 variant not tested");
 #endif
