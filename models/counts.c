@@ -605,17 +605,19 @@ static inline int pois_draw(const struct bw_counts_ws *c, const pois *p, wpool *
 static int pois_ptrs2(const struct bw_counts_ws *c, double mu, double u0, double v0, wpool *wp) {
   double slam = sqrt(mu), loglam = bw_log1(mu);
   double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-  double linvalpha = bw_log1(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);
+  /* 1/alpha and v_r from one division: 1 / ((b − 3.4)(b − 2)) */
+  double d1 = b - 3.4, d2 = b - 2.0, ir = 1.0 / (d1 * d2);
+  double invalpha = 1.1239 + 1.1328 * d2 * ir, vr = 0.9277 - 3.6224 * d1 * ir;
   double u = u0, v = v0;
   for (int first = 1;; first = 0) {
     double U = u - 0.5, V = first ? v : pool_u01(wp);
-    double us = 0.5 - fabs(U);
-    double kd = floor((2.0 * a / us + b) * U + mu + 0.43);
+    double us = 0.5 - fabs(U), ius = 1.0 / us;
+    double kd = floor((2.0 * a * ius + b) * U + mu + 0.43);
     if (us >= 0.07 && V <= vr) return (int)kd;
     u = pool_u01(wp);
     if (kd < 0 || (us < 0.013 && V > us)) continue;
     int k = (int)kd;
-    if (bw_log1(V) + linvalpha - bw_log1(a / (us * us) + b) <= -mu + k * loglam - lfact(c, k)) return k;
+    if (bw_log1(V * invalpha / (a * ius * ius + b)) <= -mu + k * loglam - lfact(c, k)) return k;
   }
 }
 
@@ -629,18 +631,18 @@ static int binom_btrs2(const struct bw_counts_ws *c, int n, double p, double lpq
                        wpool *wp) {
   double q = 1.0 - p, spq = sqrt(n * p * q);
   double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = n * p + 0.5;
-  double vr = 0.92 - 4.2 / b;
+  double ib = 1.0 / b, vr = 0.92 - 4.2 * ib;
   double u = u0, v = v0;
   for (int first = 1;; first = 0) {
     double U = u - 0.5, V = first ? v : pool_u01(wp);
-    double us = 0.5 - fabs(U);
-    double kd = floor((2.0 * a / us + b) * U + cc);
+    double us = 0.5 - fabs(U), ius = 1.0 / us;
+    double kd = floor((2.0 * a * ius + b) * U + cc);
     if (us >= 0.07 && V <= vr && kd >= 0 && kd <= n) return (int)kd;
     u = pool_u01(wp);
     if (kd < 0 || kd > n) continue;
     int k = (int)kd, m = (int)floor((n + 1) * p);
-    double alpha = (2.83 + 5.1 / b) * spq;
-    if (bw_log1(V * alpha / (a / (us * us) + b)) <=
+    double alpha = (2.83 + 5.1 * ib) * spq;
+    if (bw_log1(V * alpha / (a * ius * ius + b)) <=
         lfact(c, m) + lfact(c, n - m) - lfact(c, k) - lfact(c, n - k) + (k - m) * lpq)
       return k;
   }
@@ -761,16 +763,16 @@ BW_BATCH_CLONES static void vbtrs_round(int m, const double *restrict n, const d
     double nn = n[i], V = v[i];
     double spq = sqrt(nn * p * q);
     double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = nn * p + 0.5;
-    double vr = 0.92 - 4.2 / b;
-    double U = u[i] - 0.5, us = 0.5 - fabs(U);
-    double kd = bw_floor_c((2.0 * a / us + b) * U + cc); /* floor of the scalar's wherever it decides */
+    double ib = 1.0 / b, vr = 0.92 - 4.2 * ib;
+    double U = u[i] - 0.5, us = 0.5 - fabs(U), ius = 1.0 / us;
+    double kd = bw_floor_c((2.0 * a * ius + b) * U + cc); /* floor of the scalar's wherever it decides */
     double in = (kd >= 0.0 ? 1.0 : 0.0) * (kd <= nn ? 1.0 : 0.0);
     double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0) * in;
     double tab = in * (nn < (double)NLF ? 1.0 : 0.0); /* every index below in the table */
     double md = bw_floor_c((nn + 1.0) * p);
     int32_t ik = (int32_t)(kd * tab), im = (int32_t)(md * tab), in_ = (int32_t)(nn * tab);
-    double alpha = (2.83 + 5.1 / b) * spq;
-    double arg = V * alpha / (a / (us * us) + b);
+    double alpha = (2.83 + 5.1 * ib) * spq;
+    double arg = V * alpha / (a * ius * ius + b);
     double lhs = bw_log1(tab > 0.0 ? arg : 1.0); /* a positive argument on every lane */
     double rhs = lf[im] + lf[in_ - im] - lf[ik] - lf[in_ - ik] + (kd - md) * lpq;
     double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
@@ -790,14 +792,15 @@ BW_BATCH_CLONES static void vptrs_round(int m, const double *restrict mu, const 
     double mb = mu[i], V = v[i];
     double slam = sqrt(mb), loglam = bw_log1(mb);
     double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-    double linvalpha = bw_log1(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);
-    double U = u[i] - 0.5, us = 0.5 - fabs(U);
-    double kd = bw_floor_c((2.0 * a / us + b) * U + mb + 0.43);
+    double d1 = b - 3.4, d2 = b - 2.0, ir = 1.0 / (d1 * d2);
+    double invalpha = 1.1239 + 1.1328 * d2 * ir, vr = 0.9277 - 3.6224 * d1 * ir;
+    double U = u[i] - 0.5, us = 0.5 - fabs(U), ius = 1.0 / us;
+    double kd = bw_floor_c((2.0 * a * ius + b) * U + mb + 0.43);
     double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0);
     double test = (kd >= 0.0 ? 1.0 : 0.0) * ((us >= 0.013 ? 1.0 : 0.0) + (V <= us ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0);
     double tab = test * (kd < (double)NLF ? 1.0 : 0.0);
     int32_t ik = (int32_t)(kd * tab);
-    double lhs = bw_log1(V) + linvalpha - bw_log1(a / (us * us) + b);
+    double lhs = bw_log1(V * invalpha / (a * ius * ius + b));
     double rhs = -mb + kd * loglam - lf[ik];
     double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
     double ok = fast + acc > 0.0 ? 1.0 : 0.0;
