@@ -700,9 +700,7 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
       double F = p0, pr = p0, k = 0.0;                                                               \
       _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
         k += u >= F ? 1.0 : 0.0;                                                                     \
-        double f = nn - i;                                                                           \
-        f = f > 0.0 ? f : 0.0;                                                                       \
-        pr = pr * (f * cr[i]);                                                                       \
+        pr = pr * ((nn - i) * cr[i]); /* 0 at i = n, then ±0: no max needed */                      \
         F += pr;                                                                                     \
       }                                                                                              \
       double b = u >= F ? 1.0 : 0.0;                                                                 \
