@@ -442,6 +442,8 @@ struct bw_counts_ws {
   } inl[MAXPH];
   int oom; /* a list could not grow: the replication fails */
   double *vx, *vy;            /* [max np] scratch */
+  double *ybw, *ymo;          /* [ny * np] the GEM lanes' BW and MO cost per year (set_flush), added to
+                               * the workspace's per-gemeente arrays at the end of the replication */
   /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
   int *bidx, *bpend, *btag;
   int bcap;                   /* capacity of the big-lane list: 4 × max np */
@@ -965,6 +967,24 @@ BW_BATCH_CLONES static int64_t vstay(int n, const int32_t *restrict cnt, double 
   return s;
 }
 
+/* Σ cnt[g] over lanes [0, e). */
+BW_BATCH_CLONES static int64_t vsum32(int e, const int32_t *restrict cnt) {
+  int64_t s = 0;
+  for (int g = 0; g < e; g++) s += cnt[g];
+  return s;
+}
+
+/* out[g] = a x[g] y[g] + b z[g] (a year's entry means per lane). */
+BW_BATCH_CLONES static void vlam(int e, double *restrict out, double a, const double *restrict x,
+                                 const double *restrict y, double b, const double *restrict z) {
+  for (int g = 0; g < e; g++) out[g] = a * x[g] * y[g] + b * z[g];
+}
+
+/* out[g] = x[g] s1 s2. */
+BW_BATCH_CLONES static void vscale2(int e, double *restrict out, const double *restrict x, double s1, double s2) {
+  for (int g = 0; g < e; g++) out[g] = x[g] * s1 * s2;
+}
+
 /* Largest count of lanes [0, e). */
 BW_BATCH_CLONES static int32_t vmax(int e, const int32_t *restrict cnt) {
   int32_t m = 0;
@@ -1035,7 +1055,7 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
   for (int x = 0; x < MAXPH; x++) free(c->inl[x].g);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy);
+  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->ybw), free(c->ymo);
   free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn),
       free(c->bpu), free(c->bpv), free(c->bpk);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
@@ -1137,6 +1157,8 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   int bok = c->bidx && c->btag && c->bpend && c->bst;
   for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(BC, sizeof(double)));
   c->vy = calloc(VP, sizeof(double));
+  c->ybw = calloc(VP * (size_t)m->ny, sizeof(double));
+  c->ymo = calloc(VP * (size_t)m->ny, sizeof(double));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
   c->tacc = calloc(A * NTS, sizeof(double));
   c->payer = calloc(A, sizeof(int));
@@ -1156,7 +1178,7 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->invk = malloc(sizeof(double) * NLF);
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy &&
+  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->ybw && c->ymo &&
        c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
        c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk && c->c2a && c->lump;
   wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
@@ -2500,19 +2522,14 @@ BW_BATCH_CLONES static void vflush(int n, const uint32_t *restrict wb, const uin
 static void set_flush(run *R, gset *S) {
   struct bw_counts_ws *c = R->c;
   size_t np = (size_t)S->np;
-  double *T = S->T, *cb = c->vx, *cm = c->vy;
+  double *T = S->T, *cb = c->ybw + (size_t)R->y * np, *cm = c->ymo + (size_t)R->y * np;
   const uint32_t *wb = pool_take(&c->pst, S->np);
   memcpy(c->vrest, wb, sizeof(uint32_t) * np); /* the next take may refill */
   const uint32_t *wm = pool_take(&c->pst, S->np);
   vflush(S->n, (const uint32_t *)c->vrest, wm, T + CL_I * np, T + CL_A * np, T + CL_M * np, T + TV_BW * np,
          T + TV_M * np, R->yc[BW_I], R->yc[BW_A], R->yc[BW_M], R->ycu, BW_COUNTS_TIMING_NOISE, cb, cm);
   double tin = 0;
-  for (int g = 0; g < S->n; g++) {
-    size_t i = (size_t)S->payer[g] * (size_t)R->ny + (size_t)R->y;
-    if (cb[g] != 0) R->w->cost_bw[i] += cb[g];
-    if (cm[g] != 0) R->w->cost_mo[i] += cm[g];
-    tin += T[CL_IN * np + (size_t)g];
-  }
+  for (int g = 0; g < S->n; g++) tin += T[CL_IN * np + (size_t)g];
   tin += R->a.tin;
   R->a.tin = 0;
   if (tin != 0) R->w->national[BW_Q_COST_NATIONAL_INST_EUR * R->ny + R->y] += tin * R->yc[BW_I];
@@ -2758,7 +2775,7 @@ static int year_entries(run *R, const bw_outer *o) {
     double a1 = care == BW_M ? level : level * (1.0 - at), b1 = care == BW_M ? 0.0 : level * at * pop_k;
     double *lam = c->lam + (size_t)care * npg;
     const double *pop = c->popL + (size_t)y * npg;
-    for (int i = 0; i < ng; i++) lam[i] = a1 * pop[i] * c->ne[i] + b1 * c->histL[i];
+    vlam(ng, lam, a1, pop, c->ne, b1, c->histL);
     if (!isinf(k_disp))
       for (int i = 0; i < ng; i++) {
         if (!(lam[i] > 0)) continue;
@@ -2782,8 +2799,8 @@ static int year_entries(run *R, const bw_outer *o) {
      * the herkomst gemeente */
     int on = v == V_M ? mo_local : !old;
     gset *G = &c->gem;
-    for (int i = 0; i < G->np; i++)
-      G->full[v][i] = on ? c->lam[(size_t)care_of[v] * npg + i] * share * per_step : 0.0;
+    if (on) vscale2(G->np, G->full[v], c->lam + (size_t)care_of[v] * npg, share, per_step);
+    else memset(G->full[v], 0, sizeof(double) * (size_t)G->np);
     /* old-regime I/A placed in a region (unless PAIR), central M: paid by
      * the region's centrumgemeente, so counted in its lane (Poisson
      * superposition: one stream with the summed mean) */
@@ -2894,9 +2911,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     for (int k = 0; k < BW_NCARE; k++)
       for (int i = 0; i < c->nph[k]; i++) {
         int j = c->off[cls_of_care[k]] + i;
-        int64_t s = 0;
-        const int32_t *col = G->cnt + (size_t)j * G->np;
-        for (int g = 0; g < G->n; g++) s += col[g];
+        int64_t s = vsum32(G->n, G->cnt + (size_t)j * G->np);
         if (R.pair_active)
           for (int row = 0; row < c->npair; row++) s += c->cnt[(size_t)row * c->NLP + j];
         jan[k] += (double)s;
@@ -2940,6 +2955,14 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     nat[BW_Q_WLZ_CLIENT_YEARS * ny + y] = R.a.q;
     for (int v = 0; v < NV; v++) entries_total += R.a.entries[v];
     stepdowns_total += R.a.stepdowns;
+  }
+  /* the GEM lanes' yearly cost to their gemeenten (adding a zero changes nothing) */
+  for (int g = 0; g < G->n; g++) {
+    size_t i0 = (size_t)G->payer[g] * (size_t)ny;
+    for (int y = 0; y < ny; y++) {
+      w->cost_bw[i0 + y] += c->ybw[(size_t)y * G->np + g];
+      w->cost_mo[i0 + y] += c->ymo[(size_t)y * G->np + g];
+    }
   }
   w->stays = (uint64_t)(stock_total - R.wave + entries_total + stepdowns_total);
   return 0;
