@@ -5,7 +5,7 @@
  *     exponential stays; "wlz_linear" — a high Wlz inflow, a linear
  *     ingroeipad, negative-binomial indications; "payer_rules" — pooling,
  *     mo_decentralise_year, old_regime_max_years cutting a month, start
- *     year 2023, mortality), both kernels agree in distribution on every
+ *     year 2023, mortality, 30 % national institutions), both kernels agree in distribution on every
  *     national total per year and on every gemeente's mean shortfall per
  *     year, with fixed seeds. The individual kernel runs replications
  *     0..R_IND-1; the count kernel runs the same replications (the same
