@@ -108,9 +108,10 @@
  * timing variance to two slots per lane as they go (fold2). A
  * destination with a probability above 1/2 is drawn as its complement.
  * The national institutions' clients (about 1 % of I entries) are few:
- * their entrants are drawn as a national Poisson total placed on lanes,
- * their phases stepped lane by lane where there are any. PAIR groups are
- * stepped one by one.
+ * their entrants are drawn as a national Poisson total placed on lanes, and
+ * the GEM set's clients are kept one by one, as a list of lanes per In
+ * phase, each stepped by one word (in_step). PAIR groups are stepped one by
+ * one.
  */
 #include <math.h>
 #include <stdlib.h>
