@@ -45,7 +45,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "rng_batch.h" /* BW_BATCH_CLONES, BW_BATCH_UNUSED */
+#include "rng_batch.h" /* BW_BATCH_CLONES, BW_BATCH_CLONES_UNUSED */
 
 static inline uint64_t bw_fm_bits_(double x) {
   uint64_t u;
@@ -149,18 +149,26 @@ static inline double bw_exp1(double x) { return bw_fm_exp_(x); }
 static inline double bw_exp_poly1(double x) { return bw_fm_exp_poly_(x); }
 static inline double bw_neglog_u01_1(uint32_t w) { return -bw_fm_log_(bw_fm_u01_(w)); }
 
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunused-function"
+#endif
 /* out may be x itself (in place), but must not overlap it otherwise. */
-BW_BATCH_CLONES BW_BATCH_UNUSED static void bw_log_batch(const double *x, double *out, size_t n) {
+BW_BATCH_CLONES BW_BATCH_CLONES_UNUSED static void bw_log_batch(const double *x, double *out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = bw_fm_log_(x[i]);
 }
 
-BW_BATCH_CLONES BW_BATCH_UNUSED static void bw_exp_batch(const double *x, double *out, size_t n) {
+BW_BATCH_CLONES BW_BATCH_CLONES_UNUSED static void bw_exp_batch(const double *x, double *out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = bw_fm_exp_(x[i]);
 }
 
-BW_BATCH_CLONES BW_BATCH_UNUSED static void bw_neglog_u01_batch(const uint32_t *restrict w,
+BW_BATCH_CLONES BW_BATCH_CLONES_UNUSED static void bw_neglog_u01_batch(const uint32_t *restrict w,
                                                                 double *restrict out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = -bw_fm_log_(bw_fm_u01_(w[i]));
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 #endif

@@ -43,6 +43,15 @@
 #endif
 #endif
 
+/* `unused` for a function that also has BW_BATCH_CLONES: clang refuses the
+ * two together, so there it is left out (sim/fastmath.h silences
+ * -Wunused-function around such definitions instead). */
+#if defined(__clang__)
+#define BW_BATCH_CLONES_UNUSED
+#else
+#define BW_BATCH_CLONES_UNUSED BW_BATCH_UNUSED
+#endif
+
 /* Counter word c[1] of a family, packed as bw_rng_make does:
  * purpose << 24 | year_index << 16 | gemeente (8 | 8 | 16 bits). */
 static inline uint32_t bw_rng_c1(unsigned purpose, unsigned year_index, unsigned gemeente) {
