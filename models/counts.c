@@ -694,7 +694,6 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
       int *nbad) {                                                                                   \
     int64_t s = 0;                                                                                   \
     int nb = 0;                                                                                      \
-    double fl = flip ? 1.0 : 0.0; /* as a factor: a select on flip stops AVX2 if-conversion */       \
     (void)pz, (void)lq;                                                                              \
     for (int g = 0; g < e; g++) {                                                                     \
       double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
@@ -710,7 +709,7 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
       double b = u >= F ? 1.0 : 0.0;                                                                 \
       b = BAD0 ? 1.0 : b;                                                                            \
       b = nn * p >= VBIG ? 1.0 : b;                                                                  \
-      double xd = (k + fl * (nn - 2.0 * k)) * (1.0 - b); /* fl, b are 0 or 1: exact */             \
+      double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                          \
       int32_t x = (int32_t)xd;                                                                       \
       bad[g] = (int32_t)b;                                                                           \
       nb += (int)b;                                                                                  \
@@ -725,8 +724,8 @@ static inline int pick(const uint64_t *thr, int n, uint32_t w) {
 #define P0_TABLE                    \
   int32_t idx = ni < NT ? ni : NT - 1; \
   double p0 = pz[idx]
-#define P0_EXP /* n lq clamped at about −700 (by n: GCC if-converts this for AVX2) */ \
-  double lz = (nn < -700.0 / lq ? nn : -700.0 / lq) * lq;                             \
+#define P0_EXP                           \
+  double lz = nn * lq > -700.0 ? nn * lq : -700.0; \
   double p0 = bw_exp_poly1(lz)
 BW_CNT_VMOVE(vmove_t4, 4, P0_TABLE, ni >= NT)
 BW_CNT_VMOVE(vmove_t8, 8, P0_TABLE, ni >= NT)
@@ -745,17 +744,6 @@ static inline double bw_floor_c(double y) {
   double yc = lo > 1e9 ? 1e9 : lo;
   double t = (yc + 0x1.8p52) - 0x1.8p52;
   return t - (t > yc ? 1.0 : 0.0);
-}
-
-/* x clamped to [0, NLF − 1] as an index of the log-factorial table: exact
- * for the integers in range, some valid index otherwise (whose entry is
- * then not used). A clamp rather than a product with a 0/1 flag, which
- * GCC turns into a conditional load that it can if-convert only with
- * AVX-512's masks (the AVX2 clone would stay scalar). */
-static inline int32_t lf_index(double x) {
-  double a = x > 0.0 ? x : 0.0;
-  a = a < (double)(NLF - 1) ? a : (double)(NLF - 1);
-  return (int32_t)a;
 }
 
 /* One round of BTRS (binom_btrs2: Hörmann 1993) for m compacted draws
@@ -783,10 +771,11 @@ BW_BATCH_CLONES static void vbtrs_round(int m, const double *restrict n, const d
     double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0) * in;
     double tab = in * (nn < (double)NLF ? 1.0 : 0.0); /* every index below in the table */
     double md = bw_floor_c((nn + 1.0) * p);
+    int32_t ik = (int32_t)(kd * tab), im = (int32_t)(md * tab), in_ = (int32_t)(nn * tab);
     double alpha = (2.83 + 5.1 * ib) * spq;
-    double arg = V * alpha / (a * ius * ius + b); /* positive on every lane */
-    double lhs = bw_log1(arg);
-    double rhs = lf[lf_index(md)] + lf[lf_index(nn - md)] - lf[lf_index(kd)] - lf[lf_index(nn - kd)] + (kd - md) * lpq;
+    double arg = V * alpha / (a * ius * ius + b);
+    double lhs = bw_log1(tab > 0.0 ? arg : 1.0); /* a positive argument on every lane */
+    double rhs = lf[im] + lf[in_ - im] - lf[ik] - lf[in_ - ik] + (kd - md) * lpq;
     double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
     double ok = fast + acc > 0.0 ? 1.0 : 0.0;
     double und = (1.0 - ok) * in * (1.0 - tab); /* in range, beyond the table */
@@ -811,8 +800,9 @@ BW_BATCH_CLONES static void vptrs_round(int m, const double *restrict mu, const 
     double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0);
     double test = (kd >= 0.0 ? 1.0 : 0.0) * ((us >= 0.013 ? 1.0 : 0.0) + (V <= us ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0);
     double tab = test * (kd < (double)NLF ? 1.0 : 0.0);
+    int32_t ik = (int32_t)(kd * tab);
     double lhs = bw_log1(V * invalpha / (a * ius * ius + b));
-    double rhs = -mb + kd * loglam - lf[lf_index(kd)];
+    double rhs = -mb + kd * loglam - lf[ik];
     double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
     double ok = fast + acc > 0.0 ? 1.0 : 0.0;
     double und = (1.0 - ok) * test * (1.0 - tab);
