@@ -1984,11 +1984,25 @@ static void scatter(const struct bw_counts_ws *c, const spec *s, int src, int L,
   }
 }
 
-/* e clients enter through entry spec s (index src) this step. */
-static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, gref r, nat_acc *a, wpool *wp) {
+/* The client-time of e entrants of entry spec s that end the step in its
+ * main destination (move_time adds a leaver's difference). */
+static inline void enter_time(const spec *s, int e, gref r, nat_acc *a) {
   for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += e * s->base[cl];
   r.T[s->vslot * r.ts] += e * s->bv[0];
   if (s->nslot >= 0) a->vn[s->nslot] += e * s->bv[1];
+}
+
+/* One entrant of entry spec s (index src) whose end state, drawn by the
+ * caller, is leaver destination i (−1: the main one). */
+static inline void enter_one(const spec *s, int i, int src, gref r, nat_acc *a) {
+  enter_time(s, 1, r, a);
+  if (i < 0) r.n[s->main * r.ns] += 1;
+  else move(s, i, 1, src, r, a);
+}
+
+/* e clients enter through entry spec s (index src) this step. */
+static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, gref r, nat_acc *a, wpool *wp) {
+  enter_time(s, e, r, a);
   int L = leave_count(c, s, e, wp);
   r.n[s->main * r.ns] += e - L;
   if (L) scatter(c, s, src, L, r, a, wp);
@@ -2292,13 +2306,7 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
     for (int e = 0; e < nb; e++) {
       int lo = at[e];
       while (lo > 0 && !(full[lo] > 0)) lo--; /* x on the edge of an empty lane: rounding only */
-      gref r = set_ref(S, lo);
-      for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
-      r.T[sp->vslot * r.ts] += sp->bv[0];
-      if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
-      int i = entrant_dest(sp, wp);
-      if (i < 0) r.n[sp->main * r.ns] += 1;
-      else move(sp, i, 1, src, r, a);
+      enter_one(sp, entrant_dest(sp, wp), src, set_ref(S, lo), a);
       in_harvest(c, S, lo);
     }
   }
@@ -2578,11 +2586,7 @@ static void apply_records(struct bw_counts_ws *c, int s, nat_acc *a) {
     const spec *sp = c->spec[0] + src;
     gref r = ref_of(c, e->gid);
     a->entries[e->v] += 1;
-    for (int cl = 0; cl < 4; cl++) r.T[cl * r.ts] += sp->base[cl];
-    r.T[sp->vslot * r.ts] += sp->bv[0];
-    if (sp->nslot >= 0) a->vn[sp->nslot] += sp->bv[1];
-    if (e->i < 0) r.n[sp->main * r.ns] += 1;
-    else move(sp, e->i, 1, src, r, a);
+    enter_one(sp, e->i, src, r, a);
   }
 }
 

@@ -95,14 +95,32 @@ static inline double bw_fm_log_(double x) {
   return dk * BW_FM_LN2_HI - ((hfsq - (s * (hfsq + R) + dk * BW_FM_LN2_LO)) - f);
 }
 
+#define BW_FM_SHIFTER 0x1.8p52
+
+/* exp's reduction x = k ln2 + r, r = hi − lo, |r| <= 0.35 (shared by both exps). */
+typedef struct {
+  double kt, hi, lo; /* kt = 1.5 2^52 + k, k = round(x / ln2) */
+} bw_fm_red_;
+
+static inline bw_fm_red_ bw_fm_exp_reduce_(double x) {
+  bw_fm_red_ z;
+  z.kt = x * BW_FM_INV_LN2 + BW_FM_SHIFTER;
+  double dk = z.kt - BW_FM_SHIFTER;
+  z.hi = x - dk * BW_FM_LN2_HI; /* exact: dk ln2_hi exact, Sterbenz */
+  z.lo = dk * BW_FM_LN2_LO;
+  return z;
+}
+
+/* y 2^k: the low bits of kt hold k + 2^51; shift k into the exponent field (mod 2^64). */
+static inline double bw_fm_exp_scale_(double y, double kt) {
+  uint64_t kbits = (bw_fm_bits_(kt) - bw_fm_bits_(BW_FM_SHIFTER)) << 52;
+  return bw_fm_double_(bw_fm_bits_(y) + kbits);
+}
+
 /* exp of x, |x| <= 700. */
 static inline double bw_fm_exp_(double x) {
-  const double shifter = 0x1.8p52;
-  double kt = x * BW_FM_INV_LN2 + shifter; /* 1.5 2^52 + k, k = round(x / ln2) */
-  double dk = kt - shifter;
-  double hi = x - dk * BW_FM_LN2_HI; /* exact: dk ln2_hi exact, Sterbenz */
-  double lo = dk * BW_FM_LN2_LO;
-  double r = hi - lo;
+  bw_fm_red_ z = bw_fm_exp_reduce_(x);
+  double hi = z.hi, lo = z.lo, r = hi - lo;
   double t = r * r;
   /* c = r - t P(t), P(t) = sum_{n=1..7} 2 B_2n t^(n-1) / (2n)!, by Estrin's scheme. */
   double t2 = t * t;
@@ -113,18 +131,13 @@ static inline double bw_fm_exp_(double x) {
   double P = (q0 + q1 * t2) + t4 * (q2 + 0x1.d6db2c4e09162p-36 * t2);
   double c = r - t * P;
   double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
-  /* Low bits of kt hold k + 2^51; shift k into the exponent field (mod 2^64). */
-  uint64_t kbits = (bw_fm_bits_(kt) - bw_fm_bits_(shifter)) << 52;
-  return bw_fm_double_(bw_fm_bits_(y) + kbits);
+  return bw_fm_exp_scale_(y, z.kt);
 }
 
 /* exp of x, |x| <= 700, by a polynomial of r (no division). */
 static inline double bw_fm_exp_poly_(double x) {
-  const double shifter = 0x1.8p52;
-  double kt = x * BW_FM_INV_LN2 + shifter;
-  double dk = kt - shifter;
-  double hi = x - dk * BW_FM_LN2_HI, lo = dk * BW_FM_LN2_LO;
-  double r = hi - lo;
+  bw_fm_red_ z = bw_fm_exp_reduce_(x);
+  double r = z.hi - z.lo;
   double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
   double a1 = 0x1.0000000000000p-1 + 0x1.5555555555555p-3 * r;  /* 1/2!, 1/3! */
   double a2 = 0x1.5555555555555p-5 + 0x1.1111111111111p-7 * r;  /* 1/4!, 1/5! */
@@ -134,8 +147,7 @@ static inline double bw_fm_exp_poly_(double x) {
   double a6 = 0x1.1eed8eff8d898p-29 + 0x1.6124613a86d09p-33 * r; /* 1/12!, 1/13! */
   double q = ((a1 + a2 * r2) + (a3 + a4 * r2) * r4) + (a5 + a6 * r2) * r8;
   double y = 1.0 + (r + r2 * q);
-  uint64_t kbits = (bw_fm_bits_(kt) - bw_fm_bits_(shifter)) << 52;
-  return bw_fm_double_(bw_fm_bits_(y) + kbits);
+  return bw_fm_exp_scale_(y, z.kt);
 }
 
 /* 32-bit word -> (w + 1/2) 2^-32 exactly (as bw_u01), via bits: 2^52 + 2w + 1. */
