@@ -41,6 +41,25 @@ int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long lon
                         long long n_hi, bw_common_opts *o) {
   const char *s = argv[*i];
 #define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
+  if (strcmp(cmd, "validate") != 0 && (!strcmp(s, "--set") || !strncmp(s, "--set=", 6))) {
+    const char *val = s + 5;
+    if (*val == '=') {
+      val++;
+    } else {
+      if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value (key=value)", s);
+      val = argv[++*i];
+    }
+    const char *eq = strchr(val, '=');
+    if (!eq || eq == val)
+      return bw_usage_error(cmd, "--set %s: must be key=value, e.g. --set policy.pooling=region", val);
+    if (o->nsets >= BW_MAX_SETS) {
+      char fmt[64];
+      snprintf(fmt, sizeof fmt, "--set %%s: at most %d --set options", BW_MAX_SETS);
+      return bw_usage_error(cmd, fmt, val);
+    }
+    o->sets[o->nsets++] = val;
+    return 1;
+  }
   int takes_value = OPT("-n", "--replications") || OPT("-s", "--seed") || OPT("-t", "--threads") ||
                     OPT("-o", "--out");
   if (!takes_value) {
