@@ -77,6 +77,7 @@ struct bw_workspace {
   int *gem;
   double *aux;
   struct bw_counts_ws *counts; /* scratch of the count kernel (models/counts.c), or NULL */
+  bw_outer outer;       /* outer draws of the replication last simulated */
 };
 
 /* Make room for n clients in w's batch arrays; 0 or -1 (out of memory). */

@@ -357,18 +357,28 @@ void bw_workspace_free(bw_workspace *w) {
 
 uint64_t bw_workspace_stays(const bw_workspace *w) { return w->stays; }
 
+bw_status bw_simulate_clients(const bw_model *m, uint32_t rep, bw_workspace *w, bw_ctx *ctx) {
+  /* run.kernel: every client (models/flows.c) or counts (models/counts.c) */
+  int rc = m->p.kernel == BW_KERNEL_COUNTS ? bw_counts_simulate(m, rep, w, &w->outer)
+                                           : bw_flows_simulate(m, rep, w, &w->outer);
+  if (rc != 0) return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
+  return BW_OK;
+}
+
+void bw_evaluate_budgets(const bw_model *m, const bw_workspace *w, bw_rep_result *out) {
+  const bw_outer *o = &w->outer;
+  bw_budget_apply(m, o, w, out);
+  for (int c = 0; c < BW_NCARE; c++) {
+    out->rate_mult[c] = o->rate_mult[c];
+    out->duration_mult[c] = o->duration_mult[c];
+  }
+  out->wlz_factor = o->wlz_factor;
+  out->cost_index = o->cost_index;
+}
+
 bw_status bw_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_rep_result *out,
                       bw_ctx *ctx) {
-  bw_outer o;
-  /* run.kernel: every client (models/flows.c) or counts (models/counts.c) */
-  int rc = m->p.kernel == BW_KERNEL_COUNTS ? bw_counts_simulate(m, rep, w, &o) : bw_flows_simulate(m, rep, w, &o);
-  if (rc != 0) return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
-  bw_budget_apply(m, &o, w, out);
-  for (int c = 0; c < BW_NCARE; c++) {
-    out->rate_mult[c] = o.rate_mult[c];
-    out->duration_mult[c] = o.duration_mult[c];
-  }
-  out->wlz_factor = o.wlz_factor;
-  out->cost_index = o.cost_index;
-  return BW_OK;
+  bw_status st = bw_simulate_clients(m, rep, w, ctx);
+  if (st == BW_OK) bw_evaluate_budgets(m, w, out);
+  return st;
 }

@@ -92,6 +92,19 @@ void bw_workspace_free(bw_workspace *w);
 bw_status bw_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_rep_result *out,
                       bw_ctx *ctx);
 
+/* The two halves of bw_simulate, for running several scenarios on the same
+ * simulated clients (bwsim compare and sweep, common random numbers):
+ * bw_simulate_clients fills w with replication rep's client flows and costs
+ * (outer draws, entries, stays, Wlz, cost per payer); bw_evaluate_budgets
+ * then computes the budgets, settlement, bijsturing, pooling and shortfalls
+ * of model m from what w holds. m may be another model than the one that
+ * simulated the clients, provided bw_params_same_clients holds for their
+ * params and they share the data: only budget-side parameters may differ.
+ * bw_simulate(m, rep, w, out) = bw_simulate_clients(m, rep, w) then
+ * bw_evaluate_budgets(m, w, out). */
+bw_status bw_simulate_clients(const bw_model *m, uint32_t rep, bw_workspace *w, bw_ctx *ctx);
+void bw_evaluate_budgets(const bw_model *m, const bw_workspace *w, bw_rep_result *out);
+
 /* Number of client stays simulated by the last bw_simulate on w (benchmarks). */
 uint64_t bw_workspace_stays(const bw_workspace *w);
 
