@@ -13,6 +13,38 @@ typedef struct {
   int progress; /* draw a progress bar on stderr */
 } bw_run_opts;
 
+/* The work of one replication, for bw_drive: the one loop under run,
+ * compare, sweep and validate. The driver owns the splitting (contiguous
+ * blocks of the replication range per MPI process, dynamic scheduling over
+ * OpenMP threads), the progress bar, the first error, and the merge of the
+ * processes' statistics into rank 0; the visitor owns what a replication
+ * computes and where it accumulates it. Results must not depend on which
+ * thread or process ran a replication: accumulate exactly mergeable
+ * statistics (integers, fixed-point sums, sim/sketch.h cells). */
+typedef struct {
+  void *self; /* the visitor's shared state, passed to every callback */
+  /* Per-thread state (workspaces, results, partial statistics), created in
+   * the parallel region before the loop; NULL = out of memory. */
+  void *(*thread_create)(void *self);
+  /* Replication rep on this thread. */
+  bw_status (*visit)(void *self, void *thread, int rep, bw_ctx *ctx);
+  /* After the loop, one thread at a time (optional): merge the thread's
+   * partial statistics into self. Not called after an error. */
+  bw_status (*thread_finish)(void *self, void *thread, bw_ctx *ctx);
+  void (*thread_free)(void *self, void *thread);
+  /* MPI (optional when never run under mpirun): this process's statistics as
+   * bytes, merged into rank 0's; clear forgets them on the other ranks. */
+  size_t (*packed_size)(void *self);
+  size_t (*pack)(void *self, unsigned char *buf);
+  bw_status (*unpack_merge)(void *self, const unsigned char *buf, size_t n, bw_ctx *ctx);
+  void (*clear)(void *self);
+} bw_visitor;
+
+/* Visit replications lo .. hi-1 (every rank calls it with the same range;
+ * each process takes a contiguous block), then merge every process's
+ * statistics into rank 0's. */
+bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo, int hi, bw_ctx *ctx);
+
 /* Simulate replications lo .. hi-1 and add them to acc. With MPI (when
  * running under mpirun), each process simulates a contiguous block of the
  * range; the other processes' statistics (and, under --exact, their stored
