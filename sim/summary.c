@@ -138,6 +138,7 @@ enum { NSTRIPE = 8 }; /* gemeente stripes; one more for national + regions */
 struct bw_acc {
   const bw_model *m;
   int ng, ny, nr, y_first, y_last, K, pooling, have_other;
+  int light;            /* no gy cells, no other-pooling counts (bw_acc_create_light) */
   double theta;
   long long n;
   bw_cell *gy;          /* [(v * ng + g) * ny + y], v < NCV: EUR */
@@ -165,12 +166,13 @@ static inline double per_inhabitant(double bw, double mo, double pop) { return (
 static inline bw_i128 fix(double x) { return (bw_i128)llround(x * BW_FIX_SCALE); }
 
 static size_t n_split(const bw_acc *a) { return (size_t)a->K * (size_t)a->ng * (size_t)(a->ny + 1); }
+/* gemeente x year cells held: none in a light accumulator */
+static size_t n_gy(const bw_acc *a) { return a->light ? 0 : NCV * (size_t)a->ng * (size_t)a->ny; }
 
 void bw_acc_free(bw_acc *a) {
   if (!a) return;
-  size_t ngy = (size_t)a->ng * (size_t)a->ny;
   if (a->gy)
-    for (size_t i = 0; i < NCV * ngy; i++) bw_cell_free(&a->gy[i]);
+    for (size_t i = 0; i < n_gy(a); i++) bw_cell_free(&a->gy[i]);
   if (a->cum)
     for (int g = 0; g < a->ng; g++) bw_cell_free(&a->cum[g]);
   if (a->nat)
@@ -191,7 +193,7 @@ static void init_cells(bw_acc *a) {
   const bw_model *m = a->m;
   const bw_data *d = bw_model_data(m);
   int ng = a->ng, ny = a->ny, nreform = a->y_last - a->y_first + 1;
-  for (int v = 0; v < NCV; v++)
+  for (int v = 0; v < NCV && !a->light; v++)
     for (int g = 0; g < ng; g++)
       for (int y = 0; y < ny; y++)
         bw_cell_init(&a->gy[((size_t)v * ng + g) * ny + y],
@@ -216,7 +218,7 @@ static void init_cells(bw_acc *a) {
     }
 }
 
-bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) {
+static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light) {
   const bw_params *p = bw_model_params(m);
   const bw_data *d = bw_model_data(m);
   if (!m || !p || !d || d->ng < 1 || bw_model_nyears(m) < 1) return NULL;
@@ -229,14 +231,15 @@ bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) {
   a->nr = d->nr;
   a->theta = p->threshold_eur_per_inhabitant;
   a->pooling = p->pooling;
-  a->have_other = 1;
+  a->light = light;
+  a->have_other = !light;
   /* reform years S .. last as year indices, clipped to the simulated years */
   a->y_first = p->start_year - p->first_year;
   if (a->y_first < 0) a->y_first = 0;
   a->y_last = a->ny - 1;
   a->K = p->outer_draws > 0 ? p->outer_draws : 0;
   size_t ngy = (size_t)a->ng * (size_t)a->ny;
-  a->gy = calloc(NCV * ngy, sizeof *a->gy);
+  a->gy = calloc(light ? 1 : NCV * ngy, sizeof *a->gy);
   a->cum = calloc((size_t)a->ng, sizeof *a->cum);
   a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
   a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
@@ -267,6 +270,9 @@ bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) {
   return a;
 }
 
+bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) { return acc_create(m, exact_nrep, 0); }
+bw_acc *bw_acc_create_light(const bw_model *m) { return acc_create(m, 0, 1); }
+
 long long bw_acc_count(const bw_acc *a) { return a ? a->n : 0; }
 bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
 
@@ -295,7 +301,7 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
       vals[CV_TOTAL][y] = sbw[i] + smo[i];
       vals[CV_BW][y] = sbw[i];
       vals[CV_MO][y] = smo[i];
-      for (int v = 0; v < NCV; v++) {
+      for (int v = 0; v < NCV && !a->light; v++) {
         const bw_cell *c = &a->gy[(size_t)v * ng * ny + i];
         double x = vals[v][y];
         if (isnan(x) || fabs(x) > BW_CELL_XMAX) {
@@ -312,7 +318,7 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     for (int y = 0; y < ny; y++) {
       size_t i = (size_t)g * ny + y;
       double bw = sbw[i], mo = smo[i], pop = bw_model_population(a->m, g, y);
-      for (int v = 0; v < NCV; v++) {
+      for (int v = 0; v < NCV && !a->light; v++) {
         int rc = bw_cell_add_bin(&a->gy[(size_t)v * ng * ny + i], vals[v][y], bins[v][y]);
         if (rc != 0 && *err == 0) *err = rc;
       }
@@ -390,14 +396,16 @@ bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch
   double *oth_bw = scratch, *oth_mo = scratch + ngy, *regsum = scratch + 2 * ngy;
   /* the shortfall under the other pooling setting: without pooling it is
    * cost - budget; with it, the same pooled as the model pools */
-  for (size_t i = 0; i < ngy; i++) {
-    oth_bw[i] = r->cost_bw[i] - r->budget_bw[i];
-    oth_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+  if (!a->light) {
+    for (size_t i = 0; i < ngy; i++) {
+      oth_bw[i] = r->cost_bw[i] - r->budget_bw[i];
+      oth_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+    }
+    if (a->pooling == BW_POOL_NONE)
+      for (int y = 0; y < a->ny; y++) bw_pool_shortfall(a->m, r->budget_bw, r->budget_mo, oth_bw, oth_mo, y);
   }
-  if (a->pooling == BW_POOL_NONE)
-    for (int y = 0; y < a->ny; y++) bw_pool_shortfall(a->m, r->budget_bw, r->budget_mo, oth_bw, oth_mo, y);
-  bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national, oth_bw, oth_mo,
-                            regsum, ctx);
+  bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national,
+                            a->light ? NULL : oth_bw, a->light ? NULL : oth_mo, regsum, ctx);
   if (st == BW_OK && a->store) {
     if (rep >= a->store->nrep)
       return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d",
@@ -409,7 +417,7 @@ bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch
 
 void bw_acc_clear(bw_acc *a) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
-  for (size_t i = 0; i < NCV * ngy; i++) bw_cell_clear(&a->gy[i]);
+  for (size_t i = 0; i < n_gy(a); i++) bw_cell_clear(&a->gy[i]);
   for (int g = 0; g < a->ng; g++) bw_cell_clear(&a->cum[g]);
   for (size_t i = 0; i < (size_t)BW_NQ * a->ny; i++) bw_cell_clear(&a->nat[i]);
   for (size_t i = 0; i < nry; i++) bw_cell_clear(&a->reg[i]);
@@ -443,7 +451,7 @@ enum { N_CELL_SPANS = 4, N_INT_SPANS = 8 };
 
 static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT_SPANS]) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
-  cs[0] = (cell_span){a->gy, NCV * ngy};
+  cs[0] = (cell_span){a->gy, n_gy(a)};
   cs[1] = (cell_span){a->cum, (size_t)a->ng};
   cs[2] = (cell_span){a->nat, (size_t)BW_NQ * a->ny};
   cs[3] = (cell_span){a->reg, nry};
@@ -478,7 +486,7 @@ static void add_ints(int_span d, const void *src) {
 }
 
 static int same_shape(const bw_acc *a, const bw_acc *b) {
-  return a->ng == b->ng && a->ny == b->ny && a->nr == b->nr && a->K == b->K &&
+  return a->ng == b->ng && a->ny == b->ny && a->nr == b->nr && a->K == b->K && a->light == b->light &&
          a->y_first == b->y_first && a->y_last == b->y_last && a->theta == b->theta;
 }
 
@@ -642,12 +650,16 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
   static const store_get getter[NCV] = {get_total, get_bw, get_mo};
   static const int gv_of[NCV] = {BW_GV_SHORTFALL, BW_GV_SHORTFALL_BW, BW_GV_SHORTFALL_MO};
   double ro[BW_MAX_YEARS], rse[BW_MAX_YEARS], rlo[BW_MAX_YEARS], rhi[BW_MAX_YEARS];
+  bw_cell empty; /* no values: the statistics of a light accumulator's missing cells */
+  bw_cell_init(&empty, 1.0, 1.0);
   for (int y = 0; y < ny; y++) {
     size_t i = (size_t)g * ny + y;
     for (int v = 0; v < NCV; v++) {
       bw_stat *dst = &out->gy[gv_of[v]][i];
       if (st)
         exact_stat(st, getter[v], g, y, buf, dst);
+      else if (a->light)
+        bw_cell_stat(&empty, dst); /* all NaN: a light accumulator keeps no gemeente x year cells */
       else
         bw_cell_stat(&a->gy[(size_t)v * ng * ny + i], dst);
     }
