@@ -10,7 +10,14 @@
  *
  * YAML typing: numbers, booleans and null must be plain (unquoted) scalars,
  * as in the YAML core schema; "0.24" in quotes is a string and rejected with
- * a hint. Strings (run.name, enums, data paths) may be quoted or not. */
+ * a hint. Strings (run.name, enums, data paths) may be quoted or not.
+ *
+ * Layers: the params are built in layers, defaults first, then each file of
+ * a base: chain from the deepest base up, then each --set. The walker
+ * applies one layer onto the params so far and records, per key, which
+ * layer set it last and at which line; the cross-field checks run once at
+ * the end and blame that layer. A --set is a YAML document of one key
+ * ("a.b.c=v" -> "a:\n  b:\n    c: v"), walked like a file without lines. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "numparse.h"
@@ -51,7 +58,17 @@ enum {
   F_MIN_EXCL = 1u << 0, /* value must be > min (else >= min) */
   F_MAX_EXCL = 1u << 1, /* value must be < max (else <= max) */
   F_INF_OK = 1u << 2,   /* +infinity is a valid value (max is then HUGE_VAL) */
-  F_NONDECR = 1u << 3   /* list: values nondecreasing */
+  F_NONDECR = 1u << 3,  /* list: values nondecreasing */
+  /* Budget side (bw_params_key_budget_side): read only by models/budget.c
+   * (budgets, settlement, ingroeipad, bijsturing, pooling), by models/model.c
+   * for the objective shares and ingroeipad steps that budget.c uses, or by
+   * the statistics (flags.*), or run-level (run.name, run.replications). The
+   * client kernels (models/flows.c, models/counts.c, models/uncertainty.c,
+   * and models/meanfield.c for the flow ingroeipad) read none of these
+   * fields, so two params that differ only here simulate the same clients
+   * (checked by grep of p-> in those files; tests/test_scenarios.c compares
+   * the client totals of real runs). */
+  F_BUDGET = 1u << 4
 };
 
 typedef struct {
@@ -66,12 +83,13 @@ typedef struct {
 
 #define UNB HUGE_VAL /* no upper bound */
 #define ROW(key, type, field, lo, hi, fl) {key, type, offsetof(bw_params, field), lo, hi, fl, NULL, 0}
-#define ENUM(key, field, names) \
-  {key, T_ENUM, offsetof(bw_params, field), 0, (double)(sizeof names / sizeof *names) - 1, 0, names, 0}
+#define ENUM(key, field, names, fl) \
+  {key, T_ENUM, offsetof(bw_params, field), 0, (double)(sizeof names / sizeof *names) - 1, fl, names, 0}
 #define YEAR_MIN 1900
 #define YEAR_MAX 2200
 /* growth rates: (1 + g)^t must stay positive */
-#define GROWTH(key, field) ROW(key, T_DOUBLE, field, -1, 1, F_MIN_EXCL)
+#define GROWTH(key, field, fl) ROW(key, T_DOUBLE, field, -1, 1, F_MIN_EXCL | (fl))
+#define B F_BUDGET
 
 static const char *const MODE_NAMES[] = {"flow", "linear", "custom"};
 static const char *const POOL_NAMES[] = {"none", "region"};
@@ -88,12 +106,12 @@ _Static_assert(BW_INGROEI_CUSTOM == 2 && BW_POOL_REGION == 1 && BW_BIJST_MACRO =
                "enum values are the indices of their names");
 
 static const pentry PARAMS[] = {
-  ROW("run.name", T_NAME, name, 1, 63, 0),
-  ROW("run.replications", T_INT, replications, 1, 100000000, 0),
+  ROW("run.name", T_NAME, name, 1, 63, B),
+  ROW("run.replications", T_INT, replications, 1, 100000000, B),
   ROW("run.seed", T_U64, seed, 0, 0, 0),
   ROW("run.first_year", T_INT, first_year, YEAR_MIN, YEAR_MAX, 0),
   ROW("run.last_year", T_INT, last_year, YEAR_MIN, YEAR_MAX, 0),
-  ENUM("run.kernel", kernel, KERNEL_NAMES),
+  ENUM("run.kernel", kernel, KERNEL_NAMES, 0),
 
   ROW("data.gemeenten", T_PATH, gemeenten_path, 0, 0, 0),
   ROW("data.regions", T_PATH, regions_path, 0, 0, 0),
@@ -105,7 +123,7 @@ static const pentry PARAMS[] = {
   ROW("flows.duration_mean_years", T_CARE3, duration_mean_years, 0, 100, F_MIN_EXCL),
   ROW("flows.duration_shape", T_CARE3, duration_shape, 0, 100, F_MIN_EXCL),
   ROW("flows.mortality_rate", T_CARE3, mortality_rate, 0, 100, 0),
-  GROWTH("flows.population_growth", population_growth),
+  GROWTH("flows.population_growth", population_growth, 0),
   ROW("flows.p_step_down", T_DOUBLE, p_step_down, 0, 1, 0),
   ROW("flows.p_outside_region", T_DOUBLE, p_outside_region, 0, 1, 0),
   ROW("flows.supply_attraction", T_DOUBLE, supply_attraction, 0, 1, 0),
@@ -116,32 +134,34 @@ static const pentry PARAMS[] = {
   ROW("flows.wlz.exit_rate", T_DOUBLE, wlz_exit_rate, 0, 100, 0),
 
   ROW("costs.tariff_eur_per_day", T_CARE3, tariff_eur_per_day, 0, 1e6, 0),
-  GROWTH("costs.cost_index", cost_index),
+  GROWTH("costs.cost_index", cost_index, 0),
 
-  GROWTH("budget.budget_index", budget_index),
-  GROWTH("budget.volume_growth", volume_growth),
-  ROW("budget.wlz_uitname_eur", T_DOUBLE, wlz_uitname_eur, 0, 1e13, 0),
-  ROW("budget.wlz_uitname_clients", T_DOUBLE, wlz_uitname_clients, 0, 1e9, F_MIN_EXCL),
-  ROW("budget.national_institutions_eur", T_DOUBLE, national_institutions_eur, 0, 1e13, 0),
+  GROWTH("budget.budget_index", budget_index, B),
+  GROWTH("budget.volume_growth", volume_growth, B),
+  ROW("budget.wlz_uitname_eur", T_DOUBLE, wlz_uitname_eur, 0, 1e13, B),
+  ROW("budget.wlz_uitname_clients", T_DOUBLE, wlz_uitname_clients, 0, 1e9, F_MIN_EXCL | B),
+  ROW("budget.national_institutions_eur", T_DOUBLE, national_institutions_eur, 0, 1e13, B),
+  /* the M tariff rise: flows.c and counts.c charge it to the clients */
   ROW("budget.mo_extra_eur", T_DOUBLE, mo_extra_eur, 0, 1e13, 0),
   ROW("budget.mo_extra_from", T_INT, mo_extra_from, YEAR_MIN, YEAR_MAX, 0),
-  ROW("budget.verdeelmodel", T_WEIGHTS, verdeelmodel, 0, 1e6, 0),
-  ROW("budget.need", T_WEIGHTS, need, 0, 1e6, 0),
+  ROW("budget.verdeelmodel", T_WEIGHTS, verdeelmodel, 0, 1e6, B),
+  ROW("budget.need", T_WEIGHTS, need, 0, 1e6, 0), /* entry rates: client side */
 
+  /* who pays and the regimes: client side (flows.c, counts.c) */
   ROW("policy.start_year", T_INT, start_year, YEAR_MIN, YEAR_MAX, 0),
-  ENUM("policy.ingroeipad.mode", ingroei_mode, MODE_NAMES),
-  ROW("policy.ingroeipad.steps", T_INT, ingroei_steps, 1, BW_MAX_YEARS, 0),
-  ROW("policy.ingroeipad.complete_by", T_OPT_YEAR, complete_by, YEAR_MIN, YEAR_MAX, 0),
-  {"policy.ingroeipad.custom", T_DLIST, offsetof(bw_params, ingroei_custom), 0, 1, F_NONDECR, NULL,
+  ENUM("policy.ingroeipad.mode", ingroei_mode, MODE_NAMES, B),
+  ROW("policy.ingroeipad.steps", T_INT, ingroei_steps, 1, BW_MAX_YEARS, B),
+  ROW("policy.ingroeipad.complete_by", T_OPT_YEAR, complete_by, YEAR_MIN, YEAR_MAX, B),
+  {"policy.ingroeipad.custom", T_DLIST, offsetof(bw_params, ingroei_custom), 0, 1, F_NONDECR | B, NULL,
    offsetof(bw_params, n_custom)},
-  ENUM("policy.pooling", pooling, POOL_NAMES),
+  ENUM("policy.pooling", pooling, POOL_NAMES, B),
   ROW("policy.mo_decentralise_year", T_OPT_YEAR, mo_decentralise_year, YEAR_MIN, YEAR_MAX, 0),
   ROW("policy.old_regime_max_years", T_OPT_DOUBLE, old_regime_max_years, 0, UNB,
       F_MIN_EXCL | F_INF_OK),
-  ENUM("policy.bijsturing.rule", bijsturing, BIJST_NAMES),
-  ROW("policy.bijsturing.first_year", T_INT, bijsturing_first_year, YEAR_MIN, YEAR_MAX, 0),
-  ROW("policy.bijsturing.every", T_INT, bijsturing_every, 1, 100, 0),
-  ROW("policy.bijsturing.flag_fraction", T_DOUBLE, bijsturing_flag_fraction, 0, 1, 0),
+  ENUM("policy.bijsturing.rule", bijsturing, BIJST_NAMES, B),
+  ROW("policy.bijsturing.first_year", T_INT, bijsturing_first_year, YEAR_MIN, YEAR_MAX, B),
+  ROW("policy.bijsturing.every", T_INT, bijsturing_every, 1, 100, B),
+  ROW("policy.bijsturing.flag_fraction", T_DOUBLE, bijsturing_flag_fraction, 0, 1, B),
 
   ROW("uncertainty.enabled", T_BOOL, uncertainty_enabled, 0, 1, 0),
   ROW("uncertainty.rate_sigma", T_DOUBLE, rate_sigma, 0, 5, 0),
@@ -151,9 +171,10 @@ static const pentry PARAMS[] = {
   ROW("uncertainty.need_effect_sigma", T_DOUBLE, need_effect_sigma, 0, 5, 0),
   ROW("uncertainty.outer_draws", T_INT, outer_draws, 0, 100000000, 0),
 
-  ROW("flags.threshold_eur_per_inhabitant", T_DOUBLE, threshold_eur_per_inhabitant, -1e6, 1e6, 0),
-  ROW("flags.p_star", T_DOUBLE, p_star, 0, 1, F_MIN_EXCL | F_MAX_EXCL),
+  ROW("flags.threshold_eur_per_inhabitant", T_DOUBLE, threshold_eur_per_inhabitant, -1e6, 1e6, B),
+  ROW("flags.p_star", T_DOUBLE, p_star, 0, 1, F_MIN_EXCL | F_MAX_EXCL | B),
 };
+#undef B
 #define NPARAMS ((int)(sizeof PARAMS / sizeof *PARAMS))
 
 static int param_index(const char *key) {
@@ -175,41 +196,52 @@ static int is_section(const char *path) {
 #define KEY_MAX 256
 #define SHOW_MAX 48
 
-/* Where a message comes from: the file name and, per table entry, the line
- * (1-based; 0 = not set in the file) at which the file set it. */
+/* Where a message comes from. While a layer is walked: its name (a file,
+ * or "--set key=value") and whether its lines are shown. In the cross-field
+ * checks: per table entry, the layer that set it last (set_by, 1-based in
+ * the order applied; 0 = no layer), its name and the line there (0 = none). */
 typedef struct {
-  const char *name;
-  const int *line; /* NPARAMS entries, or NULL (bw_params_validate) */
+  const char *name;        /* the layer walked; the default name in the checks */
+  int lines;               /* show "name:line:" (a file) or "name:" (a --set) */
+  const int *set_by;       /* NPARAMS entries, or NULL (bw_params_validate) */
+  const int *line;         /* NPARAMS entries, or NULL */
+  const char *const *file; /* NPARAMS entries, or NULL */
   bw_ctx *ctx;
 } src_t;
 
-static bw_status failv(const src_t *s, int line, const char *key, const char *fmt, va_list ap) {
+static bw_status failv(const src_t *s, const char *name, int line, const char *key, const char *fmt,
+                       va_list ap) {
   char what[BW_MSG_MAX];
   vsnprintf(what, sizeof what, fmt, ap);
-  if (line > 0) return bw_fail(s->ctx, BW_EPARAM, "%s:%d: %s: %s", s->name, line, key, what);
-  return bw_fail(s->ctx, BW_EPARAM, "%s: %s: %s", s->name, key, what);
+  if (line > 0) return bw_fail(s->ctx, BW_EPARAM, "%s:%d: %s: %s", name, line, key, what);
+  return bw_fail(s->ctx, BW_EPARAM, "%s: %s: %s", name, key, what);
 }
 
+/* Message about the layer being walked, at line (shown for files). */
 static bw_status fail_at(const src_t *s, int line, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static bw_status fail_at(const src_t *s, int line, const char *key, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  bw_status st = failv(s, line, key, fmt, ap);
+  bw_status st = failv(s, s->name, s->lines ? line : 0, key, fmt, ap);
   va_end(ap);
   return st;
 }
 
-/* Message naming table entry k, at the line where the file set it (if any). */
-static bw_status fail_key(const src_t *s, int k, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bw_status fail_key(const src_t *s, int k, const char *fmt, ...) {
+/* Message about `key` of table entry k, naming the layer and line that set k
+ * (or s->name when no layer did). */
+static bw_status fail_keyed(const src_t *s, int k, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bw_status fail_keyed(const src_t *s, int k, const char *key, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  bw_status st = failv(s, s->line ? s->line[k] : 0, PARAMS[k].key, fmt, ap);
+  const char *name = s->file && s->file[k] ? s->file[k] : s->name;
+  bw_status st = failv(s, name, s->line ? s->line[k] : 0, key, fmt, ap);
   va_end(ap);
   return st;
 }
+
+#define fail_key(s, k, ...) fail_keyed(s, k, PARAMS[k].key, __VA_ARGS__)
 
 /* A number as a user would write it: 2021, 0.5, 1e+08. */
 static void fmt_num(char *buf, size_t n, double v) {
@@ -276,12 +308,23 @@ static int parse_double(const char *t, double *out) {
 
 /* ---- the walker ------------------------------------------------------------ */
 
+/* The params built so far and, per key, the layer that set it last. */
+typedef struct {
+  bw_params p;
+  int set_by[NPARAMS];       /* 1-based layer number; 0 = defaults */
+  int line[NPARAMS];         /* line in that layer; 0 = none (a --set) */
+  const char *file[NPARAMS]; /* that layer's name (in names) */
+  char **names;              /* owned: the name of each layer */
+  int nlayers, cap;
+} layers;
+
 typedef struct {
   src_t s;
   yaml_document_t *doc;
-  bw_params *p;
-  const char *base_dir;
-  int line[NPARAMS];
+  layers *L;
+  bw_params *p;         /* &L->p */
+  const char *base_dir; /* relative data paths of this layer */
+  int layer;            /* this layer's number */
 } walker;
 
 static int node_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
@@ -453,12 +496,12 @@ static void suggest(const char *path, char *out, size_t n) {
     out[0] = '\0';
 }
 
-static bw_status unknown_key(walker *w, int line, const char *path, const char *expected) {
+static bw_status unknown_key(const src_t *s, int line, const char *path, const char *expected) {
   char sug[KEY_MAX];
   suggest(path, sug, sizeof sug);
-  if (expected) return fail_at(&w->s, line, path, "unknown key (expected %s)", expected);
-  if (sug[0]) return fail_at(&w->s, line, path, "unknown key, did you mean '%s'?", sug);
-  return fail_at(&w->s, line, path, "unknown key");
+  if (expected) return fail_at(s, line, path, "unknown key (expected %s)", expected);
+  if (sug[0]) return fail_at(s, line, path, "unknown key, did you mean '%s'?", sug);
+  return fail_at(s, line, path, "unknown key");
 }
 
 /* Checks the keys of mapping m: scalar, no duplicates. */
@@ -506,7 +549,7 @@ static bw_status get_named_doubles(walker *w, const pentry *e, const yaml_node_t
     int idx = -1;
     for (int i = 0; i < nnames; i++)
       if (strcmp(sval(k), names[i]) == 0) idx = i;
-    if (idx < 0) return unknown_key(w, node_line(k), path, expected);
+    if (idx < 0) return unknown_key(&w->s, node_line(k), path, expected);
     st = get_double(w, x, path, e->min, e->max, e->flags, &vals[idx]);
     if (st) return st;
   }
@@ -670,8 +713,12 @@ static bw_status walk_map(walker *w, const yaml_node_t *m, const char *prefix) {
     char path[KEY_MAX];
     snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", sval(k));
     int idx = param_index(path);
-    if (idx >= 0) {
-      w->line[idx] = node_line(k);
+    if (!prefix[0] && !strcmp(path, "base")) {
+      continue; /* loaded before this layer (apply_text) */
+    } else if (idx >= 0) {
+      w->L->set_by[idx] = w->layer;
+      w->L->line[idx] = w->s.lines ? node_line(k) : 0;
+      w->L->file[idx] = w->s.name;
       if ((st = set_value(w, idx, v))) return st;
     } else if (is_section(path)) {
       if (v->type == YAML_MAPPING_NODE) {
@@ -683,7 +730,7 @@ static bw_status walk_map(walker *w, const yaml_node_t *m, const char *prefix) {
                        v->type == YAML_SCALAR_NODE ? got : kind(v));
       }
     } else {
-      return unknown_key(w, node_line(k), path, NULL);
+      return unknown_key(&w->s, node_line(k), path, NULL);
     }
   }
   return BW_OK;
@@ -697,10 +744,11 @@ static bw_status check_range(const src_t *s, int k, const char *key, double v) {
   char r[128], got[32];
   fmt_range(r, sizeof r, e->min, e->max, e->flags);
   fmt_num(got, sizeof got, v);
-  return fail_at(s, s->line ? s->line[k] : 0, key, "%s (got %s)", r, isnan(v) ? "nan" : got);
+  return fail_keyed(s, k, key, "%s (got %s)", r, isnan(v) ? "nan" : got);
 }
 
-static int line_of(const src_t *s, int k) { return s->line ? s->line[k] : 0; }
+/* The layer that set k last (later layers have higher numbers); 0 = none. */
+static int set_by(const src_t *s, int k) { return s->set_by ? s->set_by[k] : 0; }
 
 static int key_index(const char *key) {
   int k = param_index(key);
@@ -708,12 +756,13 @@ static int key_index(const char *key) {
   return k;
 }
 
-/* va <= vb must hold. Blame the key the file set; when it set both (or
- * neither), blame b, or a when a_depends (a is the one that follows from b). */
+/* va <= vb must hold. Blame the key set by the later layer; when one layer
+ * set both (or none did), blame b, or a when a_depends (a is the one that
+ * follows from b). */
 static bw_status check_le_by(const src_t *s, int ka, int va, int kb, int vb, int a_depends) {
   if (va <= vb) return BW_OK;
-  int la = line_of(s, ka), lb = line_of(s, kb);
-  if (a_depends ? !(la || !lb) : (lb || !la))
+  int la = set_by(s, ka), lb = set_by(s, kb);
+  if (a_depends ? lb > la : lb >= la)
     return fail_key(s, kb, "must be >= %s (%d) (got %d)", PARAMS[ka].key, va, vb);
   return fail_key(s, ka, "must be <= %s (%d) (got %d)", PARAMS[kb].key, vb, va);
 }
@@ -722,11 +771,11 @@ static bw_status check_le(const src_t *s, int ka, int va, int kb, int vb) {
   return check_le_by(s, ka, va, kb, vb, 0);
 }
 
-/* lo <= x <= hi must hold. Blame x unless only the violated bound was set in the file. */
+/* lo <= x <= hi must hold. Blame x unless the violated bound was set by a later layer. */
 static bw_status check_between(const src_t *s, int klo, int lo, int kx, int x, int khi, int hi) {
   if (x >= lo && x <= hi) return BW_OK;
   int kb = x < lo ? klo : khi;
-  if (line_of(s, kx) || !line_of(s, kb)) return fail_key(s, kx, "must be in %d..%d (got %d)", lo, hi, x);
+  if (set_by(s, kx) >= set_by(s, kb)) return fail_key(s, kx, "must be in %d..%d (got %d)", lo, hi, x);
   if (x < lo) return fail_key(s, klo, "must be <= %s (%d) (got %d)", PARAMS[kx].key, x, lo);
   return fail_key(s, khi, "must be >= %s (%d) (got %d)", PARAMS[kx].key, x, hi);
 }
@@ -783,7 +832,7 @@ static bw_status validate_table(const src_t *s, const bw_params *p) {
         snprintf(key, sizeof key, "%s[%d]", e->key, i);
         st = check_range(s, k, key, v[i]);
         if (!st && (e->flags & F_NONDECR) && i > 0 && v[i] < v[i - 1])
-          st = fail_at(s, line_of(s, k), key, "values must be nondecreasing (got %g after %g)", v[i],
+          st = fail_keyed(s, k, key, "values must be nondecreasing (got %g after %g)", v[i],
                        v[i - 1]);
       }
       break;
@@ -801,7 +850,7 @@ static bw_status validate(const src_t *s, const bw_params *p) {
   if ((st = check_le(s, first, p->first_year, last, p->last_year))) return st;
   int nyears = bw_params_nyears(p);
   if (nyears > BW_MAX_YEARS || nyears >= 256) {
-    int k = line_of(s, last) || !line_of(s, first) ? last : first;
+    int k = set_by(s, last) >= set_by(s, first) ? last : first;
     return fail_key(s, k, "the horizon run.first_year..run.last_year may span at most %d years (got %d..%d, %d years)",
                     BW_MAX_YEARS < 255 ? BW_MAX_YEARS : 255, p->first_year, p->last_year, nyears);
   }
@@ -818,7 +867,7 @@ static bw_status validate(const src_t *s, const bw_params *p) {
     return st;
   if (p->ingroei_mode == BW_INGROEI_CUSTOM && p->n_custom < 1) {
     int kc = key_index("policy.ingroeipad.custom"), km = key_index("policy.ingroeipad.mode");
-    return fail_key(s, line_of(s, kc) || !line_of(s, km) ? kc : km,
+    return fail_key(s, set_by(s, kc) >= set_by(s, km) ? kc : km,
                     "mode custom needs at least one value in policy.ingroeipad.custom "
                     "(nondecreasing, in 0..1)");
   }
@@ -830,7 +879,7 @@ static bw_status validate(const src_t *s, const bw_params *p) {
 }
 
 bw_status bw_params_validate(const bw_params *p, const char *name, bw_ctx *ctx) {
-  src_t s = {name ? name : "params", NULL, ctx};
+  src_t s = {name ? name : "params", 0, NULL, NULL, NULL, ctx};
   return validate(&s, p);
 }
 
@@ -852,34 +901,165 @@ static bw_status yaml_error(const yaml_parser_t *ps, const char *name, const cha
   return bw_fail(ctx, BW_EPARAM, "%s:%d: YAML syntax error: %s", name, line, problem);
 }
 
-static bw_status parse_text(const char *text, size_t len, const char *name, const char *base_dir,
-                            bw_params *out, bw_ctx *ctx) {
-  walker w;
-  memset(&w, 0, sizeof w);
-  bw_params tmp;
-  bw_params_defaults(&tmp);
-  w.s = (src_t){name, w.line, ctx};
-  w.p = &tmp;
-  w.base_dir = base_dir;
+/* ---- layers --------------------------------------------------------------------- */
 
+static void layers_init(layers *L, const bw_params *start) {
+  memset(L, 0, sizeof *L);
+  memcpy(&L->p, start, sizeof L->p);
+}
+
+static void layers_free(layers *L) {
+  for (int i = 0; i < L->nlayers; i++) free(L->names[i]);
+  free(L->names);
+  L->names = NULL;
+  L->nlayers = L->cap = 0;
+}
+
+/* A new layer called name: its number (1-based), or 0 when out of memory. */
+static int layers_push(layers *L, const char *name) {
+  if (L->nlayers == L->cap) {
+    int cap = L->cap ? 2 * L->cap : 8;
+    char **nn = realloc(L->names, (size_t)cap * sizeof *nn);
+    if (!nn) return 0;
+    L->names = nn;
+    L->cap = cap;
+  }
+  size_t n = strlen(name) + 1;
+  char *copy = malloc(n);
+  if (!copy) return 0;
+  memcpy(copy, name, n);
+  L->names[L->nlayers++] = copy;
+  return L->nlayers;
+}
+
+/* The files of a base: chain, the loaded file first: their names (for the
+ * message of a cycle) and identities (to find it). */
+typedef struct {
+  const char *name[BW_PARAMS_MAX_BASE];
+  dev_t dev[BW_PARAMS_MAX_BASE];
+  ino_t ino[BW_PARAMS_MAX_BASE];
+  int known[BW_PARAMS_MAX_BASE]; /* 0: a text (bw_params_parse), no identity */
+  int n;
+} chain;
+
+static void chain_push(chain *ch, const char *name, const struct stat *sb) {
+  ch->name[ch->n] = name;
+  ch->known[ch->n] = sb != NULL;
+  ch->dev[ch->n] = sb ? sb->st_dev : 0;
+  ch->ino[ch->n] = sb ? sb->st_ino : 0;
+  ch->n++;
+}
+
+/* "a.yaml -> b.yaml -> last" */
+static void chain_text(const chain *ch, const char *last, char *buf, size_t n) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int i = 0; i <= ch->n && len < n; i++)
+    len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " -> " : "", i < ch->n ? ch->name[i] : last);
+}
+
+/* The directory of path: "" (the working directory) when it has no slash. */
+static bw_status dir_of(const char *path, char *dir, size_t n, bw_ctx *ctx) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    dir[0] = '\0';
+  else if (slash == path)
+    snprintf(dir, n, "/");
+  else if ((size_t)(slash - path) < n)
+    snprintf(dir, n, "%.*s", (int)(slash - path), path);
+  else
+    return bw_fail(ctx, BW_EIO, "%s: path too long", path);
+  return BW_OK;
+}
+
+static bw_status read_file(const char *path, char **text, size_t *len, bw_ctx *ctx);
+static bw_status apply_text(layers *L, const char *text, size_t len, const char *name, const char *dir,
+                            chain *ch, const char *set_key, bw_ctx *ctx);
+
+/* The base: of the file whose top-level mapping is root, loaded as the
+ * layers under it (none when it has no base:). */
+static bw_status load_base(walker *w, const yaml_node_t *root, const char *dir, chain *ch) {
+  const yaml_node_t *v = NULL;
+  for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++)
+    if (!strcmp(sval(yaml_document_get_node(w->doc, pr->key)), "base"))
+      v = yaml_document_get_node(w->doc, pr->value);
+  if (!v) return BW_OK;
+  bw_status st = want_scalar(w, v, "base", "the path of a params file");
+  if (st) return st;
+  const char *rel = sval(v);
+  if (is_null(v) || !rel[0])
+    return fail_at(&w->s, node_line(v), "base", "must be the path of a params file (got null)");
+  char full[BW_PATH_MAX], why[BW_MSG_MAX];
+  if (!join_path(full, sizeof full, dir, rel))
+    return fail_at(&w->s, node_line(v), "base", "path too long (over %d bytes)", BW_PATH_MAX - 1);
+  struct stat sb;
+  if (stat(full, &sb) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return fail_at(&w->s, node_line(v), "base", "file not found: %s", rel);
+    return fail_at(&w->s, node_line(v), "base", "cannot read %s: %s", rel, strerror(errno));
+  }
+  if (S_ISDIR(sb.st_mode)) return fail_at(&w->s, node_line(v), "base", "%s is a directory, not a params file", rel);
+  for (int i = 0; i < ch->n; i++)
+    if (ch->known[i] && ch->dev[i] == sb.st_dev && ch->ino[i] == sb.st_ino) {
+      chain_text(ch, full, why, sizeof why);
+      return fail_at(&w->s, node_line(v), "base", "cycle %s", why);
+    }
+  if (ch->n >= BW_PARAMS_MAX_BASE) {
+    chain_text(ch, full, why, sizeof why);
+    return fail_at(&w->s, node_line(v), "base", "more than %d files deep: %s", BW_PARAMS_MAX_BASE, why);
+  }
+  char *text = NULL, bdir[BW_PATH_MAX];
+  size_t len = 0;
+  bw_ctx rctx;
+  bw_ctx_init(&rctx);
+  if (read_file(full, &text, &len, &rctx) != BW_OK) {
+    if (rctx.status == BW_ENOMEM) return bw_fail(w->s.ctx, BW_ENOMEM, "%s", rctx.msg);
+    return fail_at(&w->s, node_line(v), "base", "cannot read %s (%s)", rel, rctx.msg);
+  }
+  if ((st = dir_of(full, bdir, sizeof bdir, w->s.ctx)) == BW_OK) {
+    chain_push(ch, full, &sb);
+    st = apply_text(w->L, text, len, full, bdir, ch, NULL, w->s.ctx);
+    ch->n--;
+  }
+  free(text);
+  return st;
+}
+
+/* One YAML text as a layer onto L: its base: first (a file; chain holds the
+ * files above it), then its keys. set_key: the key of a --set (no lines, no
+ * base:, a YAML error is a bad value of that key); NULL for a file. */
+static bw_status apply_text(layers *L, const char *text, size_t len, const char *name, const char *dir,
+                            chain *ch, const char *set_key, bw_ctx *ctx) {
   yaml_parser_t ps;
   if (!yaml_parser_initialize(&ps)) return bw_fail(ctx, BW_ENOMEM, "%s: cannot start the YAML parser", name);
   yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
   yaml_document_t doc;
   if (!yaml_parser_load(&ps, &doc)) {
-    bw_status st = yaml_error(&ps, name, text, len, ctx);
+    bw_status st;
+    if (set_key && ps.error != YAML_MEMORY_ERROR)
+      st = bw_fail(ctx, BW_EPARAM, "%s: %s: not a valid YAML value (%s)", name, set_key,
+                   ps.problem ? ps.problem : "syntax error");
+    else
+      st = yaml_error(&ps, name, text, len, ctx);
     yaml_parser_delete(&ps);
     return st;
   }
-  w.doc = &doc;
+  walker w = {.s = {name, set_key == NULL, NULL, NULL, NULL, ctx}, .doc = &doc, .L = L, .p = &L->p,
+              .base_dir = dir};
   bw_status st = BW_OK;
   const yaml_node_t *root = yaml_document_get_root_node(&doc);
-  if (root && root->type == YAML_MAPPING_NODE)
-    st = walk_map(&w, root, "");
-  else if (root && !is_null(root))
+  if (root && root->type == YAML_MAPPING_NODE) {
+    st = check_keys(&w, root, "");
+    if (!st && !set_key) st = load_base(&w, root, dir, ch);
+    if (!st && !(w.layer = layers_push(L, name))) st = bw_fail(ctx, BW_ENOMEM, "%s: out of memory", name);
+    if (!st) {
+      w.s.name = L->names[w.layer - 1];
+      st = walk_map(&w, root, "");
+    }
+  } else if (root && !is_null(root)) {
     st = fail_at(&w.s, node_line(root), "(top level)",
                  "must be a mapping of sections (run, data, flows, costs, budget, policy, "
                  "uncertainty, flags), not %s", kind(root));
+  }
   if (!st) { /* a second document would be silently ignored: refuse it */
     yaml_document_t doc2;
     if (!yaml_parser_load(&ps, &doc2)) {
@@ -892,28 +1072,157 @@ static bw_status parse_text(const char *text, size_t len, const char *name, cons
   }
   yaml_document_delete(&doc);
   yaml_parser_delete(&ps);
-  if (st) return st;
-
-  /* data tables next to the params file unless the file names them */
-  static const char *const DEFAULT_DATA[][2] = {{"data.gemeenten", "data/gemeenten.csv"},
-                                                {"data.regions", "data/regions.csv"}};
-  for (int i = 0; i < 2; i++) {
-    int k = key_index(DEFAULT_DATA[i][0]);
-    if (w.line[k]) continue;
-    if (!join_path((char *)&tmp + PARAMS[k].off, BW_PATH_MAX, base_dir, DEFAULT_DATA[i][1]))
-      return fail_at(&w.s, 0, PARAMS[k].key, "default path too long (over %d bytes)", BW_PATH_MAX - 1);
-  }
-
-  if ((st = validate(&w.s, &tmp))) return st;
-  memcpy(out, &tmp, sizeof tmp);
-  return BW_OK;
+  return st;
 }
+
+/* ---- data paths ------------------------------------------------------------------- */
+
+static const struct {
+  const char *key, *shipped, *file;
+} DATA_KEYS[2] = {{"data.gemeenten", BW_SHIPPED_GEMEENTEN, "gemeenten.csv"},
+                  {"data.regions", BW_SHIPPED_REGIONS, "regions.csv"}};
+
+static int same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* A data path that names the shipped table itself becomes the shipped path,
+ * so that the resolved params do not depend on how a file spelled it. */
+static void canon_data(bw_params *p) {
+  for (int i = 0; i < 2; i++) {
+    char *path = (char *)p + PARAMS[key_index(DATA_KEYS[i].key)].off;
+    if (strcmp(path, DATA_KEYS[i].shipped) != 0 && same_file(path, DATA_KEYS[i].shipped))
+      snprintf(path, BW_PATH_MAX, "%s", DATA_KEYS[i].shipped);
+  }
+}
+
+void bw_params_defaults_shipped(bw_params *p) {
+  bw_params_defaults(p);
+  for (int i = 0; i < 2; i++)
+    snprintf((char *)p + PARAMS[key_index(DATA_KEYS[i].key)].off, BW_PATH_MAX, "%s", DATA_KEYS[i].shipped);
+}
+
+/* After the last layer: the shipped data where no layer named a table, then
+ * the cross-field checks (keys no layer set are blamed on `name`). */
+static bw_status finish(layers *L, const char *name, bw_ctx *ctx) {
+  for (int i = 0; i < 2; i++) {
+    int k = key_index(DATA_KEYS[i].key);
+    if (!L->set_by[k]) snprintf((char *)&L->p + PARAMS[k].off, BW_PATH_MAX, "%s", DATA_KEYS[i].shipped);
+  }
+  canon_data(&L->p);
+  src_t s = {name, 1, L->set_by, L->line, L->file, ctx};
+  return validate(&s, &L->p);
+}
+
+/* ---- --set ------------------------------------------------------------------------ */
+
+/* The table entry of the map (T_CARE3, T_WEIGHTS) that key is a key of
+ * (flows.stock.I -> flows.stock), or -1. The leaf is not checked against the
+ * map's names. */
+static int map_parent(const char *key) {
+  const char *dot = strrchr(key, '.');
+  if (!dot || !dot[1] || (size_t)(dot - key) >= KEY_MAX) return -1;
+  for (const char *q = dot + 1; *q; q++)
+    if (!isalnum((unsigned char)*q) && *q != '_') return -1;
+  char parent[KEY_MAX];
+  snprintf(parent, sizeof parent, "%.*s", (int)(dot - key), key);
+  int k = param_index(parent);
+  return k >= 0 && (PARAMS[k].type == T_CARE3 || PARAMS[k].type == T_WEIGHTS) ? k : -1;
+}
+
+/* The names of the map of entry k, and their count. */
+static const char *const *map_names(int k, int *n) {
+  *n = PARAMS[k].type == T_CARE3 ? BW_NCARE : 4;
+  return PARAMS[k].type == T_CARE3 ? CARE_NAMES : WEIGHT_NAMES;
+}
+
+/* Index of the leaf of key in the names of its map (entry k), or -1. */
+static int map_index(int k, const char *key) {
+  int n;
+  const char *const *names = map_names(k, &n);
+  for (int i = 0; i < n; i++)
+    if (!strcmp(leaf(key), names[i])) return i;
+  return -1;
+}
+
+static void yaml_quoted(char *out, size_t n, const char *t);
+
+/* "key=value" as a one-key YAML document, walked as the next layer of L. */
+static bw_status apply_set(layers *L, const char *assignment, const char *origin, bw_ctx *ctx) {
+  if (!origin || !origin[0]) origin = "--set";
+  if (!assignment) return bw_fail(ctx, BW_EPARAM, "%s: no key=value given", origin);
+  char name[KEY_MAX + SHOW_MAX + 16];
+  snprintf(name, sizeof name, "%s %.*s%s", origin, KEY_MAX + SHOW_MAX - 4, assignment,
+           strlen(assignment) > KEY_MAX + SHOW_MAX - 4 ? "..." : "");
+  src_t s = {name, 0, NULL, NULL, NULL, ctx};
+  const char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment)
+    return bw_fail(ctx, BW_EPARAM, "%s: must be key=value, e.g. policy.pooling=region", name);
+  const char *value = eq + 1;
+  char key[KEY_MAX];
+  if ((size_t)(eq - assignment) >= sizeof key) return fail_at(&s, 0, "(key)", "key too long");
+  snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
+  if (!strcmp(key, "base"))
+    return fail_at(&s, 0, key, "only a params file can name a base (write base: FILE in the file)");
+  int k = param_index(key);
+  if (k < 0 && !is_section(key) && map_parent(key) < 0) return unknown_key(&s, 0, key, NULL);
+  for (const char *q = value; *q; q++)
+    if ((unsigned char)*q < 0x20 || *q == 0x7f)
+      return fail_at(&s, 0, key, "the value must be one line without control characters");
+
+  /* a:\n  b:\n    c: value -- a data path quoted, so that any file name is a string */
+  size_t cap = strlen(key) * 3 + 4 * strlen(value) + 64;
+  char *doc = malloc(cap);
+  if (!doc) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", name);
+  size_t len = 0;
+  int depth = 0;
+  for (const char *seg = key;; depth++) {
+    const char *dot = strchr(seg, '.');
+    len += (size_t)snprintf(doc + len, cap - len, "%*s%.*s:%s", 2 * depth, "",
+                            (int)(dot ? (size_t)(dot - seg) : strlen(seg)), seg, dot ? "\n" : " ");
+    if (!dot) break;
+    seg = dot + 1;
+  }
+  if (k >= 0 && PARAMS[k].type == T_PATH && value[0])
+    yaml_quoted(doc + len, cap - len, value);
+  else
+    snprintf(doc + len, cap - len, "%s", value);
+  len += strlen(doc + len);
+  bw_status st = apply_text(L, doc, len, name, "", NULL, key, ctx);
+  free(doc);
+  return st;
+}
+
+bw_status bw_params_apply_set(bw_params *p, const char *assignment, const char *origin, bw_ctx *ctx) {
+  layers L;
+  layers_init(&L, p);
+  bw_status st = apply_set(&L, assignment, origin, ctx);
+  if (!st) {
+    canon_data(&L.p);
+    memcpy(p, &L.p, sizeof *p);
+  }
+  layers_free(&L);
+  return st;
+}
+
+/* ---- the loaders ------------------------------------------------------------------- */
 
 bw_status bw_params_parse(const char *text, const char *name, const char *base_dir, bw_params *p,
                           bw_ctx *ctx) {
   if (!name) name = "params";
   if (!text) return bw_fail(ctx, BW_EPARAM, "%s: no text", name);
-  return parse_text(text, strlen(text), name, base_dir, p, ctx);
+  bw_params d;
+  bw_params_defaults(&d);
+  layers L;
+  layers_init(&L, &d);
+  chain ch = {.n = 0};
+  chain_push(&ch, name, NULL);
+  bw_status st = apply_text(&L, text, strlen(text), name, base_dir ? base_dir : "", &ch, NULL, ctx);
+  if (!st) st = finish(&L, name, ctx);
+  if (!st) memcpy(p, &L.p, sizeof *p);
+  layers_free(&L);
+  return st;
 }
 
 /* Whole file into a NUL-terminated buffer. */
@@ -959,28 +1268,303 @@ static bw_status read_file(const char *path, char **text, size_t *len, bw_ctx *c
   return BW_OK;
 }
 
-bw_status bw_params_load(const char *path, bw_params *p, char **text_out, bw_ctx *ctx) {
-  if (text_out) *text_out = NULL;
+/* The file at path (with its base: chain) as the first layers of L; *text
+ * gets the file text (caller frees). */
+static bw_status load_layers(layers *L, const char *path, char **text, bw_ctx *ctx) {
+  *text = NULL;
   if (!path) return bw_fail(ctx, BW_EIO, "params file: no path given");
   char dir[BW_PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  if (!slash)
-    strcpy(dir, ".");
-  else if (slash == path)
-    strcpy(dir, "/");
-  else if ((size_t)(slash - path) < sizeof dir)
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  else
-    return bw_fail(ctx, BW_EIO, "%s: path too long", path);
-
-  char *text = NULL;
   size_t len = 0;
-  bw_status st = read_file(path, &text, &len, ctx);
+  bw_status st = dir_of(path, dir, sizeof dir, ctx);
+  if (!st) st = read_file(path, text, &len, ctx);
   if (st) return st;
-  st = parse_text(text, len, path, dir, p, ctx);
+  struct stat sb;
+  chain ch = {.n = 0};
+  chain_push(&ch, path, stat(path, &sb) == 0 ? &sb : NULL);
+  return apply_text(L, *text, len, path, dir, &ch, NULL, ctx);
+}
+
+bw_status bw_params_load(const char *path, bw_params *p, char **text_out, bw_ctx *ctx) {
+  if (text_out) *text_out = NULL;
+  bw_params d;
+  bw_params_defaults(&d);
+  layers L;
+  layers_init(&L, &d);
+  char *text = NULL;
+  bw_status st = load_layers(&L, path, &text, ctx);
+  if (!st) st = finish(&L, path, ctx);
+  if (!st) memcpy(p, &L.p, sizeof *p);
+  layers_free(&L);
   if (st || !text_out)
     free(text);
   else
     *text_out = text;
   return st;
 }
+
+bw_status bw_params_load_with(const char *path, const char *const *sets, int nsets, bw_params *p,
+                              char **text_out, bw_ctx *ctx) {
+  if (text_out) *text_out = NULL;
+  bw_params d;
+  bw_params_defaults(&d);
+  layers L;
+  layers_init(&L, &d);
+  char *text = NULL;
+  bw_status st = load_layers(&L, path, &text, ctx);
+  free(text);
+  for (int i = 0; i < nsets && !st; i++) st = apply_set(&L, sets[i], "--set", ctx);
+  if (!st) st = finish(&L, path, ctx);
+  char *yaml = NULL;
+  if (!st && text_out && !(yaml = bw_params_to_yaml(&L.p)))
+    st = bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
+  if (!st) {
+    memcpy(p, &L.p, sizeof *p);
+    if (text_out) *text_out = yaml;
+  }
+  layers_free(&L);
+  return st;
+}
+
+/* ---- the params as text ------------------------------------------------------------- */
+
+/* v exactly, as short as possible: 2021, 0.8, 1e-07, .inf. */
+static void fmt_exact(char *buf, size_t n, double v) {
+  if (isnan(v)) {
+    snprintf(buf, n, ".nan");
+  } else if (isinf(v)) {
+    snprintf(buf, n, "%s", v > 0 ? ".inf" : "-.inf");
+  } else if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(buf, n, "%.0f", v);
+  } else {
+    for (int prec = 1; prec <= 17; prec++) {
+      snprintf(buf, n, "%.*g", prec, v);
+      for (char *c = buf; *c; c++) /* whatever LC_NUMERIC says */
+        if (*c == ',') *c = '.';
+      if (bw_strtod_c(buf) == v) break;
+    }
+  }
+}
+
+/* Appends printf output to buf (capacity n, *len used), truncating. */
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...) {
+  if (*len >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int w = vsnprintf(buf + *len, n - *len, fmt, ap);
+  va_end(ap);
+  if (w > 0) *len = *len + (size_t)w < n ? *len + (size_t)w : n - 1;
+}
+
+/* The value of table entry k in p, as a YAML flow value (strings unquoted). */
+static void value_text(const bw_params *p, int k, char *buf, size_t n) {
+  const pentry *e = &PARAMS[k];
+  const char *field = (const char *)p + e->off;
+  char num[40];
+  size_t len = 0;
+  buf[0] = '\0';
+  switch (e->type) {
+  case T_INT: append(buf, n, &len, "%d", *(const int *)field); break;
+  case T_U64: append(buf, n, &len, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+  case T_DOUBLE: fmt_exact(buf, n, *(const double *)field); break;
+  case T_BOOL: append(buf, n, &len, "%s", *(const int *)field ? "true" : "false"); break;
+  case T_NAME: append(buf, n, &len, "%.63s", field); break;
+  case T_PATH: append(buf, n, &len, "%.*s", BW_PATH_MAX - 1, field); break;
+  case T_ENUM: {
+    int v = *(const int *)field;
+    append(buf, n, &len, "%s", v >= 0 && v <= (int)e->max ? e->names[v] : "?");
+    break;
+  }
+  case T_OPT_YEAR:
+    if (*(const int *)field == 0) append(buf, n, &len, "null");
+    else append(buf, n, &len, "%d", *(const int *)field);
+    break;
+  case T_OPT_DOUBLE:
+    if (isinf(*(const double *)field) && *(const double *)field > 0) append(buf, n, &len, "null");
+    else fmt_exact(buf, n, *(const double *)field);
+    break;
+  case T_CARE3:
+  case T_WEIGHTS: {
+    int nn;
+    const char *const *names = map_names(k, &nn);
+    const bw_weights *w = (const bw_weights *)field;
+    const double *c3 = (const double *)field;
+    for (int i = 0; i < nn; i++) {
+      double v = e->type == T_CARE3 ? c3[i] : i == 0 ? w->constant : i == 1 ? w->single_hh
+                                              : i == 2 ? w->nonwestern : w->urbanity;
+      fmt_exact(num, sizeof num, v);
+      append(buf, n, &len, "%s%s: %s%s", i ? ", " : "{", names[i], num, i + 1 < nn ? "" : "}");
+    }
+    break;
+  }
+  case T_DLIST: {
+    int cnt = *(const int *)((const char *)p + e->off_n);
+    append(buf, n, &len, "[");
+    for (int i = 0; i < cnt && i < BW_MAX_YEARS; i++) {
+      fmt_exact(num, sizeof num, ((const double *)field)[i]);
+      append(buf, n, &len, "%s%s", i ? ", " : "", num);
+    }
+    append(buf, n, &len, "]");
+    break;
+  }
+  }
+}
+
+int bw_params_value_text(const bw_params *p, const char *key, char *buf, size_t n) {
+  if (!key || !buf || n == 0) return -1;
+  int k = param_index(key);
+  if (k >= 0) {
+    value_text(p, k, buf, n);
+    return 0;
+  }
+  int i;
+  if ((k = map_parent(key)) < 0 || (i = map_index(k, key)) < 0) return -1;
+  const char *field = (const char *)p + PARAMS[k].off;
+  if (PARAMS[k].type == T_CARE3) {
+    fmt_exact(buf, n, ((const double *)field)[i]);
+  } else {
+    const bw_weights *w = (const bw_weights *)field;
+    fmt_exact(buf, n, i == 0 ? w->constant : i == 1 ? w->single_hh : i == 2 ? w->nonwestern : w->urbanity);
+  }
+  return 0;
+}
+
+int bw_params_nkeys(void) { return NPARAMS; }
+
+const char *bw_params_key(int i) { return i >= 0 && i < NPARAMS ? PARAMS[i].key : NULL; }
+
+int bw_params_key_budget_side(const char *key) {
+  if (!key) return -1;
+  int k = param_index(key);
+  if (k < 0 && (k = map_parent(key)) >= 0 && map_index(k, key) < 0) return -1;
+  if (k >= 0) return (PARAMS[k].flags & F_BUDGET) != 0;
+  if (!is_section(key)) return -1;
+  size_t n = strlen(key);
+  for (int i = 0; i < NPARAMS; i++)
+    if (!strncmp(PARAMS[i].key, key, n) && PARAMS[i].key[n] == '.' && !(PARAMS[i].flags & F_BUDGET)) return 0;
+  return 1;
+}
+
+int bw_params_same_clients(const bw_params *a, const bw_params *b) {
+  char va[BW_PARAMS_TEXT_MAX], vb[BW_PARAMS_TEXT_MAX];
+  for (int k = 0; k < NPARAMS; k++) {
+    if (PARAMS[k].flags & F_BUDGET) continue;
+    value_text(a, k, va, sizeof va);
+    value_text(b, k, vb, sizeof vb);
+    if (strcmp(va, vb) != 0) return 0;
+  }
+  return 1;
+}
+
+/* t as a YAML double-quoted scalar (", \ and control characters escaped). */
+static void yaml_quoted(char *out, size_t n, const char *t) {
+  size_t len = 0;
+  append(out, n, &len, "\"");
+  for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+    if (*c == '"' || *c == '\\') append(out, n, &len, "\\%c", *c);
+    else if (*c < 0x20 || *c == 0x7f) append(out, n, &len, "\\x%02x", *c);
+    else append(out, n, &len, "%c", *c);
+  }
+  append(out, n, &len, "\"");
+}
+
+/* A growing text; oom set when an allocation failed. */
+typedef struct {
+  char *s;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+static void sb_puts(sbuf *b, const char *t) {
+  size_t n = strlen(t);
+  if (b->oom) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (b->len + n + 1 > cap) cap *= 2;
+    char *ns = realloc(b->s, cap);
+    if (!ns) {
+      b->oom = 1;
+      return;
+    }
+    b->s = ns;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, t, n + 1);
+  b->len += n;
+}
+
+/* Number of leading dotted segments that a and b share ("policy.bijsturing"
+ * and "policy.ingroeipad": 1); an empty string has none. */
+static int common_segments(const char *a, const char *b) {
+  if (!a[0] || !b[0]) return 0;
+  int n = 0;
+  for (;;) {
+    size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+    if (la != lb || strncmp(a, b, la) != 0) return n;
+    n++;
+    if (!a[la] || !b[lb]) return n;
+    a += la + 1;
+    b += lb + 1;
+  }
+}
+
+/* The params as YAML: every key, or (changed) those that differ from
+ * bw_params_defaults_shipped. Sections are nested as in default.yaml (the
+ * keys of a section are contiguous in the table). */
+static char *to_yaml(const bw_params *p, int changed) {
+  bw_params ref;
+  bw_params_defaults_shipped(&ref);
+  sbuf b = {0};
+  sb_puts(&b, changed ? "# bwsim params: what differs from the defaults (read back, the same params)\n"
+                      : "# bwsim params, fully resolved: every key with its value\n");
+  char open[KEY_MAX] = ""; /* the sections open in the text */
+  char *v = malloc(BW_PARAMS_TEXT_MAX), *r = malloc(BW_PARAMS_TEXT_MAX);
+  char *line = malloc(2 * BW_PARAMS_TEXT_MAX + KEY_MAX);
+  if (!v || !r || !line) b.oom = 1;
+  for (int k = 0; k < NPARAMS && !b.oom; k++) {
+    const pentry *e = &PARAMS[k];
+    value_text(p, k, v, BW_PARAMS_TEXT_MAX);
+    value_text(&ref, k, r, BW_PARAMS_TEXT_MAX);
+    int same = !strcmp(v, r);
+    if (changed && same) continue;
+    /* open the sections of this key that are not open */
+    char sect[KEY_MAX];
+    snprintf(sect, sizeof sect, "%.*s", (int)(leaf(e->key) - e->key - 1), e->key);
+    int have = common_segments(open, sect), depth = 0;
+    for (const char *seg = sect;; depth++) {
+      size_t sl = strcspn(seg, ".");
+      if (depth >= have) {
+        snprintf(line, KEY_MAX, "%*s%.*s:\n", 2 * depth, "", (int)sl, seg);
+        sb_puts(&b, line);
+      }
+      if (!seg[sl]) break;
+      seg += sl + 1;
+    }
+    snprintf(open, sizeof open, "%s", sect);
+    int indent = 2 * (depth + 1);
+    if (e->type == T_PATH && same) { /* the shipped table: no path in the text */
+      snprintf(line, 2 * BW_PARAMS_TEXT_MAX + KEY_MAX, "%*s# %s: the shipped params/data/%s\n", indent, "",
+               leaf(e->key), DATA_KEYS[k == key_index("data.regions")].file);
+    } else {
+      int n = snprintf(line, 2 * BW_PARAMS_TEXT_MAX + KEY_MAX, "%*s%s: ", indent, "", leaf(e->key));
+      if (e->type == T_PATH || e->type == T_NAME)
+        yaml_quoted(line + n, 2 * BW_PARAMS_TEXT_MAX + KEY_MAX - (size_t)n - 1, v);
+      else
+        snprintf(line + n, 2 * BW_PARAMS_TEXT_MAX + KEY_MAX - (size_t)n - 1, "%s", v);
+      strcat(line, "\n");
+    }
+    sb_puts(&b, line);
+  }
+  free(v);
+  free(r);
+  free(line);
+  if (b.oom) {
+    free(b.s);
+    return NULL;
+  }
+  return b.s;
+}
+
+char *bw_params_to_yaml(const bw_params *p) { return to_yaml(p, 0); }
+
+char *bw_params_to_yaml_changed(const bw_params *p) { return to_yaml(p, 1); }

@@ -141,11 +141,12 @@ Test(params, default_yaml_equals_defaults) {
   bw_params_defaults(&d);
   expect_same_params(&p, &d);
 
-  /* the data paths resolve next to the file, to files that exist */
+  /* the data paths resolve next to the file, to files that exist: the
+   * shipped tables, spelled as the shipped paths */
   cr_expect(is_file(p.gemeenten_path), "%s", p.gemeenten_path);
   cr_expect(is_file(p.regions_path), "%s", p.regions_path);
-  cr_expect_str_eq(p.gemeenten_path, PARAMS_DIR "/data/gemeenten.csv");
-  cr_expect_str_eq(p.regions_path, PARAMS_DIR "/data/regions.csv");
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p.regions_path, BW_SHIPPED_REGIONS);
 
   /* text_out is the file, byte for byte */
   cr_assert_not_null(text);
@@ -164,8 +165,13 @@ Test(params, empty_text_gives_defaults) {
   bw_params_defaults(&d);
   expect_ok("", &p);
   expect_same_params(&p, &d);
-  cr_expect_str_eq(p.gemeenten_path, PARAMS_DIR "/data/gemeenten.csv");
-  cr_expect_str_eq(p.regions_path, PARAMS_DIR "/data/regions.csv");
+  /* no data keys: the shipped tables, whatever base_dir is */
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p.regions_path, BW_SHIPPED_REGIONS);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_parse("", "t.yaml", "/nonexistent_bw_dir", &p, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
   expect_ok("# only a comment\nflows:\npolicy:\n  bijsturing:\n", &p); /* empty sections */
   expect_same_params(&p, &d);
 }
@@ -603,7 +609,7 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
   char *got = NULL;
   bw_status st = bw_params_load(yaml, &p, &got, &ctx);
 
-  /* no data section: the defaults next to the file (not checked here: the data loader reports) */
+  /* no data section: the shipped tables (before: data/ next to the file, which is not there) */
   char yaml2[512];
   snprintf(yaml2, sizeof yaml2, "%s/plain.yaml", dir);
   tu_write_text(yaml2, "run: {name: plain}\n");
@@ -640,10 +646,8 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
 
   cr_assert_eq(st2, BW_OK, "%s", ctx2.msg);
   char want[600];
-  snprintf(want, sizeof want, "%s/data/gemeenten.csv", dir);
-  cr_expect_str_eq(p2.gemeenten_path, want);
-  snprintf(want, sizeof want, "%s/data/regions.csv", dir);
-  cr_expect_str_eq(p2.regions_path, want);
+  cr_expect_str_eq(p2.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p2.regions_path, BW_SHIPPED_REGIONS);
 
   cr_assert_eq(st3, BW_EPARAM);
   snprintf(want, sizeof want, "%s:5: data.regions: ", yaml3);
@@ -655,9 +659,22 @@ Test(params, load_resolves_data_paths_next_to_the_file) {
 
 Test(params, absolute_data_path_and_missing_gemeenten_in_parse) {
   bw_params p;
+  /* an absolute path to the shipped table is the shipped path; to a copy, itself */
   expect_ok("data:\n  gemeenten: " PARAMS_DIR "/data/gemeenten.csv\n", &p);
-  cr_expect_str_eq(p.gemeenten_path, PARAMS_DIR "/data/gemeenten.csv");
-  cr_expect_str_eq(p.regions_path, PARAMS_DIR "/data/regions.csv");
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p.regions_path, BW_SHIPPED_REGIONS);
+  char *dir = tu_mkdtemp("params_abs");
+  char *copy = tu_join_malloc(dir, "g.csv");
+  tu_write_text(copy, "x\n");
+  char yaml[600];
+  snprintf(yaml, sizeof yaml, "data:\n  gemeenten: %s\n", copy);
+  bw_ctx ctx;
+  bw_status st = parse(yaml, &p, &ctx);
+  tu_rm_rf(dir);
+  cr_assert_eq(st, BW_OK, "%s", ctx.msg);
+  cr_expect_str_eq(p.gemeenten_path, copy);
+  free(copy);
+  free(dir);
   expect_fail("data:\n  regions: data/regions.csv\n  gemeenten: data/gemeentes.csv\n", BW_EPARAM, 3,
               "data.gemeenten", PARAMS_DIR "/data/gemeentes.csv");
   expect_fail("data:\n  gemeenten: data\n", BW_EPARAM, 2, "data.gemeenten", "is a directory");
