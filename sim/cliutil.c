@@ -1,6 +1,7 @@
 #include "cliutil.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,4 +121,18 @@ void bw_csv_field(FILE *f, const char *s) {
     fputc(*s, f);
   }
   fputc('"', f);
+}
+
+void bw_csv_double(FILE *f, double x) {
+  char buf[40];
+  if (isnan(x)) {
+    strcpy(buf, "nan");
+  } else if (isinf(x)) {
+    strcpy(buf, x > 0 ? "inf" : "-inf");
+  } else {
+    snprintf(buf, sizeof buf, "%.17g", x);
+    for (char *p = buf; *p; p++)
+      if (*p == ',') *p = '.';
+  }
+  fputs(buf, f);
 }

@@ -50,4 +50,8 @@ void bw_progress_draw(const char *label, long done, long total, double elapsed, 
  * break. */
 void bw_csv_field(FILE *f, const char *s);
 
+/* A double as a CSV number: "%.17g" (round-trips), "nan", "inf", "-inf"
+ * (one spelling each), a decimal point whatever LC_NUMERIC says. */
+void bw_csv_double(FILE *f, double x);
+
 #endif

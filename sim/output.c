@@ -7,10 +7,8 @@
  * are "%.17g" (round-trip exact), and no time, host, path, pid or thread count
  * is written.
  *
- * Atomicity: each file is written to dir/.NAME.tmp.<pid> and fsync'ed; only
- * when all three are complete are they renamed into place. Existing targets
- * are hard-linked to a backup first so that a failure between the renames can
- * put the old files back. */
+ * Atomicity: the three files are one sim/fileset.h set: written to
+ * temporaries, synced, renamed into place together (all or none). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -29,7 +27,10 @@
 
 #include "output.h"
 
+#include "fileset.h"
+
 #include "cliutil.h"
+#include "params_yaml.h"
 
 enum { OUT_H5 = 0, OUT_RISK = 1, OUT_NATIONAL = 2, OUT_N = 3 };
 static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.csv"};
@@ -105,122 +106,16 @@ static double stat_get(const bw_stat *st, const stat_field *f) {
   return v;
 }
 
-/* ---- paths and the directory ------------------------------------------ */
-
-static bw_status join_path(char *out, size_t cap, const char *dir, const char *prefix,
-                           const char *name, const char *suffix, bw_ctx *ctx) {
-  int n = snprintf(out, cap, "%s/%s%s%s", dir, prefix, name, suffix);
-  if (n < 0 || (size_t)n >= cap)
-    return bw_fail(ctx, BW_EIO, "%s/%s: output path too long", dir, name);
-  return BW_OK;
-}
-
-static int is_dir(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* mkdir -p */
-static bw_status make_dirs(const char *dir, bw_ctx *ctx) {
-  char path[BW_PATH_MAX];
-  size_t n = strlen(dir);
-  if (n == 0) return bw_fail(ctx, BW_EUSAGE, "output directory name is empty");
-  if (n >= sizeof path) return bw_fail(ctx, BW_EIO, "%s: output path too long", dir);
-  memcpy(path, dir, n + 1);
-  for (size_t i = 1; i <= n; i++) {
-    if (path[i] != '/' && path[i] != '\0') continue;
-    if (path[i - 1] == '/') continue; /* "a//b" */
-    char c = path[i];
-    path[i] = '\0';
-    if (mkdir(path, 0777) != 0 && !is_dir(path)) {
-      int e = errno;
-      return bw_fail(ctx, BW_EIO, "%s: cannot create directory: %s", path, strerror(e));
-    }
-    path[i] = c;
-  }
-  if (!is_dir(dir)) return bw_fail(ctx, BW_EIO, "%s: not a directory", dir);
-  return BW_OK;
-}
-
-/* Every target must be absent, or (with force) a regular file we may replace. */
-static bw_status check_targets(const char *dir, int force, bw_ctx *ctx) {
-  for (int i = 0; i < OUT_N; i++) {
-    char path[BW_PATH_MAX];
-    bw_status st = join_path(path, sizeof path, dir, "", out_name[i], "", ctx);
-    if (st != BW_OK) return st;
-    struct stat sb;
-    if (lstat(path, &sb) != 0) {
-      if (errno == ENOENT) continue;
-      int e = errno;
-      return bw_fail(ctx, BW_EIO, "%s: %s", path, strerror(e));
-    }
-    if (!force)
-      return bw_fail(ctx, BW_EEXIST,
-                     "%s already exists: use --force to replace it, or choose another --out", path);
-    if (!S_ISREG(sb.st_mode))
-      return bw_fail(ctx, BW_EIO, "%s exists and is not a regular file: cannot replace it", path);
-  }
-  return BW_OK;
-}
-
-/* Can we create files in dir? (access() is not enough: root, read-only
- * mounts, ACLs.) */
-static bw_status probe_dir(const char *dir, bw_ctx *ctx) {
-  char path[BW_PATH_MAX], suffix[32];
-  snprintf(suffix, sizeof suffix, ".%ld", (long)getpid());
-  bw_status st = join_path(path, sizeof path, dir, ".bwsim-probe", "", suffix, ctx);
-  if (st != BW_OK) return st;
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int e = errno;
-    return bw_fail(ctx, BW_EIO, "%s: cannot write in this directory: %s", dir, strerror(e));
-  }
-  close(fd);
-  unlink(path);
-  return BW_OK;
-}
+/* ---- the directory ------------------------------------------------------ */
 
 bw_status bw_output_prepare(const char *dir, int force, bw_ctx *ctx) {
-  bw_status st = make_dirs(dir, ctx);
-  if (st == BW_OK) st = check_targets(dir, force, ctx);
-  if (st == BW_OK) st = probe_dir(dir, ctx);
-  return st;
-}
-
-static bw_status fsync_path(const char *path, bw_ctx *ctx) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fsync(fd) != 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    return bw_fail(ctx, BW_EIO, "%s: cannot sync: %s", path, strerror(e));
-  }
-  close(fd);
-  return BW_OK;
+  bw_fileset fs;
+  return bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-/* "%.17g" round-trips a double. NaN and infinities get one spelling each
- * (the sign of a NaN is an accident of how it was computed); a decimal comma
- * from a foreign LC_NUMERIC is turned back into a point. */
-static void fmt_double(char buf[40], double x) {
-  if (isnan(x)) {
-    strcpy(buf, "nan");
-  } else if (isinf(x)) {
-    strcpy(buf, x > 0 ? "inf" : "-inf");
-  } else {
-    snprintf(buf, 40, "%.17g", x);
-    for (char *p = buf; *p; p++)
-      if (*p == ',') *p = '.';
-  }
-}
-
-
-static void csv_double(FILE *f, double x) {
-  char buf[40];
-  fmt_double(buf, x);
-  fputs(buf, f);
-}
+static void csv_double(FILE *f, double x) { bw_csv_double(f, x); }
 
 static void write_risk_csv(FILE *f, const bw_summary *s, const bw_data *d) {
   fputs(RISK_CSV_HEADER, f);
@@ -285,29 +180,15 @@ static void write_national_csv_d(FILE *f, const bw_summary *s, const bw_data *d)
   write_national_csv(f, s);
 }
 
-/* Write tmp with fn, flush, fsync, close. `shown` names the file in messages. */
-static bw_status write_csv_file(const char *tmp, const char *shown, csv_writer fn,
-                                const bw_summary *s, const bw_data *d, bw_ctx *ctx) {
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    int e = errno;
-    return bw_fail(ctx, BW_EIO, "%s: cannot create %s: %s", shown, tmp, strerror(e));
-  }
-  FILE *f = fdopen(fd, "w");
-  if (!f) {
-    int e = errno;
-    close(fd);
-    return bw_fail(ctx, BW_EIO, "%s: %s", shown, strerror(e));
-  }
-  fn(f, s, d);
-  int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
-  int e = errno;
-  if (fclose(f) != 0 && !bad) {
-    bad = 1;
-    e = errno;
-  }
-  if (bad) return bw_fail(ctx, BW_EIO, "%s: write error: %s", shown, strerror(e));
-  return BW_OK;
+typedef struct {
+  csv_writer fn;
+  const bw_summary *s;
+  const bw_data *d;
+} csv_job;
+
+static void run_csv_job(FILE *f, const void *arg) {
+  const csv_job *j = arg;
+  j->fn(f, j->s, j->d);
 }
 
 /* ---- HDF5 --------------------------------------------------------------- */
@@ -669,6 +550,68 @@ static void write_h5_settings(h5w *w, const bw_params *p) {
   H5Gclose(g);
 }
 
+/* n variable-length UTF-8 strings as the 1-D dataset path. */
+static void h5_vlstrings(h5w *w, const char *path, int n, const char *const *v, const char *description) {
+  if (!h5_ok(w)) return;
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    h5_fail(w, "create a string type for", path);
+  } else {
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    hid_t ds = sp >= 0 ? H5Dcreate2(w->file, path, t, sp, H5P_DEFAULT, w->dcpl, H5P_DEFAULT) : -1;
+    if (ds < 0)
+      h5_fail(w, "create dataset", path);
+    else if (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+      h5_fail(w, "write dataset", path);
+    if (ds >= 0) h5_attr_str(w, ds, path, "description", description);
+    if (ds >= 0) H5Dclose(ds);
+    if (sp >= 0) H5Sclose(sp);
+  }
+  if (t >= 0) H5Tclose(t);
+}
+
+/* /provenance/changed/{key,value,default}: every params key whose value
+ * differs from the default (bw_params_defaults with the shipped data
+ * tables, so a run on the shipped data lists no data path), as params text,
+ * in the order of params/default.yaml. */
+static void write_h5_changed(h5w *w, const bw_params *p) {
+  if (!p || !h5_ok(w)) return;
+  h5_group(w, "/provenance/changed",
+           "the params keys whose value differs from the default, both values as params text");
+  bw_params d;
+  bw_params_defaults_shipped(&d);
+  int nk = bw_params_nkeys(), n = 0;
+  const char **col = calloc((size_t)nk * 3 + 1, sizeof *col);
+  char *v = malloc(BW_PARAMS_TEXT_MAX), *dv = malloc(BW_PARAMS_TEXT_MAX);
+  int oom = !col || !v || !dv;
+  for (int i = 0; i < nk && !oom; i++) {
+    const char *key = bw_params_key(i);
+    bw_params_value_text(p, key, v, BW_PARAMS_TEXT_MAX);
+    bw_params_value_text(&d, key, dv, BW_PARAMS_TEXT_MAX);
+    if (!strcmp(v, dv)) continue;
+    col[n] = key;
+    col[nk + n] = strdup(v);
+    col[2 * nk + n] = strdup(dv);
+    oom = !col[nk + n] || !col[2 * nk + n];
+    n++;
+  }
+  if (oom) {
+    bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for /provenance/changed", w->shown);
+  } else {
+    h5_vlstrings(w, "/provenance/changed/key", n, col, "params key");
+    h5_vlstrings(w, "/provenance/changed/value", n, col + nk, "its value in this run");
+    h5_vlstrings(w, "/provenance/changed/default", n, col + 2 * nk, "its default value");
+  }
+  for (int i = 0; col && i < n; i++) {
+    free((char *)col[nk + i]);
+    free((char *)col[2 * nk + i]);
+  }
+  free(col);
+  free(v);
+  free(dv);
+}
+
 static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const bw_provenance *prov,
                           double *buf) {
   const int ng = s->ng, ny = s->ny;
@@ -892,10 +835,18 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
       h5_attr_str(w, g, "/provenance", "params_sha256", prov->params_sha256);
       h5_attr_str(w, g, "/provenance", "gemeenten_sha256", prov->gemeenten_sha256);
       h5_attr_str(w, g, "/provenance", "regions_sha256", prov->regions_sha256);
+      /* every key with its value: bw_params_parse reads it back to these params */
+      char *resolved = prov->params ? bw_params_to_yaml(prov->params) : NULL;
+      if (prov->params && !resolved)
+        bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for params_resolved", w->shown);
+      else if (resolved)
+        h5_attr_str(w, g, "/provenance", "params_resolved", resolved);
+      free(resolved);
       H5Gclose(g);
     }
   }
   write_h5_settings(w, prov->params);
+  write_h5_changed(w, prov->params);
   const char *text = prov->params_text ? prov->params_text : "";
   hid_t t = h5_ok(w) ? str_type(strlen(text)) : -1;
   if (h5_ok(w) && t < 0) h5_fail(w, "create a string type for", "/provenance/params_yaml");
@@ -949,51 +900,10 @@ static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summ
   if (fcpl >= 0) H5Pclose(fcpl);
   H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
   free(buf);
-  if (ctx->status != BW_OK) return ctx->status;
-  return fsync_path(tmp, ctx);
+  return ctx->status;
 }
 
 /* ---- write all three ---------------------------------------------------- */
-
-/* Rename the temps into place. Before the first rename, every existing
- * target is hard-linked to dir/.NAME.bak.<pid>; if a rename fails, the
- * renamed files are put back (or removed when there was none) so the
- * directory is as it was. Where hard links are not supported there is no
- * backup and only check_targets() stands between us and a half-done commit. */
-static bw_status commit(const char tmp[OUT_N][BW_PATH_MAX], const char dst[OUT_N][BW_PATH_MAX],
-                        const char bak[OUT_N][BW_PATH_MAX], bw_ctx *ctx) {
-  int had[OUT_N] = {0}, backed[OUT_N] = {0};
-  for (int i = 0; i < OUT_N; i++) {
-    struct stat sb;
-    had[i] = lstat(dst[i], &sb) == 0;
-    if (had[i]) {
-      unlink(bak[i]);
-      backed[i] = link(dst[i], bak[i]) == 0;
-    }
-  }
-  int failed = -1, err = 0;
-  for (int i = 0; i < OUT_N; i++)
-    if (rename(tmp[i], dst[i]) != 0) {
-      failed = i;
-      err = errno;
-      break;
-    }
-  if (failed >= 0) {
-    for (int j = 0; j < failed; j++) {
-      if (backed[j])
-        rename(bak[j], dst[j]);
-      else if (!had[j])
-        unlink(dst[j]);
-    }
-    for (int j = failed; j < OUT_N; j++) unlink(tmp[j]);
-  }
-  for (int i = 0; i < OUT_N; i++)
-    if (backed[i]) unlink(bak[i]); /* no-op for those renamed back */
-  if (failed >= 0)
-    return bw_fail(ctx, BW_EIO, "%s: cannot move the new file into place: %s", dst[failed],
-                   strerror(err));
-  return BW_OK;
-}
 
 bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const bw_model *m,
                           const bw_provenance *prov, bw_ctx *ctx) {
@@ -1019,50 +929,19 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
       return bw_fail(ctx, BW_EMODEL, "bw_output_write: risk row %d names no gemeente of the data",
                      i + 1);
 
-  bw_status st = bw_output_prepare(dir, force, ctx);
+  bw_fileset fs;
+  bw_status st = bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
   if (st != BW_OK) return st;
-
-  char tmp[OUT_N][BW_PATH_MAX], dst[OUT_N][BW_PATH_MAX], bak[OUT_N][BW_PATH_MAX], pid[32];
-  snprintf(pid, sizeof pid, ".%ld", (long)getpid());
-  for (int i = 0; i < OUT_N && st == BW_OK; i++) {
-    st = join_path(dst[i], sizeof dst[i], dir, "", out_name[i], "", ctx);
-    if (st == BW_OK) st = join_path(tmp[i], sizeof tmp[i], dir, ".", out_name[i], ".tmp", ctx);
-    if (st == BW_OK) st = join_path(bak[i], sizeof bak[i], dir, ".", out_name[i], ".bak", ctx);
-    /* append the pid (join_path checked the room for the rest) */
-    if (st == BW_OK && (strlen(tmp[i]) + strlen(pid) >= BW_PATH_MAX ||
-                        strlen(bak[i]) + strlen(pid) >= BW_PATH_MAX))
-      st = bw_fail(ctx, BW_EIO, "%s: output path too long", dst[i]);
-    if (st == BW_OK) {
-      strcat(tmp[i], pid);
-      strcat(bak[i], pid);
-    }
-  }
-  if (st != BW_OK) return st;
-
-  int made = 0;
-  st = write_h5_file(tmp[OUT_H5], dst[OUT_H5], s, d, prov, ctx);
-  made = 1;
-  if (st == BW_OK) {
-    st = write_csv_file(tmp[OUT_RISK], dst[OUT_RISK], write_risk_csv, s, d, ctx);
-    made = 2;
-  }
-  if (st == BW_OK) {
-    st = write_csv_file(tmp[OUT_NATIONAL], dst[OUT_NATIONAL], write_national_csv_d, s, d, ctx);
-    made = 3;
-  }
+  csv_job risk = {write_risk_csv, s, d}, national = {write_national_csv_d, s, d};
+  st = write_h5_file(fs.tmp[OUT_H5], fs.dst[OUT_H5], s, d, prov, ctx);
+  if (st == BW_OK) st = bw_fileset_sync(&fs, OUT_H5, ctx);
+  if (st == BW_OK) st = bw_fileset_write_text(&fs, OUT_RISK, run_csv_job, &risk, ctx);
+  if (st == BW_OK) st = bw_fileset_write_text(&fs, OUT_NATIONAL, run_csv_job, &national, ctx);
   if (st != BW_OK) {
-    for (int i = 0; i < made; i++) unlink(tmp[i]);
+    bw_fileset_abort(&fs);
     return st;
   }
-  st = commit(tmp, dst, bak, ctx);
-  if (st != BW_OK) return st;
-  /* make the renames durable; some file systems cannot sync a directory */
-  int fd = open(dir, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  return BW_OK;
+  return bw_fileset_commit(&fs, dir, ctx);
 }
 
 /* ---- the table on the terminal ------------------------------------------ */
