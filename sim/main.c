@@ -14,6 +14,7 @@
 #include <hdf5.h>
 
 #include "cliutil.h"
+#include "compare.h"
 #include "data_csv.h"
 #include "model.h"
 #include "output.h"
@@ -28,7 +29,9 @@ static const char *const usage_main =
     "\n"
     "Usage:\n"
     "  bwsim run [PARAMS.yaml] [options]   simulate a scenario and write the risk list\n"
-    "  bwsim report DIR [--lang nl|en]      the Taskforce report (HTML + PDF) of a results dir\n"
+    "  bwsim compare BASE.yaml OTHER.yaml   scenarios on common random numbers: paired differences\n"
+    "  bwsim sweep PARAMS.yaml --grid k=a,b  a grid of parameter values (verdeelmodel benchmarking)\n"
+    "  bwsim report DIR [--lang nl|en]      the report (HTML + PDF) of a results, compare or sweep dir\n"
     "  bwsim validate [PARAMS.yaml]         check the model against MODEL.md and the published figures\n"
     "  bwsim --help | COMMAND --help        explain the options\n"
     "  bwsim --version\n"
@@ -53,8 +56,17 @@ static const char *const usage_run =
     "\n"
     "PARAMS.yaml        scenario file (default: params/default.yaml). Every parameter has the\n"
     "                   default of the model description; a file only needs what it changes.\n"
-    "                   Data paths inside it are relative to the file.\n"
+    "                   'base: FILE' in it loads FILE first (relative to the file; a base can\n"
+    "                   have a base) and the file's keys override it. Data paths in a file are\n"
+    "                   relative to that file; when no file names them, the shipped tables\n"
+    "                   params/data/ are used, so a scenario works from any directory.\n"
+    "                   Library: params/scenarios/ (README.md there).\n"
     "Options:\n"
+    "      --set KEY=VALUE   set one parameter after the files (repeatable), with the same\n"
+    "                        checks as in a file; KEY dotted, VALUE as in YAML:\n"
+    "                          --set policy.pooling=region --set flows.wlz.hazard=0.08\n"
+    "                          --set budget.verdeelmodel.urbanity=0.8 --set flows.stock.I=20000\n"
+    "                          --set 'policy.ingroeipad.custom=[0.2, 0.5, 1]'\n"
     "  -n, --replications N  number of simulated futures (default: run.replications, 1000).\n"
     "                        Monte Carlo error of a flag probability is about 0.5/sqrt(N).\n"
     "  -s, --seed S          random seed (default: run.seed). Same seed + params = same bytes,\n"
@@ -74,6 +86,14 @@ static const char *const usage_run =
     "      --report          also write DIR/report/ (report.html, report.pdf; bwsim report --help).\n"
     "      --lang nl|en      language of the report (default nl).\n"
     "  -h, --help            this text.\n"
+    "\n"
+    "Example: a scenario file my.yaml, anywhere:\n"
+    "    base: /path/to/bwsim/params/default.yaml   # optional: the defaults are built in\n"
+    "    run: {name: my}\n"
+    "    policy: {pooling: region}\n"
+    "  bwsim run my.yaml --set flags.p_star=0.8 -n 5000\n"
+    "results.h5 records the fully resolved params (/provenance params_resolved) and the keys\n"
+    "that differ from the defaults (/provenance/changed).\n"
     "\n"
     "Memory does not grow with N: statistics are streamed (docs/statistics.md), so a million\n"
     "replications fit in the memory of a thousand.\n"
@@ -193,7 +213,7 @@ static int cmd_run(int argc, char **argv) {
     }
   }
   bw_params p;
-  char *params_text = NULL;
+  char *params_text = NULL; /* what differs from the defaults, after -n/-s: reproduces the run */
   bw_data data = {0};
   bw_model *m = NULL;
   bw_acc *acc = NULL;
@@ -202,7 +222,7 @@ static int cmd_run(int argc, char **argv) {
     bw_fail(&ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", params_path);
     goto fail;
   }
-  if (bw_params_load(params_path, &p, &params_text, &ctx) != BW_OK) goto fail;
+  if (bw_params_load_with(params_path, a.c.sets, a.c.nsets, &p, NULL, &ctx) != BW_OK) goto fail;
   if (a.c.replications) p.replications = (int)a.c.replications;
   if (a.c.have_seed) p.seed = a.c.seed;
   if (bw_data_load(p.gemeenten_path, p.regions_path, &data, &ctx) != BW_OK) goto fail;
@@ -267,6 +287,10 @@ static int cmd_run(int argc, char **argv) {
       goto fail;
     }
     bw_provenance prov = {0};
+    if (!(params_text = bw_params_to_yaml_changed(&p))) {
+      bw_fail(&ctx, BW_ENOMEM, "out of memory writing the params text");
+      goto fail;
+    }
     prov.version = BW_VERSION;
     prov.params_text = params_text;
     prov.params_name = p.name;
@@ -335,6 +359,10 @@ int main(int argc, char **argv) {
     rc = 0;
   } else if (!strcmp(argv[1], "run")) {
     rc = cmd_run(argc - 2, argv + 2);
+  } else if (!strcmp(argv[1], "compare")) {
+    rc = bw_compare_main(argc - 1, argv + 1);
+  } else if (!strcmp(argv[1], "sweep")) {
+    rc = bw_sweep_main(argc - 1, argv + 1);
   } else if (!strcmp(argv[1], "report")) {
     rc = bw_report_main(argc - 1, argv + 1);
   } else if (!strcmp(argv[1], "validate")) {
