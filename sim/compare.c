@@ -8,7 +8,7 @@
  * (load_base, then --vs / --grid assignments through bw_params_apply_set),
  * run them with the shared driver (bw_multi_run) and write the file set
  * (sim/fileset.h: all files or none). */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* realpath, strndup */
 #include "compare.h"
 
 #include <limits.h>
@@ -118,6 +118,12 @@ static bw_status load_base(const char *path, const bw_common_opts *c, bw_params 
  * checks (outer_draws <= replications), and the texts. */
 static bw_status finish_scenarios(scenarios *sc, const bw_common_opts *c, bw_ctx *ctx) {
   for (int s = 0; s < sc->S; s++) {
+    /* one spelling of each data file, so that scenarios from different
+     * directories share their clients (a path that does not resolve is left
+     * for the data loader to report) */
+    char *paths[2] = {sc->p[s].gemeenten_path, sc->p[s].regions_path}, real[PATH_MAX];
+    for (int k = 0; k < 2; k++)
+      if (realpath(paths[k], real) && strlen(real) < BW_PATH_MAX) strcpy(paths[k], real);
     if (c->replications) sc->p[s].replications = (int)c->replications;
     else sc->p[s].replications = sc->p[0].replications;
     if (c->have_seed) sc->p[s].seed = c->seed;
@@ -1086,13 +1092,13 @@ int bw_sweep_main(int argc, char **argv) {
     }
     points *= nval[k];
   }
-  if (points > MAX_POINTS) {
-    bw_fail(&ctx, BW_EUSAGE, "the grid has %.0f points; at most %d", points, MAX_POINTS);
-    goto done;
-  }
   if (points > MAX_POINTS_UNASKED && !o.yes) {
     bw_fail(&ctx, BW_EUSAGE, "the grid has %.0f points (over %d): add --yes if you mean it", points,
             MAX_POINTS_UNASKED);
+    goto done;
+  }
+  if (points > MAX_POINTS) {
+    bw_fail(&ctx, BW_EUSAGE, "the grid has %.0f points; at most %d, even with --yes", points, MAX_POINTS);
     goto done;
   }
   int P = (int)points;
