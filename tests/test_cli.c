@@ -980,3 +980,134 @@ Test(cli, exact_vs_streaming_on_the_same_run) {
   result_hashes a = hash_results(ex), b = hash_results(two);
   assert_same_results(&a, &b, "--exact: 1 vs 2 MPI processes");
 }
+
+/* ---- 6. scenarios that compose: --set, base:, the resolved params ----------- */
+
+#include "params_yaml.h"
+
+/* The n strings of the 1-D variable-length string dataset path, joined by '|'. */
+static char *h5_vlstrings_joined(hid_t f, const char *path, size_t *n) {
+  hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+  cr_assert_geq(ds, 0, "no %s", path);
+  hid_t sp = H5Dget_space(ds), t = H5Dget_type(ds);
+  cr_assert(H5Tis_variable_str(t) > 0, "%s is not variable-length", path);
+  cr_assert_eq(H5Tget_cset(t), H5T_CSET_UTF8, "%s is not UTF-8", path);
+  hsize_t dims[1] = {0};
+  cr_assert_eq(H5Sget_simple_extent_ndims(sp), 1);
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  *n = (size_t)dims[0];
+  char **v = tu_malloc((*n + 1) * sizeof *v);
+  hid_t mt = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mt, H5T_VARIABLE);
+  H5Tset_cset(mt, H5T_CSET_UTF8);
+  if (*n) cr_assert_geq(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+  char *out = tu_strdup("");
+  for (size_t i = 0; i < *n; i++) out = tu_format("%s%s%s", out, i ? "|" : "", v[i]);
+  if (*n) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
+  H5Tclose(mt);
+  H5Tclose(t);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  return out;
+}
+
+Test(cli, set_changes_the_result_and_is_recorded) {
+  char *plain = tu_path("plain"), *set = tu_path("set"), *again = tu_path("again");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "-n", "4", "-q", "--out", plain, NULL);
+  assert_ok(&p, plain, "without --set");
+  p = tu_bwsim("run", SMALL_YAML, "-n", "4", "-q", "--set", "flags.p_star=0.05", "--set=policy.pooling=region",
+               "--out", set, NULL);
+  assert_ok(&p, set, "--set flags.p_star=0.05 --set=policy.pooling=region");
+  p = tu_bwsim("run", SMALL_YAML, "-n", "4", "-q", "--set", "flags.p_star=0.05", "--set=policy.pooling=region",
+               "--out", again, NULL);
+  assert_ok(&p, again, "the same again");
+  result_hashes h0 = hash_results(plain), h1 = hash_results(set), h2 = hash_results(again);
+  assert_same_results(&h1, &h2, "the same --set twice");
+  cr_assert_str_neq(h0.h[0], h1.h[0], "--set flags.p_star changed nothing in risk.csv");
+
+  /* risk.csv: flagged is p_max_year >= 0.05, and some gemeente is flagged only because of that */
+  char *risk = tu_slurp(tu_format("%s/risk.csv", set), NULL), *lines[400], *f[RISK_NCOL + 1];
+  int nl = split_lines(risk, lines, 400), low = 0;
+  cr_assert_eq(nl, 353);
+  for (int i = 1; i < nl; i++) {
+    cr_assert_eq(tu_csv_split(lines[i], f, RISK_NCOL + 1), RISK_NCOL);
+    double pmax = num(f[5], "p_max_year");
+    cr_assert_eq(atoi(f[12]), pmax >= 0.05, "%s: p_max_year %g, flagged %s with p* = 0.05", f[1], pmax, f[12]);
+    low += pmax >= 0.05 && pmax < P_STAR;
+  }
+  cr_assert_gt(low, 0, "no gemeente with 0.05 <= p < 0.5: the test shows nothing");
+
+  /* results.h5: the changed keys with both values, the resolved params, which read back */
+  hid_t h = H5Fopen(tu_format("%s/results.h5", set), H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(h, 0);
+  size_t nk, nv, nd;
+  char *keys = h5_vlstrings_joined(h, "/provenance/changed/key", &nk);
+  char *vals = h5_vlstrings_joined(h, "/provenance/changed/value", &nv);
+  char *defs = h5_vlstrings_joined(h, "/provenance/changed/default", &nd);
+  cr_expect(nk == 3 && nv == 3 && nd == 3, "%zu %zu %zu rows", nk, nv, nd);
+  cr_expect_str_eq(keys, "run.replications|policy.pooling|flags.p_star");
+  cr_expect_str_eq(vals, "4|region|0.05");
+  cr_expect_str_eq(defs, "1000|none|0.5");
+  static char text[16384];
+  tu_h5_attr_str(h, "/provenance", "params_resolved", text, sizeof text);
+  H5Fclose(h);
+  bw_params q;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_parse(text, "params_resolved", NULL, &q, &ctx), BW_OK, "%s\n%s", ctx.msg, text);
+  cr_expect(q.p_star == 0.05 && q.pooling == BW_POOL_REGION && q.replications == 4 && q.seed == DEFAULT_SEED);
+  cr_expect_str_eq(q.gemeenten_path, GEMEENTEN_CSV);
+
+  /* the run without --set lists only -n */
+  h = H5Fopen(tu_format("%s/results.h5", plain), H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(h, 0);
+  cr_expect_str_eq(h5_vlstrings_joined(h, "/provenance/changed/key", &nk), "run.replications");
+  H5Fclose(h);
+}
+
+Test(cli, bad_set_refused_naming_the_option) {
+  char *out = tu_path("out");
+  struct {
+    const char *set, *want;
+  } cases[] = {
+      {"policy.pooling=regio", "--set policy.pooling=regio: policy.pooling: must be one of none | region (got regio)"},
+      {"flows.stok.I=1", "--set flows.stok.I=1: flows.stok.I: unknown key, did you mean 'flows.stock'?"},
+      {"flags.p_star=1.5", "--set flags.p_star=1.5: flags.p_star: must be > 0 and < 1 (got 1.5)"},
+      {"run.seed", "--set run.seed: must be key=value"},
+      {"policy.start_year=2040", "--set policy.start_year=2040: policy.start_year: must be in 2021..2031 (got 2040)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    tu_proc p = tu_bwsim("run", SMALL_YAML, "--set", cases[i].set, "--out", out, NULL);
+    assert_refused(&p, cases[i].set);
+    cr_expect(contains(p.err, cases[i].want), "--set %s: stderr should say '%s':\n%s", cases[i].set, cases[i].want,
+              p.err);
+    cr_expect_str_eq(p.out, "", "--set %s: stdout not empty", cases[i].set);
+    assert_nothing_written(out, cases[i].set);
+  }
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "--out", out, "--set", NULL);
+  assert_refused(&p, "--set without a value");
+  assert_nothing_written(out, "--set without a value");
+}
+
+/* README "Running scenarios": my.yaml saved anywhere (here: the test's
+ * directory, the working directory of the run) runs on the shipped data,
+ * and a scenario on a base in another directory too. */
+Test(cli, scenario_saved_anywhere_runs) {
+  char *my = tu_path("my.yaml"), *out = tu_path("out_my");
+  tu_write_text(my, "run: {name: linear_path}\npolicy:\n  ingroeipad: {mode: linear}\n  pooling: region\n");
+  tu_proc p = tu_bwsim("run", "my.yaml", "-n", "2", "-q", "--out", out, NULL);
+  assert_ok(&p, out, "my.yaml in the working directory");
+  char *on = tu_path("on.yaml");
+  tu_write_text(on, "base: " BW_SOURCE_DIR "/params/scenarios/linear.yaml\nrun: {name: on_linear}\n");
+  char *out2 = tu_path("out_on");
+  p = tu_bwsim("run", on, "-n", "2", "-q", "--out", out2, NULL);
+  assert_ok(&p, out2, "on.yaml with base: the library's linear.yaml");
+  /* the same params, the same bytes (the names differ: pass the same one) */
+  char *out3 = tu_path("out_my2");
+  p = tu_bwsim("run", "my.yaml", "-n", "2", "-q", "--set", "run.name=on_linear", "--out", out3, NULL);
+  assert_ok(&p, out3, "my.yaml renamed");
+  p = tu_bwsim("run", on, "-n", "2", "-q", "--set", "policy.pooling=region", "--out", tu_path("out_on2"), NULL);
+  assert_ok(&p, tu_path("out_on2"), "on.yaml with pooling");
+  result_hashes a = hash_results(out3), b = hash_results(tu_path("out_on2"));
+  assert_same_results(&a, &b, "one scenario composed two ways");
+}

@@ -176,9 +176,8 @@ Test(params, empty_text_gives_defaults) {
   expect_same_params(&p, &d);
 }
 
-/* Every key set to a non-default value lands in its own field (and only there). */
-Test(params, every_key_reaches_its_field) {
-  const char *yaml =
+/* Every key of the table set to a value other than its default. */
+static const char *const EVERY_KEY_YAML =
       "run:\n"
       "  name: scen_2.b-1\n"
       "  replications: 17\n"
@@ -242,8 +241,11 @@ Test(params, every_key_reaches_its_field) {
       "flags:\n"
       "  threshold_eur_per_inhabitant: 20\n"
       "  p_star: 0.6\n";
+
+/* Every key set to a non-default value lands in its own field (and only there). */
+Test(params, every_key_reaches_its_field) {
   bw_params p, w;
-  expect_ok(yaml, &p);
+  expect_ok(EVERY_KEY_YAML, &p);
   bw_params_defaults(&w);
   strcpy(w.name, "scen_2.b-1");
   w.replications = 17;
@@ -704,4 +706,521 @@ Test(params, run_kernel) {
   expect_fail("run:\n  name: x\n  kernel: count\n", BW_EPARAM, 3, "run.kernel", "individual | counts (got count)");
   expect_fail("run:\n  kernel: 1\n", BW_EPARAM, 2, "run.kernel", "individual | counts");
   expect_fail("run:\n  kernel:\n", BW_EPARAM, 2, "run.kernel", "individual | counts (got null)");
+}
+
+/* ---- composition: base:, --set (issue "Benchmarking verdeelmodel choices") ------------ */
+
+/* A fresh directory for one test (removed and freed by rm_dir). */
+static char *new_dir(void) { return tu_mkdtemp("params_base"); }
+
+static void rm_dir(char *dir) {
+  tu_rm_rf(dir);
+  free(dir);
+}
+
+/* dir/name with text; the path, from malloc. */
+static char *put(const char *dir, const char *name, const char *text) {
+  char *path = tu_join_malloc(dir, name);
+  tu_write_text(path, text);
+  return path;
+}
+
+static bw_status load_with(const char *path, const char *const *sets, int nsets, bw_params *p, bw_ctx *ctx) {
+  bw_ctx_init(ctx);
+  return bw_params_load_with(path, sets, nsets, p, NULL, ctx);
+}
+
+/* The message is exactly fmt with each %s replaced by dir. */
+__attribute__((format(printf, 2, 0))) static void expect_msg(const bw_ctx *ctx, const char *fmt, const char *dir) {
+  char want[BW_MSG_MAX];
+  snprintf(want, sizeof want, fmt, dir, dir, dir, dir, dir);
+  cr_expect_str_eq(ctx->msg, want);
+}
+
+Test(params, base_chain_overrides_at_depth_3) {
+  char *dir = new_dir();
+  char *sub = tu_join_malloc(dir, "sub");
+  cr_assert_eq(mkdir(sub, 0700), 0);
+  /* a (deepest) <- b (in sub/, names ../a.yaml) <- c (names sub/b.yaml) */
+  char *a = put(dir, "a.yaml",
+                "run: {name: a, seed: 1}\n"
+                "flows:\n  stock: {I: 100, A: 200}\n  wlz: {hazard: 0.07, exit_rate: 0.04}\n"
+                "policy:\n  pooling: region\n  ingroeipad: {mode: linear, steps: 5}\n");
+  char *b = put(sub, "b.yaml",
+                "run: {name: b}\nbase: ../a.yaml\n"
+                "flows:\n  stock: {A: 250}\n  wlz: {hazard: 0.08}\n"
+                "policy:\n  ingroeipad: {steps: 6}\n");
+  char *c = put(dir, "c.yaml", "# the child\nbase: sub/b.yaml\nrun: {name: c}\nflows: {stock: {M: 7}}\n");
+  bw_params p;
+  bw_ctx ctx;
+  bw_status st = load_with(c, NULL, 0, &p, &ctx);
+  cr_assert_eq(st, BW_OK, "%s", ctx.msg);
+  cr_expect_str_eq(p.name, "c");                          /* c over b over a */
+  cr_expect_eq(p.seed, 1);                                /* only a */
+  cr_expect_eq(p.stock[BW_I], 100);                       /* a, below two maps that set other keys */
+  cr_expect_eq(p.stock[BW_A], 250);                       /* b over a */
+  cr_expect_eq(p.stock[BW_M], 7);                         /* c */
+  cr_expect_eq(p.wlz_hazard, 0.08);                       /* b over a, one level deeper */
+  cr_expect_eq(p.wlz_exit_rate, 0.04);                    /* a */
+  cr_expect_eq(p.pooling, BW_POOL_REGION);                /* a */
+  cr_expect_eq(p.ingroei_mode, BW_INGROEI_LINEAR);        /* a */
+  cr_expect_eq(p.ingroei_steps, 6);                       /* b over a */
+  cr_expect_eq(p.wlz_p_wave, 0.38);                       /* the default under them all */
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN); /* no file named data */
+
+  /* bw_params_load gives the same params and the child's own text */
+  bw_params q;
+  char *text = NULL;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_load(c, &q, &text, &ctx), BW_OK, "%s", ctx.msg);
+  expect_same_params(&p, &q);
+  cr_expect(text && !strncmp(text, "# the child\n", 12), "text_out is the loaded file's text");
+  free(text);
+
+  /* an error in a base names the base file and its line */
+  tu_write_text(b, "run: {name: b}\nbase: ../a.yaml\npolicy:\n  pooling: regio\n");
+  st = load_with(c, NULL, 0, &p, &ctx);
+  cr_expect_eq(st, BW_EPARAM);
+  expect_msg(&ctx, "%s/sub/b.yaml:4: policy.pooling: must be one of none | region (got regio)", dir);
+  free(a), free(b), free(c), free(sub);
+  rm_dir(dir);
+}
+
+Test(params, base_cycle_refused_with_the_chain) {
+  char *dir = new_dir();
+  char *a = put(dir, "a.yaml", "base: b.yaml\nrun: {name: a}\n");
+  char *b = put(dir, "b.yaml", "run: {name: b}\nbase: a.yaml\n");
+  char *self = put(dir, "self.yaml", "base: ./self.yaml\n");
+  bw_params p;
+  memset(&p, 0x5a, sizeof p);
+  bw_params before = p;
+  bw_ctx ctx;
+  cr_expect_eq(load_with(a, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/b.yaml:2: base: cycle %s/a.yaml -> %s/b.yaml -> %s/a.yaml", dir);
+  cr_expect(memcmp(&p, &before, sizeof p) == 0, "a refused load wrote into the params");
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_load(self, &p, NULL, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/self.yaml:1: base: cycle %s/self.yaml -> %s/./self.yaml", dir);
+  cr_expect_eq(bw_exit_code(ctx.status), 2);
+  free(a), free(b), free(self);
+  rm_dir(dir);
+}
+
+Test(params, base_depth_is_capped) {
+  char *dir = new_dir();
+  char name[32], text[64];
+  for (int i = 0; i <= BW_PARAMS_MAX_BASE; i++) { /* l0 <- l1 <- ... <- l32: 33 files */
+    snprintf(name, sizeof name, "l%d.yaml", i);
+    if (i < BW_PARAMS_MAX_BASE) snprintf(text, sizeof text, "base: l%d.yaml\n", i + 1);
+    else snprintf(text, sizeof text, "run: {seed: 5}\n");
+    free(put(dir, name, text));
+  }
+  bw_params p;
+  bw_ctx ctx;
+  char *l0 = tu_join_malloc(dir, "l0.yaml"), *l1 = tu_join_malloc(dir, "l1.yaml");
+  cr_expect_eq(load_with(l0, NULL, 0, &p, &ctx), BW_EPARAM);
+  char want[600];
+  snprintf(want, sizeof want, "%s/l%d.yaml:1: base: more than %d files deep: %s/l0.yaml -> ", dir,
+           BW_PARAMS_MAX_BASE - 1, BW_PARAMS_MAX_BASE, dir);
+  cr_expect(!strncmp(ctx.msg, want, strlen(want)), "%s", ctx.msg);
+  /* 32 files are allowed */
+  cr_expect_eq(load_with(l1, NULL, 0, &p, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect_eq(p.seed, 5);
+  free(l0), free(l1);
+  rm_dir(dir);
+}
+
+Test(params, base_missing_or_bad) {
+  char *dir = new_dir();
+  char *x = put(dir, "x.yaml", "run: {name: x}\n\nbase: ../nope.yaml\n");
+  bw_params p;
+  bw_ctx ctx;
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/x.yaml:3: base: file not found: ../nope.yaml", dir);
+  cr_expect_eq(bw_exit_code(ctx.status), 2);
+  tu_write_text(x, "base: .\n");
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/x.yaml:1: base: . is a directory, not a params file", dir);
+  tu_write_text(x, "base:\n");
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/x.yaml:1: base: must be the path of a params file (got null)", dir);
+  tu_write_text(x, "base: [a.yaml]\n");
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/x.yaml:1: base: must be the path of a params file, not a list", dir);
+  tu_write_text(x, "base: a.yaml\nbase: b.yaml\n");
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/x.yaml:2: base: duplicate key (first on line 1)", dir);
+  tu_write_text(x, "policy:\n  base: a.yaml\n"); /* only at the top */
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  cr_expect(strstr(ctx.msg, "x.yaml:2: policy.base: unknown key") != NULL, "%s", ctx.msg);
+  /* a YAML error in a base names the base */
+  char *bad = put(dir, "bad.yaml", "run: {name: [}\n");
+  tu_write_text(x, "base: bad.yaml\n");
+  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/bad.yaml:1: YAML syntax error: did not find expected node content (while parsing a flow "
+                  "node on line 1)", dir);
+  free(x), free(bad);
+  rm_dir(dir);
+}
+
+Test(params, data_paths_relative_to_the_file_that_sets_them) {
+  char *dir = new_dir();
+  char *t = tu_join_malloc(dir, "tables"), *s = tu_join_malloc(dir, "scen");
+  cr_assert_eq(mkdir(t, 0700), 0);
+  cr_assert_eq(mkdir(s, 0700), 0);
+  free(put(t, "g.csv", "x\n"));
+  free(put(t, "r.csv", "x\n"));
+  /* the base in tables/ names its tables; the child in scen/ names none */
+  free(put(t, "base.yaml", "data: {gemeenten: g.csv, regions: ./r.csv}\n"));
+  char *child = put(s, "child.yaml", "base: ../tables/base.yaml\nrun: {name: child}\n");
+  bw_params p;
+  bw_ctx ctx;
+  cr_assert_eq(load_with(child, NULL, 0, &p, &ctx), BW_OK, "%s", ctx.msg);
+  char want[600];
+  snprintf(want, sizeof want, "%s/scen/../tables/g.csv", dir);
+  cr_expect_str_eq(p.gemeenten_path, want);
+  snprintf(want, sizeof want, "%s/scen/../tables/./r.csv", dir);
+  cr_expect_str_eq(p.regions_path, want);
+  /* the child names one table itself: relative to the child */
+  free(put(s, "g2.csv", "x\n"));
+  tu_write_text(child, "base: ../tables/base.yaml\ndata: {gemeenten: g2.csv}\n");
+  cr_assert_eq(load_with(child, NULL, 0, &p, &ctx), BW_OK, "%s", ctx.msg);
+  snprintf(want, sizeof want, "%s/scen/g2.csv", dir);
+  cr_expect_str_eq(p.gemeenten_path, want);
+  snprintf(want, sizeof want, "%s/scen/../tables/./r.csv", dir);
+  cr_expect_str_eq(p.regions_path, want);
+  /* a --set data path is relative to the working directory */
+  const char *set[] = {"data.regions=no_such_bw_dir/r.csv"};
+  cr_expect_eq(load_with(child, set, 1, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set data.regions=no_such_bw_dir/r.csv: data.regions: data file "
+                            "no_such_bw_dir/r.csv: No such file or directory");
+  free(child), free(t), free(s);
+  rm_dir(dir);
+}
+
+Test(params, scenario_outside_params_uses_the_shipped_data) {
+  char *dir = new_dir();
+  /* README's my.yaml, saved anywhere: no data key, no base */
+  char *my = put(dir, "my.yaml", "run: {name: linear_path}\npolicy:\n  ingroeipad: {mode: linear}\n  pooling: region\n");
+  /* and one on params/default.yaml, whose data: names data/ next to itself */
+  char *on = put(dir, "on.yaml", "base: " PARAMS_DIR "/default.yaml\npolicy: {pooling: region}\n");
+  bw_params p;
+  bw_ctx ctx;
+  cr_assert_eq(load_with(my, NULL, 0, &p, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p.regions_path, BW_SHIPPED_REGIONS);
+  cr_expect(is_file(p.gemeenten_path) && is_file(p.regions_path));
+  cr_expect_eq(p.pooling, BW_POOL_REGION);
+  cr_assert_eq(load_with(on, NULL, 0, &p, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+  cr_expect_str_eq(p.regions_path, BW_SHIPPED_REGIONS);
+  free(my), free(on);
+  rm_dir(dir);
+}
+
+/* ---- --set ------------------------------------------------------------------------------ */
+
+static const char *const DEFAULT_YAML = PARAMS_DIR "/default.yaml";
+
+/* default.yaml with one --set must be refused with exactly msg. */
+static void expect_set_fail(const char *set, const char *msg) {
+  bw_params p;
+  memset(&p, 0x5a, sizeof p);
+  bw_params before = p;
+  bw_ctx ctx;
+  const char *sets[] = {"run.seed=7", set};
+  cr_expect_eq(load_with(DEFAULT_YAML, sets, 2, &p, &ctx), BW_EPARAM, "--set %s accepted", set);
+  cr_expect_str_eq(ctx.msg, msg);
+  cr_expect(memcmp(&p, &before, sizeof p) == 0, "--set %s: a refused load wrote into the params", set);
+  /* bw_params_apply_set says the same (the cross-field checks aside) and leaves p as it was */
+  bw_params_defaults(&p);
+  before = p;
+  bw_ctx_init(&ctx);
+  if (bw_params_apply_set(&p, set, "--set", &ctx) != BW_OK) {
+    cr_expect_str_eq(ctx.msg, msg);
+    cr_expect(memcmp(&p, &before, sizeof p) == 0, "bw_params_apply_set(%s) wrote into the params", set);
+  }
+}
+
+Test(params, set_errors_name_the_option) {
+  expect_set_fail("policy.pooling=regio",
+                  "--set policy.pooling=regio: policy.pooling: must be one of none | region (got regio)");
+  expect_set_fail("policy.poling=region", "--set policy.poling=region: policy.poling: unknown key, did you mean "
+                                          "'policy.pooling'?");
+  expect_set_fail("flows.stock.X=1", "--set flows.stock.X=1: flows.stock.X: unknown key (expected I, A or M)");
+  expect_set_fail("budget.verdeelmodel.urban=1", "--set budget.verdeelmodel.urban=1: budget.verdeelmodel.urban: "
+                                                 "unknown key (expected constant, single_hh, nonwestern or urbanity)");
+  expect_set_fail("run.seed", "--set run.seed: must be key=value, e.g. policy.pooling=region");
+  expect_set_fail("=3", "--set =3: must be key=value, e.g. policy.pooling=region");
+  expect_set_fail("flags.p_star=1", "--set flags.p_star=1: flags.p_star: must be > 0 and < 1 (got 1)");
+  expect_set_fail("flows.stock.I=-5", "--set flows.stock.I=-5: flows.stock.I: must be in 0..1000000000 (got -5)");
+  expect_set_fail("flows.stock.I=\"5\"",
+                  "--set flows.stock.I=\"5\": flows.stock.I: must be a number (got \"5\", a quoted string)");
+  expect_set_fail("run.replications=2.5", "--set run.replications=2.5: run.replications: must be an integer (got 2.5)");
+  expect_set_fail("run.seed=", "--set run.seed=: run.seed: must be an integer in 0..18446744073709551615 (got )");
+  expect_set_fail("uncertainty.enabled=yes", "--set uncertainty.enabled=yes: uncertainty.enabled: must be true or "
+                                             "false (got yes)");
+  expect_set_fail("policy.ingroeipad.custom=[0.5, 0.2]", "--set policy.ingroeipad.custom=[0.5, 0.2]: "
+                  "policy.ingroeipad.custom[1]: values must be nondecreasing (got 0.2 after 0.5)");
+  expect_set_fail("policy.ingroeipad.custom=[0.2", "--set policy.ingroeipad.custom=[0.2: policy.ingroeipad.custom: "
+                  "not a valid YAML value (did not find expected ',' or ']')");
+  expect_set_fail("flows=3", "--set flows=3: flows: must be a section (a mapping of keys), not 3");
+  expect_set_fail("base=x.yaml", "--set base=x.yaml: base: only a params file can name a base (write base: FILE "
+                                 "in the file)");
+  expect_set_fail("policy.pooling=region\nflows: {}", "--set policy.pooling=region\nflows: {}: policy.pooling: the "
+                  "value must be one line without control characters");
+  /* cross-field: the --set is blamed when it is the later layer */
+  expect_set_fail("policy.start_year=2035",
+                  "--set policy.start_year=2035: policy.start_year: must be in 2021..2031 (got 2035)");
+  expect_set_fail("policy.ingroeipad.mode=custom", "--set policy.ingroeipad.mode=custom: policy.ingroeipad.mode: "
+                  "mode custom needs at least one value in policy.ingroeipad.custom (nondecreasing, in 0..1)");
+}
+
+/* The cross-field checks run once, after every layer, and blame the layer
+ * that set the key last: a file at its line, or a --set. */
+Test(params, set_cross_field_checks_blame_the_last_layer) {
+  char *dir = new_dir();
+  char *f = put(dir, "s.yaml", "run:\n  last_year: 2036\npolicy:\n  start_year: 2027\n");
+  bw_params p;
+  bw_ctx ctx;
+  const char *early[] = {"run.last_year=2025"};
+  cr_expect_eq(load_with(f, early, 1, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set run.last_year=2025: run.last_year: must be >= policy.start_year (2027) (got 2025)");
+  const char *later[] = {"run.last_year=2025", "policy.start_year=2024"}; /* each alone invalid, together fine */
+  cr_expect_eq(load_with(f, later, 2, &p, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect(p.last_year == 2025 && p.start_year == 2024);
+  const char *late_start[] = {"policy.start_year=2040"}; /* start after the file's horizon */
+  cr_expect_eq(load_with(f, late_start, 1, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set policy.start_year=2040: policy.start_year: must be in 2021..2036 (got 2040)");
+  /* the file's line when the file is the later layer: a set of first_year, the file's start_year */
+  const char *first[] = {"run.first_year=2028"};
+  cr_expect_eq(load_with(f, first, 1, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set run.first_year=2028: run.first_year: must be <= policy.start_year (2027) (got 2028)");
+  tu_write_text(f, "base: b.yaml\npolicy:\n  start_year: 2027\n");
+  free(put(dir, "b.yaml", "run:\n  last_year: 2026\n"));
+  cr_expect_eq(load_with(f, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/s.yaml:3: policy.start_year: must be in 2021..2026 (got 2027)", dir);
+  free(f);
+  rm_dir(dir);
+}
+
+Test(params, set_typing_sub_keys_and_sections) {
+  const char *sets[] = {"policy.pooling=region",
+                        "budget.verdeelmodel.urbanity=0.8",
+                        "flows.stock.I=20000",
+                        "policy.ingroeipad.custom=[0.2,0.5,1]",
+                        "policy.ingroeipad.mode=custom",
+                        "run.seed=7",
+                        "flows.wlz={hazard: 0.08, exit_rate: 0.06}",
+                        "policy.mo_decentralise_year=null",
+                        "policy.old_regime_max_years=3.5",
+                        "flows.dispersion.A=.inf",
+                        "run.name=my-run.2",
+                        "uncertainty.enabled=false",
+                        "data.gemeenten=" PARAMS_DIR "/data/gemeenten.csv",
+                        "flows.stock.I=21000"}; /* later wins */
+  bw_params p, d;
+  bw_ctx ctx;
+  cr_assert_eq(load_with(DEFAULT_YAML, sets, 14, &p, &ctx), BW_OK, "%s", ctx.msg);
+  bw_params_defaults(&d);
+  cr_expect_eq(p.pooling, BW_POOL_REGION);
+  cr_expect_eq(p.verdeelmodel.urbanity, 0.8);
+  cr_expect_eq(p.verdeelmodel.constant, d.verdeelmodel.constant); /* the other weights kept */
+  cr_expect_eq(p.verdeelmodel.single_hh, d.verdeelmodel.single_hh);
+  cr_expect_eq(p.need.urbanity, d.need.urbanity);                 /* need is another key */
+  cr_expect_eq(p.stock[BW_I], 21000);
+  cr_expect_eq(p.stock[BW_A], 12000);
+  cr_expect_eq(p.n_custom, 3);
+  cr_expect(p.ingroei_custom[0] == 0.2 && p.ingroei_custom[1] == 0.5 && p.ingroei_custom[2] == 1);
+  cr_expect_eq(p.ingroei_mode, BW_INGROEI_CUSTOM);
+  cr_expect_eq(p.seed, 7);
+  cr_expect(p.wlz_hazard == 0.08 && p.wlz_exit_rate == 0.06 && p.wlz_p_wave == d.wlz_p_wave);
+  cr_expect_eq(p.mo_decentralise_year, 0);
+  cr_expect_eq(p.old_regime_max_years, 3.5);
+  cr_expect(isinf(p.dispersion[BW_A]) && isinf(p.dispersion[BW_I]));
+  cr_expect_str_eq(p.name, "my-run.2");
+  cr_expect_eq(p.uncertainty_enabled, 0);
+  cr_expect_str_eq(p.gemeenten_path, BW_SHIPPED_GEMEENTEN);
+
+  /* bw_params_apply_set onto params built in code, with another origin */
+  bw_params q;
+  bw_params_defaults(&q);
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_apply_set(&q, "budget.verdeelmodel={constant: 1, urbanity: 0}", "--grid", &ctx), BW_OK,
+               "%s", ctx.msg);
+  cr_expect(q.verdeelmodel.constant == 1 && q.verdeelmodel.urbanity == 0 && q.verdeelmodel.single_hh == 1);
+  cr_expect_eq(bw_params_apply_set(&q, "policy.pooling=regio", "--grid", &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--grid policy.pooling=regio: policy.pooling: must be one of none | region (got regio)");
+  /* no cross-field check in apply_set: bw_params_validate does them */
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_apply_set(&q, "policy.start_year=2040", NULL, &ctx), BW_OK, "%s", ctx.msg);
+  cr_expect_eq(bw_params_validate(&q, "grid", &ctx), BW_EPARAM);
+}
+
+/* ---- the params as text ------------------------------------------------------------------- */
+
+/* to_yaml of p, read back with base_dir NULL, gives p again (and the same text). */
+static void expect_round_trip(const bw_params *p, const char *what) {
+  char *texts[2] = {bw_params_to_yaml(p), bw_params_to_yaml_changed(p)};
+  for (int i = 0; i < 2; i++) {
+    cr_assert_not_null(texts[i]);
+    bw_params q;
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+    bw_status st = bw_params_parse(texts[i], "resolved", NULL, &q, &ctx);
+    cr_assert_eq(st, BW_OK, "%s: the %s text does not read back: %s\n%s", what, i ? "changed" : "full", ctx.msg,
+                 texts[i]);
+    expect_same_params(&q, p);
+    cr_expect_str_eq(q.gemeenten_path, p->gemeenten_path, "%s", what);
+    cr_expect_str_eq(q.regions_path, p->regions_path, "%s", what);
+    cr_expect(bw_params_same_clients(&q, p), "%s", what);
+    char *again = i ? bw_params_to_yaml_changed(&q) : bw_params_to_yaml(&q);
+    cr_expect_str_eq(again, texts[i], "%s: the text of the text differs", what);
+    free(again);
+  }
+  /* every key is in the full text, none of the data paths of the shipped tables */
+  for (int k = 0; k < bw_params_nkeys(); k++) {
+    const char *leafk = strrchr(bw_params_key(k), '.') + 1;
+    char needle[128];
+    snprintf(needle, sizeof needle, " %s:", leafk);
+    cr_expect(strstr(texts[0], needle) != NULL, "%s: %s missing from the full text", what, bw_params_key(k));
+  }
+  cr_expect(strstr(texts[0], BW_SOURCE_DIR) == NULL || strcmp(p->gemeenten_path, BW_SHIPPED_GEMEENTEN) ||
+                strcmp(p->regions_path, BW_SHIPPED_REGIONS),
+            "%s: the source tree's path is in the text", what);
+  free(texts[0]);
+  free(texts[1]);
+}
+
+Test(params, to_yaml_round_trip) {
+  bw_params p;
+  bw_ctx ctx;
+  bw_params_defaults_shipped(&p);
+  expect_round_trip(&p, "defaults");
+  char *t = bw_params_to_yaml_changed(&p);
+  cr_expect_str_eq(strchr(t, '\n') + 1, "", "the defaults differ from the defaults:\n%s", t);
+  free(t);
+  expect_ok(EVERY_KEY_YAML, &p);
+  cr_assert_eq(bw_params_apply_set(&p, "run.kernel=counts", NULL, &ctx), BW_OK, "%s", ctx.msg);
+  expect_round_trip(&p, "every key");
+  /* odd doubles and paths with quotes, colons, spaces and '#' */
+  p.p_star = 0.1 + 0.2;
+  p.cost_index = 1e-300;
+  p.wlz_uitname_eur = 123456789012.345;
+  p.stock[BW_M] = 1e9;
+  p.growth[BW_A] = -0x1p-30;
+  char *dir = new_dir();
+  char *odd = put(dir, "we\"ird: #1 \\x.csv", "x\n");
+  snprintf(p.gemeenten_path, sizeof p.gemeenten_path, "%s", odd);
+  expect_round_trip(&p, "odd values");
+  free(odd);
+  rm_dir(dir);
+  /* every file of the library, fully resolved */
+  const char *names[] = {"linear", "pooling_region", "supply_attraction_0.1", "supply_attraction_0.3",
+                         "start_2027", "mo_decentralised", "bijsturing_pause", "verdeelmodel_population",
+                         "verdeelmodel_urban", "wlz_high"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    char path[512];
+    snprintf(path, sizeof path, PARAMS_DIR "/scenarios/%s.yaml", names[i]);
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_params_load(path, &p, NULL, &ctx), BW_OK, "%s", ctx.msg);
+    expect_round_trip(&p, path);
+  }
+}
+
+Test(params, value_texts) {
+  bw_params p;
+  bw_params_defaults_shipped(&p);
+  char buf[BW_PARAMS_TEXT_MAX];
+  struct {
+    const char *key, *want;
+  } cases[] = {{"policy.pooling", "none"},
+               {"budget.verdeelmodel.urbanity", "0.5"},
+               {"flows.stock", "{I: 22000, A: 12000, M: 11000}"},
+               {"flows.stock.I", "22000"},
+               {"flows.dispersion", "{I: .inf, A: .inf, M: .inf}"},
+               {"policy.ingroeipad.custom", "[]"},
+               {"policy.ingroeipad.complete_by", "null"},
+               {"policy.old_regime_max_years", "null"},
+               {"run.seed", "20210101"},
+               {"uncertainty.enabled", "true"},
+               {"flows.population_growth", "0.005"},
+               {"budget.wlz_uitname_eur", "495000000"},
+               {"data.regions", BW_SHIPPED_REGIONS}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    cr_assert_eq(bw_params_value_text(&p, cases[i].key, buf, sizeof buf), 0, "%s", cases[i].key);
+    cr_expect_str_eq(buf, cases[i].want, "%s", cases[i].key);
+  }
+  const char *unknown[] = {"policy", "flows.stock.X", "policy.poling", "", "budget.verdeelmodel.", "run.seed.x"};
+  for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++)
+    cr_expect_eq(bw_params_value_text(&p, unknown[i], buf, sizeof buf), -1, "'%s'", unknown[i]);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_apply_set(&p, "policy.ingroeipad.custom=[0.2, 0.5, 1]", NULL, &ctx), BW_OK, "%s", ctx.msg);
+  bw_params_value_text(&p, "policy.ingroeipad.custom", buf, sizeof buf);
+  cr_expect_str_eq(buf, "[0.2, 0.5, 1]");
+  /* truncated, never overrun */
+  char small[6];
+  memset(small, 'x', sizeof small);
+  cr_expect_eq(bw_params_value_text(&p, "flows.stock", small, 5), 0);
+  cr_expect_str_eq(small, "{I: ");
+  cr_expect_eq(small[5], 'x');
+  /* the keys in the order of default.yaml */
+  cr_expect_str_eq(bw_params_key(0), "run.name");
+  cr_expect_str_eq(bw_params_key(bw_params_nkeys() - 1), "flags.p_star");
+  cr_expect_null(bw_params_key(bw_params_nkeys()));
+  cr_expect_null(bw_params_key(-1));
+}
+
+Test(params, budget_side_keys) {
+  const char *yes[] = {"budget.budget_index", "budget.volume_growth", "budget.wlz_uitname_eur",
+                       "budget.wlz_uitname_clients", "budget.national_institutions_eur", "budget.verdeelmodel",
+                       "budget.verdeelmodel.urbanity", "policy.ingroeipad.mode", "policy.ingroeipad.custom",
+                       "policy.ingroeipad", "policy.pooling", "policy.bijsturing", "policy.bijsturing.every",
+                       "flags", "flags.p_star", "run.name", "run.replications"};
+  const char *no[] = {"run.seed", "run.first_year", "run.last_year", "run.kernel", "data.gemeenten", "data",
+                      "flows.stock.I", "flows.wlz.hazard", "flows", "costs.cost_index", "budget.need",
+                      "budget.need.urbanity", "budget.mo_extra_eur", "budget.mo_extra_from", "budget",
+                      "policy.start_year", "policy.mo_decentralise_year", "policy.old_regime_max_years", "policy",
+                      "uncertainty.outer_draws", "run"};
+  const char *unknown[] = {"policy.poling", "flows.stock.X", "nope", "budget.verdeelmodel.urban", ""};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+    cr_expect_eq(bw_params_key_budget_side(yes[i]), 1, "%s", yes[i]);
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+    cr_expect_eq(bw_params_key_budget_side(no[i]), 0, "%s", no[i]);
+  for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++)
+    cr_expect_eq(bw_params_key_budget_side(unknown[i]), -1, "'%s'", unknown[i]);
+  cr_expect_eq(bw_params_key_budget_side(NULL), -1);
+}
+
+Test(params, same_clients) {
+  bw_params d;
+  bw_params_defaults_shipped(&d);
+  const char *budget_only[] = {"budget.verdeelmodel={constant: 1, single_hh: 0, nonwestern: 0, urbanity: 0}",
+                               "budget.verdeelmodel.urbanity=0.9", "policy.ingroeipad.mode=linear",
+                               "policy.pooling=region", "flags.threshold_eur_per_inhabitant=25",
+                               "budget.budget_index=0.03", "policy.bijsturing.rule=pause",
+                               "run.replications=5", "run.name=other"};
+  const char *clients[] = {"run.seed=7", "flows.supply_attraction=0.3", "policy.start_year=2027",
+                           "flows.wlz.hazard=0.08", "budget.need.urbanity=0.9", "budget.mo_extra_from=2024",
+                           "uncertainty.outer_draws=5", "run.kernel=counts", "flows.stock.M=11001"};
+  bw_ctx ctx;
+  for (size_t i = 0; i < sizeof budget_only / sizeof *budget_only; i++) {
+    bw_params p = d;
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_params_apply_set(&p, budget_only[i], NULL, &ctx), BW_OK, "%s", ctx.msg);
+    cr_expect(bw_params_same_clients(&p, &d) && bw_params_same_clients(&d, &p), "%s", budget_only[i]);
+  }
+  for (size_t i = 0; i < sizeof clients / sizeof *clients; i++) {
+    bw_params p = d;
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_params_apply_set(&p, clients[i], NULL, &ctx), BW_OK, "%s", ctx.msg);
+    cr_expect(!bw_params_same_clients(&p, &d) && !bw_params_same_clients(&d, &p), "%s", clients[i]);
+  }
+  /* a data path that names the shipped table is the same table */
+  bw_params p = d;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_params_apply_set(&p, "data.gemeenten=" PARAMS_DIR "/data/gemeenten.csv", NULL, &ctx), BW_OK,
+               "%s", ctx.msg);
+  cr_expect(bw_params_same_clients(&p, &d));
 }
