@@ -293,6 +293,11 @@ T = {
                      "euro: gemiddelde, de grens die 95% van de simulaties niet overschrijdt, en "
                      "het gemiddelde van de slechtste 5%.",
         "t_regions": "Regio\u2019s",
+        "t_changed": "Wat afwijkt van de standaardinstellingen",
+        "t_changed_cap": "De instellingen die dit scenario anders zet dan params/default.yaml: "
+                         "de parameter, de waarde in dit scenario en de standaardwaarde.",
+        "col_setting": "Parameter", "col_this": "Dit scenario", "col_default": "Standaard",
+        "n_all_default": "Dit scenario gebruikt voor elke instelling de standaardwaarde.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inwoners", "col_p": "Kans",
         "col_ci": "95%-interval", "col_stable": "Stabiel", "col_first": "Eerste jaar",
         "col_pany": "Kans ooit", "col_mean": "Tekort gem.", "col_q95": "Tekort 95%",
@@ -517,6 +522,11 @@ T = {
                      "million euros: mean, the level that 95% of the simulations do not exceed, "
                      "and the mean of the worst 5%.",
         "t_regions": "Regions",
+        "t_changed": "What differs from the defaults",
+        "t_changed_cap": "The settings this scenario sets differently from params/default.yaml: "
+                         "the parameter, its value in this scenario and its default.",
+        "col_setting": "Parameter", "col_this": "This scenario", "col_default": "Default",
+        "n_all_default": "This scenario uses the default value of every setting.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inhabitants", "col_p": "P",
         "col_ci": "95% interval", "col_stable": "Stable", "col_first": "First year",
         "col_pany": "P any year", "col_mean": "Shortfall mean", "col_q95": "Shortfall 95%",
@@ -657,6 +667,11 @@ class Results:
             self.seed = _str(pa.get("seed", "?"))
             self.params_text = (_str(p["params_yaml"][()])
                                 if p is not None and "params_yaml" in p else "")
+            # /provenance/changed (newer files): key, value, default of every changed setting
+            ch = p["changed"] if p is not None and "changed" in p else None
+            self.changed = (list(zip(*[[_str(x) for x in ch[n][()]] for n in
+                                      ("key", "value", "default")]))
+                            if ch is not None else None)
             st = p["settings"] if p is not None and "settings" in p else None
             self.settings = ({k: _str(v) for k, v in st.attrs.items()}
                              if st is not None else {})
@@ -1490,6 +1505,13 @@ def build(res, L, out_figs_dir, notes_missing):
     blocks.append(("h2", L("h_tables")))
     blocks.append(("table", top_table(res, L, fmt)))
     blocks.append(("table", region_table(res, L, rrows)))
+    if res.changed:
+        blocks.append(("table", Table(L("t_changed"), L("t_changed_cap"),
+                                      [L("col_setting"), L("col_this"), L("col_default")],
+                                      [list(r) for r in res.changed], "lll", [2.4, 1.6, 1.6],
+                                      False)))
+    elif res.changed is not None:
+        notes.append(L("n_all_default"))
     blocks += [("pagebreak", None), ("h2", L("h_notes")), ("notes", notes)]
     blocks.append(("footer", L("footer", version=res.version, file="results.h5")))
     return blocks, figs

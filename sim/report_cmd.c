@@ -1,13 +1,17 @@
-/* `bwsim report DIR`: runs sim/report.py (numpy, h5py, matplotlib) on
- * DIR/results.h5 into a fresh temporary directory DIR/.report.tmp.XXXXXX and
- * moves that to DIR/report only when the script succeeded, so DIR/report is
- * always a whole report (or absent, or the previous one).
+/* `bwsim report DIR`: runs a report script (numpy, h5py, matplotlib) on what
+ * DIR holds into a fresh temporary directory DIR/.report.tmp.XXXXXX and moves
+ * that to DIR/report only when the script succeeded, so DIR/report is always
+ * a whole report (or absent, or the previous one). DIR/results.h5 (bwsim run)
+ * takes sim/report.py; else DIR/compare.h5 (bwsim compare) or DIR/sweep.h5
+ * (bwsim sweep), in that order, takes sim/report_compare.py, which is given
+ * the file itself.
  *
  * The interpreter is BWSIM_PYTHON, else /usr/bin/python3 (the Debian python
  * that has python3-matplotlib, not whichever python3 comes first in PATH);
  * the script is BWSIM_REPORT_SCRIPT, else BW_REPORT_SCRIPT (set by CMake to
- * the source tree's sim/report.py). Children run with fork/execv: no shell,
- * so no quoting of DIR is needed. */
+ * the source tree's sim/report.py), and for comparisons and sweeps
+ * BWSIM_REPORT_COMPARE_SCRIPT, else BW_REPORT_COMPARE_SCRIPT. Children run
+ * with fork/execv: no shell, so no quoting of DIR is needed. */
 #define _GNU_SOURCE /* renameat2, mkdtemp, nftw */
 
 #include "report_cmd.h"
@@ -25,6 +29,9 @@
 #ifndef BW_REPORT_SCRIPT
 #define BW_REPORT_SCRIPT "sim/report.py"
 #endif
+#ifndef BW_REPORT_COMPARE_SCRIPT
+#define BW_REPORT_COMPARE_SCRIPT "sim/report_compare.py"
+#endif
 
 #define REPORT_NAME "report"
 #define DEFAULT_PYTHON "/usr/bin/python3"
@@ -36,8 +43,8 @@ enum { PATH_CAP = 4096 };
 static const char *const usage_report =
     "Usage: bwsim report DIR [options]\n"
     "\n"
-    "Turns a results directory written by 'bwsim run' into a report that a Taskforce member\n"
-    "can read without bwsim:\n"
+    "Turns a directory written by 'bwsim run', 'bwsim compare' or 'bwsim sweep' into a report\n"
+    "that a Taskforce member can read without bwsim:\n"
     "  DIR/report/report.html   one self-contained page (figures embedded): open it in a browser\n"
     "  DIR/report/report.pdf    the same content, for printing\n"
     "  DIR/report/figures/*.png the figures\n"
@@ -50,6 +57,22 @@ static const char *const usage_report =
     "to uncertain assumptions (nested runs); the top 25 of the risk list. Figures that need\n"
     "data an older results file lacks are left out, with a note in the report.\n"
     "\n"
+    "What DIR holds decides the report:\n"
+    "  results.h5   (bwsim run)      the report of one scenario, as above.\n"
+    "  compare.h5   (bwsim compare)  scenarios against the base: per scenario a one-page\n"
+    "               summary (flags gained and lost, how many of those changes are stable),\n"
+    "               the flags gained and lost with their probabilities and 95% intervals, a\n"
+    "               map of the change in flag probability, the national difference per year\n"
+    "               (mean, 5%-95% band), the largest changes with paired margins, and why\n"
+    "               paired margins are smaller; the changed settings in an appendix.\n"
+    "  sweep.h5     (bwsim sweep)    the outcomes against the grid (one setting: line charts\n"
+    "               with 95% error bars; two: heat maps; more: small multiples), a table of\n"
+    "               every point and the gemeenten whose flag changes across the grid.\n"
+    "The first of these that DIR holds is used. The file's format and format_version are\n"
+    "checked: a file of another version is refused with a message and no report.\n"
+    "The PDF of a comparison or sweep is laid out by WeasyPrint (Debian: weasyprint); without\n"
+    "it only report.html is written, with a warning.\n"
+    "\n"
     "Options:\n"
     "  -l, --lang nl|en   language of the report (default: nl, Dutch).\n"
     "  -f, --force        replace an existing DIR/report (otherwise refused).\n"
@@ -58,13 +81,16 @@ static const char *const usage_report =
     "\n"
     "Example:\n"
     "  bwsim run -o results/default && bwsim report results/default --lang en\n"
+    "  bwsim report results/compare   # a directory written by bwsim compare\n"
     "\n"
     "Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian: python3-numpy\n"
     "python3-h5py python3-matplotlib; 'bash scripts/setup.sh run' installs them). Another\n"
-    "interpreter: BWSIM_PYTHON=/path/to/python3. Another script: BWSIM_REPORT_SCRIPT=path.\n"
+    "interpreter: BWSIM_PYTHON=/path/to/python3. Other scripts: BWSIM_REPORT_SCRIPT=path (runs),\n"
+    "BWSIM_REPORT_COMPARE_SCRIPT=path (comparisons and sweeps).\n"
     "The report is written to a temporary directory first and appears only when complete.\n"
     "\n"
-    "Exit codes: 0 ok; 2 bad input (no DIR/results.h5, bad option, existing report);\n"
+    "Exit codes: 0 ok; 2 bad input (no results.h5, compare.h5 or sweep.h5 in DIR, bad option,\n"
+    "existing report);\n"
     "1 the report could not be made (Python missing or failing; its message is shown).\n";
 
 /* ---- paths -------------------------------------------------------------- */
@@ -90,9 +116,18 @@ static const char *python_path(void) {
   return p && *p ? p : DEFAULT_PYTHON;
 }
 
-static const char *script_path(void) {
-  const char *p = getenv("BWSIM_REPORT_SCRIPT");
-  return p && *p ? p : BW_REPORT_SCRIPT;
+/* What a directory can hold, in the order tried, and the script of each. */
+static const struct report_kind {
+  const char *file, *env, *script, *name;
+} report_kinds[] = {
+    {"results.h5", "BWSIM_REPORT_SCRIPT", BW_REPORT_SCRIPT, "sim/report.py"},
+    {"compare.h5", "BWSIM_REPORT_COMPARE_SCRIPT", BW_REPORT_COMPARE_SCRIPT, "sim/report_compare.py"},
+    {"sweep.h5", "BWSIM_REPORT_COMPARE_SCRIPT", BW_REPORT_COMPARE_SCRIPT, "sim/report_compare.py"},
+};
+
+static const char *script_path(const struct report_kind *k) {
+  const char *p = getenv(k->env);
+  return p && *p ? p : k->script;
 }
 
 /* ---- children ----------------------------------------------------------- */
@@ -199,24 +234,28 @@ bw_status bw_report_write(const char *dir, const char *lang, int force, int quie
     return bw_fail(ctx, BW_EUSAGE, "%s: no such results directory (make one with 'bwsim run "
                    "--out %s')", dir, dir);
   char h5[PATH_CAP], dest[PATH_CAP], tmp[PATH_CAP];
-  if (join(h5, sizeof h5, dir, "results.h5", ctx) || join(dest, sizeof dest, dir, REPORT_NAME, ctx) ||
+  if (join(dest, sizeof dest, dir, REPORT_NAME, ctx) ||
       join(tmp, sizeof tmp, dir, ".report.tmp.XXXXXX", ctx))
     return ctx->status;
-  if (stat(h5, &sb) != 0 || !S_ISREG(sb.st_mode))
-    return bw_fail(ctx, BW_EUSAGE, "%s: no such file; is %s a directory written by 'bwsim run'?",
-                   h5, dir);
+  const struct report_kind *kind = NULL;
+  for (size_t i = 0; i < sizeof report_kinds / sizeof report_kinds[0] && !kind; i++) {
+    if (join(h5, sizeof h5, dir, report_kinds[i].file, ctx)) return ctx->status;
+    if (stat(h5, &sb) == 0 && S_ISREG(sb.st_mode)) kind = &report_kinds[i];
+  }
+  if (!kind)
+    return bw_fail(ctx, BW_EUSAGE, "%s holds no results.h5, compare.h5 or sweep.h5; is it a "
+                   "directory written by 'bwsim run', 'bwsim compare' or 'bwsim sweep'?", dir);
   int exists = lstat(dest, &sb) == 0;
   if (exists && !force)
     return bw_fail(ctx, BW_EEXIST, "%s exists; use --force to replace it", dest);
 
   const char *py = python_path();
-  const char *script = script_path();
+  const char *script = script_path(kind);
   bw_status st = check_python(py, ctx);
   if (st != BW_OK) return st;
   if (access(script, R_OK) != 0)
-    return bw_fail(ctx, BW_EIO, "%s: cannot read the report script (%s); set "
-                   "BWSIM_REPORT_SCRIPT to sim/report.py of the bwsim sources",
-                   script, strerror(errno));
+    return bw_fail(ctx, BW_EIO, "%s: cannot read the report script (%s); set %s to %s of "
+                   "the bwsim sources", script, strerror(errno), kind->env, kind->name);
 
   if (!mkdtemp(tmp))
     return bw_fail(ctx, BW_EIO, "cannot create a temporary directory in %s: %s", dir,
@@ -229,7 +268,9 @@ bw_status bw_report_write(const char *dir, const char *lang, int force, int quie
     remove_tree(tmp);
     return bw_fail(ctx, BW_EIO, "chmod %s: %s", tmp, strerror(e));
   }
-  char *argv[] = {(char *)py,      (char *)script, (char *)dir,  "--out", tmp,
+  /* report.py reads DIR/results.h5; report_compare.py is given the file */
+  const char *input = kind == &report_kinds[0] ? dir : h5;
+  char *argv[] = {(char *)py,      (char *)script, (char *)input, "--out", tmp,
                   "--lang",        (char *)lang,   quiet ? "--quiet" : NULL, NULL};
   int rc = run_child(argv, quiet, 0);
   if (rc != 0) {
@@ -299,6 +340,18 @@ int bw_report_main(int argc, char **argv) {
     fprintf(stderr, "bwsim report: error: %s\n", ctx.msg[0] ? ctx.msg : bw_strerror(st));
     return bw_exit_code(st);
   }
-  if (!quiet) printf("Report: %s (and report.pdf, figures/ beside it)\n", html);
+  if (!quiet) {
+    /* without WeasyPrint a comparison or sweep report has no PDF (its script warned) */
+    char pdf[PATH_CAP];
+    size_t n = strlen(html); /* ".../report.html" */
+    struct stat sb;
+    int has_pdf = 0;
+    if (n > 4 && n < sizeof pdf) {
+      memcpy(pdf, html, n - 4);
+      memcpy(pdf + n - 4, "pdf", 4);
+      has_pdf = stat(pdf, &sb) == 0;
+    }
+    printf("Report: %s (and %sfigures/ beside it)\n", html, has_pdf ? "report.pdf, " : "");
+  }
   return 0;
 }
