@@ -233,7 +233,7 @@ bw_multi *bw_multi_create(const bw_data *d, const bw_params *ps, const char *con
       bw_fail(ctx, ctx->status, "%s: %s", names[s], msg);
       goto fail;
     }
-    c->acc = bw_acc_create_light(c->m);
+    c->acc = bw_acc_create_light(c->m, mu->paired); /* compare writes each scenario's national statistics */
     if (!c->acc) goto oom;
     c->y_first = ps[s].start_year - ps[s].first_year;
     if (c->y_first < 0) c->y_first = 0;

@@ -139,6 +139,7 @@ struct bw_acc {
   const bw_model *m;
   int ng, ny, nr, y_first, y_last, K, pooling, have_other;
   int light;            /* no gy cells, no other-pooling counts (bw_acc_create_light) */
+  size_t n_nat, n_reg;  /* national and region cells updated: all, or none (light) */
   double theta;
   long long n;
   bw_cell *gy;          /* [(v * ng + g) * ny + y], v < NCV: EUR */
@@ -176,7 +177,7 @@ void bw_acc_free(bw_acc *a) {
   if (a->cum)
     for (int g = 0; g < a->ng; g++) bw_cell_free(&a->cum[g]);
   if (a->nat)
-    for (size_t i = 0; i < (size_t)BW_NQ * (size_t)a->ny; i++) bw_cell_free(&a->nat[i]);
+    for (size_t i = 0; i < (size_t)BW_NQ * (size_t)a->ny; i++) bw_cell_free(&a->nat[i]); /* all: safe unused */
   if (a->reg)
     for (size_t i = 0; i < (size_t)a->nr * (size_t)a->ny; i++) bw_cell_free(&a->reg[i]);
   free(a->gy), free(a->cum), free(a->nat), free(a->reg), free(a->reg_pop);
@@ -218,7 +219,7 @@ static void init_cells(bw_acc *a) {
     }
 }
 
-static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light) {
+static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep_national) {
   const bw_params *p = bw_model_params(m);
   const bw_data *d = bw_model_data(m);
   if (!m || !p || !d || d->ng < 1 || bw_model_nyears(m) < 1) return NULL;
@@ -232,6 +233,8 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light) {
   a->theta = p->threshold_eur_per_inhabitant;
   a->pooling = p->pooling;
   a->light = light;
+  a->n_nat = !light || keep_national ? (size_t)BW_NQ * (size_t)bw_model_nyears(m) : 0;
+  a->n_reg = light ? 0 : (size_t)d->nr * (size_t)bw_model_nyears(m);
   a->have_other = !light;
   /* reform years S .. last as year indices, clipped to the simulated years */
   a->y_first = p->start_year - p->first_year;
@@ -270,8 +273,8 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light) {
   return a;
 }
 
-bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) { return acc_create(m, exact_nrep, 0); }
-bw_acc *bw_acc_create_light(const bw_model *m) { return acc_create(m, 0, 1); }
+bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) { return acc_create(m, exact_nrep, 0, 1); }
+bw_acc *bw_acc_create_light(const bw_model *m, int keep_national) { return acc_create(m, 0, 1, keep_national); }
 
 long long bw_acc_count(const bw_acc *a) { return a ? a->n : 0; }
 bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
@@ -295,6 +298,13 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
   const int ny = a->ny, ng = a->ng;
   int64_t bins[NCV][BW_MAX_YEARS];
   double vals[NCV][BW_MAX_YEARS];
+  /* light: no gemeente x year cells to hide the cumulative cells' cache
+   * misses behind, so their bins are computed and prefetched a chunk of
+   * gemeenten ahead of the adds (the same values into the same cells) */
+  enum { CUM_CHUNK = 64 };
+  double cums[CUM_CHUNK];
+  int64_t cbins[CUM_CHUNK];
+  int nc = 0, gc0 = g0;
   for (int g = g0; g < g1; g++) {
     for (int y = 0; y < ny; y++) {
       size_t i = (size_t)g * ny + y;
@@ -332,7 +342,25 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     }
     a->any[g] += first < ny;
     a->first[(size_t)g * (ny + 1) + first]++;
-    cell_add(&a->cum[g], cum, err);
+    if (!a->light) {
+      cell_add(&a->cum[g], cum, err);
+    } else {
+      if (nc == 0) gc0 = g;
+      if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
+        if (*err == 0) *err = -2;
+        cum = 0.0;
+      }
+      cums[nc] = cum;
+      cbins[nc] = bw_cell_bin(&a->cum[g], cum);
+      bw_cell_prefetch(&a->cum[g], cbins[nc]);
+      if (++nc == CUM_CHUNK || g + 1 == g1) {
+        for (int k = 0; k < nc; k++) {
+          int rc = bw_cell_add_bin(&a->cum[gc0 + k], cums[k], cbins[k]);
+          if (rc != 0 && *err == 0) *err = rc;
+        }
+        nc = 0;
+      }
+    }
     if (a->K > 0) {
       size_t base = ((size_t)(rep % a->K) * ng + g) * (size_t)(ny + 1);
       for (int j = 0; j <= ny; j++) {
@@ -347,9 +375,9 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
 /* National quantities, regions and the counters of one replication. */
 static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, int *err) {
   const int ny = a->ny;
-  for (size_t i = 0; i < (size_t)BW_NQ * ny; i++) cell_add(&a->nat[i], nat[i], err);
+  for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
+  for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
   for (size_t i = 0; i < (size_t)a->nr * ny; i++) {
-    cell_add(&a->reg[i], regsum[i], err);
     a->reg_exceed[i] += per_inhabitant(regsum[i], 0.0, a->reg_pop[i]) > a->theta;
   }
   if (a->K > 0) a->kn[rep % a->K]++;
@@ -419,8 +447,8 @@ void bw_acc_clear(bw_acc *a) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
   for (size_t i = 0; i < n_gy(a); i++) bw_cell_clear(&a->gy[i]);
   for (int g = 0; g < a->ng; g++) bw_cell_clear(&a->cum[g]);
-  for (size_t i = 0; i < (size_t)BW_NQ * a->ny; i++) bw_cell_clear(&a->nat[i]);
-  for (size_t i = 0; i < nry; i++) bw_cell_clear(&a->reg[i]);
+  for (size_t i = 0; i < a->n_nat; i++) bw_cell_clear(&a->nat[i]);
+  for (size_t i = 0; i < a->n_reg; i++) bw_cell_clear(&a->reg[i]);
   memset(a->exceed, 0, ngy * sizeof *a->exceed);
   memset(a->exceed_oth, 0, ngy * sizeof *a->exceed_oth);
   memset(a->any, 0, (size_t)a->ng * sizeof *a->any);
@@ -453,8 +481,8 @@ static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
   cs[0] = (cell_span){a->gy, n_gy(a)};
   cs[1] = (cell_span){a->cum, (size_t)a->ng};
-  cs[2] = (cell_span){a->nat, (size_t)BW_NQ * a->ny};
-  cs[3] = (cell_span){a->reg, nry};
+  cs[2] = (cell_span){a->nat, a->n_nat};
+  cs[3] = (cell_span){a->reg, a->n_reg};
   is[0] = (int_span){a->exceed, ngy, sizeof(uint64_t)};
   is[1] = (int_span){a->exceed_oth, ngy, sizeof(uint64_t)};
   is[2] = (int_span){a->any, (size_t)a->ng, sizeof(uint64_t)};
@@ -487,6 +515,7 @@ static void add_ints(int_span d, const void *src) {
 
 static int same_shape(const bw_acc *a, const bw_acc *b) {
   return a->ng == b->ng && a->ny == b->ny && a->nr == b->nr && a->K == b->K && a->light == b->light &&
+         a->n_nat == b->n_nat && a->n_reg == b->n_reg &&
          a->y_first == b->y_first && a->y_last == b->y_last && a->theta == b->theta;
 }
 
@@ -620,6 +649,14 @@ static pmax max_over_reform(const double *p, const double *se, const double *lo,
   return r;
 }
 
+/* Statistics of cell c, or all NaN when the accumulator keeps no such cell
+ * (light accumulators). */
+static void cell_stat_opt(const bw_cell *c, bw_stat *out) {
+  bw_cell empty;
+  if (!c) bw_cell_init(&empty, 1.0, 1.0);
+  bw_cell_stat(c ? c : &empty, out);
+}
+
 /* Exact statistics of values gathered by get(rep) from the store. */
 typedef double (*store_get)(const bw_store *s, int rep, int g, int y);
 static double get_total(const bw_store *s, int r, int g, int y) {
@@ -650,8 +687,6 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
   static const store_get getter[NCV] = {get_total, get_bw, get_mo};
   static const int gv_of[NCV] = {BW_GV_SHORTFALL, BW_GV_SHORTFALL_BW, BW_GV_SHORTFALL_MO};
   double ro[BW_MAX_YEARS], rse[BW_MAX_YEARS], rlo[BW_MAX_YEARS], rhi[BW_MAX_YEARS];
-  bw_cell empty; /* no values: the statistics of a light accumulator's missing cells */
-  bw_cell_init(&empty, 1.0, 1.0);
   for (int y = 0; y < ny; y++) {
     size_t i = (size_t)g * ny + y;
     for (int v = 0; v < NCV; v++) {
@@ -659,7 +694,7 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
       if (st)
         exact_stat(st, getter[v], g, y, buf, dst);
       else if (a->light)
-        bw_cell_stat(&empty, dst); /* all NaN: a light accumulator keeps no gemeente x year cells */
+        cell_stat_opt(NULL, dst); /* a light accumulator keeps no gemeente x year cells */
       else
         bw_cell_stat(&a->gy[(size_t)v * ng * ny + i], dst);
     }
@@ -768,7 +803,7 @@ static void summarise_regions(const bw_acc *a, bw_summary *out, double *buf) {
         }
         bw_stat_compute(buf, (size_t)st->nrep, &out->region[i]);
       } else {
-        bw_cell_stat(&a->reg[i], &out->region[i]);
+        cell_stat_opt(a->n_reg ? &a->reg[i] : NULL, &out->region[i]);
       }
       proportion(a->reg_exceed[i], (uint64_t)a->n, &out->region_p_exceed[i],
                  &out->region_p_exceed_se[i], &lo[y], &hi[y]);
@@ -864,7 +899,7 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
       if (a->store)
         exact_stat(a->store, get_nat, q, y, scratch, &out->national[i]);
       else
-        bw_cell_stat(&a->nat[i], &out->national[i]);
+        cell_stat_opt(a->n_nat ? &a->nat[i] : NULL, &out->national[i]);
     }
 
   summarise_regions(a, out, scratch);

@@ -100,13 +100,14 @@ typedef struct bw_acc bw_acc;
  * replications 0 .. exact_nrep-1 (--exact). NULL on out of memory. */
 bw_acc *bw_acc_create(const bw_model *m, int exact_nrep);
 /* A light accumulator for the many scenarios of bwsim compare and sweep: the
- * same counts (P(s_gt > theta), flags, first years), cumulative, regional
- * and national cells and variance split as bw_acc_create, so the summary's
+ * same counts (P(s_gt > theta), flags, first years, region flags), the
+ * cumulative cells and the variance split as bw_acc_create, so the summary's
  * flags, probabilities and cumulative statistics are the bytes a full run
- * gives; but no gemeente x year cells (their statistics are NaN in the
- * summary) and no flags under the other pooling setting (unknown). About a
- * tenth of the memory and of the cost per replication. */
-bw_acc *bw_acc_create_light(const bw_model *m);
+ * gives; but no gemeente x year and region x year cells (their statistics
+ * are NaN in the summary), national cells only with keep_national, and no
+ * flags under the other pooling setting (unknown). A few per cent of the
+ * memory and a fraction of the cost per replication. */
+bw_acc *bw_acc_create_light(const bw_model *m, int keep_national);
 void bw_acc_free(bw_acc *a);
 /* Replications added so far. */
 long long bw_acc_count(const bw_acc *a);
