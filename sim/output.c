@@ -502,9 +502,9 @@ static void write_h5_split(h5w *w, const bw_summary *s, double *buf, hid_t gscal
             "shortfall (BW + MO) per year", gscale, yscale);
 }
 
-/* The resolved policy settings (defaults included), as YAML-like text
- * attributes of /provenance/settings named by their params key: readers
- * (the report) need not know the defaults. */
+/* The resolved policy settings (defaults included), as params text
+ * (bw_params_value_text) in attributes of /provenance/settings named by their
+ * params key: readers (the report) need not know the defaults. */
 static void write_h5_settings(h5w *w, const bw_params *p) {
   if (!p || !h5_ok(w)) return;
   h5_group(w, "/provenance/settings",
@@ -514,39 +514,24 @@ static void write_h5_settings(h5w *w, const bw_params *p) {
     if (h5_ok(w)) h5_fail(w, "open group", "/provenance/settings");
     return;
   }
-  static const char *const mode[] = {"flow", "linear", "custom"};
-  static const char *const bij[] = {"none", "pause", "macro_correct"};
-  char v[BW_MAX_YEARS * 26 + 4];
-#define SET_INT_OR_NULL(key, x)                          \
-  do {                                                   \
-    if ((x) > 0) snprintf(v, sizeof v, "%d", (int)(x));  \
-    else snprintf(v, sizeof v, "null");                  \
-    h5_attr_str(w, g, "/provenance/settings", key, v);   \
-  } while (0)
-  h5_attr_str(w, g, "/provenance/settings", "run.kernel",
-              p->kernel == BW_KERNEL_COUNTS ? "counts" : "individual");
-  h5_attr_str(w, g, "/provenance/settings", "policy.ingroeipad.mode", mode[p->ingroei_mode]);
-  SET_INT_OR_NULL("policy.ingroeipad.steps", p->ingroei_steps);
-  SET_INT_OR_NULL("policy.ingroeipad.complete_by", p->complete_by);
-  size_t n = (size_t)snprintf(v, sizeof v, "[");
-  for (int i = 0; i < p->n_custom && n < sizeof v; i++)
-    n += (size_t)snprintf(v + n, sizeof v - n, "%s%.17g", i ? ", " : "", p->ingroei_custom[i]);
-  if (n < sizeof v) snprintf(v + n, sizeof v - n, "]");
-  h5_attr_str(w, g, "/provenance/settings", "policy.ingroeipad.custom", v);
-  h5_attr_str(w, g, "/provenance/settings", "policy.pooling",
-              p->pooling == BW_POOL_REGION ? "region" : "none");
-  SET_INT_OR_NULL("policy.mo_decentralise_year", p->mo_decentralise_year);
-  if (isfinite(p->old_regime_max_years)) snprintf(v, sizeof v, "%.17g", p->old_regime_max_years);
-  else snprintf(v, sizeof v, "null");
-  h5_attr_str(w, g, "/provenance/settings", "policy.old_regime_max_years", v);
-  h5_attr_str(w, g, "/provenance/settings", "policy.bijsturing.rule", bij[p->bijsturing]);
-  SET_INT_OR_NULL("policy.bijsturing.first_year", p->bijsturing_first_year);
-  SET_INT_OR_NULL("policy.bijsturing.every", p->bijsturing_every);
-  h5_attr_str(w, g, "/provenance/settings", "uncertainty.enabled",
-              p->uncertainty_enabled ? "true" : "false");
-  snprintf(v, sizeof v, "%d", p->outer_draws);
-  h5_attr_str(w, g, "/provenance/settings", "uncertainty.outer_draws", v);
-#undef SET_INT_OR_NULL
+  static const char *const keys[] = {"run.kernel",
+                                     "policy.ingroeipad.mode",
+                                     "policy.ingroeipad.steps",
+                                     "policy.ingroeipad.complete_by",
+                                     "policy.ingroeipad.custom",
+                                     "policy.pooling",
+                                     "policy.mo_decentralise_year",
+                                     "policy.old_regime_max_years",
+                                     "policy.bijsturing.rule",
+                                     "policy.bijsturing.first_year",
+                                     "policy.bijsturing.every",
+                                     "uncertainty.enabled",
+                                     "uncertainty.outer_draws"};
+  char v[BW_PARAMS_TEXT_MAX];
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    bw_params_value_text(p, keys[i], v, sizeof v);
+    h5_attr_str(w, g, "/provenance/settings", keys[i], v);
+  }
   H5Gclose(g);
 }
 

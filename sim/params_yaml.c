@@ -1284,45 +1284,44 @@ static bw_status load_layers(layers *L, const char *path, char **text, bw_ctx *c
   return apply_text(L, *text, len, path, dir, &ch, NULL, ctx);
 }
 
-bw_status bw_params_load(const char *path, bw_params *p, char **text_out, bw_ctx *ctx) {
-  if (text_out) *text_out = NULL;
+/* path with its base: chain, then the sets, then the checks, into *out;
+ * *file_text (if not NULL) gets the text of the file at path. */
+static bw_status load_all(const char *path, const char *const *sets, int nsets, bw_params *out,
+                          char **file_text, bw_ctx *ctx) {
   bw_params d;
   bw_params_defaults(&d);
   layers L;
   layers_init(&L, &d);
   char *text = NULL;
   bw_status st = load_layers(&L, path, &text, ctx);
+  for (int i = 0; i < nsets && !st; i++) st = apply_set(&L, sets[i], "--set", ctx);
   if (!st) st = finish(&L, path, ctx);
-  if (!st) memcpy(p, &L.p, sizeof *p);
+  if (!st) memcpy(out, &L.p, sizeof *out);
   layers_free(&L);
-  if (st || !text_out)
+  if (st || !file_text)
     free(text);
   else
-    *text_out = text;
+    *file_text = text;
   return st;
+}
+
+bw_status bw_params_load(const char *path, bw_params *p, char **text_out, bw_ctx *ctx) {
+  if (text_out) *text_out = NULL;
+  return load_all(path, NULL, 0, p, text_out, ctx);
 }
 
 bw_status bw_params_load_with(const char *path, const char *const *sets, int nsets, bw_params *p,
                               char **text_out, bw_ctx *ctx) {
   if (text_out) *text_out = NULL;
-  bw_params d;
-  bw_params_defaults(&d);
-  layers L;
-  layers_init(&L, &d);
-  char *text = NULL;
-  bw_status st = load_layers(&L, path, &text, ctx);
-  free(text);
-  for (int i = 0; i < nsets && !st; i++) st = apply_set(&L, sets[i], "--set", ctx);
-  if (!st) st = finish(&L, path, ctx);
+  bw_params tmp;
+  bw_status st = load_all(path, sets, nsets, &tmp, NULL, ctx);
   char *yaml = NULL;
-  if (!st && text_out && !(yaml = bw_params_to_yaml(&L.p)))
+  if (!st && text_out && !(yaml = bw_params_to_yaml(&tmp)))
     st = bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
-  if (!st) {
-    memcpy(p, &L.p, sizeof *p);
-    if (text_out) *text_out = yaml;
-  }
-  layers_free(&L);
-  return st;
+  if (st) return st;
+  memcpy(p, &tmp, sizeof *p);
+  if (text_out) *text_out = yaml;
+  return BW_OK;
 }
 
 /* ---- the params as text ------------------------------------------------------------- */

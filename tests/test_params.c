@@ -838,18 +838,21 @@ Test(params, base_missing_or_bad) {
   cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
   expect_msg(&ctx, "%s/x.yaml:3: base: file not found: ../nope.yaml", dir);
   cr_expect_eq(bw_exit_code(ctx.status), 2);
-  tu_write_text(x, "base: .\n");
-  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
-  expect_msg(&ctx, "%s/x.yaml:1: base: . is a directory, not a params file", dir);
-  tu_write_text(x, "base:\n");
-  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
-  expect_msg(&ctx, "%s/x.yaml:1: base: must be the path of a params file (got null)", dir);
-  tu_write_text(x, "base: [a.yaml]\n");
-  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
-  expect_msg(&ctx, "%s/x.yaml:1: base: must be the path of a params file, not a list", dir);
-  tu_write_text(x, "base: a.yaml\nbase: b.yaml\n");
-  cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
-  expect_msg(&ctx, "%s/x.yaml:2: base: duplicate key (first on line 1)", dir);
+  struct {
+    const char *text, *msg; /* msg: after "DIR/x.yaml:" */
+  } cases[] = {
+      {"base: .\n", "1: base: . is a directory, not a params file"},
+      {"base:\n", "1: base: must be the path of a params file (got null)"},
+      {"base: [a.yaml]\n", "1: base: must be the path of a params file, not a list"},
+      {"base: a.yaml\nbase: b.yaml\n", "2: base: duplicate key (first on line 1)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    tu_write_text(x, cases[i].text);
+    cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM, "%s", cases[i].text);
+    char want[BW_MSG_MAX];
+    snprintf(want, sizeof want, "%s/x.yaml:%s", dir, cases[i].msg);
+    cr_expect_str_eq(ctx.msg, want);
+  }
   tu_write_text(x, "policy:\n  base: a.yaml\n"); /* only at the top */
   cr_expect_eq(load_with(x, NULL, 0, &p, &ctx), BW_EPARAM);
   cr_expect(strstr(ctx.msg, "x.yaml:2: policy.base: unknown key") != NULL, "%s", ctx.msg);
