@@ -34,32 +34,17 @@ import re
 import sys
 import types
 
-try:
-    import numpy as np
-    import h5py
-    import matplotlib
-except ImportError as e:  # bwsim checks this before running us; be clear anyway
-    sys.stderr.write("report_compare.py: %s: install python3-matplotlib python3-h5py "
-                     "python3-numpy, or run bash scripts/setup.sh run\n" % e)
-    sys.exit(3)
-
-matplotlib.use("Agg")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report as run_report  # noqa: E402  (sim/report.py: basemap, labels, number formats)
+# sim/report.py: checks numpy, h5py and matplotlib (exit 3 with what to install), selects
+# the Agg backend and fixes fonts and the SVG hash salt; it lends the basemap, the label
+# placement and the number formats
+import report as run_report  # noqa: E402
+import numpy as np  # noqa: E402
+import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-matplotlib.rcParams.update({
-    "svg.hashsalt": "bwsim",
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
-    "figure.dpi": 100,
-})
 
 FORMATS = {"bwsim-compare": (1,), "bwsim-sweep": (1,)}
 FILES = ("compare.h5", "sweep.h5")
@@ -945,7 +930,8 @@ table caption { caption-side: top; text-align: left; padding: 0.3em 0; }
 table caption .ct { color: #444; }
 th, td { padding: 0.2em 0.5em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 th { background: #f3f3f3; text-align: left; }
-td.r { text-align: right; white-space: nowrap; } td.c { text-align: center; }
+td.r { text-align: right; white-space: nowrap; } td.c, th.c { text-align: center; }
+th.r { text-align: right; }
 .footer { font-size: 0.8em; color: #777; margin-top: 3em; }
 @media screen and (max-width: 640px) {
   body { margin: 0.5em auto; }
@@ -1009,8 +995,9 @@ def to_html(doc):
             out.append('<caption><strong>%s %s</strong>%s</caption>'
                        % (e(L("cap_tab", n=t.num)), e(_period(t.title)),
                           ' <span class="ct">%s</span>' % _text(doc, t.caption) if t.caption else ""))
-            out.append("<thead><tr>" + "".join('<th scope="col">%s</th>' % e(h)
-                                               for h in t.header) + "</tr></thead><tbody>")
+            out.append("<thead><tr>" + "".join(
+                '<th scope="col"%s>%s</th>' % ({"r": ' class="r"', "c": ' class="c"'}.get(a, ""), e(h))
+                for h, a in zip(t.header, t.align)) + "</tr></thead><tbody>")
             for row in t.rows:
                 cells = []
                 for c, a, h in zip(row, t.align, t.header):
@@ -1247,8 +1234,8 @@ def fig_heat(s, L, what):
     n = len(panels)
     cols = 1 if n == 1 else 2 if n <= 4 else 3
     rows = (n + cols - 1) // cols
-    w = 6.4 if cols == 1 else 7.8
-    h = (4.2 if cols == 1 else 3.1) * rows + 0.6
+    w = 5.8 if cols == 1 else 7.8
+    h = (3.4 if cols == 1 else 3.1) * rows + 0.6
     fig, axes = plt.subplots(rows, cols, figsize=(w, h), squeeze=False, layout="constrained")
     for j in range(rows * cols):
         ax = axes[j // cols][j % cols]
