@@ -353,6 +353,7 @@ static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const b
   bw_h5_attr_double(h, "/", "p_star", p->p_star);
   bw_h5_attr_int(h, "/", "first_year", p->first_year);
   bw_h5_attr_int(h, "/", "last_year", p->last_year);
+  bw_h5_attr_int(h, "/", "start_year", p->start_year); /* the base's: the reform years start there */
   bw_h5_attr_int(h, "/", "client_groups", bw_multi_ngroups(mu));
   int ny = bw_params_nyears(p), ng = d->ng, nr = d->nr;
   int *years = malloc((size_t)ny * sizeof *years);
