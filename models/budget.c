@@ -125,6 +125,7 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
       settlement = p_prev * q[y - 1] - U_prev;
     }
     mbw[y] = base - settlement;
+    out->macro_bw[y] = base;
     mmo[y] = (m->macro_mo_2021 + (t >= p->mo_extra_from ? p->mo_extra_eur : 0.0)) * index;
 
     /* ingroeipad weight, with bijsturing pause: a pause holds w one year and
@@ -136,6 +137,7 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
     double wt = k < 0 ? 0.0 : m->w_steps[k];
     if (p->complete_by > 0 && t >= p->complete_by) wt = 1.0;
     wts[y] = wt;
+    out->w_bw[y] = wt;
 
     /* MO: by historical MO share, or after mo_decentralise_year its own
      * linear ingroeipad over ingroeipad.steps years towards O_g */
@@ -181,4 +183,29 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
     nat[BW_Q_BUDGET_EUR * ny + y] = btot[y];
     nat[BW_Q_SHORTFALL_EUR * ny + y] = ctot[y] - btot[y];
   }
+}
+
+/* The shortfall of gemeente g in year y is
+ *   cost_bw + cost_mo - B_bw - B_mo (+ the pooling transfer),
+ *   B_bw = (base_t - X_t) [(1 - w_t) H_g + w_t O_g]
+ *        = base_t (1 - w_t) H_g + base_t w_t O_g - X_t [(1 - w_t) H_g + w_t O_g],
+ * so the settlement's share is taken as what is left of B_bw after the two
+ * parts: the components then add up to the shortfall to the last rounding. */
+void bw_decompose(const bw_model *m, const bw_rep_result *r, double *d) {
+  const int ng = m->ng, ny = m->ny;
+  const size_t ngy = (size_t)ng * ny;
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) {
+      size_t i = (size_t)g * ny + y;
+      double w = r->w_bw[y], base = r->macro_bw[y];
+      double hist = base * ((1.0 - w) * m->hist_bw[g]), obj = base * (w * m->obj[g]);
+      double unpooled = (r->cost_bw[i] - r->budget_bw[i]) + (r->cost_mo[i] - r->budget_mo[i]);
+      d[BW_D_COST_BW * ngy + i] = r->cost_bw[i];
+      d[BW_D_COST_MO * ngy + i] = r->cost_mo[i];
+      d[BW_D_BUDGET_HIST * ngy + i] = -hist;
+      d[BW_D_BUDGET_OBJ * ngy + i] = -obj;
+      d[BW_D_WLZ_SETTLEMENT * ngy + i] = (hist + obj) - r->budget_bw[i];
+      d[BW_D_BUDGET_MO * ngy + i] = -r->budget_mo[i];
+      d[BW_D_POOLING * ngy + i] = (r->shortfall_bw[i] + r->shortfall_mo[i]) - unpooled;
+    }
 }

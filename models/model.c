@@ -20,6 +20,19 @@ static const char *const quantity_units[] = {
 #undef BW_X_UNIT
 };
 
+static const char *const decomp_names[] = {
+#define BW_X_D(e, name, desc) name,
+    BW_DECOMP_LIST(BW_X_D)
+#undef BW_X_D
+};
+static const char *const decomp_descs[] = {
+#define BW_X_D(e, name, desc) desc,
+    BW_DECOMP_LIST(BW_X_D)
+#undef BW_X_D
+};
+const char *bw_decomp_name(int k) { return (k >= 0 && k < BW_NDECOMP) ? decomp_names[k] : "?"; }
+const char *bw_decomp_desc(int k) { return (k >= 0 && k < BW_NDECOMP) ? decomp_descs[k] : "?"; }
+
 const char *bw_quantity_name(int q) { return (q >= 0 && q < BW_NQ) ? quantity_names[q] : "?"; }
 const char *bw_quantity_unit(int q) { return (q >= 0 && q < BW_NQ) ? quantity_units[q] : "?"; }
 
@@ -277,8 +290,10 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
   r->shortfall_bw = calloc(n, sizeof(double));
   r->shortfall_mo = calloc(n, sizeof(double));
   r->national = calloc((size_t)BW_NQ * (size_t)m->ny, sizeof(double));
+  r->w_bw = calloc((size_t)m->ny, sizeof(double));
+  r->macro_bw = calloc((size_t)m->ny, sizeof(double));
   if (!r->cost_bw || !r->cost_mo || !r->budget_bw || !r->budget_mo || !r->shortfall_bw ||
-      !r->shortfall_mo || !r->national) {
+      !r->shortfall_mo || !r->national || !r->w_bw || !r->macro_bw) {
     bw_rep_result_free(r);
     return NULL;
   }
@@ -288,7 +303,7 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
 void bw_rep_result_free(bw_rep_result *r) {
   if (!r) return;
   free(r->cost_bw), free(r->cost_mo), free(r->budget_bw), free(r->budget_mo);
-  free(r->shortfall_bw), free(r->shortfall_mo), free(r->national);
+  free(r->shortfall_bw), free(r->shortfall_mo), free(r->national), free(r->w_bw), free(r->macro_bw);
   free(r);
 }
 

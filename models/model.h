@@ -58,6 +58,34 @@ double bw_model_historical_share(const bw_model *m, int g);
 /* Population of gemeente g in year index y. */
 double bw_model_population(const bw_model *m, int g, int y);
 
+/* The drivers of a gemeente's shortfall (the report's "why"), each as its
+ * contribution to cost - budget in EUR: costs positive, budgets negative.
+ * They add up to the shortfall of every gemeente-year (bw_decompose).
+ * X(enum, name, description). */
+#define BW_DECOMP_LIST(X)                                                                           \
+  X(BW_D_COST_BW, "cost_bw_eur", "BW (I + A) cost borne by the gemeente")                          \
+  X(BW_D_COST_MO, "cost_mo_eur", "MO cost borne by the gemeente")                                  \
+  X(BW_D_BUDGET_HIST, "budget_historical_eur",                                                     \
+    "minus the historical part of the BW budget: (1 - w_t) x H_g x the macrobudget before the Wlz " \
+    "settlement")                                                                                  \
+  X(BW_D_BUDGET_OBJ, "budget_objective_eur",                                                       \
+    "minus the objective (verdeelmodel) part of the BW budget: w_t x O_g x the macrobudget before " \
+    "the Wlz settlement")                                                                          \
+  X(BW_D_WLZ_SETTLEMENT, "wlz_settlement_eur",                                                     \
+    "the gemeente's share of the ex-post Wlz settlement taken off the macrobudget")                \
+  X(BW_D_BUDGET_MO, "budget_mo_eur", "minus the MO budget")                                        \
+  X(BW_D_POOLING, "pooling_eur", "what regional pooling moves to (+) or from (-) the gemeente; 0 without pooling")
+
+typedef enum {
+#define BW_X_D(e, name, desc) e,
+  BW_DECOMP_LIST(BW_X_D)
+#undef BW_X_D
+  BW_NDECOMP
+} bw_decomp;
+
+const char *bw_decomp_name(int k);
+const char *bw_decomp_desc(int k);
+
 /* The result of one replication. Arrays [g * ny + y]. */
 typedef struct {
   int ng, ny;
@@ -68,12 +96,19 @@ typedef struct {
   double *shortfall_bw; /* cost - budget, after pooling */
   double *shortfall_mo;
   double *national;     /* [q * ny + y], q < BW_NQ */
+  double *w_bw;         /* [ny] ingroeipad weight w_t applied (after bijsturing) */
+  double *macro_bw;     /* [ny] BW macrobudget before the Wlz settlement (EUR) */
   /* outer draws of this replication (MODEL.md §7), for diagnostics */
   double rate_mult[BW_NCARE], duration_mult[BW_NCARE], wlz_factor, cost_index;
 } bw_rep_result;
 
 bw_rep_result *bw_rep_result_create(const bw_model *m);
 void bw_rep_result_free(bw_rep_result *r);
+
+/* The drivers of every gemeente-year's shortfall in r (computed by model m):
+ * d[(k * ng + g) * ny + y] for k < BW_NDECOMP; summed over k they give
+ * r->shortfall_bw + r->shortfall_mo (to rounding). */
+void bw_decompose(const bw_model *m, const bw_rep_result *r, double *d);
 
 /* Regional pooling of year y (bouwsteen 2), in place: each region's members
  * share the region's BW and MO shortfall pro rata to their BW and MO budgets

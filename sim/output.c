@@ -480,6 +480,72 @@ static void write_h5_regions(h5w *w, const bw_summary *s, const bw_data *d, doub
   if (rscale >= 0) H5Dclose(rscale);
 }
 
+/* The drivers of each gemeente's shortfall (BW_DECOMP_LIST): per year, and
+ * summed over the reform years (what the report's waterfall shows). */
+static void write_h5_decomp(h5w *w, const bw_summary *s, double *buf, hid_t gscale, hid_t yscale) {
+  if (!s->decomp || !s->decomp_cum || !h5_ok(w)) return;
+  const int ng = s->ng, ny = s->ny;
+  const hsize_t dg[1] = {(hsize_t)ng}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
+  char list[512] = "", path[160];
+  for (int k = 0; k < BW_NDECOMP; k++) {
+    strncat(list, bw_decomp_name(k), sizeof list - strlen(list) - 1);
+    if (k + 1 < BW_NDECOMP) strncat(list, ",", sizeof list - strlen(list) - 1);
+  }
+  static const char *const grp[2] = {"/gemeente/decomposition", "/gemeente_year/decomposition"};
+  for (int j = 0; j < 2; j++) {
+    h5_group(w, grp[j],
+             j == 0 ? "the drivers of the mean cumulative shortfall over the reform years, as contributions "
+                      "(costs +, budgets -); they add up to /risk mean_cum_shortfall_eur"
+                    : "the drivers of the mean shortfall per year, as contributions (costs +, budgets -); "
+                      "they add up to /gemeente_year/shortfall_eur/mean");
+    hid_t g = h5_ok(w) ? H5Gopen2(w->file, grp[j], H5P_DEFAULT) : -1;
+    if (g < 0) {
+      h5_fail(w, "open group", grp[j]);
+      return;
+    }
+    h5_attr_str(w, g, grp[j], "components", list);
+    H5Gclose(g);
+    for (int k = 0; k < BW_NDECOMP; k++) {
+      snprintf(path, sizeof path, "%s/%s", grp[j], bw_decomp_name(k));
+      if (j == 0) {
+        memcpy(buf, s->decomp_cum + (size_t)k * ng, (size_t)ng * sizeof *buf);
+        h5_values(w, path, 1, dg, buf, "EUR", bw_decomp_desc(k), gscale, -1);
+      } else {
+        memcpy(buf, s->decomp + (size_t)k * ng * ny, (size_t)ng * ny * sizeof *buf);
+        h5_values(w, path, 2, dgy, buf, "EUR", bw_decomp_desc(k), gscale, yscale);
+      }
+    }
+  }
+}
+
+/* Which data set: the shipped tables (their SHA-256 in params/data/SHA256SUMS
+ * of the source tree; version in params/data/VERSION) or the user's own. */
+static void identify_data(const bw_provenance *prov, char *name, size_t nn, char *version, size_t nv,
+                          int *illustrative) {
+  snprintf(name, nn, "user tables");
+  version[0] = '\0';
+  *illustrative = 0;
+  FILE *f = fopen(BW_SOURCE_DIR "/params/data/SHA256SUMS", "r");
+  if (!f) return;
+  char line[512];
+  int gem = 0, reg = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (strlen(line) < 66) continue;
+    if (!strncmp(line, prov->gemeenten_sha256, 64) && strstr(line + 64, "gemeenten.csv")) gem = 1;
+    if (!strncmp(line, prov->regions_sha256, 64) && strstr(line + 64, "regions.csv")) reg = 1;
+  }
+  fclose(f);
+  if (!gem || !reg) return;
+  snprintf(name, nn, "bwsim default tables (params/data)");
+  /* the shipped region budgets are constructed: illustrative (params/data/SOURCES.md) */
+  *illustrative = 1;
+  f = fopen(BW_SOURCE_DIR "/params/data/VERSION", "r");
+  if (f) {
+    if (fgets(version, (int)nv, f)) version[strcspn(version, "\r\n")] = '\0';
+    fclose(f);
+  }
+}
+
 /* Variance split of the nested design (only with uncertainty.outer_draws). */
 static void write_h5_split(h5w *w, const bw_summary *s, double *buf, hid_t gscale, hid_t yscale) {
   if (s->split_k <= 0 || !s->param_share || !h5_ok(w)) return;
@@ -608,6 +674,9 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
   /* root attributes */
   snprintf(title, sizeof title, "bwsim results: %s", prov->params_name ? prov->params_name : "");
   h5_attr_str(w, root, "/", "title", title);
+  /* what a reader checks before it trusts the layout (results/README.md) */
+  h5_attr_str(w, root, "/", "format", "bwsim-results");
+  h5_attr_int(w, root, "/", "format_version", BW_RESULTS_FORMAT_VERSION);
   h5_attr_int(w, root, "/", "first_year", s->first_year);
   h5_attr_int(w, root, "/", "last_year", s->first_year + ny - 1);
   h5_attr_int(w, root, "/", "start_year", s->start_year);
@@ -804,6 +873,7 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
 
   write_h5_regions(w, s, d, buf, yscale);
   write_h5_split(w, s, buf, gscale, yscale);
+  write_h5_decomp(w, s, buf, gscale, yscale);
 
   /* provenance: nothing that changes between identical runs */
   h5_group(w, "/provenance", "how these results were made");
@@ -820,6 +890,12 @@ static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const b
       h5_attr_str(w, g, "/provenance", "params_sha256", prov->params_sha256);
       h5_attr_str(w, g, "/provenance", "gemeenten_sha256", prov->gemeenten_sha256);
       h5_attr_str(w, g, "/provenance", "regions_sha256", prov->regions_sha256);
+      char dname[128], dver[256];
+      int illustrative;
+      identify_data(prov, dname, sizeof dname, dver, sizeof dver, &illustrative);
+      h5_attr_str(w, g, "/provenance", "data_name", dname);
+      h5_attr_str(w, g, "/provenance", "data_version", dver);
+      h5_attr_int(w, g, "/provenance", "data_illustrative", illustrative);
       /* every key with its value: bw_params_parse reads it back to these params */
       char *resolved = prov->params ? bw_params_to_yaml(prov->params) : NULL;
       if (prov->params && !resolved)

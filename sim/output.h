@@ -8,6 +8,11 @@
 #include "status.h"
 #include "summary.h"
 
+/* results.h5's layout version (root attributes format = "bwsim-results",
+ * format_version): readers such as the report check it. 2: decomposition,
+ * data provenance and the format attributes were added. */
+#define BW_RESULTS_FORMAT_VERSION 2
+
 /* What a result file records about how it was made. Nothing that changes
  * between identical runs (no time, host, path or thread count). */
 typedef struct {

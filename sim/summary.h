@@ -90,6 +90,10 @@ typedef struct {
   int split_k;
   double *param_share;      /* [g]: cumulative reform-period shortfall */
   double *param_share_year; /* [g * ny + y] */
+  /* the drivers of the shortfall (bw_decompose, BW_DECOMP_LIST), means over
+   * replications; NULL when unknown (light accumulators, a store's summary) */
+  double *decomp;           /* [(k * ng + g) * ny + y] */
+  double *decomp_cum;       /* [k * ng + g]: summed over the reform years */
 } bw_summary;
 
 /* ---- streaming accumulator ---------------------------------------------- */
