@@ -147,6 +147,8 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
       if (v > 1) v = 1;
     }
     vs[y] = v;
+    out->w_mo[y] = v;
+    out->macro_mo[y] = mmo[y];
     if (pause) { /* the next year's weight needs this year's shortfalls */
       year_fill(m, out, y, mbw[y], wt, mmo[y], v);
       if (p->pooling == BW_POOL_REGION)
@@ -189,23 +191,38 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
  *   cost_bw + cost_mo - B_bw - B_mo (+ the pooling transfer),
  *   B_bw = (base_t - X_t) [(1 - w_t) H_g + w_t O_g]
  *        = base_t (1 - w_t) H_g + base_t w_t O_g - X_t [(1 - w_t) H_g + w_t O_g],
- * so the settlement's share is taken as what is left of B_bw after the two
- * parts: the components then add up to the shortfall to the last rounding. */
-void bw_decompose(const bw_model *m, const bw_rep_result *r, double *d) {
-  const int ng = m->ng, ny = m->ny;
-  const size_t ngy = (size_t)ng * ny;
-  for (int g = 0; g < ng; g++)
-    for (int y = 0; y < ny; y++) {
-      size_t i = (size_t)g * ny + y;
-      double w = r->w_bw[y], base = r->macro_bw[y];
-      double hist = base * ((1.0 - w) * m->hist_bw[g]), obj = base * (w * m->obj[g]);
-      double unpooled = (r->cost_bw[i] - r->budget_bw[i]) + (r->cost_mo[i] - r->budget_mo[i]);
-      d[BW_D_COST_BW * ngy + i] = r->cost_bw[i];
-      d[BW_D_COST_MO * ngy + i] = r->cost_mo[i];
-      d[BW_D_BUDGET_HIST * ngy + i] = -hist;
-      d[BW_D_BUDGET_OBJ * ngy + i] = -obj;
-      d[BW_D_WLZ_SETTLEMENT * ngy + i] = (hist + obj) - r->budget_bw[i];
-      d[BW_D_BUDGET_MO * ngy + i] = -r->budget_mo[i];
-      d[BW_D_POOLING * ngy + i] = (r->shortfall_bw[i] + r->shortfall_mo[i]) - unpooled;
-    }
+ *   B_mo = MO_t [(1 - v_t) Hmo_g + v_t O_g],
+ * with base_t the macrobudget before the settlement X_t. The budget parts
+ * are shares times national amounts, so their means are the shares times the
+ * means of these six amounts: */
+enum { T_HIST, T_OBJ, T_X_HIST, T_X_OBJ, T_MO_HIST, T_MO_OBJ };
+_Static_assert(T_MO_OBJ + 1 == BW_DECOMP_NTERMS, "one term each");
+
+void bw_decomp_year_terms(const bw_model *m, const bw_rep_result *r, double *t) {
+  const int ny = m->ny;
+  for (int y = 0; y < ny; y++) {
+    double w = r->w_bw[y], base = r->macro_bw[y], x = r->national[BW_Q_WLZ_SETTLEMENT_EUR * ny + y];
+    double v = r->w_mo[y], mo = r->macro_mo[y];
+    t[T_HIST * ny + y] = base * (1.0 - w);
+    t[T_OBJ * ny + y] = base * w;
+    t[T_X_HIST * ny + y] = x * (1.0 - w);
+    t[T_X_OBJ * ny + y] = x * w;
+    t[T_MO_HIST * ny + y] = mo * (1.0 - v);
+    t[T_MO_OBJ * ny + y] = mo * v;
+  }
+}
+
+void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_mo, double pooling,
+                       const double *tmean, double out[BW_NDECOMP]) {
+  const int ny = m->ny;
+  const double h = m->hist_bw[g], o = m->obj[g], hmo = m->hist_mo[g];
+#define TM(j) tmean[(j) * ny + y]
+  out[BW_D_COST_BW] = cost_bw;
+  out[BW_D_COST_MO] = cost_mo;
+  out[BW_D_BUDGET_HIST] = -h * TM(T_HIST);
+  out[BW_D_BUDGET_OBJ] = -o * TM(T_OBJ);
+  out[BW_D_WLZ_SETTLEMENT] = h * TM(T_X_HIST) + o * TM(T_X_OBJ);
+  out[BW_D_BUDGET_MO] = -(hmo * TM(T_MO_HIST) + o * TM(T_MO_OBJ));
+  out[BW_D_POOLING] = pooling;
+#undef TM
 }

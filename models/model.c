@@ -292,7 +292,9 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
   r->national = calloc((size_t)BW_NQ * (size_t)m->ny, sizeof(double));
   r->w_bw = calloc((size_t)m->ny, sizeof(double));
   r->macro_bw = calloc((size_t)m->ny, sizeof(double));
-  if (!r->cost_bw || !r->cost_mo || !r->budget_bw || !r->budget_mo || !r->shortfall_bw ||
+  r->w_mo = calloc((size_t)m->ny, sizeof(double));
+  r->macro_mo = calloc((size_t)m->ny, sizeof(double));
+  if (!r->w_mo || !r->macro_mo || !r->cost_bw || !r->cost_mo || !r->budget_bw || !r->budget_mo || !r->shortfall_bw ||
       !r->shortfall_mo || !r->national || !r->w_bw || !r->macro_bw) {
     bw_rep_result_free(r);
     return NULL;
@@ -304,6 +306,7 @@ void bw_rep_result_free(bw_rep_result *r) {
   if (!r) return;
   free(r->cost_bw), free(r->cost_mo), free(r->budget_bw), free(r->budget_mo);
   free(r->shortfall_bw), free(r->shortfall_mo), free(r->national), free(r->w_bw), free(r->macro_bw);
+  free(r->w_mo), free(r->macro_mo);
   free(r);
 }
 

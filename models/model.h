@@ -98,6 +98,8 @@ typedef struct {
   double *national;     /* [q * ny + y], q < BW_NQ */
   double *w_bw;         /* [ny] ingroeipad weight w_t applied (after bijsturing) */
   double *macro_bw;     /* [ny] BW macrobudget before the Wlz settlement (EUR) */
+  double *w_mo;         /* [ny] the MO budget's weight of the objective share */
+  double *macro_mo;     /* [ny] MO macrobudget (EUR) */
   /* outer draws of this replication (MODEL.md §7), for diagnostics */
   double rate_mult[BW_NCARE], duration_mult[BW_NCARE], wlz_factor, cost_index;
 } bw_rep_result;
@@ -105,10 +107,24 @@ typedef struct {
 bw_rep_result *bw_rep_result_create(const bw_model *m);
 void bw_rep_result_free(bw_rep_result *r);
 
-/* The drivers of every gemeente-year's shortfall in r (computed by model m):
- * d[(k * ng + g) * ny + y] for k < BW_NDECOMP; summed over k they give
- * r->shortfall_bw + r->shortfall_mo (to rounding). */
-void bw_decompose(const bw_model *m, const bw_rep_result *r, double *d);
+/* The drivers, in two steps so that a mean over replications needs only
+ * three sums per gemeente-year (the budget parts are a gemeente's shares
+ * times national amounts):
+ * bw_decomp_year_terms: the national amounts of replication r per year,
+ *   t[j * ny + y] for j < BW_DECOMP_NTERMS;
+ * bw_decomp_combine: the drivers of gemeente g in year y from the MEANS
+ *   over replications of its BW and MO cost, its pooling transfer
+ *   (bw_pooling_transfer) and of the year terms (tmean, same layout).
+ * The drivers add up to the mean shortfall (to rounding). */
+enum { BW_DECOMP_NTERMS = 6 };
+void bw_decomp_year_terms(const bw_model *m, const bw_rep_result *r, double *t);
+void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_mo, double pooling,
+                       const double *tmean, double out[BW_NDECOMP]);
+/* What regional pooling moved to (+) or from (-) gemeente-year i of r. */
+static inline double bw_pooling_transfer(const bw_rep_result *r, size_t i) {
+  return (r->shortfall_bw[i] + r->shortfall_mo[i]) -
+         ((r->cost_bw[i] - r->budget_bw[i]) + (r->cost_mo[i] - r->budget_mo[i]));
+}
 
 /* Regional pooling of year y (bouwsteen 2), in place: each region's members
  * share the region's BW and MO shortfall pro rata to their BW and MO budgets

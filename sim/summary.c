@@ -155,8 +155,11 @@ struct bw_acc {
   uint64_t *kn;         /* [k]: replications of outer draw k (K > 0) */
   bw_i128 *ks1, *ks2;   /* [(k * ng + g) * (ny + 1) + j]: fixed-point sums of the
                            shortfall in year j (j = ny: cumulative) */
-  bw_i128 *dsum;        /* [(d * ng + g) * ny + y]: fixed-point sums of the drivers
-                           (bw_decompose); full accumulators only */
+  /* the drivers of the shortfall (bw_decomp_combine), full accumulators only:
+   * fixed-point sums of the BW and MO cost and the pooling transfer per
+   * gemeente-year, [(j * ng + g) * ny + y], j < 3, and of the national year
+   * terms (bw_decomp_year_terms), [j * ny + y] */
+  bw_i128 *dsum, *dterm;
   uint64_t *dn;         /* [1]: replications decomposed (all, or none: a store's summary) */
   bw_store *store;      /* exact values, or NULL */
   int owns_store;
@@ -185,7 +188,7 @@ void bw_acc_free(bw_acc *a) {
     for (size_t i = 0; i < (size_t)a->nr * (size_t)a->ny; i++) bw_cell_free(&a->reg[i]);
   free(a->gy), free(a->cum), free(a->nat), free(a->reg), free(a->reg_pop);
   free(a->exceed), free(a->exceed_oth), free(a->any), free(a->first), free(a->reg_exceed);
-  free(a->kn), free(a->ks1), free(a->ks2), free(a->dsum), free(a->dn);
+  free(a->kn), free(a->ks1), free(a->ks2), free(a->dsum), free(a->dterm), free(a->dn);
   if (a->owns_store) bw_store_free(a->store);
   for (int i = 0; i <= NSTRIPE; i++) omp_destroy_lock(&a->lock[i]);
   free(a);
@@ -264,9 +267,10 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
     ok = a->kn && a->ks1 && a->ks2;
   }
   if (ok && !light) {
-    a->dsum = calloc((size_t)BW_NDECOMP * ngy, sizeof *a->dsum);
+    a->dsum = calloc(3 * ngy, sizeof *a->dsum);
+    a->dterm = calloc((size_t)BW_DECOMP_NTERMS * (size_t)a->ny, sizeof *a->dterm);
     a->dn = calloc(1, sizeof *a->dn);
-    ok = a->dsum && a->dn;
+    ok = a->dsum && a->dterm && a->dn;
   }
   if (ok && exact_nrep > 0) {
     a->store = bw_store_create(exact_nrep, a->ng, a->ny);
@@ -289,7 +293,8 @@ bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
 
 size_t bw_acc_scratch_len(const bw_acc *a) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny;
-  return 2 * ngy + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny + (a->dsum ? (size_t)BW_NDECOMP * ngy : 0);
+  return 2 * ngy + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny +
+         (a->dsum ? (size_t)BW_DECOMP_NTERMS * (size_t)a->ny : 0);
 }
 
 /* Record the first failure of a cell update (-1 memory, -2 value). */
@@ -303,7 +308,7 @@ static inline void cell_add(bw_cell *c, double x, int *err) {
  * counts of ~12,000 cells are spread over tens of MB, and one cache miss per
  * value would otherwise dominate. */
 static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw, const double *smo,
-                          const double *oth_bw, const double *oth_mo, const double *dec, int *err) {
+                          const double *oth_bw, const double *oth_mo, const bw_rep_result *dec, int *err) {
   const int ny = a->ny, ng = a->ng;
   int64_t bins[NCV][BW_MAX_YEARS];
   double vals[NCV][BW_MAX_YEARS];
@@ -351,12 +356,15 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     }
     a->any[g] += first < ny;
     a->first[(size_t)g * (ny + 1) + first]++;
-    if (dec)
-      for (int k = 0; k < BW_NDECOMP; k++)
-        for (int y = 0; y < ny; y++) {
-          size_t i = ((size_t)k * ng + g) * ny + y;
-          a->dsum[i] += fix(dec[i]);
-        }
+    if (dec) {
+      bw_i128 *cb = a->dsum + (size_t)g * ny, *cm = cb + (size_t)ng * ny, *pt = cm + (size_t)ng * ny;
+      for (int y = 0; y < ny; y++) {
+        size_t i = (size_t)g * ny + y;
+        cb[y] += fix(dec->cost_bw[i]);
+        cm[y] += fix(dec->cost_mo[i]);
+        if (a->pooling == BW_POOL_REGION) pt[y] += fix(bw_pooling_transfer(dec, i)); /* else 0 */
+      }
+    }
     if (!a->light) {
       cell_add(&a->cum[g], cum, err);
     } else {
@@ -388,9 +396,13 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
 }
 
 /* National quantities, regions and the counters of one replication. */
-static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, int decomposed, int *err) {
+static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, const double *terms,
+                     int *err) {
   const int ny = a->ny;
-  if (decomposed) a->dn[0]++;
+  if (terms) {
+    for (size_t i = 0; i < (size_t)BW_DECOMP_NTERMS * ny; i++) a->dterm[i] += fix(terms[i]);
+    a->dn[0]++;
+  }
   for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
   for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
   for (size_t i = 0; i < (size_t)a->nr * ny; i++) {
@@ -413,7 +425,7 @@ static void region_sums(const bw_acc *a, const double *sbw, const double *smo, d
 
 static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double *smo,
                             const double *nat, const double *oth_bw, const double *oth_mo,
-                            const double *dec, double *regsum, bw_ctx *ctx) {
+                            const bw_rep_result *dec, const double *terms, double *regsum, bw_ctx *ctx) {
   region_sums(a, sbw, smo, regsum);
   int err = 0, t = omp_get_thread_num();
   /* stripes in a rotated order, so threads rarely wait for each other */
@@ -424,7 +436,7 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
       add_gemeenten(a, rep, (int)((long)a->ng * s / NSTRIPE), (int)((long)a->ng * (s + 1) / NSTRIPE),
                     sbw, smo, oth_bw, oth_mo, dec, &err);
     else
-      add_rest(a, rep, nat, regsum, dec != NULL, &err);
+      add_rest(a, rep, nat, regsum, terms, &err);
     omp_unset_lock(&a->lock[s]);
   }
   if (err == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory growing a statistics histogram");
@@ -438,8 +450,8 @@ bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch
     return bw_fail(ctx, BW_EMODEL, "bw_acc_add: replication %d does not match the accumulator", rep);
   size_t ngy = (size_t)a->ng * (size_t)a->ny;
   double *oth_bw = scratch, *oth_mo = scratch + ngy, *regsum = scratch + 2 * ngy;
-  double *dec = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
-  if (dec) bw_decompose(a->m, r, dec);
+  double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
+  if (terms) bw_decomp_year_terms(a->m, r, terms);
   /* the shortfall under the other pooling setting: without pooling it is
    * cost - budget; with it, the same pooled as the model pools */
   if (!a->light) {
@@ -451,7 +463,7 @@ bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch
       for (int y = 0; y < a->ny; y++) bw_pool_shortfall(a->m, r->budget_bw, r->budget_mo, oth_bw, oth_mo, y);
   }
   bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national,
-                            a->light ? NULL : oth_bw, a->light ? NULL : oth_mo, dec, regsum, ctx);
+                            a->light ? NULL : oth_bw, a->light ? NULL : oth_mo, terms ? r : NULL, terms, regsum, ctx);
   if (st == BW_OK && a->store) {
     if (rep >= a->store->nrep)
       return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d",
@@ -478,7 +490,8 @@ void bw_acc_clear(bw_acc *a) {
     memset(a->ks2, 0, n_split(a) * sizeof *a->ks2);
   }
   if (a->dsum) {
-    memset(a->dsum, 0, (size_t)BW_NDECOMP * ngy * sizeof *a->dsum);
+    memset(a->dsum, 0, 3 * ngy * sizeof *a->dsum);
+    memset(a->dterm, 0, (size_t)BW_DECOMP_NTERMS * a->ny * sizeof *a->dterm);
     a->dn[0] = 0;
   }
   a->n = 0;
@@ -497,7 +510,7 @@ typedef struct {
   size_t n, size; /* elements, bytes each */
 } int_span;
 
-enum { N_CELL_SPANS = 4, N_INT_SPANS = 10 };
+enum { N_CELL_SPANS = 4, N_INT_SPANS = 11 };
 
 static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT_SPANS]) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
@@ -513,8 +526,9 @@ static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT
   is[5] = (int_span){a->kn, (size_t)a->K, sizeof(uint64_t)};
   is[6] = (int_span){a->ks1, n_split(a), sizeof(bw_i128)};
   is[7] = (int_span){a->ks2, n_split(a), sizeof(bw_i128)};
-  is[8] = (int_span){a->dsum, a->dsum ? (size_t)BW_NDECOMP * ngy : 0, sizeof(bw_i128)};
-  is[9] = (int_span){a->dn, a->dn ? 1 : 0, sizeof(uint64_t)};
+  is[8] = (int_span){a->dsum, a->dsum ? 3 * ngy : 0, sizeof(bw_i128)};
+  is[9] = (int_span){a->dterm, a->dterm ? (size_t)BW_DECOMP_NTERMS * a->ny : 0, sizeof(bw_i128)};
+  is[10] = (int_span){a->dn, a->dn ? 1 : 0, sizeof(uint64_t)};
 }
 
 static void add_ints(int_span d, const void *src) {
@@ -932,18 +946,23 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
 
   summarise_regions(a, out, scratch);
 
-  /* drivers: means of the fixed-point sums; the cumulative one sums the
-   * integers over the reform years first, so it adds up like the shortfall */
-  if (out->decomp)
-    for (size_t k = 0; k < (size_t)BW_NDECOMP * ng; k++) {
-      bw_i128 cum = 0;
+  /* drivers: the model combines the means of the sums (bw_decomp_combine) */
+  if (out->decomp) {
+    double tmean[BW_DECOMP_NTERMS * BW_MAX_YEARS], dv[BW_NDECOMP];
+    double nn = (double)a->n * BW_FIX_SCALE;
+    for (size_t j = 0; j < (size_t)BW_DECOMP_NTERMS * ny; j++) tmean[j] = (double)a->dterm[j] / nn;
+    for (int g = 0; g < ng; g++)
       for (int y = 0; y < ny; y++) {
-        bw_i128 v = a->dsum[k * ny + y];
-        out->decomp[k * ny + y] = (double)v / BW_FIX_SCALE / (double)a->n;
-        if (y >= a->y_first && y <= a->y_last) cum += v;
+        size_t i = (size_t)g * ny + y;
+        bw_decomp_combine(m, g, y, (double)a->dsum[i] / nn, (double)a->dsum[ngy + i] / nn,
+                          (double)a->dsum[2 * ngy + i] / nn, tmean, dv);
+        for (int k = 0; k < BW_NDECOMP; k++) {
+          out->decomp[(size_t)k * ngy + i] = dv[k];
+          if (y == 0) out->decomp_cum[(size_t)k * ng + g] = 0.0;
+          if (y >= a->y_first && y <= a->y_last) out->decomp_cum[(size_t)k * ng + g] += dv[k];
+        }
       }
-      out->decomp_cum[k] = (double)cum / BW_FIX_SCALE / (double)a->n;
-    }
+  }
 
   if (a->K > 0)
     for (int g = 0; g < ng; g++) {
@@ -988,7 +1007,7 @@ bw_summary *bw_summary_create(const bw_store *s, const bw_model *m) {
   size_t ngy = (size_t)s->ng * (size_t)s->ny, nqy = (size_t)BW_NQ * (size_t)s->ny;
   for (int r = 0; ok && r < s->nrep; r++)
     ok = add_values(a, r, s->shortfall_bw + r * ngy, s->shortfall_mo + r * ngy, s->national + r * nqy,
-                    NULL, NULL, NULL, regsum, &ctx) == BW_OK;
+                    NULL, NULL, NULL, NULL, regsum, &ctx) == BW_OK;
   free(regsum);
   bw_summary *out = ok ? bw_summary_from_acc(a, m) : NULL;
   bw_acc_free(a);
