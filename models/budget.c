@@ -1,4 +1,4 @@
-/* Revenue side of one replication, MODEL.md §5–6: macrobudget with
+/* Revenue side of one replication, docs/model.md §5–6: macrobudget with
  * indexation, ex-ante Wlz uitname and ex-post p x q settlement (bouwsteen 4),
  * the ingroeipad mix of historical and objective shares (bouwsteen 1), the
  * MO budget, bijsturing at evaluation years (bouwsteen 9) and pooling in the

@@ -1,5 +1,5 @@
 /* Client flows of one replication as counts: the count kernel
- * (run.kernel: counts), MODEL.md §3–4, §10.4.
+ * (run.kernel: counts), docs/model.md §3–4, §10.4.
  *
  * The same model as the individual kernel (models/flows.c), simulated as
  * numbers of clients instead of clients. It shares the outer draws
@@ -26,7 +26,7 @@
  * payer and phase have the same future, so counting them together leaves
  * every output's law unchanged (strong lumpability). The Wlz (clients
  * transferred since 2021) is one national count: it leaves the gemeenten's
- * books (MODEL.md §3.5) and only q_t is needed.
+ * books (docs/model.md §3.5) and only q_t is needed.
  *
  * Time. Steps of one year (BW_COUNTS_STEPS_PER_YEAR = 1; a build with 12
  * steps a year, finer when a phase is left faster than 6 times a year, is
@@ -49,7 +49,7 @@
  * count per lane (given the year's negative-binomial Gamma mixing), one
  * "stream" per end state, drawn vectorised like the moves. (In a PAIR year
  * every old-regime entrant is placed one by one as a "record".)
- * Client-time (the cost of MODEL.md §4, q_t of §3.5): each client adds the
+ * Client-time (the cost of docs/model.md §4, q_t of §3.5): each client adds the
  * exact conditional expectation of its time in each care type during the
  * step given its start and end state, (∫ P(s) E_c P(dt − s) ds)_jd / P_jd
  * (Van Loan's integral by Gauss–Legendre), so every mean is exact. The
@@ -2486,7 +2486,7 @@ static int row_empty(const struct bw_counts_ws *c, int k) {
   return any == 0;
 }
 
-/* Cost of a group's client-time so far this year, to its payer (MODEL.md
+/* Cost of a group's client-time so far this year, to its payer (docs/model.md
  * §4): I and A to the BW cost, M to the MO cost, In nationally. */
 static void flush(run *R, gref r, int payer) {
   size_t i = (size_t)payer * (size_t)R->ny + (size_t)R->y;
@@ -2621,7 +2621,7 @@ static void multinomial(const struct bw_counts_ws *c, wpool *wp, int n, const do
   }
 }
 
-/* Stock on 1 Jan of the first year (MODEL.md §3.1): fixed counts, the Wlz
+/* Stock on 1 Jan of the first year (docs/model.md §3.1): fixed counts, the Wlz
  * wave on I (§3.5), placement ∝ historical budget, phases by the
  * forward-recurrence law of the phase-type. Herkomst is drawn only when
  * someone is ever re-indicated (PAIR groups); otherwise it never matters to
@@ -2645,7 +2645,7 @@ static void simulate_stock(run *R, const bw_outer *o) {
     }
     int first = c->off[cls_of_care[care]], nph = c->nph[care];
     if (care != BW_M && c->pair_mode) {
-      /* one by one: region, herkomst (MODEL.md §3.1), phase */
+      /* one by one: region, herkomst (docs/model.md §3.1), phase */
       double cum[MAXPH], sum = 0;
       for (int i = 0; i < nph; i++) sum += c->pi_stock[care][i], cum[i] = sum;
       for (int i = 0; i < N; i++) {
@@ -2674,7 +2674,7 @@ static void simulate_stock(run *R, const bw_outer *o) {
 
 /* Per-region mean of one care type's entries placed there: the home region
  * with probability 1 − p_outside_region, else another ∝ its historical
- * budget (MODEL.md §3.2). */
+ * budget (docs/model.md §3.2). */
 static void region_means(struct bw_counts_ws *c, const bw_model *m, int care, double *out) {
   int nr = m->nr;
   double po = m->p.p_outside_region, H = 0;
@@ -2757,7 +2757,7 @@ static int set_entry_year(run *R, gset *S, int v, int on) {
   return 0;
 }
 
-/* The year's entries (MODEL.md §3.2): means per gemeente and care type with
+/* The year's entries (docs/model.md §3.2): means per gemeente and care type with
  * need, ε_g, supply attraction and growth; negative-binomial Gamma mixing;
  * then per lane the laws of set_entry_year (new regime and decentralised M
  * of the herkomst; entries before S placed in a region and central M on the
@@ -2858,7 +2858,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   bw_outer_draw(m, rep, o, w->eps);
   for (int i = 0; i < ng; i++) c->ne[i] = m->need[c->perm[i]] * w->eps[c->perm[i]] / 1000.0; /* lane order */
 
-  /* EUR per client-year by care type and year (MODEL.md §4), as flows.c */
+  /* EUR per client-year by care type and year (docs/model.md §4), as flows.c */
   for (int k = 0; k < BW_NCARE; k++)
     for (int y = 0; y < ny; y++) {
       double v = p->tariff_eur_per_day[k] * 365.0 * pow(1.0 + o->cost_index, y);
@@ -2911,7 +2911,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     if (year_entries(&R, o)) return -1;
 
     /* in care on 1 Jan, excluding national institutions and the Wlz; the
-     * first year's count is taken before the wave (MODEL.md §3.5) */
+     * first year's count is taken before the wave (docs/model.md §3.5) */
     double jan[BW_NCARE] = {y == 0 ? R.wave : 0, 0, 0};
     for (int k = 0; k < BW_NCARE; k++)
       for (int i = 0; i < c->nph[k]; i++) {

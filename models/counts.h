@@ -1,5 +1,5 @@
-/* The count kernel (run.kernel: counts), MODEL.md §10.4 and issue 5: the
- * flows of MODEL.md §3–4 simulated as counts of clients per payer group and
+/* The count kernel (run.kernel: counts), docs/model.md §10.4 and issue 5: the
+ * flows of docs/model.md §3–4 simulated as counts of clients per payer group and
  * phase, with binomial/multinomial transitions in yearly steps. Internal to
  * models/ (and the tests); the engine reaches it through bw_simulate. */
 #ifndef BW_MODELS_COUNTS_H

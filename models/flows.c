@@ -1,4 +1,4 @@
-/* Client flows of one replication: the individual kernel, MODEL.md §3–4.
+/* Client flows of one replication: the individual kernel, docs/model.md §3–4.
  *
  * Every client is simulated once from its entry: its stay, the competing
  * Wlz transfer and mortality, the step-down I -> A, and the cost of each
@@ -6,7 +6,7 @@
  * calendar year. Time is in years since 1 Jan of first_year; year index
  * y covers [y, y + 1).
  *
- * Random numbers: every draw is a pure function of its key (MODEL.md §9,
+ * Random numbers: every draw is a pure function of its key (docs/model.md §9,
  * sim/rng.h): a client owns a Philox key and reads fixed words of fixed
  * blocks, so its fate does not depend on any other client, thread or
  * scenario (common random numbers). Which blocks are generated for which
@@ -48,7 +48,7 @@
  * per care type, payer and year collects the start and end events of the
  * stays (ledger_event); folding it at the end gives the clients in care on
  * each 1 Jan and the client-years in each year, and cost = client-years ×
- * EUR per client-year of that year (MODEL.md §4). That is the integral of the
+ * EUR per client-year of that year (docs/model.md §4). That is the integral of the
  * in-care indicator of §2 (entry <= t < exit) per year: the same numbers as
  * charging each calendar-year piece of each stay, up to rounding.
  */
@@ -182,7 +182,7 @@ static inline void book(kernel *k, int c, int row, double a, double b) {
   ledger_event(r, b, -1.0);
 }
 
-/* An old-regime stay that outlasts the re-indication moment (MODEL.md §4,
+/* An old-regime stay that outlasts the re-indication moment (docs/model.md §4,
  * old_regime_max_years): the centrumgemeente pays until then, herkomst after. */
 static void book_split(kernel *k, int c, int centrum, int herkomst, double a, double b) {
   double r = a > k->reindicate ? a : k->reindicate;
@@ -212,7 +212,7 @@ BW_BATCH_CLONES static void ledger_cells(const double *restrict a, const double 
 }
 
 /* Book the stays [a[i], b[i]) of care type c, i < n, under the payer rules
- * (MODEL.md §4): a national institution (nat[i], I only; nat may be NULL)
+ * (docs/model.md §4): a national institution (nat[i], I only; nat may be NULL)
  * pays nationally; M is paid by the centrumgemeente of the placement region,
  * or by herkomst when mo_local (mo_decentralise_year); I and A by the
  * centrumgemeente under the old regime (until re-indication, then
@@ -249,7 +249,7 @@ static void book_stays(kernel *k, chunk *ch, int c, int n, int old, int mo_local
 }
 
 /* A transfer to the Wlz at time t < horizon: counted in year t, then in the
- * Wlz for `stay` years (exit with rate wlz_exit, MODEL.md §3.5); q_t
+ * Wlz for `stay` years (exit with rate wlz_exit, docs/model.md §3.5); q_t
  * accumulates client-years. */
 static inline void wlz_transfer(kernel *k, double t, double stay) {
   k->nat[BW_Q_WLZ_TRANSFERS * k->ny + (int)t] += 1.0;
@@ -360,7 +360,7 @@ static void fwd_weibull_chunk(const kernel *k, chunk *ch, const bw_fwd_weibull *
   }
 }
 
-/* Stock on 1 Jan first_year (MODEL.md §3.1): fixed counts, placement ∝
+/* Stock on 1 Jan first_year (docs/model.md §3.1): fixed counts, placement ∝
  * historical budget, herkomst ∝ pop·need (in region or, a fraction
  * p_outside_region, nationally), residual stay by the forward-recurrence law,
  * Wlz wave on 1 Jan for I. All stock clients are old regime. */
@@ -390,7 +390,7 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
     ch->her[i] = bw_alias_draw(&m->herkomst_nat, bw_u01(b0[2][i]));
   }
 
-  /* the Wlz wave (I): counted on 1 Jan (before the wave, MODEL.md §3.5) and
+  /* the Wlz wave (I): counted on 1 Jan (before the wave, docs/model.md §3.5) and
    * transferred at once; the others continue, compacted */
   int nk = n;
   if (c == BW_I) {
@@ -436,7 +436,7 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
   }
   for (int j = 0; j < nk; j++) ch->t0[j] = 0.0, ch->nat[j] = 0;
 
-  /* residual stay by the forward-recurrence law (MODEL.md §3.1): k = 1:
+  /* residual stay by the forward-recurrence law (docs/model.md §3.1): k = 1:
    * λ·Exp(1) (U·Gamma(2) is Exp(1)); k > 1: λ·x, x with density
    * exp(-x^k)/Γ(1 + 1/k), by rejection (flows_draws.h); k < 1: U·λ·G^(1/k),
    * G ~ Gamma(1 + 1/k) by GSL. */
@@ -577,7 +577,7 @@ BW_BATCH_CLONES static void poisson_inv_lanes(const double *restrict mu, const d
 }
 
 /* New-indication counts of care type c in year y for every gemeente into
- * cnt[g] (MODEL.md §3.2): Poisson, or negative binomial as a Poisson with a
+ * cnt[g] (docs/model.md §3.2): Poisson, or negative binomial as a Poisson with a
  * Gamma(k, mu/k) mean, with mean
  * mu_gcy = rate_c·growth_c^y·[(1 - a)·pop_gy/1000·need_g·eps_g + a·Σpop/1000·H_g]
  * (supply attraction a for I and A; M: the first term with a = 0).
@@ -649,7 +649,7 @@ static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const 
   }
 }
 
-/* New indications (MODEL.md §3.2): per gemeente x care type x year a
+/* New indications (docs/model.md §3.2): per gemeente x care type x year a
  * (negative binomial or Poisson) count with mean mu_gct, entry times uniform
  * in the year; placement in the herkomst region except a fraction
  * p_outside_region in another region ∝ historical budget. */
@@ -718,7 +718,7 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
   k->care_stride = k->row_stride * (size_t)(m->ng + 1);
   memset(k->acc, 0, BW_NCARE * k->care_stride * sizeof(double));
 
-  /* EUR per client-year by care type and year (MODEL.md §4): tariff * 365,
+  /* EUR per client-year by care type and year (docs/model.md §4): tariff * 365,
    * indexed by this replication's cost_index; from mo_extra_from the M
    * tariff rises by the MO extra's share (the extra buys care, §5). */
   for (int c = 0; c < BW_NCARE; c++)

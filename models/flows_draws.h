@@ -1,6 +1,6 @@
 /* Exact samplers of the individual kernel (models/flows.c) that replace GSL
  * where GSL's scalar routines were the bottleneck. Each draws the law of
- * MODEL.md exactly (up to double rounding, as GSL does); none approximates.
+ * docs/model.md exactly (up to double rounding, as GSL does); none approximates.
  *
  *   bw_poisson_draw(s, mu)     Poisson(mu) from the words of stream s, in order:
  *                              inversion (sequential search) for mu < 10, PTRS
@@ -8,7 +8,7 @@
  *                              squeeze) for mu >= 10. Uniforms have 53 bits.
  *   bw_fwd_weibull_init(f, k)  for Weibull shape k > 1: the forward-recurrence
  *   bw_fwd_weibull_try(f,...)  residual in units of the scale, density
- *                              exp(-x^k) / Γ(1 + 1/k) on x > 0 (MODEL.md §3.1:
+ *                              exp(-x^k) / Γ(1 + 1/k) on x > 0 (docs/model.md §3.1:
  *                              R = U·D*, D* = λ·G^(1/k), G ~ Gamma(1 + 1/k), has
  *                              density P(D > r) / E D = exp(-(r/λ)^k) / (λ Γ(1 + 1/k))),
  *                              by rejection from an exponential envelope.

@@ -7,7 +7,7 @@
 #include "model.h"
 #include "rng.h"
 
-/* Walker alias table: draw an index with one uniform (MODEL.md §3 placement
+/* Walker alias table: draw an index with one uniform (docs/model.md §3 placement
  * and herkomst draws). */
 typedef struct {
   int n;
@@ -51,7 +51,7 @@ struct bw_model {
   bw_alias *other_mo;     /* [nr] another region ∝ hist MO */
 };
 
-/* Outer (parameter) draws of one replication, MODEL.md §7. */
+/* Outer (parameter) draws of one replication, docs/model.md §7. */
 typedef struct {
   double rate_mult[BW_NCARE];
   double duration_mult[BW_NCARE];

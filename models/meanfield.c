@@ -1,6 +1,6 @@
 /* Deterministic mean-field projection of the national BW client flows at
  * the central parameters (multipliers 1, f_wlz at its median, eps = 1), used
- * by the `flow` ingroeipad (MODEL.md §5: "the steps follow the estimated in-
+ * by the `flow` ingroeipad (docs/model.md §5: "the steps follow the estimated in-
  * and outflow"): w_t = expected share of BW client-years (I + A borne by
  * gemeenten) in year t that belong to new-regime clients.
  *

@@ -1,5 +1,5 @@
 /* The model object: everything derived once from params + data.
- * MODEL.md §5 (shares), §3 (placement and herkomst tables). */
+ * docs/model.md §5 (shares), §3 (placement and herkomst tables). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,13 +86,13 @@ void bw_alias_destroy(bw_alias *a) {
   memset(a, 0, sizeof *a);
 }
 
-/* ---- verdeelmodel form, MODEL.md §5 --------------------------------------- */
+/* ---- verdeelmodel form, docs/model.md §5 --------------------------------------- */
 static double weight_per_capita(const bw_weights *b, const bw_gemeente *g) {
   return b->constant + b->single_hh * g->pct_single_hh / 100.0 +
          b->nonwestern * g->pct_nonwestern / 100.0 + b->urbanity * (5.0 - g->urbanity) / 4.0;
 }
 
-/* Ingroeipad steps from S on (MODEL.md §5): w_steps[k] for year S + k. */
+/* Ingroeipad steps from S on (docs/model.md §5): w_steps[k] for year S + k. */
 static int ingroei_steps(const bw_model *m, double *steps, int n) {
   const bw_params *p = &m->p;
   int y0 = p->first_year, S = p->start_year;
@@ -202,7 +202,7 @@ bw_model *bw_model_create(const bw_params *p, const bw_data *d, bw_ctx *ctx) {
     m->hist_mo[d->r[r].centrum] += d->r[r].hist_budget_mo_eur / m->macro_mo_2021;
   }
 
-  /* alias tables for placement and herkomst (MODEL.md §3.1–3.2) */
+  /* alias tables for placement and herkomst (docs/model.md §3.1–3.2) */
   for (int r = 0; r < nr; r++) tmp[r] = d->r[r].hist_budget_bw_eur;
   if (bw_alias_init(&m->region_bw, tmp, nr, NULL)) goto oom;
   for (int r = 0; r < nr; r++) tmp[r] = d->r[r].hist_budget_mo_eur;

@@ -1,4 +1,4 @@
-/* The bwsim model (MODEL.md): one replication = outer draws, client flows,
+/* The bwsim model (docs/model.md): one replication = outer draws, client flows,
  * cost per payer, budgets, shortfall. Pure functions of (params, data, key):
  * no I/O, no threads, no globals. The engine in sim/ calls these. */
 #ifndef BW_MODEL_H
@@ -9,7 +9,7 @@
 #include "model_types.h"
 #include "status.h"
 
-/* National totals per replication and year, MODEL.md §8 (names used in every
+/* National totals per replication and year, docs/model.md §8 (names used in every
  * output). X(enum, name, unit). */
 #define BW_NATIONAL_LIST(X)                                   \
   X(BW_Q_CLIENTS_I_JAN1, "clients_I_jan1", "clients")         \
@@ -100,7 +100,7 @@ typedef struct {
   double *macro_bw;     /* [ny] BW macrobudget before the Wlz settlement (EUR) */
   double *w_mo;         /* [ny] the MO budget's weight of the objective share */
   double *macro_mo;     /* [ny] MO macrobudget (EUR) */
-  /* outer draws of this replication (MODEL.md §7), for diagnostics */
+  /* outer draws of this replication (docs/model.md §7), for diagnostics */
   double rate_mult[BW_NCARE], duration_mult[BW_NCARE], wlz_factor, cost_index;
 } bw_rep_result;
 

@@ -1,12 +1,12 @@
-/* The parameters and data of the model of MODEL.md, as plain data.
+/* The parameters and data of the model of docs/model.md, as plain data.
  * Filled by sim/params_yaml.c (YAML) and sim/data_csv.c (CSV); read by models/.
- * Every field has the default of MODEL.md (bw_params_defaults). */
+ * Every field has the default of docs/model.md (bw_params_defaults). */
 #ifndef BW_MODEL_TYPES_H
 #define BW_MODEL_TYPES_H
 
 #include <stdint.h>
 
-/* Care types, MODEL.md §2: I = BW intramural, A = beschermd thuis, M = MO shelter. */
+/* Care types, docs/model.md §2: I = BW intramural, A = beschermd thuis, M = MO shelter. */
 enum { BW_I = 0, BW_A = 1, BW_M = 2, BW_NCARE = 3 };
 #define BW_MAX_YEARS 64
 #define BW_PATH_MAX 4096
@@ -18,7 +18,7 @@ typedef enum { BW_BIJST_NONE = 0, BW_BIJST_PAUSE = 1, BW_BIJST_MACRO = 2 } bw_bi
  * (models/flows.c) or counts per cohort (models/counts.c). */
 typedef enum { BW_KERNEL_INDIVIDUAL = 0, BW_KERNEL_COUNTS = 1 } bw_kernel;
 
-/* Verdeelmodel form (MODEL.md §5): weight_g = pop_g*(b0 + b1*single_hh/100
+/* Verdeelmodel form (docs/model.md §5): weight_g = pop_g*(b0 + b1*single_hh/100
  * + b2*nonwestern/100 + b3*(5-urbanity)/4). */
 typedef struct {
   double constant, single_hh, nonwestern, urbanity;
@@ -37,7 +37,7 @@ typedef struct bw_params {
   char gemeenten_path[BW_PATH_MAX];
   char regions_path[BW_PATH_MAX];
 
-  /* flows, MODEL.md §3 (per care type I, A, M) */
+  /* flows, docs/model.md §3 (per care type I, A, M) */
   double stock[BW_NCARE];               /* 22000 12000 11000 on 1 Jan first_year */
   double rate_per_1000[BW_NCARE];       /* 0.24 0.24 0.63 */
   double growth[BW_NCARE];              /* 0.01 /yr */
@@ -50,17 +50,17 @@ typedef struct bw_params {
   double p_outside_region;              /* 0.15 */
   double supply_attraction;             /* 0.2 */
   double national_institution_share;    /* 0.01 of new I entries */
-  /* flows.wlz, MODEL.md §3.5 */
+  /* flows.wlz, docs/model.md §3.5 */
   double wlz_p_wave;                    /* 0.38 */
   double wlz_realisation_factor;        /* f_wlz median 1.3 */
   double wlz_hazard;                    /* 0.05 /yr */
   double wlz_exit_rate;                 /* 0.05 /yr */
 
-  /* costs, MODEL.md §4 */
+  /* costs, docs/model.md §4 */
   double tariff_eur_per_day[BW_NCARE];  /* 165 55 96 */
   double cost_index;                    /* 0.02 /yr (central value) */
 
-  /* budget, MODEL.md §5 */
+  /* budget, docs/model.md §5 */
   double budget_index;                  /* 0.02 */
   double volume_growth;                 /* 0.015 */
   double wlz_uitname_eur;               /* U: 495e6 */
@@ -71,7 +71,7 @@ typedef struct bw_params {
   bw_weights verdeelmodel;              /* (0.2, 1.0, 1.0, 0.5) */
   bw_weights need;                      /* default = verdeelmodel */
 
-  /* policy, MODEL.md §6 */
+  /* policy, docs/model.md §6 */
   int start_year;                       /* S: 2022 */
   bw_ingroei_mode ingroei_mode;         /* flow */
   int ingroei_steps;                    /* 10 (linear) */
@@ -86,7 +86,7 @@ typedef struct bw_params {
   int bijsturing_every;                 /* 4 */
   double bijsturing_flag_fraction;      /* 0.1 */
 
-  /* uncertainty, MODEL.md §7 */
+  /* uncertainty, docs/model.md §7 */
   int uncertainty_enabled;              /* 1 */
   double rate_sigma;                    /* 0.1 (lognormal, median 1) */
   double duration_sigma;                /* 0.1 */
@@ -97,18 +97,18 @@ typedef struct bw_params {
                                            K > 0: replication r uses outer draw r % K
                                            (nested design, issue 4) */
 
-  /* flags, MODEL.md §8 */
+  /* flags, docs/model.md §8 */
   double threshold_eur_per_inhabitant;  /* 15 */
   double p_star;                        /* 0.5 */
 } bw_params;
 
-/* Fill every field with the MODEL.md default (data paths left empty). */
+/* Fill every field with the docs/model.md default (data paths left empty). */
 void bw_params_defaults(bw_params *p);
 
 /* Number of reported years. */
 static inline int bw_params_nyears(const bw_params *p) { return p->last_year - p->first_year + 1; }
 
-/* ---- data tables (MODEL.md §2) ---------------------------------------- */
+/* ---- data tables (docs/model.md §2) ---------------------------------------- */
 typedef struct {
   char code[16];
   char name[64];

@@ -1,4 +1,4 @@
-/* MODEL.md defaults: the values params/default.yaml spells out. */
+/* docs/model.md defaults: the values params/default.yaml spells out. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* Outer draws of one replication, MODEL.md §7: the uncertain parameters,
+/* Outer draws of one replication, docs/model.md §7: the uncertain parameters,
  * drawn once per replication and held for all years, and the need effect
- * eps_g of MODEL.md §3.2.
+ * eps_g of docs/model.md §3.2.
  *
  * Both are keyed on the *outer* index: the replication itself, or with a
  * nested design (uncertainty.outer_draws = K > 0) replication mod K, so that

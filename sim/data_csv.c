@@ -1,4 +1,4 @@
-/* The gemeente and region tables (MODEL.md §2) from CSV.
+/* The gemeente and region tables (docs/model.md §2) from CSV.
  *
  * CSV per RFC 4180: comma separated, fields optionally in double quotes (a
  * quoted field may hold commas, newlines and "" for a quote); LF or CRLF line

@@ -1,4 +1,4 @@
-/* The gemeente and region tables (MODEL.md §2, params/data/SOURCES.md).
+/* The gemeente and region tables (docs/model.md §2, params/data/SOURCES.md).
  * Malformed rows, duplicate codes, unknown regions, negative populations ...
  * are errors "file:line: field: what is wrong". */
 #ifndef BW_DATA_CSV_H

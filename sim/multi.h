@@ -1,7 +1,7 @@
 /* Several scenarios on common random numbers, in one pass over the
  * replications: the engine under `bwsim compare` and `bwsim sweep`.
  *
- * Every scenario sees the same simulated futures (MODEL.md §9: a draw is a
+ * Every scenario sees the same simulated futures (docs/model.md §9: a draw is a
  * function of its key, not of the scenario), so differences between
  * scenarios are differences of policy, not of luck. Scenarios whose params
  * differ only on the budget side (bw_params_same_clients) form one client

@@ -1,4 +1,4 @@
-/* Params files (YAML) -> bw_params, MODEL.md defaults for every key left out.
+/* Params files (YAML) -> bw_params, docs/model.md defaults for every key left out.
  * Unknown keys, wrong types, out-of-range values and missing data files are
  * errors naming file, line and key: "params/x.yaml:14: policy.start_year must
  * be in 2021..2031 (got 2040)".

@@ -1,4 +1,4 @@
-/* Counter-based random numbers: Philox4x32-10 (Random123), MODEL.md §9.
+/* Counter-based random numbers: Philox4x32-10 (Random123), docs/model.md §9.
  *
  * A draw is a pure function of its key: (seed, replication, purpose, gemeente,
  * year, client ordinal, draw index). The 64-bit seed is the Philox key; the
@@ -20,7 +20,7 @@
 
 /* What a draw is for: one value per independent family of draws. */
 typedef enum {
-  BW_RNG_OUTER = 1,    /* outer parameter draws (MODEL.md §7); client = draw number */
+  BW_RNG_OUTER = 1,    /* outer parameter draws (docs/model.md §7); client = draw number */
   BW_RNG_NEED = 2,     /* eps_g, gemeente g */
   BW_RNG_COUNT = 3,    /* new-indication count; gemeente, year, client = care type */
   BW_RNG_STOCK = 4,    /* a stock client; gemeente = care type, client = ordinal */

@@ -1,4 +1,4 @@
-/* Philox4x32-10 for a batch of clients at once (structure of arrays), MODEL.md §9.
+/* Philox4x32-10 for a batch of clients at once (structure of arrays), docs/model.md §9.
  *
  * bw_rng_blocks(k, c1, c2, block, n, w0..w3) fills, for i < n, the four words
  * of the Philox4x32-10 block with counter (k->ctr.v[0], c1[i], c2[i], block)

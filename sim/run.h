@@ -1,6 +1,6 @@
 /* The run driver: replications over OpenMP threads (and MPI processes),
  * each keyed by its replication number, collected in replication order so
- * the output does not depend on how the work was split (MODEL.md §9). */
+ * the output does not depend on how the work was split (docs/model.md §9). */
 #ifndef BW_RUN_H
 #define BW_RUN_H
 

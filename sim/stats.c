@@ -1,4 +1,4 @@
-/* Descriptive statistics with Monte Carlo standard errors (MODEL.md §8).
+/* Descriptive statistics with Monte Carlo standard errors (docs/model.md §8).
  *
  * Input values must not be NaN: the statistics of a sample with a NaN are
  * meaningless. The sort still orders NaN last (so it stays deterministic and

@@ -1,5 +1,5 @@
 /* Descriptive statistics over replications, each with its Monte Carlo
- * standard error (MODEL.md §8). Deterministic: same input order, same bytes. */
+ * standard error (docs/model.md §8). Deterministic: same input order, same bytes. */
 #ifndef BW_STATS_H
 #define BW_STATS_H
 

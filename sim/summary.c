@@ -1,4 +1,4 @@
-/* From replications to the published statistics (MODEL.md §7–8).
+/* From replications to the published statistics (docs/model.md §7–8).
  *
  * Streaming (the default): bw_acc holds, per output cell, a bw_cell
  * (sim/sketch.h: integer counts and fixed-point sums, memory set by the
@@ -166,7 +166,7 @@ struct bw_acc {
   omp_lock_t lock[NSTRIPE + 1];
 };
 
-/* s_gt, MODEL.md §8: BW + MO shortfall per inhabitant of g in year y. One
+/* s_gt, docs/model.md §8: BW + MO shortfall per inhabitant of g in year y. One
  * expression, used for every P(s_gt > theta), so all see the same value. */
 static inline double per_inhabitant(double bw, double mo, double pop) { return (bw + mo) / pop; }
 
@@ -659,7 +659,7 @@ static void proportion(uint64_t k, uint64_t n, double *p, double *se, double *lo
   bw_wilson95((size_t)k, (size_t)n, lo, hi);
 }
 
-/* The flag rule (MODEL.md §8) for one gemeente or region: the max over the
+/* The flag rule (docs/model.md §8) for one gemeente or region: the max over the
  * reform years of P(> theta), with its se/interval, the year, the first
  * year >= p*, the flag and whether it is stable. p, se, lo, hi: [ny]. No
  * reform years (y_first > y_last): all zero, not flagged. */

@@ -1,4 +1,4 @@
-/* From replications to the published statistics (MODEL.md §8): per
+/* From replications to the published statistics (docs/model.md §8): per
  * gemeente x year, per region x year, national per year, the ranked risk
  * list with stable/unstable flags, and the variance split of the nested
  * design. Streaming by default (bw_acc: memory independent of the number of
@@ -61,7 +61,7 @@ typedef struct {
   int flagged_other;         /* flag under the other pooling setting; -1 unknown */
 } bw_risk_row;
 
-/* A region (sum over its members), MODEL.md §8 "the same per region". */
+/* A region (sum over its members), docs/model.md §8 "the same per region". */
 typedef struct {
   double p_max_year, p_se, p_lo, p_hi;
   int p_max_year_at, flagged, flag_stable;

@@ -1,5 +1,5 @@
 /* Tests for the streaming accumulator of sim/summary.h (bw_acc) and the
- * summary made from it (MODEL.md §7-8, issue 4).
+ * summary made from it (docs/model.md §7-8, issue 4).
  *
  * Models: a small hand-made one (as in test_summary.c), fed crafted
  * bw_rep_result values so that every count, probability and share below
@@ -926,7 +926,7 @@ Test(acc, regions_sum_their_members) {
 }
 
 /* A region whose shortfall per inhabitant of the region is exactly theta is
- * not an exceedance (strict >, MODEL.md §8), as for a gemeente. */
+ * not an exceedance (strict >, docs/model.md §8), as for a gemeente. */
 Test(acc, region_exceedance_is_strict) {
   /* several sizes: region populations of many roundings */
   for (int size = 3; size <= 14; size++) {

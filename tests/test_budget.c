@@ -1,5 +1,5 @@
 /* Tests for the revenue side (models/budget.c and the shares and ingroeipad
- * schedule of models/model.c) against MODEL.md §5–6 and §10.2–10.3:
+ * schedule of models/model.c) against docs/model.md §5–6 and §10.2–10.3:
  *  1. Shares: O_g (verdeelmodel) and H_g (historical, on the centrumgemeente)
  *     recomputed here from the data; a hand-made table with hand-worked values.
  *  2. Conservation (§10.2): per replication and year Σ_g (B_gt + MO_gt) =
@@ -8,7 +8,7 @@
  *     scenarios (ingroeipad modes, pooling, bijsturing, MO decentralisation).
  *  3. w = 0 gives the historical, w = 1 the objective shares, w = ½ the mix.
  *  4. The ingroeipad schedules: linear, custom, complete_by, flow (the
- *     MODEL.md values), w = 0 before the start year.
+ *     docs/model.md values), w = 0 before the start year.
  *  5. Ex-post Wlz settlement (§10.3): X_{t+1} = p_t q_t - U_t, X_2021 = 0.
  *  6. Pooling in the region (§6): regional totals kept, one shortfall/budget
  *     ratio per region.
@@ -25,7 +25,7 @@
 #include "model.h"
 #include "model_fixture.h"
 
-/* to the cent (MODEL.md §5 invariant) */
+/* to the cent (docs/model.md §5 invariant) */
 #define CENT 0.01
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -40,7 +40,7 @@ static void light_params(bw_params *p) {
   }
 }
 
-/* Shares recomputed from MODEL.md §5 (not read from the model). */
+/* Shares recomputed from docs/model.md §5 (not read from the model). */
 typedef struct {
   double *obj, *hist_bw, *hist_mo; /* [ng], each sums to 1 */
   double sum_bw, sum_mo;           /* Σ historical budgets = M_2021, MO_2021 */
@@ -80,7 +80,7 @@ static void shares_free(shares *s) {
   free(s->hist_mo);
 }
 
-/* MODEL.md §5 for year index y of replication r: U_t, p_t (price-indexed),
+/* docs/model.md §5 for year index y of replication r: U_t, p_t (price-indexed),
  * X_t = p_{t-1} q_{t-1} - U_{t-1} (0 in the first year), M_t = (M_2021 - U -
  * L)(1 + bi)^y (1 + vg)^y - X_t, MO_t = (MO_2021 + extra from mo_extra_from)
  * (1 + bi)^y (1 + vg)^y. */
@@ -201,7 +201,7 @@ Test(budget, hand_made_table) {
   sim_close(&s);
 }
 
-/* ---- 2. conservation (MODEL.md §10.2) -------------------------------------------- */
+/* ---- 2. conservation (docs/model.md §10.2) -------------------------------------------- */
 
 /* Every identity of §5 for one replication: Σ_g B = budget_eur = M_t + MO_t,
  * the settlement, and shortfall = cost - budget (per gemeente without
@@ -281,7 +281,7 @@ Test(budget, conservation_to_the_cent) {
   bw_data_free(&d);
 }
 
-/* ---- 3. w = 0 historical, w = 1 objective (MODEL.md §10.2) -------------------------- */
+/* ---- 3. w = 0 historical, w = 1 objective (docs/model.md §10.2) -------------------------- */
 
 /* Every B_gt = M_t·((1 - w_t) H_g + w_t O_g) with w_t given, and the MO
  * budget on the historical MO shares. */
@@ -345,7 +345,7 @@ Test(budget, historical_and_objective_shares) {
   bw_data_free(&d);
 }
 
-/* ---- 4. ingroeipad schedules (MODEL.md §5) ------------------------------------------- */
+/* ---- 4. ingroeipad schedules (docs/model.md §5) ------------------------------------------- */
 
 static bw_model *model_of(const bw_params *p, const bw_data *d) {
   bw_ctx ctx;
@@ -400,7 +400,7 @@ Test(budget, ingroeipad_schedules) {
     cr_assert_eq(bw_model_ingroei_weight(m, y), cw[y < 4 ? y : 4], "custom, index %d", y);
   bw_model_free(m);
 
-  /* flow (default): the MODEL.md path within 0.02, increasing, in (0, 1] */
+  /* flow (default): the docs/model.md path within 0.02, increasing, in (0, 1] */
   bw_params_defaults(&p);
   m = model_of(&p, &d);
   const double doc[10] = {.17, .43, .62, .75, .83, .89, .93, .96, .97, .98};
@@ -408,7 +408,7 @@ Test(budget, ingroeipad_schedules) {
                bw_model_ingroei_weight(m, 0));
   for (int k = 0; k < 10; k++) {
     double w = bw_model_ingroei_weight(m, 1 + k);
-    cr_assert(fabs(w - doc[k]) <= 0.02, "flow: w_%d = %.4f, MODEL.md ≈ %.2f", 2022 + k, w, doc[k]);
+    cr_assert(fabs(w - doc[k]) <= 0.02, "flow: w_%d = %.4f, docs/model.md ≈ %.2f", 2022 + k, w, doc[k]);
     cr_assert(w > 0 && w <= 1);
     if (k > 0) cr_assert(w > bw_model_ingroei_weight(m, k), "flow: w_%d not above w_%d", 2022 + k, 2021 + k);
   }
@@ -433,7 +433,7 @@ Test(budget, ingroeipad_schedules) {
   bw_data_free(&d);
 }
 
-/* ---- 5. ex-post Wlz settlement (MODEL.md §10.3) -------------------------------------- */
+/* ---- 5. ex-post Wlz settlement (docs/model.md §10.3) -------------------------------------- */
 
 Test(budget, wlz_settlement) {
   bw_data d;
@@ -468,7 +468,7 @@ Test(budget, wlz_settlement) {
   bw_data_free(&d);
 }
 
-/* ---- 6. pooling in the region (MODEL.md §6, bouwsteen 2) -------------------------------- */
+/* ---- 6. pooling in the region (docs/model.md §6, bouwsteen 2) -------------------------------- */
 
 Test(budget, pooling_region) {
   bw_data d;

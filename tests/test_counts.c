@@ -1,6 +1,6 @@
 /* The count kernel (models/counts.c, run.kernel: counts) against the
- * individual kernel (models/flows.c) and against MODEL.md (§10.1, §10.4):
- *  1. Cross-test, MODEL.md §10.4: on the default params and three stressed
+ * individual kernel (models/flows.c) and against docs/model.md (§10.1, §10.4):
+ *  1. Cross-test, docs/model.md §10.4: on the default params and three stressed
  *     params files (tests/data/counts/: "exact" — no outer draws,
  *     exponential stays; "wlz_linear" — a high Wlz inflow, a linear
  *     ingroeipad, negative-binomial indications; "payer_rules" — pooling,
@@ -66,7 +66,7 @@
  *  2. The count kernel alone: a replication is a pure function of (seed,
  *     rep) — the same bytes in a fresh workspace and after other
  *     replications; the stock on 1 Jan of the first year is exactly the
- *     params' stock; the immigration–death law (MODEL.md §10.1): with
+ *     params' stock; the immigration–death law (docs/model.md §10.1): with
  *     exponential stays, constant Poisson entries, no Wlz and no step-down,
  *     N(t) = Binomial(N0, e^(−t/m)) + Poisson(λ m (1 − e^(−t/m))) (mean and
  *     variance within 4 se) and the cost of a year is tariff × expected
@@ -213,7 +213,7 @@ static void sample_free(sample *s) {
   free(s->sf);
 }
 
-/* ---- 1. cross-test (MODEL.md §10.4) ------------------------------------------- */
+/* ---- 1. cross-test (docs/model.md §10.4) ------------------------------------------- */
 
 static void cross_test(const char *path, const char *label) {
   bw_params p;
@@ -397,7 +397,7 @@ Test(counts, replication_is_a_pure_function_of_its_key) {
 }
 
 /* The stock on 1 Jan of the first year is the params' stock, in every
- * replication (MODEL.md §3.1: data, not drawn; counted before the wave). */
+ * replication (docs/model.md §3.1: data, not drawn; counted before the wave). */
 Test(counts, stock_on_1_jan_is_the_params_stock) {
   bw_data d;
   load_data(&d);
@@ -419,11 +419,11 @@ Test(counts, stock_on_1_jan_is_the_params_stock) {
   bw_data_free(&d);
 }
 
-/* ---- immigration–death (MODEL.md §10.1) ------------------------------------------ */
+/* ---- immigration–death (docs/model.md §10.1) ------------------------------------------ */
 
 
 
-/* The immigration–death model of MODEL.md §10.1 in the count kernel:
+/* The immigration–death model of docs/model.md §10.1 in the count kernel:
  * exponential stays of mean ID_M, constant Poisson entries ID_LAMBDA a
  * year, a stock of ID_N0 (N0 != λm: the curves move), no growth, Wlz,
  * step-down, national institutions or outer draws. */

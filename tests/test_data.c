@@ -53,7 +53,7 @@ Test(data, shipped_tables) {
     mo += R->hist_budget_mo_eur;
   }
   cr_expect_eq(members, d.ng);
-  /* MODEL.md §2/§10.6: €1.55 bn BW and €385 mln MO, each region rounded to the euro */
+  /* docs/model.md §2/§10.6: €1.55 bn BW and €385 mln MO, each region rounded to the euro */
   cr_expect(fabs(bw - 1.55e9) <= 0.5 * d.nr, "BW total %.0f", bw);
   cr_expect(fabs(mo - 385e6) <= 0.5 * d.nr, "MO total %.0f", mo);
 

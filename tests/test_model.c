@@ -1,5 +1,5 @@
 /* Tests for the client-flow side of the model (models/flows.c, uncertainty.c,
- * model.c) against MODEL.md:
+ * model.c) against docs/model.md:
  *  1. Flows in reduced settings with closed-form answers:
  *     - immigration–death (§10.1): exponential stays, Poisson entries, no
  *       step-down, no Wlz: N(t) = Binomial(N0, e^(-t/m)) + Poisson(λm(1 -
@@ -54,7 +54,7 @@ static void assert_rel(double got, double want, double rel, const char *what) {
   cr_assert(fabs(got - want) <= tol, "%s = %.17g, expected %.17g (tol %.3g)", what, got, want, tol);
 }
 
-/* need_g of MODEL.md §5: the need form, normalised to a population-weighted
+/* need_g of docs/model.md §5: the need form, normalised to a population-weighted
  * mean of 1 (written here from the spec, not taken from the model). */
 static void need_weights(const bw_params *p, const bw_data *d, double *need) {
   double sp = 0, sw = 0;
@@ -68,7 +68,7 @@ static void need_weights(const bw_params *p, const bw_data *d, double *need) {
   for (int g = 0; g < d->ng; g++) need[g] *= sp / sw;
 }
 
-/* ---- 1. immigration–death (MODEL.md §10.1) ---------------------------------- */
+/* ---- 1. immigration–death (docs/model.md §10.1) ---------------------------------- */
 
 /* Client-years in year index y of a queue with stock n0, entry rate lam and
  * exponential stays of mean m: ∫_y^{y+1} E N(t) dt, split into the stock's
@@ -90,7 +90,7 @@ Test(flows, immigration_death) {
   queue_params(&p, pop, lambda, n0, m);
   /* every entry new regime (paid by its herkomst gemeente), the stock old
    * regime (paid by the centrumgemeente): the cost of the non-centrum
-   * gemeenten is the cost of their own new clients (MODEL.md §4) */
+   * gemeenten is the cost of their own new clients (docs/model.md §4) */
   p.start_year = p.first_year;
   sim s = sim_open(&p, &d);
   int ny = s.ny;
@@ -142,7 +142,7 @@ Test(flows, immigration_death) {
     assert_variance(e + (size_t)c * ny * R, ny * R, lambda[c], lambda[c], what);
   }
 
-  /* Cost (MODEL.md §4): client-years x tariff x 365, indexed by cost_index
+  /* Cost (docs/model.md §4): client-years x tariff x 365, indexed by cost_index
    * (no outer draws: the central 2 %); from mo_extra_from the M tariff rises
    * by mo_extra / MO_2021 (§5). The non-centrum gemeenten pay for the new
    * entries of their inhabitants: a share (1 - a) Σ_{non-centrum} pop need /
@@ -181,7 +181,7 @@ Test(flows, immigration_death) {
   bw_data_free(&d);
 }
 
-/* Step-down (MODEL.md §3.4) and a separate mortality hazard (§3.3): with
+/* Step-down (docs/model.md §3.4) and a separate mortality hazard (§3.3): with
  * exponential stays, I clients end naturally at rate N_I(t)/m_I and a
  * fraction p_sd starts an A stay, so
  *   E stepdowns in year y = p_sd ∫_y^{y+1} r(s) ds,  r(s) = λ_I + (N0_I/m_I - λ_I) e^{-s/m_I},
@@ -233,7 +233,7 @@ Test(flows, step_down_and_mortality) {
   bw_data_free(&d);
 }
 
-/* The need effect eps_g (MODEL.md §3.2, §7): lognormal with mean 1 and σ,
+/* The need effect eps_g (docs/model.md §3.2, §7): lognormal with mean 1 and σ,
  * drawn once per replication and gemeente. With the other outer draws
  * switched off, the national M count of replication r over all years is
  * Poisson given eps with mean ny λ Σ_g s_g eps_g, s_g = pop_g need_g / Σ pop,
@@ -283,7 +283,7 @@ Test(flows, need_effect) {
   bw_data_free(&d);
 }
 
-/* MODEL.md §3.2: counts are negative binomial (mean μ_g, dispersion k) per
+/* docs/model.md §3.2: counts are negative binomial (mean μ_g, dispersion k) per
  * gemeente, independent, so the national count of a year has variance
  * Σ_g (μ_g + μ_g²/k); for M (no supply attraction) μ_g = rate·pop_g/1000·need_g. */
 Test(flows, negative_binomial_counts) {
@@ -329,7 +329,7 @@ Test(flows, negative_binomial_counts) {
   bw_data_free(&d);
 }
 
-/* The stock (MODEL.md §3.1, §4): placement region ∝ historical budget (BW
+/* The stock (docs/model.md §3.1, §4): placement region ∝ historical budget (BW
  * for A, MO for M), paid by the centrumgemeente of that region while old
  * regime; herkomst within the placement region ∝ pop·need, a fraction
  * p_outside_region nationally ∝ pop·need. With no entries and
@@ -428,7 +428,7 @@ Test(flows, stock_placement_and_herkomst) {
   bw_data_free(&d);
 }
 
-/* New indications in space (MODEL.md §3.2): herkomst region r has a share
+/* New indications in space (docs/model.md §3.2): herkomst region r has a share
  *   h_r = (1 - a) W_r / W + a P(r)
  * of the national entries (W_r = Σ_{g∈r} pop_g need_g; supply attraction a
  * on the centrumgemeenten ∝ H_g = P(r) = hist_bw_r / Σ hist_bw); a client is
@@ -497,7 +497,7 @@ Test(flows, entry_placement_and_herkomst) {
   bw_data_free(&d);
 }
 
-/* Cost per client-day (MODEL.md §4, §5): a stock whose stays outlast the
+/* Cost per client-day (docs/model.md §4, §5): a stock whose stays outlast the
  * horizon (mean 10^9 years) is in care every day, so the cost is known
  * exactly: N_c x tariff_c x 365 x (1 + cost_index)^y, the M tariff raised by
  * mo_extra / MO_2021 from mo_extra_from; cost_index is the replication's own
@@ -536,7 +536,7 @@ Test(flows, cost_known_answer) {
   bw_data_free(&d);
 }
 
-/* The outer draws of MODEL.md §7, read from the results of many cheap
+/* The outer draws of docs/model.md §7, read from the results of many cheap
  * replications (no clients): log multipliers normal(0, σ), log f_wlz
  * normal(log median, σ_f), cost_index normal(central, sd); the eight draws
  * independent (|correlation| within 4/√R of 0). */
@@ -584,7 +584,7 @@ Test(flows, outer_draws_follow_the_priors) {
   bw_data_free(&d);
 }
 
-/* ---- 2. calibration (MODEL.md §10.6) ------------------------------------------ */
+/* ---- 2. calibration (docs/model.md §10.6) ------------------------------------------ */
 
 /* Simpson's rule on [0, 1] with n (even) intervals. */
 static double simpson01(double (*f)(double, const void *), const void *arg, int n) {
@@ -593,7 +593,7 @@ static double simpson01(double (*f)(double, const void *), const void *arg, int 
   return s * h / 3.0;
 }
 
-/* The Wlz in 2021 for an I client, MODEL.md §3.3–3.5: stay Weibull(k, scale)
+/* The Wlz in 2021 for an I client, docs/model.md §3.3–3.5: stay Weibull(k, scale)
  * (stock: its forward-recurrence residual), transfer hazard h, mortality mu,
  * Wlz exit rate x. */
 typedef struct {
@@ -664,7 +664,7 @@ static wlz_expect wlz_first_year(const bw_params *p, double pop, double f, doubl
   return e;
 }
 
-/* The same over the prior of MODEL.md §7: f_wlz lognormal with median
+/* The same over the prior of docs/model.md §7: f_wlz lognormal with median
  * wlz_realisation_factor, duration and rate multipliers lognormal with
  * median 1, all independent. The expectation is linear in min(1, p_wave f),
  * in the duration integrals and in the rate multiplier, so it factorises
@@ -708,10 +708,10 @@ Test(calibration, default_run) {
   /* the documented targets as expectations over the prior (deterministic) */
   wlz_expect prior = wlz_first_year_prior(&p, pop);
   double price = p.wlz_uitname_eur / p.wlz_uitname_clients; /* p_2021 */
-  cr_assert(fabs(prior.wave / 11100 - 1) < 0.05, "E wave transfers = %.0f, MODEL.md ≈ 11,100", prior.wave);
-  cr_assert(fabs(prior.transfers / 11600 - 1) < 0.05, "E wlz_transfers 2021 = %.0f, MODEL.md ≈ 11,600",
+  cr_assert(fabs(prior.wave / 11100 - 1) < 0.05, "E wave transfers = %.0f, docs/model.md ≈ 11,100", prior.wave);
+  cr_assert(fabs(prior.transfers / 11600 - 1) < 0.05, "E wlz_transfers 2021 = %.0f, docs/model.md ≈ 11,600",
             prior.transfers);
-  cr_assert(fabs(price * prior.years / 644e6 - 1) < 0.05, "E p·q_2021 = %.4g EUR, MODEL.md ≈ 644 mln",
+  cr_assert(fabs(price * prior.years / 644e6 - 1) < 0.05, "E p·q_2021 = %.4g EUR, docs/model.md ≈ 644 mln",
             price * prior.years);
 
   cr_log_info("prior: E wave %.1f, E transfers %.1f, E q %.1f, E p·q %.5g", prior.wave, prior.transfers,
@@ -736,7 +736,7 @@ Test(calibration, default_run) {
    * residuals carry only the flow noise (binomial wave, hazard) */
   assert_mean(dtr, R, 0.0, "wlz_transfers 2021 - E[. | outer draws]");
   assert_mean(dqy, R, 0.0, "wlz_client_years 2021 - E[. | outer draws]");
-  /* and over the prior: the outer draws follow MODEL.md §7 */
+  /* and over the prior: the outer draws follow docs/model.md §7 */
   assert_mean(tr, R, prior.transfers, "wlz_transfers 2021");
   assert_mean(qy, R, prior.years, "wlz_client_years 2021");
 
@@ -766,7 +766,7 @@ Test(calibration, default_run) {
   bw_data_free(&d);
 }
 
-/* ---- 3. keyed draws, common random numbers (MODEL.md §9) ----------------------- */
+/* ---- 3. keyed draws, common random numbers (docs/model.md §9) ----------------------- */
 
 
 static void assert_same(const bw_rep_result *a, const bw_rep_result *b, const char *what) {
@@ -903,7 +903,7 @@ Test(crn, start_year_scenario_moves_payers_not_clients) {
   bw_data_free(&d);
 }
 
-/* Nested design (MODEL.md §7, outer_draws = K): replications r and r + K
+/* Nested design (docs/model.md §7, outer_draws = K): replications r and r + K
  * share one parameter draw, r and r + 1 do not. */
 Test(crn, nested_outer_draws) {
   bw_data d;
@@ -930,7 +930,7 @@ Test(crn, nested_outer_draws) {
   bw_data_free(&d);
 }
 
-/* ---- 4. payer rules (MODEL.md §4) and national institutions (§3.6) -------------- */
+/* ---- 4. payer rules (docs/model.md §4) and national institutions (§3.6) -------------- */
 
 /* Σ over non-centrum gemeenten of x[g, y]. */
 static double non_centrum_sum(const bw_data *d, const bw_rep_result *r, const double *x, int y) {

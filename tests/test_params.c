@@ -1,4 +1,4 @@
-/* sim/params_yaml: params/default.yaml is MODEL.md's defaults, every key maps
+/* sim/params_yaml: params/default.yaml is docs/model.md's defaults, every key maps
  * to its field, and every bad input is rejected with "FILE:LINE: KEY: ...". */
 #define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
 

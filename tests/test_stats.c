@@ -1,4 +1,4 @@
-/* Tests for sim/stats.h + sim/stats.c (MODEL.md §8).
+/* Tests for sim/stats.h + sim/stats.c (docs/model.md §8).
  *
  * 1. Known answers on small samples, each value worked out by hand from the
  *    definitions in stats.h (type-7 quantiles, CVaR95 = mean of the largest

@@ -1,4 +1,4 @@
-/* Tests for sim/summary.h + sim/summary.c (MODEL.md §8).
+/* Tests for sim/summary.h + sim/summary.c (docs/model.md §8).
  *
  * A model is built by bw_model_create from bw_params_defaults() and a small
  * hand-made bw_data; the store is filled by hand, so every probability,

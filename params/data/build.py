@@ -11,7 +11,7 @@ BW_MACRO_2021 = 1_550_000_000   # IU beschermd wonen 2021, order of magnitude ("
 MO_MACRO_2021 = 385_000_000     # DU maatschappelijke opvang, order of magnitude
 
 def obj_weight(r):
-    """Default objective-model weight of one gemeente (docs/model.md §4, default verdeelmodel)."""
+    """Default objective-model weight of one gemeente (docs/model.md §5, default verdeelmodel)."""
     return r["population"] * (0.2 + 1.0 * r["pct_single_person_hh"] / 100
                               + 1.0 * r["pct_nonwestern"] / 100
                               + 0.5 * (5 - r["urbanity"]) / 4)
