@@ -6,6 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+const bw_csv_style bw_csv_en = {"en", ',', '.', 0}, bw_csv_nl = {"nl", ';', ',', 1};
+
+const bw_csv_style *bw_csv_style_named(const char *name) {
+  if (!strcmp(name, "en")) return &bw_csv_en;
+  if (!strcmp(name, "nl")) return &bw_csv_nl;
+  return NULL;
+}
+
 int bw_parse_ll(const char *s, long long lo, long long hi, long long *out) {
   if (!s || !*s) return -1;
   char *end;
@@ -42,6 +50,18 @@ int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long lon
                         long long n_hi, bw_common_opts *o) {
   const char *s = argv[*i];
 #define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
+  if (strcmp(cmd, "validate") != 0 && (!strcmp(s, "--csv-dialect") || !strncmp(s, "--csv-dialect=", 14))) {
+    const char *val = s + 13;
+    if (*val == '=') {
+      val++;
+    } else {
+      if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value (en or nl)", s);
+      val = argv[++*i];
+    }
+    if (!(o->csv = bw_csv_style_named(val)))
+      return bw_usage_error(cmd, "--csv-dialect: must be en or nl (got '%s')", val);
+    return 1;
+  }
   if (strcmp(cmd, "validate") != 0 && (!strcmp(s, "--set") || !strncmp(s, "--set=", 6))) {
     const char *val = s + 5;
     if (*val == '=') {
@@ -110,8 +130,10 @@ void bw_progress_draw(const char *label, long done, long total, double elapsed, 
   fflush(stderr);
 }
 
-void bw_csv_field(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
+/* s as one field: quoted when it holds sep, a quote or a line break. */
+static void put_field(FILE *f, const char *s, char sep) {
+  const char special[] = {sep, '"', '\r', '\n', '\0'};
+  if (!strpbrk(s, special)) {
     fputs(s, f);
     return;
   }
@@ -123,16 +145,136 @@ void bw_csv_field(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-void bw_csv_double(FILE *f, double x) {
-  char buf[40];
-  if (isnan(x)) {
-    strcpy(buf, "nan");
-  } else if (isinf(x)) {
-    strcpy(buf, x > 0 ? "inf" : "-inf");
+void bw_csv_field(FILE *f, const char *s) { put_field(f, s, ','); }
+
+/* ---- numbers ---------------------------------------------------------------- */
+
+bw_num_kind bw_num_kind_of_unit(const char *unit) {
+  if (!unit) return BW_NUM_FULL;
+  if (!strcmp(unit, "EUR")) return BW_NUM_EUR;
+  if (!strcmp(unit, "EUR/inhabitant")) return BW_NUM_EUR_PER_INH;
+  if (!strcmp(unit, "1")) return BW_NUM_PROB;
+  return BW_NUM_CLIENTS;
+}
+
+int bw_prob_decimals(long long n) {
+  int d = 0;
+  for (long long p = 1; p < n && d < 18; p *= 10) d++; /* ceil(log10 n) */
+  return d > 4 ? d : 4;
+}
+
+/* 3 significant digits without an exponent, trailing zeros dropped. */
+static void three_digits(char *buf, size_t cap, double x) {
+  char e[40];
+  snprintf(e, sizeof e, "%.2e", x); /* [-]d.dde[+-]X: rounded once, here */
+  const char *m = e[0] == '-' ? e + 1 : e;
+  int exp10 = atoi(strchr(m, 'e') + 1);
+  if (exp10 >= 2) {
+    /* the three digits, then zeros: exact, whatever the size */
+    size_t n = 0;
+    if (e[0] == '-' && n + 1 < cap) buf[n++] = '-';
+    const char dig[3] = {m[0], m[2], m[3]};
+    for (int k = 0; k < 3 + (exp10 - 2) && n + 1 < cap; k++) buf[n++] = k < 3 ? dig[k] : '0';
+    buf[n] = '\0';
   } else {
-    snprintf(buf, sizeof buf, "%.17g", x);
-    for (char *p = buf; *p; p++)
-      if (*p == ',') *p = '.';
+    snprintf(buf, cap, "%.*f", 2 - exp10, x);
+    if (strchr(buf, '.')) {
+      size_t n = strlen(buf);
+      while (n > 0 && buf[n - 1] == '0') buf[--n] = '\0';
+      if (n > 0 && buf[n - 1] == '.') buf[--n] = '\0';
+    }
   }
-  fputs(buf, f);
+}
+
+char *bw_num_text(char *buf, size_t cap, double x, bw_num_kind kind, int p_decimals, char dec) {
+  if (isnan(x)) {
+    snprintf(buf, cap, "nan");
+    return buf;
+  }
+  if (isinf(x)) {
+    snprintf(buf, cap, "%s", x > 0 ? "inf" : "-inf");
+    return buf;
+  }
+  switch (kind) {
+  case BW_NUM_PROB: snprintf(buf, cap, "%.*f", p_decimals, x); break;
+  case BW_NUM_SE: three_digits(buf, cap, x); break;
+  case BW_NUM_EUR: snprintf(buf, cap, "%.0f", x); break;
+  case BW_NUM_EUR_PER_INH:
+  case BW_NUM_CLIENTS: snprintf(buf, cap, "%.2f", x); break;
+  default: snprintf(buf, cap, "%.17g", x); break;
+  }
+  /* one spelling: a point whatever LC_NUMERIC says, then the dialect's mark;
+   * no "-0" for a value that rounds to zero */
+  int nonzero = 0;
+  for (char *p = buf; *p; p++) {
+    if (*p == ',' || *p == '.') *p = dec;
+    else if (*p >= '1' && *p <= '9') nonzero = 1;
+  }
+  if (buf[0] == '-' && !nonzero) memmove(buf, buf + 1, strlen(buf));
+  return buf;
+}
+
+/* ---- the CSV writer ------------------------------------------------------- */
+
+void bw_csv_begin(bw_csv *c, FILE *f, const bw_csv_style *st, long long n) {
+  c->f = f;
+  c->st = st ? st : &bw_csv_en;
+  c->p_decimals = bw_prob_decimals(n);
+  c->col = 0;
+  if (c->st->bom) fputs("\xEF\xBB\xBF", f);
+}
+
+static void next_field(bw_csv *c) {
+  if (c->col++ > 0) fputc(c->st->sep, c->f);
+}
+
+void bw_csv_names(bw_csv *c, const char *names) {
+  for (const char *p = names; *p;) {
+    size_t n = strcspn(p, ",");
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+    bw_csv_text(c, name);
+    p += n;
+    if (*p == ',') p++;
+  }
+}
+
+void bw_csv_header(bw_csv *c, const char *names) {
+  bw_csv_names(c, names);
+  bw_csv_end(c);
+}
+
+void bw_csv_text(bw_csv *c, const char *s) {
+  next_field(c);
+  put_field(c->f, s, c->st->sep);
+}
+
+void bw_csv_value_text(bw_csv *c, const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  if (c->st->dec == '.' || end == s || *end || !isfinite(v) || strlen(s) >= 64) {
+    bw_csv_text(c, s);
+    return;
+  }
+  char t[64];
+  snprintf(t, sizeof t, "%s", s);
+  for (char *p = t; *p; p++)
+    if (*p == '.') *p = c->st->dec;
+  bw_csv_text(c, t);
+}
+
+void bw_csv_num(bw_csv *c, double x, bw_num_kind kind) {
+  char buf[64];
+  next_field(c);
+  fputs(bw_num_text(buf, sizeof buf, x, kind, c->p_decimals, c->st->dec), c->f);
+}
+
+void bw_csv_int(bw_csv *c, long long v) {
+  next_field(c);
+  fprintf(c->f, "%lld", v);
+}
+
+void bw_csv_end(bw_csv *c) {
+  fputc('\n', c->f);
+  c->col = 0;
 }

@@ -237,50 +237,48 @@ typedef struct {
   const bw_multi *mu;
   const bw_data *d;
   int **ix; /* [S][ng]: risk row of gemeente g */
+  const bw_csv_style *csv;
 } cmp_out;
 
 static const char *change_word(int c) { return c > 0 ? "gained" : c < 0 ? "lost" : "unchanged"; }
 
-static void put_num(FILE *f, double x) {
-  fputc(',', f);
-  bw_csv_double(f, x);
-}
-
 static void write_compare_csv(FILE *f, const void *arg) {
   const cmp_out *o = arg;
   const bw_data *d = o->d;
-  fputs("scenario,code,name,region,delta_mean_cum_shortfall_eur,delta_mean_cum_shortfall_se,"
-        "delta_mean_cum_shortfall_se_unpaired,delta_p_max_year,delta_p_max_year_se,"
-        "delta_p_max_year_se_unpaired,p_max_year_base,p_max_year_scenario,flag_base,flag_scenario,"
-        "flag_base_stable,flag_scenario_stable,flag_change,flag_change_stable,"
-        "mean_cum_shortfall_base_eur,mean_cum_shortfall_scenario_eur\n",
-        f);
   const bw_summary *sb = bw_multi_summary(o->mu, 0);
+  bw_csv c;
+  bw_csv_begin(&c, f, o->csv, sb->nrep);
+  bw_csv_header(&c, "scenario,code,name,region,delta_mean_cum_shortfall_eur,delta_mean_cum_shortfall_se,"
+                    "delta_mean_cum_shortfall_se_unpaired,delta_p_max_year,delta_p_max_year_se,"
+                    "delta_p_max_year_se_unpaired,p_max_year_base,p_max_year_scenario,flag_base,flag_scenario,"
+                    "flag_base_stable,flag_scenario_stable,flag_change,flag_change_stable,"
+                    "mean_cum_shortfall_base_eur,mean_cum_shortfall_scenario_eur");
   for (int k = 1; k < o->sc->S; k++) {
     const bw_summary *sk = bw_multi_summary(o->mu, k);
     const bw_delta *dl = bw_multi_delta(o->mu, k);
     for (int g = 0; g < d->ng; g++) {
       const bw_risk_row *rb = &sb->risk[o->ix[0][g]], *rk = &sk->risk[o->ix[k][g]];
-      bw_csv_field(f, o->sc->name[k]);
-      fputc(',', f);
-      bw_csv_field(f, d->g[g].code);
-      fputc(',', f);
-      bw_csv_field(f, d->g[g].name);
-      fputc(',', f);
-      bw_csv_field(f, d->r[d->g[g].region].code);
-      put_num(f, dl->cum_mean[g]);
-      put_num(f, dl->cum_se[g]);
-      put_num(f, dl->cum_se_unpaired[g]);
-      put_num(f, dl->p[g]);
-      put_num(f, dl->p_se[g]);
-      put_num(f, dl->p_se_unpaired[g]);
-      put_num(f, rb->p_max_year);
-      put_num(f, rk->p_max_year);
-      fprintf(f, ",%d,%d,%d,%d,%s,%d", rb->flagged, rk->flagged, rb->flag_stable, rk->flag_stable,
-              change_word(dl->flag_change[g]), dl->flag_change_stable[g]);
-      put_num(f, rb->cum_mean);
-      put_num(f, rk->cum_mean);
-      fputc('\n', f);
+      bw_csv_text(&c, o->sc->name[k]);
+      bw_csv_text(&c, d->g[g].code);
+      bw_csv_text(&c, d->g[g].name);
+      bw_csv_text(&c, d->r[d->g[g].region].code);
+      bw_csv_num(&c, dl->cum_mean[g], BW_NUM_EUR);
+      bw_csv_num(&c, dl->cum_se[g], BW_NUM_SE);
+      bw_csv_num(&c, dl->cum_se_unpaired[g], BW_NUM_SE);
+      bw_csv_num(&c, dl->p[g], BW_NUM_PROB);
+      bw_csv_num(&c, dl->p_se[g], BW_NUM_SE);
+      bw_csv_num(&c, dl->p_se_unpaired[g], BW_NUM_SE);
+      bw_csv_num(&c, rb->p_max_year, BW_NUM_PROB);
+      bw_csv_num(&c, rk->p_max_year, BW_NUM_PROB);
+      bw_csv_int(&c, rb->flagged);
+      bw_csv_int(&c, rk->flagged);
+      bw_csv_int(&c, rb->flag_stable);
+      bw_csv_int(&c, rk->flag_stable);
+      bw_csv_text(&c, change_word(dl->flag_change[g]));
+      bw_csv_int(&c, dl->flag_change_stable[g]);
+      bw_csv_num(&c, rb->cum_mean, BW_NUM_EUR);
+      bw_csv_num(&c, rk->cum_mean, BW_NUM_EUR);
+      bw_csv_end(&c);
     }
   }
 }
@@ -288,53 +286,60 @@ static void write_compare_csv(FILE *f, const void *arg) {
 static void write_compare_regions_csv(FILE *f, const void *arg) {
   const cmp_out *o = arg;
   const bw_data *d = o->d;
-  fputs("scenario,code,name,delta_mean_cum_shortfall_eur,delta_mean_cum_shortfall_se,delta_p_max_year,"
-        "delta_p_max_year_se,p_max_year_base,p_max_year_scenario,flag_base,flag_scenario,flag_change\n",
-        f);
   const bw_summary *sb = bw_multi_summary(o->mu, 0);
+  bw_csv c;
+  bw_csv_begin(&c, f, o->csv, sb->nrep);
+  bw_csv_header(&c, "scenario,code,name,delta_mean_cum_shortfall_eur,delta_mean_cum_shortfall_se,delta_p_max_year,"
+                    "delta_p_max_year_se,p_max_year_base,p_max_year_scenario,flag_base,flag_scenario,flag_change");
   for (int k = 1; k < o->sc->S; k++) {
     const bw_summary *sk = bw_multi_summary(o->mu, k);
     const bw_delta *dl = bw_multi_delta(o->mu, k);
     for (int r = 0; r < d->nr; r++) {
-      bw_csv_field(f, o->sc->name[k]);
-      fputc(',', f);
-      bw_csv_field(f, d->r[r].code);
-      fputc(',', f);
-      bw_csv_field(f, d->r[r].name);
-      put_num(f, dl->reg_cum_mean[r]);
-      put_num(f, dl->reg_cum_se[r]);
-      put_num(f, dl->reg_p[r]);
-      put_num(f, dl->reg_p_se[r]);
-      put_num(f, sb->region_risk[r].p_max_year);
-      put_num(f, sk->region_risk[r].p_max_year);
-      fprintf(f, ",%d,%d,%s\n", sb->region_risk[r].flagged, sk->region_risk[r].flagged,
-              change_word(dl->reg_flag_change[r]));
+      bw_csv_text(&c, o->sc->name[k]);
+      bw_csv_text(&c, d->r[r].code);
+      bw_csv_text(&c, d->r[r].name);
+      bw_csv_num(&c, dl->reg_cum_mean[r], BW_NUM_EUR);
+      bw_csv_num(&c, dl->reg_cum_se[r], BW_NUM_SE);
+      bw_csv_num(&c, dl->reg_p[r], BW_NUM_PROB);
+      bw_csv_num(&c, dl->reg_p_se[r], BW_NUM_SE);
+      bw_csv_num(&c, sb->region_risk[r].p_max_year, BW_NUM_PROB);
+      bw_csv_num(&c, sk->region_risk[r].p_max_year, BW_NUM_PROB);
+      bw_csv_int(&c, sb->region_risk[r].flagged);
+      bw_csv_int(&c, sk->region_risk[r].flagged);
+      bw_csv_text(&c, change_word(dl->reg_flag_change[r]));
+      bw_csv_end(&c);
     }
   }
 }
 
 static void write_compare_national_csv(FILE *f, const void *arg) {
   const cmp_out *o = arg;
-  fputs("scenario,year,quantity,delta_mean,delta_se,delta_q05,delta_q50,delta_q95,mean_base,mean_scenario\n", f);
   const bw_summary *sb = bw_multi_summary(o->mu, 0);
   int ny = sb->ny;
+  bw_csv c;
+  bw_csv_begin(&c, f, o->csv, sb->nrep);
+  bw_csv_header(&c, "scenario,year,quantity,delta_mean,delta_se,delta_q05,delta_q50,delta_q95,mean_base,"
+                    "mean_scenario");
   for (int k = 1; k < o->sc->S; k++) {
     const bw_summary *sk = bw_multi_summary(o->mu, k);
     const bw_delta *dl = bw_multi_delta(o->mu, k);
-    for (int q = 0; q < BW_NQ; q++)
+    for (int q = 0; q < BW_NQ; q++) {
+      bw_num_kind kind = bw_num_kind_of_unit(bw_quantity_unit(q));
       for (int y = 0; y < ny; y++) {
         const bw_stat *st = &dl->nat[q * ny + y];
-        bw_csv_field(f, o->sc->name[k]);
-        fprintf(f, ",%d,%s", sb->first_year + y, bw_quantity_name(q));
-        put_num(f, st->mean);
-        put_num(f, st->se_mean);
-        put_num(f, st->q05);
-        put_num(f, st->q50);
-        put_num(f, st->q95);
-        put_num(f, sb->national[q * ny + y].mean);
-        put_num(f, sk->national[q * ny + y].mean);
-        fputc('\n', f);
+        bw_csv_text(&c, o->sc->name[k]);
+        bw_csv_int(&c, sb->first_year + y);
+        bw_csv_text(&c, bw_quantity_name(q));
+        bw_csv_num(&c, st->mean, kind);
+        bw_csv_num(&c, st->se_mean, BW_NUM_SE);
+        bw_csv_num(&c, st->q05, kind);
+        bw_csv_num(&c, st->q50, kind);
+        bw_csv_num(&c, st->q95, kind);
+        bw_csv_num(&c, sb->national[q * ny + y].mean, kind);
+        bw_csv_num(&c, sk->national[q * ny + y].mean, kind);
+        bw_csv_end(&c);
       }
+    }
   }
 }
 
@@ -342,7 +347,43 @@ static void write_compare_national_csv(FILE *f, const void *arg) {
 
 static const char *g_code(const bw_data *d, int i) { return d->g[i].code; }
 
-static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const bw_multi *mu, const bw_data *d) {
+/* The coordinates (dimension scales) of compare.h5 and sweep.h5; the
+ * scenario coordinate is /scenarios/scenario (compare) or /scenarios/point
+ * (sweep). */
+#define SC_YEARS "/years"
+#define SC_GEM "/gemeenten/gemeente"
+#define SC_REG "/regions/region"
+#define SC_QUANTITY "/national/quantity"
+
+/* Attach the datasets grp/NAME, for each NAME of the comma-separated names,
+ * to the scales sc0 (and sc1 when not NULL). */
+static void dims_of(bw_h5 *h, const char *grp, const char *names, const char *sc0, const char *sc1) {
+  char path[256];
+  for (const char *n = names; *n && bw_h5_ok(h);) {
+    size_t len = strcspn(n, ",");
+    snprintf(path, sizeof path, "%s/%.*s", grp, (int)len, n);
+    bw_h5_dims(h, path, sc0, sc1);
+    n += len + (n[len] == ',');
+  }
+}
+
+/* The [S] coordinate of the scenarios or grid points (0 .. S-1) as the scale
+ * at path. */
+static void h5_index_scale(bw_h5 *h, const char *path, const char *name, int S, const char *desc) {
+  int *ix = malloc((size_t)(S > 0 ? S : 1) * sizeof *ix);
+  if (!ix) {
+    bw_fail(h->ctx, BW_ENOMEM, "out of memory writing %s", h->shown);
+    return;
+  }
+  for (int s = 0; s < S; s++) ix[s] = s;
+  hsize_t dn = (hsize_t)S;
+  bw_h5_ints(h, path, 1, &dn, ix, desc);
+  bw_h5_scale(h, path, name);
+  free(ix);
+}
+
+static void h5_common(bw_h5 *h, const char *format, const char *scen_dim, const scenarios *sc, const bw_multi *mu,
+                      const bw_data *d) {
   const bw_params *p = &sc->p[0];
   bw_h5_attr_str(h, "/", "format", format);
   bw_h5_attr_int(h, "/", "format_version", FORMAT_VERSION);
@@ -365,7 +406,8 @@ static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const b
   } else {
     for (int y = 0; y < ny; y++) years[y] = p->first_year + y;
     hsize_t dy = (hsize_t)ny, dg = (hsize_t)ng, dr = (hsize_t)nr, dq = BW_NQ;
-    bw_h5_ints(h, "/years", 1, &dy, years, "calendar years");
+    bw_h5_ints(h, SC_YEARS, 1, &dy, years, "calendar years");
+    bw_h5_scale(h, SC_YEARS, "years");
     bw_h5_group(h, "/gemeenten", "the gemeenten, in data order (the order of every [ng] dataset)");
     for (int g = 0; g < ng; g++) {
       gs[g] = g_code(d, g);
@@ -376,6 +418,8 @@ static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const b
       dv[ng + g] = d->g[g].lon;
       dv[2 * ng + g] = d->g[g].population;
     }
+    bw_h5_strings(h, SC_GEM, 1, &dg, gs, "CBS gemeente code: the coordinate of the gemeente dimension");
+    bw_h5_scale(h, SC_GEM, "gemeente");
     bw_h5_strings(h, "/gemeenten/code", 1, &dg, gs, "CBS gemeente code");
     bw_h5_strings(h, "/gemeenten/name", 1, &dg, gs + ng, "name");
     bw_h5_strings(h, "/gemeenten/province", 1, &dg, gs + 2 * ng, "province");
@@ -384,19 +428,28 @@ static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const b
     bw_h5_doubles(h, "/gemeenten/lon", 1, &dg, dv + ng, "centroid longitude", "degrees");
     bw_h5_doubles(h, "/gemeenten/population", 1, &dg, dv + 2 * ng, "population in the first year",
                   "inhabitants");
+    dims_of(h, "/gemeenten", "code,name,province,region,lat,lon,population", SC_GEM, NULL);
     bw_h5_group(h, "/regions", "the regions (centrumgemeente and its members), in data order");
     for (int r = 0; r < nr; r++) {
       gs[r] = d->r[r].code;
       gs[nr + r] = d->r[r].name;
     }
+    bw_h5_strings(h, SC_REG, 1, &dr, gs, "code of the region's centrumgemeente: the coordinate of the region "
+                                         "dimension");
+    bw_h5_scale(h, SC_REG, "region");
     bw_h5_strings(h, "/regions/code", 1, &dr, gs, "code of the region's centrumgemeente");
     bw_h5_strings(h, "/regions/name", 1, &dr, gs + nr, "name");
+    dims_of(h, "/regions", "code,name", SC_REG, NULL);
     bw_h5_group(h, "/national", "national quantities (names as in national.csv)");
     const char *qn[BW_NQ];
     for (int q = 0; q < BW_NQ; q++) qn[q] = bw_quantity_name(q);
-    bw_h5_strings(h, "/national/quantity", 1, &dq, qn, "national quantity names");
+    bw_h5_strings(h, SC_QUANTITY, 1, &dq, qn, "national quantity names");
+    bw_h5_scale(h, SC_QUANTITY, "quantity");
     hsize_t ds = (hsize_t)sc->S;
     bw_h5_group(h, "/scenarios", "the scenarios (index 0: the base)");
+    char scen[64];
+    snprintf(scen, sizeof scen, "/scenarios/%s", scen_dim);
+    h5_index_scale(h, scen, scen_dim, sc->S, "index of the scenario (the coordinate of the scenario dimension)");
     bw_h5_strings(h, "/scenarios/name", 1, &ds, (const char *const *)sc->name, "scenario label");
     bw_h5_strings(h, "/scenarios/changed", 1, &ds, (const char *const *)sc->changed,
                   "what differs from the base: one line per key, 'key: base -> this'");
@@ -409,6 +462,7 @@ static void h5_common(bw_h5 *h, const char *format, const scenarios *sc, const b
                  "1: the same simulated clients as the base (differs only on the budget side)");
       free(same);
     }
+    dims_of(h, "/scenarios", "name,changed,params_yaml,same_clients", scen, NULL);
   }
   free(years), free(gs), free(dv), free(iv);
 }
@@ -466,6 +520,10 @@ static void h5_scenario(bw_h5 *h, const char *grp, const bw_summary *s, const in
     bw_h5_doubles(h, path, 2, dn, v, "national quantity x year (units: /national/quantity)", NULL);
   }
   free(v), free(iv);
+  dims_of(h, grp, "p_max_year,p_se,p_lo,p_hi,flagged,flag_stable,first_bottleneck_year,cum_mean,cum_se,cum_q95",
+          SC_GEM, NULL);
+  dims_of(h, grp, "region_p_max_year,region_flagged", SC_REG, NULL);
+  dims_of(h, grp, "national_mean,national_q05,national_q50,national_q95", SC_QUANTITY, SC_YEARS);
 }
 
 static void h5_delta(bw_h5 *h, const char *grp, const bw_delta *dl, int ng, int nr, int ny) {
@@ -514,12 +572,19 @@ static void h5_delta(bw_h5 *h, const char *grp, const bw_delta *dl, int ng, int 
     bw_h5_doubles(h, path, 2, dn, v, "paired difference of a national quantity x year (scenario - base)", NULL);
   }
   free(v);
+  dims_of(h, grp, "cum_mean,cum_se_paired,cum_se_unpaired,p_max_year,p_se_paired,p_se_unpaired,flag_change,"
+                  "flag_change_stable",
+          SC_GEM, NULL);
+  dims_of(h, grp, "region_cum_mean,region_cum_se_paired,region_p_max_year,region_p_se_paired,region_flag_change",
+          SC_REG, NULL);
+  dims_of(h, grp, "national_mean,national_se_paired,national_q05,national_q50,national_q95", SC_QUANTITY,
+          SC_YEARS);
 }
 
 static bw_status write_compare_h5(const char *tmp, const char *shown, const cmp_out *o, bw_ctx *ctx) {
   bw_h5 h;
   if (bw_h5_create(&h, tmp, shown, ctx) != BW_OK) return ctx->status;
-  h5_common(&h, "bwsim-compare", o->sc, o->mu, o->d);
+  h5_common(&h, "bwsim-compare", "scenario", o->sc, o->mu, o->d);
   bw_h5_group(&h, "/scenario", "per scenario: its own flags and statistics (as bwsim run gives them)");
   bw_h5_group(&h, "/delta", "per scenario k >= 1: paired differences with the base (scenario - base)");
   const bw_summary *sb = bw_multi_summary(o->mu, 0);
@@ -551,6 +616,7 @@ typedef struct {
   const bw_data *d;
   int **ix;
   point_row *rows;
+  const bw_csv_style *csv;
 } sweep_out;
 
 /* The largest 95 % quantile of the cumulative shortfall per inhabitant
@@ -578,54 +644,52 @@ static point_row point_measures(const bw_summary *s, const bw_model *m) {
 
 static void write_sweep_csv(FILE *f, const void *arg) {
   const sweep_out *o = arg;
-  fputs("point", f);
-  for (int k = 0; k < o->sc->nkeys; k++) {
-    fputc(',', f);
-    bw_csv_field(f, o->sc->keys[k]);
-  }
-  fputs(",n_flagged,n_flagged_stable,national_shortfall_mean_eur,national_shortfall_mean_eur_se,"
-        "national_shortfall_q95_eur,national_shortfall_q95_eur_se,positive_shortfall_sum_eur,"
-        "positive_shortfall_sum_eur_se,max_q95_shortfall_per_inhabitant_eur,"
-        "max_q95_shortfall_per_inhabitant_eur_se,max_q95_gemeente\n",
-        f);
+  bw_csv c;
+  bw_csv_begin(&c, f, o->csv, bw_multi_summary(o->mu, 0)->nrep);
+  bw_csv_text(&c, "point");
+  for (int k = 0; k < o->sc->nkeys; k++) bw_csv_text(&c, o->sc->keys[k]);
+  bw_csv_names(&c, "n_flagged,n_flagged_stable,national_shortfall_mean_eur,national_shortfall_mean_eur_se,"
+                   "national_shortfall_q95_eur,national_shortfall_q95_eur_se,positive_shortfall_sum_eur,"
+                   "positive_shortfall_sum_eur_se,max_q95_shortfall_per_inhabitant_eur,"
+                   "max_q95_shortfall_per_inhabitant_eur_se,max_q95_gemeente");
+  bw_csv_end(&c);
   for (int s = 0; s < o->sc->S; s++) {
     const bw_point_extra *e = bw_multi_extra(o->mu, s);
     const point_row *r = &o->rows[s];
-    fprintf(f, "%d", s);
-    for (int k = 0; k < o->sc->nkeys; k++) {
-      fputc(',', f);
-      bw_csv_field(f, o->sc->values[s * o->sc->nkeys + k]);
-    }
-    fprintf(f, ",%d,%d", r->n_flagged, r->n_flagged_stable);
-    put_num(f, e->natcum.mean);
-    put_num(f, e->natcum.se_mean);
-    put_num(f, e->natcum.q95);
-    put_num(f, e->natcum.se_q95);
-    put_num(f, e->possum.mean);
-    put_num(f, e->possum.se_mean);
-    put_num(f, r->max_q95_pi);
-    put_num(f, r->max_q95_pi_se);
-    fputc(',', f);
-    if (r->argmax_g >= 0) bw_csv_field(f, o->d->g[r->argmax_g].code);
-    fputc('\n', f);
+    bw_csv_int(&c, s);
+    for (int k = 0; k < o->sc->nkeys; k++) bw_csv_value_text(&c, o->sc->values[s * o->sc->nkeys + k]);
+    bw_csv_int(&c, r->n_flagged);
+    bw_csv_int(&c, r->n_flagged_stable);
+    bw_csv_num(&c, e->natcum.mean, BW_NUM_EUR);
+    bw_csv_num(&c, e->natcum.se_mean, BW_NUM_SE);
+    bw_csv_num(&c, e->natcum.q95, BW_NUM_EUR);
+    bw_csv_num(&c, e->natcum.se_q95, BW_NUM_SE);
+    bw_csv_num(&c, e->possum.mean, BW_NUM_EUR);
+    bw_csv_num(&c, e->possum.se_mean, BW_NUM_SE);
+    bw_csv_num(&c, r->max_q95_pi, BW_NUM_EUR_PER_INH);
+    bw_csv_num(&c, r->max_q95_pi_se, BW_NUM_SE);
+    bw_csv_text(&c, r->argmax_g >= 0 ? o->d->g[r->argmax_g].code : "");
+    bw_csv_end(&c);
   }
 }
 
 static void write_sweep_gemeenten_csv(FILE *f, const void *arg) {
   const sweep_out *o = arg;
-  fputs("point,code,p_max_year,flagged,p_se,flag_stable,mean_cum_shortfall_eur\n", f);
+  bw_csv c;
+  bw_csv_begin(&c, f, o->csv, bw_multi_summary(o->mu, 0)->nrep);
+  bw_csv_header(&c, "point,code,p_max_year,flagged,p_se,flag_stable,mean_cum_shortfall_eur");
   for (int s = 0; s < o->sc->S; s++) {
     const bw_summary *sm = bw_multi_summary(o->mu, s);
     for (int g = 0; g < o->d->ng; g++) {
       const bw_risk_row *r = &sm->risk[o->ix[s][g]];
-      fprintf(f, "%d,", s);
-      bw_csv_field(f, o->d->g[g].code);
-      put_num(f, r->p_max_year);
-      fprintf(f, ",%d", r->flagged);
-      put_num(f, r->p_se);
-      fprintf(f, ",%d", r->flag_stable);
-      put_num(f, r->cum_mean);
-      fputc('\n', f);
+      bw_csv_int(&c, s);
+      bw_csv_text(&c, o->d->g[g].code);
+      bw_csv_num(&c, r->p_max_year, BW_NUM_PROB);
+      bw_csv_int(&c, r->flagged);
+      bw_csv_num(&c, r->p_se, BW_NUM_SE);
+      bw_csv_int(&c, r->flag_stable);
+      bw_csv_num(&c, r->cum_mean, BW_NUM_EUR);
+      bw_csv_end(&c);
     }
   }
 }
@@ -642,10 +706,11 @@ static bw_status write_sweep_h5(const char *tmp, const char *shown, const sweep_
   if (bw_h5_create(&h, tmp, shown, ctx) != BW_OK) return ctx->status;
   const scenarios *sc = o->sc;
   int S = sc->S, K = sc->nkeys, ng = o->d->ng;
-  h5_common(&h, "bwsim-sweep", sc, o->mu, o->d);
+  h5_common(&h, "bwsim-sweep", "point", sc, o->mu, o->d);
   hsize_t dk = (hsize_t)K, dpk[2] = {(hsize_t)S, (hsize_t)K}, dp = (hsize_t)S, dpg[2] = {(hsize_t)S, (hsize_t)ng};
   bw_h5_group(&h, "/grid", "the grid: keys, and each point's values");
   bw_h5_strings(&h, "/grid/keys", 1, &dk, (const char *const *)sc->keys, "params keys of the grid");
+  bw_h5_scale(&h, "/grid/keys", "keys");
   bw_h5_strings(&h, "/grid/values", 2, dpk, (const char *const *)sc->values, "value text of each key at each point");
   size_t nbuf = (size_t)S * (size_t)(ng > K ? ng : K);
   double *v = malloc(nbuf * sizeof *v);
@@ -705,6 +770,13 @@ static bw_status write_sweep_h5(const char *tmp, const char *shown, const sweep_
     else bw_h5_ints(&h, "/flag_stable", 2, dpg, iv, "point x gemeente: 1 when the flag is stable");
   }
   free(v), free(iv);
+  dims_of(&h, "/grid", "values,numeric", "/scenarios/point", "/grid/keys");
+  dims_of(&h, "/points",
+          "national_shortfall_mean_eur,national_shortfall_mean_eur_se,national_shortfall_q95_eur,"
+          "national_shortfall_q95_eur_se,positive_shortfall_sum_eur,positive_shortfall_sum_eur_se,"
+          "max_q95_shortfall_per_inhabitant_eur,max_q95_shortfall_per_inhabitant_eur_se,n_flagged,n_flagged_stable",
+          "/scenarios/point", NULL);
+  dims_of(&h, "", "p_max_year,cum_mean,flagged,flag_stable", "/scenarios/point", SC_GEM);
   return bw_h5_close(&h);
 }
 
@@ -735,6 +807,7 @@ static const char *const usage_compare =
     "  -o, --out DIR          output directory (default: results/compare).\n"
     "  -f, --force            replace existing result files in DIR.\n"
     "      --report           also write DIR/report/ (bwsim report DIR).  --lang nl|en\n"
+    BW_CSV_DIALECT_HELP
     "  -h, --help             this text.\n"
     "\n"
     "Writes, atomically (all files or none):\n"
@@ -776,6 +849,7 @@ static const char *const usage_sweep =
     "  -n, --replications N   -s, --seed S   -t, --threads T   -q, --quiet\n"
     "  -o, --out DIR          output directory (default: results/sweep).   -f, --force\n"
     "      --report [--lang nl|en]   also write DIR/report/.\n"
+    BW_CSV_DIALECT_HELP
     "  -h, --help             this text.\n"
     "\n"
     "Writes, atomically: DIR/sweep.csv (one row per point: the grid keys as columns, n_flagged,\n"
@@ -955,7 +1029,7 @@ int bw_compare_main(int argc, char **argv) {
         bw_fail(&ctx, BW_ENOMEM, "out of memory");
         goto done;
       }
-    cmp_out out = {&sc, mu, &data, ix};
+    cmp_out out = {&sc, mu, &data, ix, o.c.csv};
     bw_fileset fs;
     if (bw_fileset_prepare(&fs, out_dir, out_files, 4, o.c.force, &ctx) != BW_OK) goto done;
     if (bw_fileset_write_text(&fs, 0, write_compare_csv, &out, &ctx) != BW_OK ||
@@ -1145,7 +1219,7 @@ int bw_sweep_main(int argc, char **argv) {
       }
       rows[s] = point_measures(bw_multi_summary(mu, s), bw_multi_model(mu, s));
     }
-    sweep_out out = {&sc, mu, &data, ix, rows};
+    sweep_out out = {&sc, mu, &data, ix, rows, o.c.csv};
     bw_fileset fs;
     if (bw_fileset_prepare(&fs, out_dir, out_files, 3, o.c.force, &ctx) != BW_OK) goto done;
     if (bw_fileset_write_text(&fs, 0, write_sweep_csv, &out, &ctx) != BW_OK ||

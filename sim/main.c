@@ -85,6 +85,7 @@ static const char *const usage_run =
     "                        in results.h5 as err_*).\n"
     "      --report          also write DIR/report/ (report.html, report.pdf; bwsim report --help).\n"
     "      --lang nl|en      language of the report (default nl).\n"
+    BW_CSV_DIALECT_HELP
     "  -h, --help            this text.\n"
     "\n"
     "Example: a scenario file my.yaml, anywhere:\n"
@@ -104,9 +105,14 @@ static const char *const usage_run =
     "                    of that probability and flag_stable.\n"
     "  DIR/national.csv  national totals per year: mean, sd, q05, q50, q95, CVaR95 with their\n"
     "                    standard errors.\n"
+    "  DIR/gemeente_year.csv, DIR/region_year.csv  one row per gemeente (region) and year:\n"
+    "                    the shortfall per inhabitant and in euros (mean, q05, q50, q95, each\n"
+    "                    with its standard error) and P(shortfall > threshold per inhabitant).\n"
     "  DIR/results.h5    per gemeente x year and region x year statistics with Monte Carlo\n"
     "                    standard errors, national statistics, flags with and without pooling,\n"
-    "                    the variance split (uncertainty.outer_draws > 0), provenance.\n"
+    "                    the variance split (uncertainty.outer_draws > 0), provenance; at full\n"
+    "                    precision (the CSV files round to the digits of docs/outputs.md).\n"
+    "                    xarray: xr.open_dataset(path, group='gemeente_year', engine='h5netcdf').\n"
     "  DIR/run.log       wall time, threads, host (not part of the reproducible result).\n"
     "\n"
     "Exit codes: 0 ok; 2 bad input (params, data, command line, existing output); 1 other errors.\n"
@@ -142,7 +148,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       fputs(usage_run, stdout);
       return 1;
     } else if ((taken = bw_parse_common_opt("run", argc, argv, &i, 1, 100000000, &a->c)) != 0) {
-      if (taken == 2) return 2;    } else if (!strcmp(s, "--exact")) {
+      if (taken == 2) return 2;
+    } else if (!strcmp(s, "--exact")) {
       a->exact = 1;
     } else if (!strcmp(s, "--until-stable")) {
       a->until_stable = 1;
@@ -301,7 +308,7 @@ static int cmd_run(int argc, char **argv) {
     if (bw_sha256_file(p.gemeenten_path, prov.gemeenten_sha256, &ctx) != BW_OK ||
         bw_sha256_file(p.regions_path, prov.regions_sha256, &ctx) != BW_OK)
       goto fail;
-    if (bw_output_write(out_dir, a.c.force, sum, m, &prov, &ctx) != BW_OK) goto fail;
+    if (bw_output_write(out_dir, a.c.force, sum, m, &prov, a.c.csv, &ctx) != BW_OK) goto fail;
     write_run_log(out_dir, &a, &p, threads, seconds, params_path);
     if (!a.c.quiet) {
       printf("\n");
@@ -314,7 +321,9 @@ static int cmd_run(int argc, char **argv) {
       if (a.until_stable && sum->n_unstable)
         printf("%d flag%s still unstable at the cap of %lld replications (--max-replications).\n",
                sum->n_unstable, sum->n_unstable == 1 ? "" : "s", max_reps);
-      printf("Results: %s/risk.csv  %s/national.csv  %s/results.h5\n", out_dir, out_dir, out_dir);
+      printf("Results: %s/risk.csv  %s/national.csv  %s/results.h5\n"
+             "         %s/gemeente_year.csv  %s/region_year.csv\n",
+             out_dir, out_dir, out_dir, out_dir, out_dir);
     }
     if (a.report) {
       char html[PATH_MAX];

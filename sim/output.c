@@ -1,47 +1,53 @@
-/* Result files of a run (MODEL.md §8): results.h5 (everything), risk.csv
- * (the ranked gemeenten) and national.csv (national totals per year).
+/* Result files of a run (MODEL.md §8): results.h5 (everything),
+ * risk.csv (the ranked gemeenten), national.csv (national totals per year),
+ * gemeente_year.csv and region_year.csv (per gemeente or region and year, in
+ * long format). docs/outputs.md is the data dictionary.
  *
  * Reproducibility (MODEL.md §9): the bytes of every file are a function of
- * the summary, the data and the provenance only. HDF5 is told not to stamp
- * objects with times, strings are fixed-length and zero-padded, floats in CSV
- * are "%.17g" (round-trip exact), and no time, host, path, pid or thread count
- * is written.
+ * the summary, the data, the provenance and the CSV dialect only. HDF5 is
+ * told not to stamp objects with times (sim/h5util.h), results.h5 keeps every
+ * number at full precision, the CSV numbers have the digits of their kind
+ * (sim/cliutil.h, docs/outputs.md "Digits"), and no time, host, path, pid or
+ * thread count is written.
  *
- * Atomicity: the three files are one sim/fileset.h set: written to
+ * Atomicity: the five files are one sim/fileset.h set: written to
  * temporaries, synced, renamed into place together (all or none). */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include "output.h"
 
-#include "fileset.h"
-
 #include "cliutil.h"
+#include "fileset.h"
+#include "h5util.h"
 #include "params_yaml.h"
 
-enum { OUT_H5 = 0, OUT_RISK = 1, OUT_NATIONAL = 2, OUT_N = 3 };
-static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.csv"};
+enum { OUT_H5 = 0, OUT_RISK, OUT_NATIONAL, OUT_GEMEENTE_YEAR, OUT_REGION_YEAR, OUT_N };
+static const char *const out_name[OUT_N] = {"results.h5", "risk.csv", "national.csv", "gemeente_year.csv",
+                                            "region_year.csv"};
 
 #define RISK_CSV_HEADER                                                                            \
   "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"             \
   "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"        \
   "flag_stable,p_any_year_se,se_mean_cum_shortfall_eur,se_q95_cum_shortfall_eur,"                   \
-  "se_cvar95_cum_shortfall_eur\n"
-#define NATIONAL_CSV_HEADER \
-  "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95\n"
+  "se_cvar95_cum_shortfall_eur,data_set,data_illustrative,data_sha256"
+#define NATIONAL_CSV_HEADER "year,quantity,mean,sd,q05,q50,q95,cvar95,se_mean,se_q05,se_q50,se_q95,se_cvar95"
+/* per gemeente (region) and year: the shortfall per inhabitant and in euros,
+ * each statistic followed by its standard error, then P(s > theta) */
+#define CELL_CSV_COLUMNS                                                                           \
+  "year,population,"                                                                               \
+  "shortfall_per_inhabitant_eur_mean,shortfall_per_inhabitant_eur_se_mean,"                        \
+  "shortfall_per_inhabitant_eur_q05,shortfall_per_inhabitant_eur_se_q05,"                          \
+  "shortfall_per_inhabitant_eur_q50,shortfall_per_inhabitant_eur_se_q50,"                          \
+  "shortfall_per_inhabitant_eur_q95,shortfall_per_inhabitant_eur_se_q95,"                          \
+  "shortfall_eur_mean,shortfall_eur_se_mean,shortfall_eur_q05,shortfall_eur_se_q05,"                \
+  "shortfall_eur_q50,shortfall_eur_se_q50,shortfall_eur_q95,shortfall_eur_se_q95,p_exceed,p_exceed_se"
 
 /* Names, units and descriptions from the lists in summary.h and model.h. */
 static const char *const gvar_name[BW_NGV] = {
@@ -113,418 +119,26 @@ bw_status bw_output_prepare(const char *dir, int force, bw_ctx *ctx) {
   return bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
 }
 
-/* ---- CSV ---------------------------------------------------------------- */
-
-static void csv_double(FILE *f, double x) { bw_csv_double(f, x); }
-
-static void write_risk_csv(FILE *f, const bw_summary *s, const bw_data *d) {
-  fputs(RISK_CSV_HEADER, f);
-  for (int i = 0; i < s->ng; i++) {
-    const bw_risk_row *r = &s->risk[i];
-    const bw_gemeente *g = &d->g[r->g];
-    fprintf(f, "%d,", r->rank);
-    bw_csv_field(f, g->code);
-    fputc(',', f);
-    bw_csv_field(f, g->name);
-    fputc(',', f);
-    bw_csv_field(f, d->r[g->region].code);
-    fprintf(f, ",%lld,", llround(g->population));
-    csv_double(f, r->p_max_year);
-    fputc(',', f);
-    csv_double(f, r->p_se);
-    fputc(',', f);
-    if (r->first_bottleneck_year != 0) fprintf(f, "%d", r->first_bottleneck_year);
-    fputc(',', f);
-    csv_double(f, r->p_any_year);
-    fputc(',', f);
-    csv_double(f, r->cum_mean);
-    fputc(',', f);
-    csv_double(f, r->cum_q95);
-    fputc(',', f);
-    csv_double(f, r->cum_cvar95);
-    fprintf(f, ",%d,", r->flagged ? 1 : 0);
-    csv_double(f, r->p_lo);
-    fputc(',', f);
-    csv_double(f, r->p_hi);
-    fprintf(f, ",%d,", r->flag_stable ? 1 : 0);
-    csv_double(f, sqrt(r->p_any_year * (1.0 - r->p_any_year) / s->nrep));
-    const double se[3] = {r->cum_se_mean, r->cum_se_q95, r->cum_se_cvar95};
-    for (int k = 0; k < 3; k++) {
-      fputc(',', f);
-      csv_double(f, se[k]);
-    }
-    fputc('\n', f);
-  }
-}
-
-static void write_national_csv(FILE *f, const bw_summary *s) {
-  fputs(NATIONAL_CSV_HEADER, f);
-  for (int q = 0; q < BW_NQ; q++)
-    for (int y = 0; y < s->ny; y++) {
-      const bw_stat *st = &s->national[q * s->ny + y];
-      fprintf(f, "%d,%s,", s->first_year + y, quantity_name[q]);
-      const double v[11] = {st->mean,    st->sd,     st->q05,    st->q50,    st->q95,      st->cvar95,
-                            st->se_mean, st->se_q05, st->se_q50, st->se_q95, st->se_cvar95};
-      for (int k = 0; k < 11; k++) {
-        if (k > 0) fputc(',', f);
-        csv_double(f, v[k]);
-      }
-      fputc('\n', f);
-    }
-}
-
-typedef void (*csv_writer)(FILE *f, const bw_summary *s, const bw_data *d);
-
-static void write_national_csv_d(FILE *f, const bw_summary *s, const bw_data *d) {
-  (void)d;
-  write_national_csv(f, s);
-}
+/* ---- which data set ------------------------------------------------------- */
 
 typedef struct {
-  csv_writer fn;
-  const bw_summary *s;
-  const bw_data *d;
-} csv_job;
+  char name[128], version[256];
+  int illustrative;
+  char sha256[65]; /* of "<gemeenten sha>  gemeenten.csv\n<regions sha>  regions.csv\n" */
+} data_id;
 
-static void run_csv_job(FILE *f, const void *arg) {
-  const csv_job *j = arg;
-  j->fn(f, j->s, j->d);
-}
-
-/* ---- HDF5 --------------------------------------------------------------- */
-
-typedef struct {
-  hid_t file, gcpl, dcpl;
-  const char *shown; /* file name for messages */
-  bw_ctx *ctx;
-} h5w;
-
-static herr_t first_error_cb(unsigned n, const H5E_error2_t *err, void *data) {
-  char *buf = data;
-  if (n == 0 && err->desc) snprintf(buf, 256, "%s", err->desc);
-  return 0;
-}
-
-/* Record the failure of `what` on object `obj`, with HDF5's innermost reason. */
-static void h5_fail(h5w *w, const char *what, const char *obj) {
-  char why[256] = "";
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error_cb, why);
-  bw_fail(w->ctx, BW_EHDF5, "%s: cannot %s %s%s%s", w->shown, what, obj, why[0] ? ": " : "", why);
-}
-
-static int h5_ok(const h5w *w) { return w->ctx->status == BW_OK; }
-
-/* Fixed-length UTF-8 string type of len bytes plus the terminating NUL. */
-static hid_t str_type(size_t len) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  if (t < 0) return t;
-  if (H5Tset_size(t, len + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-      H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-    H5Tclose(t);
-    return -1;
-  }
-  return t;
-}
-
-static void h5_group(h5w *w, const char *path, const char *description) {
-  if (!h5_ok(w)) return;
-  hid_t g = H5Gcreate2(w->file, path, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
-  if (g < 0) {
-    h5_fail(w, "create group", path);
-    return;
-  }
-  if (description) {
-    hid_t t = str_type(strlen(description));
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a =
-        (t >= 0 && sp >= 0) ? H5Acreate2(g, "description", t, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    if (a < 0 || H5Awrite(a, t, description) < 0)
-      h5_fail(w, "write attribute description of", path);
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-  }
-  H5Gclose(g);
-}
-
-/* Scalar attribute `name` on object `obj` (path, for messages). */
-static void h5_attr(h5w *w, hid_t obj, const char *objpath, const char *name, hid_t ftype,
-                    hid_t mtype, const void *value) {
-  if (!h5_ok(w)) return;
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = sp >= 0 ? H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
-  if (a < 0 || H5Awrite(a, mtype, value) < 0) {
-    char what[96];
-    snprintf(what, sizeof what, "write attribute %s of", name);
-    h5_fail(w, what, objpath);
-  }
-  if (a >= 0) H5Aclose(a);
-  if (sp >= 0) H5Sclose(sp);
-}
-
-static void h5_attr_str(h5w *w, hid_t obj, const char *objpath, const char *name,
-                        const char *value) {
-  if (!h5_ok(w)) return;
-  hid_t t = str_type(strlen(value));
-  if (t < 0) {
-    h5_fail(w, "create a string type for", objpath);
-    return;
-  }
-  h5_attr(w, obj, objpath, name, t, t, value);
-  H5Tclose(t);
-}
-
-static void h5_attr_double(h5w *w, hid_t obj, const char *objpath, const char *name, double v) {
-  h5_attr(w, obj, objpath, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
-}
-
-static void h5_attr_int(h5w *w, hid_t obj, const char *objpath, const char *name, int v) {
-  h5_attr(w, obj, objpath, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
-}
-
-/* Create and write dataset `path` (rank 0, 1 or 2). Returns the open dataset
- * (caller closes) or -1 with the failure recorded. */
-static hid_t h5_dataset(h5w *w, const char *path, hid_t ftype, hid_t mtype, int rank,
-                        const hsize_t *dims, const void *data) {
-  if (!h5_ok(w)) return -1;
-  hid_t sp = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
-  hid_t ds = sp >= 0 ? H5Dcreate2(w->file, path, ftype, sp, H5P_DEFAULT, w->dcpl, H5P_DEFAULT) : -1;
-  if (sp >= 0) H5Sclose(sp);
-  if (ds < 0) {
-    h5_fail(w, "create dataset", path);
-    return -1;
-  }
-  if (H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-    h5_fail(w, "write dataset", path);
-    H5Dclose(ds);
-    return -1;
-  }
-  return ds;
-}
-
-/* A [n] dataset of fixed-length strings strs(i). */
-typedef const char *(*str_at)(const void *arg, int i);
-
-static hid_t h5_strings(h5w *w, const char *path, int n, str_at get, const void *arg) {
-  if (!h5_ok(w)) return -1;
-  size_t len = 1;
-  for (int i = 0; i < n; i++) {
-    size_t l = strlen(get(arg, i));
-    if (l > len) len = l;
-  }
-  /* calloc: the bytes after each NUL are written too and must not be garbage */
-  char *buf = calloc((size_t)(n > 0 ? n : 1), len + 1);
-  if (!buf) {
-    bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for %s", w->shown, path);
-    return -1;
-  }
-  for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * (len + 1), get(arg, i), strlen(get(arg, i)));
-  hid_t t = str_type(len);
-  hid_t ds = -1;
-  if (t < 0) {
-    h5_fail(w, "create a string type for", path);
-  } else {
-    hsize_t dims[1] = {(hsize_t)n};
-    ds = h5_dataset(w, path, t, t, 1, dims, buf);
-    H5Tclose(t);
-  }
-  free(buf);
-  return ds;
-}
-
-static void h5_attach(h5w *w, hid_t ds, const char *path, hid_t scale, unsigned dim,
-                      const char *label) {
-  if (!h5_ok(w)) return;
-  if (H5DSattach_scale(ds, scale, dim) < 0)
-    h5_fail(w, "attach a dimension scale to", path);
-  else if (H5DSset_label(ds, dim, label) < 0)
-    h5_fail(w, "label a dimension of", path);
-}
-
-static void h5_close(hid_t *id) {
-  if (*id >= 0) H5Dclose(*id);
-  *id = -1;
-}
-
-typedef struct {
-  const bw_summary *s;
-  const bw_data *d;
-} names_arg;
-
-static const char *gem_code(const void *a, int i) { return ((const names_arg *)a)->d->g[i].code; }
-static const char *gem_name(const void *a, int i) { return ((const names_arg *)a)->d->g[i].name; }
-static const char *gem_region(const void *a, int i) {
-  const bw_data *d = ((const names_arg *)a)->d;
-  return d->r[d->g[i].region].code;
-}
-static const char *risk_code(const void *a, int i) {
-  const names_arg *x = a;
-  return x->d->g[x->s->risk[i].g].code;
-}
-static const char *risk_name(const void *a, int i) {
-  const names_arg *x = a;
-  return x->d->g[x->s->risk[i].g].name;
-}
-static const char *risk_region(const void *a, int i) {
-  const names_arg *x = a;
-  return x->d->r[x->d->g[x->s->risk[i].g].region].code;
-}
-
-/* A [n] or [ng][ny] float64 dataset with units (and a description), its
- * dimensions attached to the scales. */
-static void h5_values_rows(h5w *w, const char *path, int rank, const hsize_t *dims,
-                           const double *v, const char *units, const char *desc, hid_t gscale,
-                           const char *row_name, hid_t yscale) {
-  hid_t ds = h5_dataset(w, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, v);
-  if (ds < 0) return;
-  h5_attr_str(w, ds, path, "units", units);
-  if (desc) h5_attr_str(w, ds, path, "description", desc);
-  if (rank == 2) {
-    h5_attach(w, ds, path, gscale, 0, row_name);
-    h5_attach(w, ds, path, yscale, 1, "year");
-  } else if (yscale >= 0) {
-    h5_attach(w, ds, path, yscale, 0, "year");
-  } else if (gscale >= 0) {
-    h5_attach(w, ds, path, gscale, 0, row_name);
-  }
-  H5Dclose(ds);
-}
-
-static void h5_values(h5w *w, const char *path, int rank, const hsize_t *dims, const double *v,
-                      const char *units, const char *desc, hid_t gscale, hid_t yscale) {
-  h5_values_rows(w, path, rank, dims, v, units, desc, gscale, "gemeente", yscale);
-}
-
-static const char *reg_code(const void *a, int i) { return ((const names_arg *)a)->d->r[i].code; }
-static const char *reg_name(const void *a, int i) { return ((const names_arg *)a)->d->r[i].name; }
-
-/* Regions (MODEL.md §8: the same per region, sums over members). */
-static void write_h5_regions(h5w *w, const bw_summary *s, const bw_data *d, double *buf, hid_t yscale) {
-  const int nr = s->nr, ny = s->ny;
-  if (nr < 1 || !h5_ok(w)) return;
-  const hsize_t dr[1] = {(hsize_t)nr}, dry[2] = {(hsize_t)nr, (hsize_t)ny};
-  const names_arg na = {s, d};
-  char path[256];
-  h5_group(w, "/region", "the regions (centrumgemeente regions), in data order");
-  hid_t rscale = h5_strings(w, "/region/code", nr, reg_code, &na);
-  if (rscale >= 0 && H5DSset_scale(rscale, "region") < 0)
-    h5_fail(w, "make a dimension scale of", "/region/code");
-  hid_t ds = h5_strings(w, "/region/name", nr, reg_name, &na);
-  h5_attach(w, ds, "/region/name", rscale, 0, "region");
-  h5_close(&ds);
-  long long *pop = (long long *)buf;
-  for (int r = 0; r < nr; r++) {
-    double p = 0;
-    for (int g = 0; g < d->ng; g++)
-      if (d->g[g].region == r) p += d->g[g].population;
-    pop[r] = llround(p);
-  }
-  ds = h5_dataset(w, "/region/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dr, pop);
-  if (ds >= 0) h5_attr_str(w, ds, "/region/population", "units", "inhabitants");
-  h5_attach(w, ds, "/region/population", rscale, 0, "region");
-  h5_close(&ds);
-
-  h5_group(w, "/region_year", "per region and year: sums over the member gemeenten");
-  h5_group(w, "/region_year/shortfall_eur", "cost - budget, BW + MO, summed over the members");
-  for (int k = 0; k < N_STAT_FIELDS; k++) {
-    for (int i = 0; i < nr * ny; i++) buf[i] = stat_get(&s->region[i], &stat_fields[k]);
-    snprintf(path, sizeof path, "/region_year/shortfall_eur/%s", stat_fields[k].name);
-    h5_values_rows(w, path, 2, dry, buf, "EUR", stat_fields[k].desc, rscale, "region", yscale);
-  }
-  h5_values_rows(w, "/region_year/p_exceed", 2, dry, s->region_p_exceed, "1",
-                 "P(region shortfall per inhabitant of the region > threshold)", rscale, "region",
-                 yscale);
-  h5_values_rows(w, "/region_year/p_exceed_se", 2, dry, s->region_p_exceed_se, "1",
-                 "Monte Carlo standard error of p_exceed", rscale, "region", yscale);
-
-  h5_group(w, "/region_risk", "per region over the reform years (region order, not ranked)");
-  ds = h5_strings(w, "/region_risk/code", nr, reg_code, &na);
-  h5_close(&ds);
-  ds = h5_strings(w, "/region_risk/name", nr, reg_name, &na);
-  h5_close(&ds);
-  const struct {
-    const char *name;
-    size_t off;
-  } dcols[] = {{"p_max_year", offsetof(bw_region_row, p_max_year)},
-               {"p_se", offsetof(bw_region_row, p_se)},
-               {"p_lo", offsetof(bw_region_row, p_lo)},
-               {"p_hi", offsetof(bw_region_row, p_hi)}};
-  for (size_t c = 0; c < sizeof dcols / sizeof dcols[0]; c++) {
-    for (int r = 0; r < nr; r++) memcpy(&buf[r], (const char *)&s->region_risk[r] + dcols[c].off, sizeof(double));
-    snprintf(path, sizeof path, "/region_risk/%s", dcols[c].name);
-    h5_values_rows(w, path, 1, dr, buf, "1", NULL, rscale, "region", -1);
-  }
-  const struct {
-    const char *name, *desc;
-    size_t off;
-  } icols[] = {
-      {"p_max_year_at", "calendar year of p_max_year", offsetof(bw_region_row, p_max_year_at)},
-      {"flagged", "1 when p_max_year >= p_star", offsetof(bw_region_row, flagged)},
-      {"flag_stable", "1 when [p_lo, p_hi] lies wholly on one side of p_star",
-       offsetof(bw_region_row, flag_stable)},
-      {"members", "member gemeenten", offsetof(bw_region_row, members)},
-      {"members_flagged", "members flagged without pooling (-1 unknown)",
-       offsetof(bw_region_row, members_flagged_none)},
-      {"members_flagged_pooled", "members flagged with regional pooling (-1 unknown)",
-       offsetof(bw_region_row, members_flagged_region)},
-  };
-  int *ib = (int *)buf;
-  for (size_t c = 0; c < sizeof icols / sizeof icols[0]; c++) {
-    for (int r = 0; r < nr; r++) memcpy(&ib[r], (const char *)&s->region_risk[r] + icols[c].off, sizeof(int));
-    snprintf(path, sizeof path, "/region_risk/%s", icols[c].name);
-    ds = h5_dataset(w, path, H5T_STD_I32LE, H5T_NATIVE_INT, 1, dr, ib);
-    if (ds >= 0) h5_attr_str(w, ds, path, "description", icols[c].desc);
-    h5_attach(w, ds, path, rscale, 0, "region");
-    h5_close(&ds);
-  }
-  if (rscale >= 0) H5Dclose(rscale);
-}
-
-/* The drivers of each gemeente's shortfall (BW_DECOMP_LIST): per year, and
- * summed over the reform years (what the report's waterfall shows). */
-static void write_h5_decomp(h5w *w, const bw_summary *s, double *buf, hid_t gscale, hid_t yscale) {
-  if (!s->decomp || !s->decomp_cum || !h5_ok(w)) return;
-  const int ng = s->ng, ny = s->ny;
-  const hsize_t dg[1] = {(hsize_t)ng}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
-  char list[512] = "", path[160];
-  for (int k = 0; k < BW_NDECOMP; k++) {
-    strncat(list, bw_decomp_name(k), sizeof list - strlen(list) - 1);
-    if (k + 1 < BW_NDECOMP) strncat(list, ",", sizeof list - strlen(list) - 1);
-  }
-  static const char *const grp[2] = {"/gemeente/decomposition", "/gemeente_year/decomposition"};
-  for (int j = 0; j < 2; j++) {
-    h5_group(w, grp[j],
-             j == 0 ? "the drivers of the mean cumulative shortfall over the reform years, as contributions "
-                      "(costs +, budgets -); they add up to /risk mean_cum_shortfall_eur"
-                    : "the drivers of the mean shortfall per year, as contributions (costs +, budgets -); "
-                      "they add up to /gemeente_year/shortfall_eur/mean");
-    hid_t g = h5_ok(w) ? H5Gopen2(w->file, grp[j], H5P_DEFAULT) : -1;
-    if (g < 0) {
-      h5_fail(w, "open group", grp[j]);
-      return;
-    }
-    h5_attr_str(w, g, grp[j], "components", list);
-    H5Gclose(g);
-    for (int k = 0; k < BW_NDECOMP; k++) {
-      snprintf(path, sizeof path, "%s/%s", grp[j], bw_decomp_name(k));
-      if (j == 0) {
-        memcpy(buf, s->decomp_cum + (size_t)k * ng, (size_t)ng * sizeof *buf);
-        h5_values(w, path, 1, dg, buf, "EUR", bw_decomp_desc(k), gscale, -1);
-      } else {
-        memcpy(buf, s->decomp + (size_t)k * ng * ny, (size_t)ng * ny * sizeof *buf);
-        h5_values(w, path, 2, dgy, buf, "EUR", bw_decomp_desc(k), gscale, yscale);
-      }
-    }
-  }
-}
-
-/* Which data set: the shipped tables (their SHA-256 in params/data/SHA256SUMS
- * of the source tree; version in params/data/VERSION) or the user's own. */
-static void identify_data(const bw_provenance *prov, char *name, size_t nn, char *version, size_t nv,
-                          int *illustrative) {
-  snprintf(name, nn, "user tables");
-  version[0] = '\0';
-  *illustrative = 0;
+/* The shipped tables (their SHA-256 in params/data/SHA256SUMS of the source
+ * tree; version in params/data/VERSION) or the user's own. data_sha256 is the
+ * SHA-256 of the two tables' SHA256SUMS lines: for the shipped tables, that
+ * of params/data/SHA256SUMS itself. */
+static void identify_data(const bw_provenance *prov, data_id *id) {
+  char sums[256];
+  snprintf(sums, sizeof sums, "%s  gemeenten.csv\n%s  regions.csv\n", prov->gemeenten_sha256,
+           prov->regions_sha256);
+  bw_sha256_bytes(sums, strlen(sums), id->sha256);
+  snprintf(id->name, sizeof id->name, "user tables");
+  id->version[0] = '\0';
+  id->illustrative = 0;
   FILE *f = fopen(BW_SOURCE_DIR "/params/data/SHA256SUMS", "r");
   if (!f) return;
   char line[512];
@@ -536,50 +150,529 @@ static void identify_data(const bw_provenance *prov, char *name, size_t nn, char
   }
   fclose(f);
   if (!gem || !reg) return;
-  snprintf(name, nn, "bwsim default tables (params/data)");
+  snprintf(id->name, sizeof id->name, "bwsim default tables (params/data)");
   /* the shipped region budgets are constructed: illustrative (params/data/SOURCES.md) */
-  *illustrative = 1;
+  id->illustrative = 1;
   f = fopen(BW_SOURCE_DIR "/params/data/VERSION", "r");
   if (f) {
-    if (fgets(version, (int)nv, f)) version[strcspn(version, "\r\n")] = '\0';
+    if (fgets(id->version, (int)sizeof id->version, f)) id->version[strcspn(id->version, "\r\n")] = '\0';
     fclose(f);
   }
 }
 
-/* Variance split of the nested design (only with uncertainty.outer_draws). */
-static void write_h5_split(h5w *w, const bw_summary *s, double *buf, hid_t gscale, hid_t yscale) {
-  if (s->split_k <= 0 || !s->param_share || !h5_ok(w)) return;
-  const hsize_t dg[1] = {(hsize_t)s->ng}, dgy[2] = {(hsize_t)s->ng, (hsize_t)s->ny};
-  h5_group(w, "/variance_split",
-           "share of the shortfall variance due to the outer parameter draws (MODEL.md §7), "
-           "one-way random-effects ANOVA over the K outer draws; the rest is stochastic flows");
-  hid_t g = H5Gopen2(w->file, "/variance_split", H5P_DEFAULT);
-  if (g < 0) {
-    h5_fail(w, "open group", "/variance_split");
-    return;
+/* ---- CSV ---------------------------------------------------------------- */
+
+typedef struct {
+  const bw_summary *s;
+  const bw_model *m;
+  const bw_data *d;
+  const bw_csv_style *st;
+  const data_id *id;
+} csv_job;
+
+static void write_risk_csv(FILE *f, const void *arg) {
+  const csv_job *j = arg;
+  const bw_summary *s = j->s;
+  const bw_data *d = j->d;
+  bw_csv c;
+  bw_csv_begin(&c, f, j->st, s->nrep);
+  bw_csv_header(&c, RISK_CSV_HEADER);
+  const char *set = j->id->version[0] ? j->id->version : j->id->name;
+  for (int i = 0; i < s->ng; i++) {
+    const bw_risk_row *r = &s->risk[i];
+    const bw_gemeente *g = &d->g[r->g];
+    bw_csv_int(&c, r->rank);
+    bw_csv_text(&c, g->code);
+    bw_csv_text(&c, g->name);
+    bw_csv_text(&c, d->r[g->region].code);
+    bw_csv_int(&c, llround(g->population));
+    bw_csv_num(&c, r->p_max_year, BW_NUM_PROB);
+    bw_csv_num(&c, r->p_se, BW_NUM_SE);
+    if (r->first_bottleneck_year != 0) bw_csv_int(&c, r->first_bottleneck_year);
+    else bw_csv_text(&c, "");
+    bw_csv_num(&c, r->p_any_year, BW_NUM_PROB);
+    bw_csv_num(&c, r->cum_mean, BW_NUM_EUR);
+    bw_csv_num(&c, r->cum_q95, BW_NUM_EUR);
+    bw_csv_num(&c, r->cum_cvar95, BW_NUM_EUR);
+    bw_csv_int(&c, r->flagged ? 1 : 0);
+    bw_csv_num(&c, r->p_lo, BW_NUM_PROB);
+    bw_csv_num(&c, r->p_hi, BW_NUM_PROB);
+    bw_csv_int(&c, r->flag_stable ? 1 : 0);
+    bw_csv_num(&c, sqrt(r->p_any_year * (1.0 - r->p_any_year) / s->nrep), BW_NUM_SE);
+    bw_csv_num(&c, r->cum_se_mean, BW_NUM_SE);
+    bw_csv_num(&c, r->cum_se_q95, BW_NUM_SE);
+    bw_csv_num(&c, r->cum_se_cvar95, BW_NUM_SE);
+    bw_csv_text(&c, set);
+    bw_csv_int(&c, j->id->illustrative);
+    bw_csv_text(&c, j->id->sha256);
+    bw_csv_end(&c);
   }
-  h5_attr_int(w, g, "/variance_split", "K", s->split_k);
-  h5_attr_double(w, g, "/variance_split", "J", (double)s->nrep / s->split_k);
-  H5Gclose(g);
-  memcpy(buf, s->param_share, (size_t)s->ng * sizeof *buf);
-  h5_values(w, "/variance_split/param_share", 1, dg, buf, "1",
-            "cumulative shortfall over the reform years", gscale, -1);
-  h5_values(w, "/variance_split/param_share_year", 2, dgy, s->param_share_year, "1",
-            "shortfall (BW + MO) per year", gscale, yscale);
+}
+
+static void write_national_csv(FILE *f, const void *arg) {
+  const csv_job *j = arg;
+  const bw_summary *s = j->s;
+  bw_csv c;
+  bw_csv_begin(&c, f, j->st, s->nrep);
+  bw_csv_header(&c, NATIONAL_CSV_HEADER);
+  for (int q = 0; q < BW_NQ; q++)
+    for (int y = 0; y < s->ny; y++) {
+      const bw_stat *st = &s->national[q * s->ny + y];
+      bw_num_kind kind = bw_num_kind_of_unit(quantity_unit[q]);
+      bw_csv_int(&c, s->first_year + y);
+      bw_csv_text(&c, quantity_name[q]);
+      const double v[6] = {st->mean, st->sd, st->q05, st->q50, st->q95, st->cvar95};
+      const double se[5] = {st->se_mean, st->se_q05, st->se_q50, st->se_q95, st->se_cvar95};
+      for (int k = 0; k < 6; k++) bw_csv_num(&c, v[k], kind);
+      for (int k = 0; k < 5; k++) bw_csv_num(&c, se[k], BW_NUM_SE);
+      bw_csv_end(&c);
+    }
+}
+
+/* The statistics of one cell (a gemeente or region in a year) of
+ * gemeente_year.csv and region_year.csv: the shortfall in euros st, per
+ * inhabitant pi, with the population and P(s > theta). */
+static void cell_row(bw_csv *c, int year, double pop, const bw_stat *pi, const bw_stat *st, double p,
+                     double p_se) {
+  bw_csv_int(c, year);
+  bw_csv_int(c, llround(pop));
+  const bw_stat *x[2] = {pi, st};
+  const bw_num_kind kind[2] = {BW_NUM_EUR_PER_INH, BW_NUM_EUR};
+  for (int k = 0; k < 2; k++) {
+    const double v[8] = {x[k]->mean, x[k]->se_mean, x[k]->q05, x[k]->se_q05,
+                         x[k]->q50,  x[k]->se_q50,  x[k]->q95, x[k]->se_q95};
+    for (int i = 0; i < 8; i++) bw_csv_num(c, v[i], i % 2 ? BW_NUM_SE : kind[k]);
+  }
+  bw_csv_num(c, p, BW_NUM_PROB);
+  bw_csv_num(c, p_se, BW_NUM_SE);
+  bw_csv_end(c);
+}
+
+static void write_gemeente_year_csv(FILE *f, const void *arg) {
+  const csv_job *j = arg;
+  const bw_summary *s = j->s;
+  const bw_data *d = j->d;
+  bw_csv c;
+  bw_csv_begin(&c, f, j->st, s->nrep);
+  bw_csv_header(&c, "code,name,region," CELL_CSV_COLUMNS);
+  for (int g = 0; g < s->ng; g++)
+    for (int y = 0; y < s->ny; y++) {
+      size_t i = (size_t)g * s->ny + y;
+      bw_csv_text(&c, d->g[g].code);
+      bw_csv_text(&c, d->g[g].name);
+      bw_csv_text(&c, d->r[d->g[g].region].code);
+      cell_row(&c, s->first_year + y, bw_model_population(j->m, g, y), &s->gy[BW_GV_SHORTFALL_PER_INH][i],
+               &s->gy[BW_GV_SHORTFALL][i], s->p_exceed[i], s->p_exceed_se[i]);
+    }
+}
+
+/* The population of region r in year y: the sum over its members. */
+static double region_population(const bw_model *m, const bw_data *d, int r, int y) {
+  double pop = 0;
+  for (int g = 0; g < d->ng; g++)
+    if (d->g[g].region == r) pop += bw_model_population(m, g, y);
+  return pop;
+}
+
+/* The statistics of st divided by pop (> 0): a region's shortfall per inhabitant. */
+static bw_stat per_inhabitant(const bw_stat *st, double pop) {
+  bw_stat pi = *st;
+  for (int k = 0; k < N_STAT_FIELDS; k++) {
+    double v = stat_get(st, &stat_fields[k]) / pop;
+    memcpy((char *)&pi + stat_fields[k].offset, &v, sizeof v);
+  }
+  return pi;
+}
+
+static void write_region_year_csv(FILE *f, const void *arg) {
+  const csv_job *j = arg;
+  const bw_summary *s = j->s;
+  const bw_data *d = j->d;
+  bw_csv c;
+  bw_csv_begin(&c, f, j->st, s->nrep);
+  bw_csv_header(&c, "code,name," CELL_CSV_COLUMNS);
+  for (int r = 0; r < s->nr; r++)
+    for (int y = 0; y < s->ny; y++) {
+      size_t i = (size_t)r * s->ny + y;
+      double pop = region_population(j->m, d, r, y);
+      bw_stat pi = per_inhabitant(&s->region[i], pop > 0 ? pop : 1.0);
+      bw_csv_text(&c, d->r[r].code);
+      bw_csv_text(&c, d->r[r].name);
+      cell_row(&c, s->first_year + y, pop, &pi, &s->region[i], s->region_p_exceed[i], s->region_p_exceed_se[i]);
+    }
+}
+
+/* ---- HDF5 --------------------------------------------------------------- */
+
+/* The dimension scales (coordinates) of results.h5. */
+#define SC_YEAR "/year"
+#define SC_GEMEENTE "/gemeente/gemeente"
+#define SC_REGION "/region/region"
+#define SC_RANK "/risk/rank"
+#define SC_FIRST "/gemeente/first_exceed_year"
+#define SC_KEY "/provenance/changed/key"
+
+/* A float64 dataset with its units and description, its axes on the scales
+ * sc0 and sc1 (NULL: none). */
+static void values(bw_h5 *h, const char *path, int rank, const hsize_t *dims, const double *v, const char *units,
+                   const char *desc, const char *sc0, const char *sc1) {
+  bw_h5_doubles(h, path, rank, dims, v, desc, units);
+  if (sc0) bw_h5_dims(h, path, sc0, sc1);
+}
+
+/* A dataset of another type, on the scales. */
+static void data_on(bw_h5 *h, const char *path, bw_h5_type type, int rank, const hsize_t *dims, const void *v,
+                    const char *desc, const char *units, const char *sc0, const char *sc1) {
+  bw_h5_data(h, path, type, rank, dims, v, desc, units);
+  bw_h5_dims(h, path, sc0, sc1);
+}
+
+/* n strings str(i) as the dataset path on the scale sc (NULL: none). */
+static void strings_on(bw_h5 *h, const char *path, int n, const char *const *v, const char *desc, const char *sc) {
+  hsize_t dn = (hsize_t)n;
+  bw_h5_strings(h, path, 1, &dn, v, desc);
+  if (sc) bw_h5_dims(h, path, sc, NULL);
+}
+
+/* The sixteen statistics of cells[i * ny + y] (n rows), each divided by
+ * div[i * ny + y] when div is not NULL, as grp/<stat> [n, ny]. */
+static void stat_group(bw_h5 *h, const char *grp, const bw_stat *cells, const double *div, int n, int ny,
+                       const char *units, double *buf, const char *row_scale) {
+  const hsize_t dims[2] = {(hsize_t)n, (hsize_t)ny};
+  char path[256];
+  for (int k = 0; k < N_STAT_FIELDS && bw_h5_ok(h); k++) {
+    for (int i = 0; i < n * ny; i++) buf[i] = stat_get(&cells[i], &stat_fields[k]) / (div ? div[i] : 1.0);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", grp, stat_fields[k].name) >= sizeof path) return;
+    values(h, path, 2, dims, buf, units, stat_fields[k].desc, row_scale, SC_YEAR);
+  }
+}
+
+/* Root attributes: what the run was and what a reader checks first. */
+static void write_h5_root(bw_h5 *h, const bw_summary *s, const bw_provenance *prov) {
+  char title[160];
+  snprintf(title, sizeof title, "bwsim results: %s", prov->params_name ? prov->params_name : "");
+  bw_h5_attr_str(h, "/", "title", title);
+  /* what a reader checks before it trusts the layout (results/README.md) */
+  bw_h5_attr_str(h, "/", "format", "bwsim-results");
+  bw_h5_attr_int(h, "/", "format_version", BW_RESULTS_FORMAT_VERSION);
+  bw_h5_attr_int(h, "/", "first_year", s->first_year);
+  bw_h5_attr_int(h, "/", "last_year", s->first_year + s->ny - 1);
+  bw_h5_attr_int(h, "/", "start_year", s->start_year);
+  bw_h5_attr_double(h, "/", "threshold_eur_per_inhabitant", s->theta);
+  bw_h5_attr_double(h, "/", "p_star", s->p_star);
+  bw_h5_attr_int(h, "/", "n_replications", s->nrep);
+  bw_h5_attr_str(h, "/", "pooling", s->pooling == BW_POOL_REGION ? "region" : "none");
+  bw_h5_attr_str(h, "/", "statistics",
+                 s->exact ? "exact (--exact: every value kept)"
+                          : "streaming (quantiles and CVaR within the err_* bounds)");
+  bw_h5_attr_int(h, "/", "n_flagged", s->n_flagged);
+  bw_h5_attr_int(h, "/", "n_unstable", s->n_unstable);
+  bw_h5_attr_int(h, "/", "n_flagged_other_pooling", s->n_flagged_other);
+}
+
+/* /year and the gemeente table with its coordinate /gemeente/gemeente. */
+static void write_h5_gemeenten(bw_h5 *h, const bw_summary *s, const bw_data *d, void *buf) {
+  const int ng = s->ng, ny = s->ny;
+  const hsize_t dg[1] = {(hsize_t)ng}, dy[1] = {(hsize_t)ny};
+  int *ib = buf;
+  for (int y = 0; y < ny; y++) ib[y] = s->first_year + y;
+  bw_h5_data(h, SC_YEAR, BW_H5_I32, 1, dy, ib, NULL, "calendar year");
+  bw_h5_scale(h, SC_YEAR, "year");
+
+  const char **str = buf;
+  bw_h5_group(h, "/gemeente", "the gemeenten, in data order (the gemeente dimension)");
+  for (int g = 0; g < ng; g++) str[g] = d->g[g].code;
+  bw_h5_strings(h, SC_GEMEENTE, 1, dg, str, "CBS gemeente code: the coordinate of the gemeente dimension");
+  bw_h5_scale(h, SC_GEMEENTE, "gemeente");
+  strings_on(h, "/gemeente/code", ng, str, "CBS gemeente code", SC_GEMEENTE);
+  for (int g = 0; g < ng; g++) str[g] = d->g[g].name;
+  strings_on(h, "/gemeente/name", ng, str, "name", SC_GEMEENTE);
+  for (int g = 0; g < ng; g++) str[g] = d->r[d->g[g].region].code;
+  strings_on(h, "/gemeente/region", ng, str, "code of the centrumgemeente of the region", SC_GEMEENTE);
+  long long *pop = buf;
+  for (int g = 0; g < ng; g++) pop[g] = llround(d->g[g].population);
+  data_on(h, "/gemeente/population", BW_H5_I64, 1, dg, pop, "population on 1 January of first_year (data)",
+          "inhabitants", SC_GEMEENTE, NULL);
+  double *v = buf;
+  for (int g = 0; g < ng; g++) v[g] = d->g[g].lat;
+  values(h, "/gemeente/lat", 1, dg, v, "degrees", "centroid latitude (data)", SC_GEMEENTE, NULL);
+  for (int g = 0; g < ng; g++) v[g] = d->g[g].lon;
+  values(h, "/gemeente/lon", 1, dg, v, "degrees", "centroid longitude (data)", SC_GEMEENTE, NULL);
+  unsigned char *cg = buf;
+  for (int g = 0; g < ng; g++) cg[g] = d->g[g].is_centrumgemeente ? 1 : 0;
+  data_on(h, "/gemeente/is_centrumgemeente", BW_H5_U8, 1, dg, cg, "1 for the centrumgemeente of its region",
+          NULL, SC_GEMEENTE, NULL);
+  const hsize_t dfe[2] = {(hsize_t)ng, (hsize_t)ny + 1}, dny1[1] = {(hsize_t)ny + 1};
+  for (int y = 0; y <= ny; y++) ib[y] = y < ny ? s->first_year + y : 0;
+  bw_h5_data(h, SC_FIRST, BW_H5_I32, 1, dny1, ib, "the columns of first_exceed_count: calendar year; 0: none",
+             NULL);
+  bw_h5_scale(h, SC_FIRST, "first_exceed_year");
+  data_on(h, "/gemeente/first_exceed_count", BW_H5_I64, 2, dfe, s->first_exceed,
+          "replications whose first reform year with shortfall per inhabitant > threshold is year column y "
+          "(columns first_year..last_year); last column: no such year",
+          NULL, SC_GEMEENTE, SC_FIRST);
+}
+
+/* gemeente x year: the statistics of every variable, P(s > theta), population. */
+static void write_h5_gemeente_year(bw_h5 *h, const bw_summary *s, const bw_model *m, double *buf) {
+  const int ng = s->ng, ny = s->ny;
+  const hsize_t dgy[2] = {(hsize_t)ng, (hsize_t)ny};
+  char path[256], desc[160];
+  bw_h5_group(h, "/gemeente_year", "per gemeente and year, over replications (MODEL.md §8)");
+  for (int v = 0; v < BW_NGV; v++) {
+    snprintf(path, sizeof path, "/gemeente_year/%s", gvar_name[v]);
+    bw_h5_group(h, path, gvar_desc[v]);
+    stat_group(h, path, s->gy[v], NULL, ng, ny, gvar_unit[v], buf, SC_GEMEENTE);
+  }
+  snprintf(desc, sizeof desc, "P(shortfall per inhabitant > %.17g EUR), BW + MO, over replications", s->theta);
+  const struct {
+    const char *path;
+    const double *v;
+    const char *desc;
+  } pe[4] = {
+      {"/gemeente_year/p_exceed", s->p_exceed, desc},
+      {"/gemeente_year/p_exceed_se", s->p_exceed_se, "Monte Carlo standard error of p_exceed"},
+      {"/gemeente_year/p_exceed_lo", s->p_exceed_lo, "lower end of the Wilson 95 % interval of p_exceed"},
+      {"/gemeente_year/p_exceed_hi", s->p_exceed_hi, "upper end of the Wilson 95 % interval of p_exceed"}};
+  for (int k = 0; k < 4; k++) {
+    values(h, pe[k].path, 2, dgy, pe[k].v, "1", pe[k].desc, SC_GEMEENTE, SC_YEAR);
+    bw_h5_attr_double(h, pe[k].path, "threshold_eur_per_inhabitant", s->theta);
+  }
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) buf[g * ny + y] = bw_model_population(m, g, y);
+  values(h, "/gemeente_year/population", 2, dgy, buf, "inhabitants",
+         "population in the year (data x population growth): the divisor of the per-inhabitant shortfall",
+         SC_GEMEENTE, SC_YEAR);
+}
+
+/* national, by quantity */
+static void write_h5_national(bw_h5 *h, const bw_summary *s, double *buf) {
+  const int ny = s->ny;
+  const hsize_t dy[1] = {(hsize_t)ny};
+  char path[256];
+  bw_h5_group(h, "/national", "national totals per year, over replications (MODEL.md §8)");
+  for (int q = 0; q < BW_NQ; q++) {
+    snprintf(path, sizeof path, "/national/%s", quantity_name[q]);
+    bw_h5_group(h, path, NULL);
+    for (int k = 0; k < N_STAT_FIELDS; k++) {
+      for (int y = 0; y < ny; y++) buf[y] = stat_get(&s->national[q * ny + y], &stat_fields[k]);
+      snprintf(path, sizeof path, "/national/%s/%s", quantity_name[q], stat_fields[k].name);
+      values(h, path, 1, dy, buf, quantity_unit[q], stat_fields[k].desc, SC_YEAR, NULL);
+    }
+  }
+}
+
+/* risk list, rank order (the columns of risk.csv) on the coordinate /risk/rank */
+static void write_h5_risk(bw_h5 *h, const bw_summary *s, const bw_data *d, void *buf) {
+  const int ng = s->ng;
+  const hsize_t dg[1] = {(hsize_t)ng};
+  char path[256];
+  bw_h5_group(h, "/risk", "gemeenten ranked by p_max_year (the columns of risk.csv)");
+  int *ib = buf;
+  for (int i = 0; i < ng; i++) ib[i] = s->risk[i].rank;
+  bw_h5_data(h, SC_RANK, BW_H5_I32, 1, dg, ib, "rank: 1 = highest p_max_year (the coordinate of /risk)", NULL);
+  bw_h5_scale(h, SC_RANK, "rank");
+  const char **str = buf;
+  for (int i = 0; i < ng; i++) str[i] = d->g[s->risk[i].g].code;
+  strings_on(h, "/risk/code", ng, str, "CBS gemeente code", SC_RANK);
+  for (int i = 0; i < ng; i++) str[i] = d->g[s->risk[i].g].name;
+  strings_on(h, "/risk/name", ng, str, "name", SC_RANK);
+  for (int i = 0; i < ng; i++) str[i] = d->r[d->g[s->risk[i].g].region].code;
+  strings_on(h, "/risk/region", ng, str, "code of the centrumgemeente of the region", SC_RANK);
+  long long *pop = buf;
+  for (int i = 0; i < ng; i++) pop[i] = llround(d->g[s->risk[i].g].population);
+  data_on(h, "/risk/population", BW_H5_I64, 1, dg, pop, NULL, "inhabitants", SC_RANK, NULL);
+
+  /* the columns of risk.csv, in its order */
+  const struct {
+    const char *name, *units, *desc;
+    size_t off;
+    char type; /* 'd' double, 'i' int, 'b' flag */
+  } cols[] = {
+      {"p_max_year", "1", NULL, offsetof(bw_risk_row, p_max_year), 'd'},
+      {"p_se", "1", NULL, offsetof(bw_risk_row, p_se), 'd'},
+      {"first_bottleneck_year", NULL, "first year with p_exceed >= p_star; 0 = none",
+       offsetof(bw_risk_row, first_bottleneck_year), 'i'},
+      {"p_any_year", "1", NULL, offsetof(bw_risk_row, p_any_year), 'd'},
+      {"mean_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_mean), 'd'},
+      {"q95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_q95), 'd'},
+      {"cvar95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_cvar95), 'd'},
+      {"flagged", NULL, "1 when p_max_year >= p_star", offsetof(bw_risk_row, flagged), 'b'},
+      {"p_lo", "1", "Wilson 95 % interval of p_max_year", offsetof(bw_risk_row, p_lo), 'd'},
+      {"p_hi", "1", "Wilson 95 % interval of p_max_year", offsetof(bw_risk_row, p_hi), 'd'},
+      {"se_mean_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_se_mean), 'd'},
+      {"se_q95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_se_q95), 'd'},
+      {"se_cvar95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_se_cvar95), 'd'},
+      {"err_q95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_q95_err), 'd'},
+      {"err_cvar95_cum_shortfall_eur", "EUR", NULL, offsetof(bw_risk_row, cum_cvar95_err), 'd'},
+      {"flag_stable", NULL, "1 when the 95 % interval [p_lo, p_hi] lies wholly on one side of p_star",
+       offsetof(bw_risk_row, flag_stable), 'b'},
+  };
+  double *v = buf;
+  unsigned char *flag = buf;
+  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+    snprintf(path, sizeof path, "/risk/%s", cols[c].name);
+    for (int i = 0; i < ng; i++) {
+      const char *row = (const char *)&s->risk[i] + cols[c].off;
+      if (cols[c].type == 'd') {
+        memcpy(&v[i], row, sizeof *v);
+      } else {
+        int x;
+        memcpy(&x, row, sizeof x);
+        if (cols[c].type == 'i') ib[i] = x;
+        else flag[i] = x ? 1 : 0;
+      }
+    }
+    if (cols[c].type == 'd')
+      values(h, path, 1, dg, v, cols[c].units, cols[c].desc, SC_RANK, NULL);
+    else
+      data_on(h, path, cols[c].type == 'i' ? BW_H5_I32 : BW_H5_U8, 1, dg, buf, cols[c].desc, NULL, SC_RANK, NULL);
+  }
+  signed char *oth = buf;
+  for (int i = 0; i < ng; i++) oth[i] = (signed char)s->risk[i].flagged_other;
+  data_on(h, "/risk/flagged_other_pooling", BW_H5_I8, 1, dg, oth,
+          "flag under the other pooling setting (without pooling when the run pooled, with regional pooling "
+          "when it did not); -1 unknown",
+          NULL, SC_RANK, NULL);
+}
+
+/* Regions (MODEL.md §8: the same per region, sums over members), on the
+ * coordinate /region/region. */
+static void write_h5_regions(bw_h5 *h, const bw_summary *s, const bw_model *m, const bw_data *d, double *buf,
+                             double *pop) {
+  const int nr = s->nr, ny = s->ny;
+  if (nr < 1 || !bw_h5_ok(h)) return;
+  const hsize_t dr[1] = {(hsize_t)nr}, dry[2] = {(hsize_t)nr, (hsize_t)ny};
+  char path[256];
+  bw_h5_group(h, "/region", "the regions (centrumgemeente regions), in data order");
+  const char **str = (const char **)buf;
+  for (int r = 0; r < nr; r++) str[r] = d->r[r].code;
+  bw_h5_strings(h, SC_REGION, 1, dr, str, "code of the region's centrumgemeente: the coordinate of the region "
+                                          "dimension");
+  bw_h5_scale(h, SC_REGION, "region");
+  strings_on(h, "/region/code", nr, str, "code of the region's centrumgemeente", SC_REGION);
+  for (int r = 0; r < nr; r++) str[r] = d->r[r].name;
+  strings_on(h, "/region/name", nr, str, "name", SC_REGION);
+  long long *lp = (long long *)buf;
+  for (int r = 0; r < nr; r++) {
+    double p = 0;
+    for (int g = 0; g < d->ng; g++)
+      if (d->g[g].region == r) p += d->g[g].population;
+    lp[r] = llround(p);
+  }
+  data_on(h, "/region/population", BW_H5_I64, 1, dr, lp, "population on 1 January of first_year (data)",
+          "inhabitants", SC_REGION, NULL);
+
+  bw_h5_group(h, "/region_year", "per region and year: sums over the member gemeenten");
+  bw_h5_group(h, "/region_year/shortfall_eur", "cost - budget, BW + MO, summed over the members");
+  stat_group(h, "/region_year/shortfall_eur", s->region, NULL, nr, ny, "EUR", buf, SC_REGION);
+  for (int r = 0; r < nr; r++)
+    for (int y = 0; y < ny; y++) {
+      double p = region_population(m, d, r, y);
+      pop[r * ny + y] = p > 0 ? p : 1.0;
+    }
+  bw_h5_group(h, "/region_year/shortfall_per_inhabitant_eur",
+              "the region's shortfall per inhabitant of the region (shortfall_eur / population)");
+  stat_group(h, "/region_year/shortfall_per_inhabitant_eur", s->region, pop, nr, ny, "EUR/inhabitant", buf,
+             SC_REGION);
+  values(h, "/region_year/population", 2, dry, pop, "inhabitants", "population in the year: sum over the members",
+         SC_REGION, SC_YEAR);
+  values(h, "/region_year/p_exceed", 2, dry, s->region_p_exceed, "1",
+         "P(region shortfall per inhabitant of the region > threshold)", SC_REGION, SC_YEAR);
+  values(h, "/region_year/p_exceed_se", 2, dry, s->region_p_exceed_se, "1", "Monte Carlo standard error of p_exceed",
+         SC_REGION, SC_YEAR);
+
+  bw_h5_group(h, "/region_risk", "per region over the reform years (region order, not ranked)");
+  for (int r = 0; r < nr; r++) str[r] = d->r[r].code;
+  strings_on(h, "/region_risk/code", nr, str, "code of the region's centrumgemeente", SC_REGION);
+  for (int r = 0; r < nr; r++) str[r] = d->r[r].name;
+  strings_on(h, "/region_risk/name", nr, str, "name", SC_REGION);
+  const struct {
+    const char *name, *desc;
+    size_t off;
+    int is_int;
+  } cols[] = {
+      {"p_max_year", NULL, offsetof(bw_region_row, p_max_year), 0},
+      {"p_se", NULL, offsetof(bw_region_row, p_se), 0},
+      {"p_lo", NULL, offsetof(bw_region_row, p_lo), 0},
+      {"p_hi", NULL, offsetof(bw_region_row, p_hi), 0},
+      {"p_max_year_at", "calendar year of p_max_year", offsetof(bw_region_row, p_max_year_at), 1},
+      {"flagged", "1 when p_max_year >= p_star", offsetof(bw_region_row, flagged), 1},
+      {"flag_stable", "1 when [p_lo, p_hi] lies wholly on one side of p_star", offsetof(bw_region_row, flag_stable),
+       1},
+      {"members", "member gemeenten", offsetof(bw_region_row, members), 1},
+      {"members_flagged", "members flagged without pooling (-1 unknown)",
+       offsetof(bw_region_row, members_flagged_none), 1},
+      {"members_flagged_pooled", "members flagged with regional pooling (-1 unknown)",
+       offsetof(bw_region_row, members_flagged_region), 1},
+  };
+  int *ib = (int *)buf;
+  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+    snprintf(path, sizeof path, "/region_risk/%s", cols[c].name);
+    for (int r = 0; r < nr; r++)
+      memcpy(cols[c].is_int ? (void *)&ib[r] : (void *)&buf[r], (const char *)&s->region_risk[r] + cols[c].off,
+             cols[c].is_int ? sizeof(int) : sizeof(double));
+    if (cols[c].is_int)
+      data_on(h, path, BW_H5_I32, 1, dr, ib, cols[c].desc, NULL, SC_REGION, NULL);
+    else
+      values(h, path, 1, dr, buf, "1", cols[c].desc, SC_REGION, NULL);
+  }
+}
+
+/* The drivers of each gemeente's shortfall (BW_DECOMP_LIST): per year, and
+ * summed over the reform years (what the report's waterfall shows). */
+static void write_h5_decomp(bw_h5 *h, const bw_summary *s, double *buf) {
+  if (!s->decomp || !s->decomp_cum || !bw_h5_ok(h)) return;
+  const int ng = s->ng, ny = s->ny;
+  const hsize_t dg[1] = {(hsize_t)ng}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
+  char list[512] = "", path[160];
+  for (int k = 0; k < BW_NDECOMP; k++) {
+    strncat(list, bw_decomp_name(k), sizeof list - strlen(list) - 1);
+    if (k + 1 < BW_NDECOMP) strncat(list, ",", sizeof list - strlen(list) - 1);
+  }
+  static const char *const grp[2] = {"/gemeente/decomposition", "/gemeente_year/decomposition"};
+  for (int j = 0; j < 2; j++) {
+    bw_h5_group(h, grp[j],
+                j == 0 ? "the drivers of the mean cumulative shortfall over the reform years, as contributions "
+                         "(costs +, budgets -); they add up to /risk mean_cum_shortfall_eur"
+                       : "the drivers of the mean shortfall per year, as contributions (costs +, budgets -); "
+                         "they add up to /gemeente_year/shortfall_eur/mean");
+    bw_h5_attr_str(h, grp[j], "components", list);
+    for (int k = 0; k < BW_NDECOMP; k++) {
+      snprintf(path, sizeof path, "%s/%s", grp[j], bw_decomp_name(k));
+      if (j == 0) {
+        memcpy(buf, s->decomp_cum + (size_t)k * ng, (size_t)ng * sizeof *buf);
+        values(h, path, 1, dg, buf, "EUR", bw_decomp_desc(k), SC_GEMEENTE, NULL);
+      } else {
+        memcpy(buf, s->decomp + (size_t)k * ng * ny, (size_t)ng * ny * sizeof *buf);
+        values(h, path, 2, dgy, buf, "EUR", bw_decomp_desc(k), SC_GEMEENTE, SC_YEAR);
+      }
+    }
+  }
+}
+
+/* Variance split of the nested design (only with uncertainty.outer_draws). */
+static void write_h5_split(bw_h5 *h, const bw_summary *s) {
+  if (s->split_k <= 0 || !s->param_share || !bw_h5_ok(h)) return;
+  const hsize_t dg[1] = {(hsize_t)s->ng}, dgy[2] = {(hsize_t)s->ng, (hsize_t)s->ny};
+  bw_h5_group(h, "/variance_split",
+              "share of the shortfall variance due to the outer parameter draws (MODEL.md §7), "
+              "one-way random-effects ANOVA over the K outer draws; the rest is stochastic flows");
+  bw_h5_attr_int(h, "/variance_split", "K", s->split_k);
+  bw_h5_attr_double(h, "/variance_split", "J", (double)s->nrep / s->split_k);
+  values(h, "/variance_split/param_share", 1, dg, s->param_share, "1", "cumulative shortfall over the reform years",
+         SC_GEMEENTE, NULL);
+  values(h, "/variance_split/param_share_year", 2, dgy, s->param_share_year, "1", "shortfall (BW + MO) per year",
+         SC_GEMEENTE, SC_YEAR);
 }
 
 /* The resolved policy settings (defaults included), as params text
  * (bw_params_value_text) in attributes of /provenance/settings named by their
  * params key: readers (the report) need not know the defaults. */
-static void write_h5_settings(h5w *w, const bw_params *p) {
-  if (!p || !h5_ok(w)) return;
-  h5_group(w, "/provenance/settings",
-           "the resolved settings of the run (defaults included), by params key, as text");
-  hid_t g = h5_ok(w) ? H5Gopen2(w->file, "/provenance/settings", H5P_DEFAULT) : -1;
-  if (g < 0) {
-    if (h5_ok(w)) h5_fail(w, "open group", "/provenance/settings");
-    return;
-  }
+static void write_h5_settings(bw_h5 *h, const bw_params *p) {
+  if (!p || !bw_h5_ok(h)) return;
+  bw_h5_group(h, "/provenance/settings",
+              "the resolved settings of the run (defaults included), by params key, as text");
   static const char *const keys[] = {"run.kernel",
                                      "policy.ingroeipad.mode",
                                      "policy.ingroeipad.steps",
@@ -596,40 +689,18 @@ static void write_h5_settings(h5w *w, const bw_params *p) {
   char v[BW_PARAMS_TEXT_MAX];
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     bw_params_value_text(p, keys[i], v, sizeof v);
-    h5_attr_str(w, g, "/provenance/settings", keys[i], v);
+    bw_h5_attr_str(h, "/provenance/settings", keys[i], v);
   }
-  H5Gclose(g);
-}
-
-/* n variable-length UTF-8 strings as the 1-D dataset path. */
-static void h5_vlstrings(h5w *w, const char *path, int n, const char *const *v, const char *description) {
-  if (!h5_ok(w)) return;
-  hid_t t = H5Tcopy(H5T_C_S1);
-  if (t < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-    h5_fail(w, "create a string type for", path);
-  } else {
-    hsize_t dims[1] = {(hsize_t)n};
-    hid_t sp = H5Screate_simple(1, dims, NULL);
-    hid_t ds = sp >= 0 ? H5Dcreate2(w->file, path, t, sp, H5P_DEFAULT, w->dcpl, H5P_DEFAULT) : -1;
-    if (ds < 0)
-      h5_fail(w, "create dataset", path);
-    else if (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-      h5_fail(w, "write dataset", path);
-    if (ds >= 0) h5_attr_str(w, ds, path, "description", description);
-    if (ds >= 0) H5Dclose(ds);
-    if (sp >= 0) H5Sclose(sp);
-  }
-  if (t >= 0) H5Tclose(t);
 }
 
 /* /provenance/changed/{key,value,default}: every params key whose value
  * differs from the default (bw_params_defaults with the shipped data
  * tables, so a run on the shipped data lists no data path), as params text,
- * in the order of params/default.yaml. */
-static void write_h5_changed(h5w *w, const bw_params *p) {
-  if (!p || !h5_ok(w)) return;
-  h5_group(w, "/provenance/changed",
-           "the params keys whose value differs from the default, both values as params text");
+ * in the order of params/default.yaml; key is the coordinate. */
+static void write_h5_changed(bw_h5 *h, const bw_params *p) {
+  if (!p || !bw_h5_ok(h)) return;
+  bw_h5_group(h, "/provenance/changed",
+              "the params keys whose value differs from the default, both values as params text");
   bw_params d;
   bw_params_defaults_shipped(&d);
   int nk = bw_params_nkeys(), n = 0;
@@ -648,11 +719,14 @@ static void write_h5_changed(h5w *w, const bw_params *p) {
     n++;
   }
   if (oom) {
-    bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for /provenance/changed", w->shown);
+    bw_fail(h->ctx, BW_ENOMEM, "%s: out of memory for /provenance/changed", h->shown);
   } else {
-    h5_vlstrings(w, "/provenance/changed/key", n, col, "params key");
-    h5_vlstrings(w, "/provenance/changed/value", n, col + nk, "its value in this run");
-    h5_vlstrings(w, "/provenance/changed/default", n, col + 2 * nk, "its default value");
+    bw_h5_vlstrings(h, SC_KEY, n, col, "params key");
+    bw_h5_scale(h, SC_KEY, "key");
+    bw_h5_vlstrings(h, "/provenance/changed/value", n, col + nk, "its value in this run");
+    bw_h5_dims(h, "/provenance/changed/value", SC_KEY, NULL);
+    bw_h5_vlstrings(h, "/provenance/changed/default", n, col + 2 * nk, "its default value");
+    bw_h5_dims(h, "/provenance/changed/default", SC_KEY, NULL);
   }
   for (int i = 0; col && i < n; i++) {
     free((char *)col[nk + i]);
@@ -663,311 +737,65 @@ static void write_h5_changed(h5w *w, const bw_params *p) {
   free(dv);
 }
 
-static void write_h5_body(h5w *w, const bw_summary *s, const bw_data *d, const bw_provenance *prov,
-                          double *buf) {
-  const int ng = s->ng, ny = s->ny;
-  const hsize_t dg[1] = {(hsize_t)ng}, dy[1] = {(hsize_t)ny}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
-  const names_arg na = {s, d};
-  char path[256], title[160];
-  hid_t root = w->file;
-
-  /* root attributes */
-  snprintf(title, sizeof title, "bwsim results: %s", prov->params_name ? prov->params_name : "");
-  h5_attr_str(w, root, "/", "title", title);
-  /* what a reader checks before it trusts the layout (results/README.md) */
-  h5_attr_str(w, root, "/", "format", "bwsim-results");
-  h5_attr_int(w, root, "/", "format_version", BW_RESULTS_FORMAT_VERSION);
-  h5_attr_int(w, root, "/", "first_year", s->first_year);
-  h5_attr_int(w, root, "/", "last_year", s->first_year + ny - 1);
-  h5_attr_int(w, root, "/", "start_year", s->start_year);
-  h5_attr_double(w, root, "/", "threshold_eur_per_inhabitant", s->theta);
-  h5_attr_double(w, root, "/", "p_star", s->p_star);
-  h5_attr_int(w, root, "/", "n_replications", s->nrep);
-  h5_attr_str(w, root, "/", "pooling", s->pooling == BW_POOL_REGION ? "region" : "none");
-  h5_attr_str(w, root, "/", "statistics",
-              s->exact ? "exact (--exact: every value kept)"
-                       : "streaming (quantiles and CVaR within the err_* bounds)");
-  h5_attr_int(w, root, "/", "n_flagged", s->n_flagged);
-  h5_attr_int(w, root, "/", "n_unstable", s->n_unstable);
-  h5_attr_int(w, root, "/", "n_flagged_other_pooling", s->n_flagged_other);
-
-  /* dimension scales: /gemeente/code ("gemeente") and /year ("year") */
-  h5_group(w, "/gemeente", "the gemeenten, in data order (the gemeente dimension)");
-  hid_t gscale = h5_strings(w, "/gemeente/code", ng, gem_code, &na);
-  if (gscale >= 0 && H5DSset_scale(gscale, "gemeente") < 0)
-    h5_fail(w, "make a dimension scale of", "/gemeente/code");
-  int *years = (int *)buf; /* buf holds ng*ny >= ny doubles */
-  for (int y = 0; y < ny; y++) years[y] = s->first_year + y;
-  hid_t yscale = h5_dataset(w, "/year", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dy, years);
-  if (yscale >= 0) {
-    if (H5DSset_scale(yscale, "year") < 0) h5_fail(w, "make a dimension scale of", "/year");
-    h5_attr_str(w, yscale, "/year", "units", "calendar year");
-  }
-
-  hid_t ds = h5_strings(w, "/gemeente/name", ng, gem_name, &na);
-  h5_attach(w, ds, "/gemeente/name", gscale, 0, "gemeente");
-  h5_close(&ds);
-  ds = h5_strings(w, "/gemeente/region", ng, gem_region, &na);
-  if (ds >= 0)
-    h5_attr_str(w, ds, "/gemeente/region", "description",
-                "code of the centrumgemeente of the region");
-  h5_attach(w, ds, "/gemeente/region", gscale, 0, "gemeente");
-  h5_close(&ds);
-  long long *pop = (long long *)buf;
-  for (int g = 0; g < ng; g++) pop[g] = llround(d->g[g].population);
-  ds = h5_dataset(w, "/gemeente/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dg, pop);
-  if (ds >= 0) h5_attr_str(w, ds, "/gemeente/population", "units", "inhabitants");
-  if (ds >= 0)
-    h5_attr_str(w, ds, "/gemeente/population", "description",
-                "population on 1 January of first_year (data)");
-  h5_attach(w, ds, "/gemeente/population", gscale, 0, "gemeente");
-  h5_close(&ds);
-  for (int k = 0; k < 2; k++) {
-    for (int g = 0; g < ng; g++) buf[g] = k == 0 ? d->g[g].lat : d->g[g].lon;
-    h5_values(w, k == 0 ? "/gemeente/lat" : "/gemeente/lon", 1, dg, buf, "degrees",
-              k == 0 ? "centroid latitude (data)" : "centroid longitude (data)", gscale, -1);
-  }
-  unsigned char *cg = (unsigned char *)buf;
-  for (int g = 0; g < ng; g++) cg[g] = d->g[g].is_centrumgemeente ? 1 : 0;
-  ds = h5_dataset(w, "/gemeente/is_centrumgemeente", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, cg);
-  h5_attach(w, ds, "/gemeente/is_centrumgemeente", gscale, 0, "gemeente");
-  h5_close(&ds);
-  {
-    const hsize_t dfe[2] = {(hsize_t)ng, (hsize_t)ny + 1};
-    ds = h5_dataset(w, "/gemeente/first_exceed_count", H5T_STD_I64LE, H5T_NATIVE_LLONG, 2, dfe,
-                    s->first_exceed);
-    if (ds >= 0)
-      h5_attr_str(w, ds, "/gemeente/first_exceed_count", "description",
-                  "replications whose first reform year with shortfall per inhabitant > threshold "
-                  "is year column y (columns first_year..last_year); last column: no such year");
-    h5_attach(w, ds, "/gemeente/first_exceed_count", gscale, 0, "gemeente");
-    h5_close(&ds);
-  }
-
-  /* gemeente x year */
-  h5_group(w, "/gemeente_year", "per gemeente and year, over replications (MODEL.md §8)");
-  for (int v = 0; v < BW_NGV; v++) {
-    snprintf(path, sizeof path, "/gemeente_year/%s", gvar_name[v]);
-    h5_group(w, path, gvar_desc[v]);
-    for (int k = 0; k < N_STAT_FIELDS; k++) {
-      for (int i = 0; i < ng * ny; i++) buf[i] = stat_get(&s->gy[v][i], &stat_fields[k]);
-      snprintf(path, sizeof path, "/gemeente_year/%s/%s", gvar_name[v], stat_fields[k].name);
-      h5_values(w, path, 2, dgy, buf, gvar_unit[v], stat_fields[k].desc, gscale, yscale);
-    }
-  }
-  char desc[160];
-  snprintf(desc, sizeof desc, "P(shortfall per inhabitant > %.17g EUR), BW + MO, over replications",
-           s->theta);
-  const struct {
-    const char *path;
-    const double *v;
-    const char *desc;
-  } pe[4] = {
-      {"/gemeente_year/p_exceed", s->p_exceed, desc},
-      {"/gemeente_year/p_exceed_se", s->p_exceed_se, "Monte Carlo standard error of p_exceed"},
-      {"/gemeente_year/p_exceed_lo", s->p_exceed_lo, "lower end of the Wilson 95 % interval of p_exceed"},
-      {"/gemeente_year/p_exceed_hi", s->p_exceed_hi, "upper end of the Wilson 95 % interval of p_exceed"}};
-  for (int k = 0; k < 4 && h5_ok(w); k++) {
-    ds = h5_dataset(w, pe[k].path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dgy, pe[k].v);
-    if (ds < 0) break;
-    h5_attr_str(w, ds, pe[k].path, "units", "1");
-    h5_attr_str(w, ds, pe[k].path, "description", pe[k].desc);
-    h5_attr_double(w, ds, pe[k].path, "threshold_eur_per_inhabitant", s->theta);
-    h5_attach(w, ds, pe[k].path, gscale, 0, "gemeente");
-    h5_attach(w, ds, pe[k].path, yscale, 1, "year");
-    h5_close(&ds);
-  }
-
-  /* national */
-  h5_group(w, "/national", "national totals per year, over replications (MODEL.md §8)");
-  for (int q = 0; q < BW_NQ; q++) {
-    snprintf(path, sizeof path, "/national/%s", quantity_name[q]);
-    h5_group(w, path, NULL);
-    for (int k = 0; k < N_STAT_FIELDS; k++) {
-      for (int y = 0; y < ny; y++) buf[y] = stat_get(&s->national[q * ny + y], &stat_fields[k]);
-      snprintf(path, sizeof path, "/national/%s/%s", quantity_name[q], stat_fields[k].name);
-      h5_values(w, path, 1, dy, buf, quantity_unit[q], stat_fields[k].desc, -1, yscale);
-    }
-  }
-
-  /* risk list, rank order (the columns of risk.csv) */
-  h5_group(w, "/risk", "gemeenten ranked by p_max_year (the columns of risk.csv)");
-  int *ibuf = (int *)buf;
-  for (int i = 0; i < ng; i++) ibuf[i] = s->risk[i].rank;
-  ds = h5_dataset(w, "/risk/rank", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dg, ibuf);
-  h5_close(&ds);
-  ds = h5_strings(w, "/risk/code", ng, risk_code, &na);
-  h5_close(&ds);
-  ds = h5_strings(w, "/risk/name", ng, risk_name, &na);
-  h5_close(&ds);
-  ds = h5_strings(w, "/risk/region", ng, risk_region, &na);
-  h5_close(&ds);
-  for (int i = 0; i < ng; i++) pop[i] = llround(d->g[s->risk[i].g].population);
-  ds = h5_dataset(w, "/risk/population", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dg, pop);
-  if (ds >= 0) h5_attr_str(w, ds, "/risk/population", "units", "inhabitants");
-  h5_close(&ds);
-
-  const struct {
-    const char *name, *units;
-    size_t off;
-  } rcols[] = {
-      {"p_max_year", "1", offsetof(bw_risk_row, p_max_year)},
-      {"p_se", "1", offsetof(bw_risk_row, p_se)},
-      {"p_any_year", "1", offsetof(bw_risk_row, p_any_year)},
-      {"mean_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_mean)},
-      {"q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_q95)},
-      {"cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_cvar95)},
-  };
-  for (size_t c = 0; c < sizeof rcols / sizeof rcols[0]; c++) {
-    if (c == 2) { /* keep the column order of risk.csv */
-      for (int i = 0; i < ng; i++) ibuf[i] = s->risk[i].first_bottleneck_year;
-      ds = h5_dataset(w, "/risk/first_bottleneck_year", H5T_STD_I32LE, H5T_NATIVE_INT, 1, dg, ibuf);
-      if (ds >= 0)
-        h5_attr_str(w, ds, "/risk/first_bottleneck_year", "description",
-                    "first year with p_exceed >= p_star; 0 = none");
-      h5_close(&ds);
-    }
-    for (int i = 0; i < ng; i++)
-      memcpy(&buf[i], (const char *)&s->risk[i] + rcols[c].off, sizeof(double));
-    snprintf(path, sizeof path, "/risk/%s", rcols[c].name);
-    h5_values(w, path, 1, dg, buf, rcols[c].units, NULL, -1, -1);
-  }
-  unsigned char *flags = (unsigned char *)buf;
-  for (int i = 0; i < ng; i++) flags[i] = s->risk[i].flagged ? 1 : 0;
-  ds = h5_dataset(w, "/risk/flagged", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, flags);
-  if (ds >= 0) h5_attr_str(w, ds, "/risk/flagged", "description", "1 when p_max_year >= p_star");
-  h5_close(&ds);
-  const struct {
-    const char *name, *units;
-    size_t off;
-  } rcols2[] = {
-      {"p_lo", "1", offsetof(bw_risk_row, p_lo)},
-      {"p_hi", "1", offsetof(bw_risk_row, p_hi)},
-      {"se_mean_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_mean)},
-      {"se_q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_q95)},
-      {"se_cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_se_cvar95)},
-      {"err_q95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_q95_err)},
-      {"err_cvar95_cum_shortfall_eur", "EUR", offsetof(bw_risk_row, cum_cvar95_err)},
-  };
-  for (size_t c = 0; c < sizeof rcols2 / sizeof rcols2[0]; c++) {
-    for (int i = 0; i < ng; i++)
-      memcpy(&buf[i], (const char *)&s->risk[i] + rcols2[c].off, sizeof(double));
-    snprintf(path, sizeof path, "/risk/%s", rcols2[c].name);
-    h5_values(w, path, 1, dg, buf, rcols2[c].units, c < 2 ? "Wilson 95 % interval of p_max_year" : NULL,
-              -1, -1);
-  }
-  for (int i = 0; i < ng; i++) flags[i] = s->risk[i].flag_stable ? 1 : 0;
-  ds = h5_dataset(w, "/risk/flag_stable", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dg, flags);
-  if (ds >= 0)
-    h5_attr_str(w, ds, "/risk/flag_stable", "description",
-                "1 when the 95 % interval [p_lo, p_hi] lies wholly on one side of p_star");
-  h5_close(&ds);
-  signed char *oth = (signed char *)buf;
-  for (int i = 0; i < ng; i++) oth[i] = (signed char)s->risk[i].flagged_other;
-  ds = h5_dataset(w, "/risk/flagged_other_pooling", H5T_STD_I8LE, H5T_NATIVE_SCHAR, 1, dg, oth);
-  if (ds >= 0)
-    h5_attr_str(w, ds, "/risk/flagged_other_pooling", "description",
-                "flag under the other pooling setting (without pooling when the run pooled, with "
-                "regional pooling when it did not); -1 unknown");
-  h5_close(&ds);
-
-  write_h5_regions(w, s, d, buf, yscale);
-  write_h5_split(w, s, buf, gscale, yscale);
-  write_h5_decomp(w, s, buf, gscale, yscale);
-
-  /* provenance: nothing that changes between identical runs */
-  h5_group(w, "/provenance", "how these results were made");
-  if (h5_ok(w)) {
-    hid_t g = H5Gopen2(w->file, "/provenance", H5P_DEFAULT);
-    if (g < 0) {
-      h5_fail(w, "open group", "/provenance");
-    } else {
-      h5_attr_str(w, g, "/provenance", "bwsim_version", prov->version ? prov->version : "");
-      h5_attr_str(w, g, "/provenance", "params_name", prov->params_name ? prov->params_name : "");
-      unsigned long long seed = prov->seed;
-      h5_attr(w, g, "/provenance", "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed);
-      h5_attr_int(w, g, "/provenance", "replications", prov->replications);
-      h5_attr_str(w, g, "/provenance", "params_sha256", prov->params_sha256);
-      h5_attr_str(w, g, "/provenance", "gemeenten_sha256", prov->gemeenten_sha256);
-      h5_attr_str(w, g, "/provenance", "regions_sha256", prov->regions_sha256);
-      char dname[128], dver[256];
-      int illustrative;
-      identify_data(prov, dname, sizeof dname, dver, sizeof dver, &illustrative);
-      h5_attr_str(w, g, "/provenance", "data_name", dname);
-      h5_attr_str(w, g, "/provenance", "data_version", dver);
-      h5_attr_int(w, g, "/provenance", "data_illustrative", illustrative);
-      /* every key with its value: bw_params_parse reads it back to these params */
-      char *resolved = prov->params ? bw_params_to_yaml(prov->params) : NULL;
-      if (prov->params && !resolved)
-        bw_fail(w->ctx, BW_ENOMEM, "%s: out of memory for params_resolved", w->shown);
-      else if (resolved)
-        h5_attr_str(w, g, "/provenance", "params_resolved", resolved);
-      free(resolved);
-      H5Gclose(g);
-    }
-  }
-  write_h5_settings(w, prov->params);
-  write_h5_changed(w, prov->params);
+/* provenance: nothing that changes between identical runs */
+static void write_h5_provenance(bw_h5 *h, const bw_provenance *prov, const data_id *id) {
+  const char *g = "/provenance";
+  bw_h5_group(h, g, "how these results were made");
+  bw_h5_attr_str(h, g, "bwsim_version", prov->version ? prov->version : "");
+  bw_h5_attr_str(h, g, "params_name", prov->params_name ? prov->params_name : "");
+  bw_h5_attr_u64(h, g, "seed", prov->seed);
+  bw_h5_attr_int(h, g, "replications", prov->replications);
+  bw_h5_attr_str(h, g, "params_sha256", prov->params_sha256);
+  bw_h5_attr_str(h, g, "gemeenten_sha256", prov->gemeenten_sha256);
+  bw_h5_attr_str(h, g, "regions_sha256", prov->regions_sha256);
+  bw_h5_attr_str(h, g, "data_name", id->name);
+  bw_h5_attr_str(h, g, "data_version", id->version);
+  bw_h5_attr_int(h, g, "data_illustrative", id->illustrative);
+  bw_h5_attr_str(h, g, "data_sha256", id->sha256);
+  /* every key with its value: bw_params_parse reads it back to these params */
+  char *resolved = prov->params ? bw_params_to_yaml(prov->params) : NULL;
+  if (prov->params && !resolved)
+    bw_fail(h->ctx, BW_ENOMEM, "%s: out of memory for params_resolved", h->shown);
+  else if (resolved)
+    bw_h5_attr_str(h, g, "params_resolved", resolved);
+  free(resolved);
+  write_h5_settings(h, prov->params);
+  write_h5_changed(h, prov->params);
   const char *text = prov->params_text ? prov->params_text : "";
-  hid_t t = h5_ok(w) ? str_type(strlen(text)) : -1;
-  if (h5_ok(w) && t < 0) h5_fail(w, "create a string type for", "/provenance/params_yaml");
-  if (t >= 0) {
-    ds = h5_dataset(w, "/provenance/params_yaml", t, t, 0, NULL, text);
-    h5_close(&ds);
-    H5Tclose(t);
-  }
-
-  if (gscale >= 0) H5Dclose(gscale);
-  if (yscale >= 0) H5Dclose(yscale);
+  bw_h5_strings(h, "/provenance/params_yaml", 0, NULL, &text,
+                "the params that differ from the defaults (YAML; bwsim run reads it back)");
 }
 
-static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summary *s,
-                               const bw_data *d, const bw_provenance *prov, bw_ctx *ctx) {
-  size_t nbuf = (size_t)s->ng * (size_t)(s->ny + 1);
+static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summary *s, const bw_model *m,
+                               const bw_data *d, const bw_provenance *prov, const data_id *id, bw_ctx *ctx) {
+  /* scratch for one dataset: [ng][ny + 1] values of 8 bytes at most, or
+   * [nr][ny] twice (values and populations), or string pointers */
+  size_t nbuf = (size_t)s->ng * (size_t)(s->ny + 1) + 1;
   if (nbuf < (size_t)s->nr * (size_t)s->ny) nbuf = (size_t)s->nr * (size_t)s->ny;
-  if (nbuf < (size_t)s->ny) nbuf = (size_t)s->ny;
-  double *buf = calloc(nbuf > 0 ? nbuf : 1, sizeof *buf);
+  if (nbuf < (size_t)s->ny + 1) nbuf = (size_t)s->ny + 1;
+  double *buf = calloc(2 * nbuf, sizeof *buf);
   if (!buf) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", shown);
-
-  /* HDF5 would print its error stack to stderr; we report through ctx. The
-   * handler is process-wide state of the library: put it back when done. */
-  H5E_auto2_t old_func = NULL;
-  void *old_data = NULL;
-  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-
-  h5w w = {.file = -1, .gcpl = -1, .dcpl = -1, .shown = shown, .ctx = ctx};
-  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
-  w.dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  /* No modification times (identical runs, identical bytes); a file format
-   * that HDF5 1.8 readers open. */
-  if (fcpl < 0 || fapl < 0 || w.gcpl < 0 || w.dcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
-      H5Pset_obj_track_times(w.gcpl, 0) < 0 || H5Pset_obj_track_times(w.dcpl, 0) < 0 ||
-      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0) {
-    h5_fail(&w, "set up the properties of", "the file");
-  } else {
-    w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    if (w.file < 0) h5_fail(&w, "create", tmp);
+  bw_h5 h;
+  if (bw_h5_create(&h, tmp, shown, ctx) == BW_OK) {
+    write_h5_root(&h, s, prov);
+    write_h5_gemeenten(&h, s, d, buf);
+    write_h5_gemeente_year(&h, s, m, buf);
+    write_h5_national(&h, s, buf);
+    write_h5_risk(&h, s, d, buf);
+    write_h5_regions(&h, s, m, d, buf, buf + nbuf);
+    write_h5_split(&h, s);
+    write_h5_decomp(&h, s, buf);
+    write_h5_provenance(&h, prov, id);
+    bw_h5_close(&h);
   }
-  if (w.file >= 0) {
-    write_h5_body(&w, s, d, prov, buf);
-    if (H5Fclose(w.file) < 0) h5_fail(&w, "close", tmp);
-  }
-  if (w.dcpl >= 0) H5Pclose(w.dcpl);
-  if (w.gcpl >= 0) H5Pclose(w.gcpl);
-  if (fapl >= 0) H5Pclose(fapl);
-  if (fcpl >= 0) H5Pclose(fcpl);
-  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
   free(buf);
   return ctx->status;
 }
 
-/* ---- write all three ---------------------------------------------------- */
+/* ---- write them all ------------------------------------------------------ */
 
 bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const bw_model *m,
-                          const bw_provenance *prov, bw_ctx *ctx) {
+                          const bw_provenance *prov, const bw_csv_style *csv, bw_ctx *ctx) {
   if (!dir || !s || !m || !prov)
     return bw_fail(ctx, BW_EUSAGE,
                    "bw_output_write: missing directory, summary, model or provenance");
@@ -993,11 +821,19 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
   bw_fileset fs;
   bw_status st = bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
   if (st != BW_OK) return st;
-  csv_job risk = {write_risk_csv, s, d}, national = {write_national_csv_d, s, d};
-  st = write_h5_file(fs.tmp[OUT_H5], fs.dst[OUT_H5], s, d, prov, ctx);
+  data_id id;
+  identify_data(prov, &id);
+  const csv_job job = {s, m, d, csv, &id};
+  static const bw_text_writer csv_writer[OUT_N] = {
+      [OUT_RISK] = write_risk_csv,
+      [OUT_NATIONAL] = write_national_csv,
+      [OUT_GEMEENTE_YEAR] = write_gemeente_year_csv,
+      [OUT_REGION_YEAR] = write_region_year_csv,
+  };
+  st = write_h5_file(fs.tmp[OUT_H5], fs.dst[OUT_H5], s, m, d, prov, &id, ctx);
   if (st == BW_OK) st = bw_fileset_sync(&fs, OUT_H5, ctx);
-  if (st == BW_OK) st = bw_fileset_write_text(&fs, OUT_RISK, run_csv_job, &risk, ctx);
-  if (st == BW_OK) st = bw_fileset_write_text(&fs, OUT_NATIONAL, run_csv_job, &national, ctx);
+  for (int i = 0; i < OUT_N && st == BW_OK; i++)
+    if (csv_writer[i]) st = bw_fileset_write_text(&fs, i, csv_writer[i], &job, ctx);
   if (st != BW_OK) {
     bw_fileset_abort(&fs);
     return st;
