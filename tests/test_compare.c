@@ -4,7 +4,7 @@
  *    flags of `bwsim run` of the same params and seed (digit for digit), for
  *    budget-side variants (clients shared) and client-side ones;
  *  - the mean of the paired differences equals the difference of the two
- *    runs' means (to the fixed-point resolution of the sums, 1/256 EUR);
+ *    runs' means (to the whole euros of the CSV files);
  *  - a budget-only change leaves every client-flow total identical in every
  *    replication (common random numbers); a client-side change does not;
  *  - a scenario identical to the base has differences exactly 0, se 0;
@@ -162,7 +162,8 @@ Test(compare, scenarios_give_the_flags_of_bwsim_run) {
   assert_same_as_run(&cmp, "supply", &sup, "p_max_year_scenario", "flag_scenario");
 
   /* the mean of the paired differences = the difference of the runs' means
-   * (each mean is exact to the 1/256 EUR of the fixed-point sums) */
+   * (each mean is exact to the 1/256 EUR of the fixed-point sums; the CSV
+   * files round euros to whole euros: 1.5 EUR at most between the two) */
   int cs = col(&cmp, "scenario"), cc = col(&cmp, "code"), cd = col(&cmp, "delta_mean_cum_shortfall_eur");
   int rm = col(&base, "mean_cum_shortfall_eur");
   for (int i = 0; i < cmp.nrow; i++) {
@@ -170,7 +171,7 @@ Test(compare, scenarios_give_the_flags_of_bwsim_run) {
     const table *t = !strcmp(r[cs], "linear") ? &lin : &sup;
     double d = strtod(risk_row(t, r[cc])[rm], NULL) - strtod(risk_row(&base, r[cc])[rm], NULL);
     double got = strtod(r[cd], NULL);
-    cr_assert_leq(fabs(got - d), 0.01 + 1e-12 * fabs(d), "%s %s: mean of differences %.6f, difference of means %.6f",
+    cr_assert_leq(fabs(got - d), 1.5 + 1e-12 * fabs(d), "%s %s: mean of differences %.6f, difference of means %.6f",
                   r[cs], r[cc], got, d);
   }
 }

@@ -1,6 +1,9 @@
-/* Tests of sim/output.c and sim/sha256.c: SHA-256 known answers (FIPS 180-4
- * examples), the refusal to overwrite, atomic replacement, the CSV and HDF5
- * contents read back, and byte-identical files for identical input.
+/* Tests of sim/output.c, sim/sha256.c and the CSV writer of sim/cliutil.c:
+ * SHA-256 known answers (FIPS 180-4 examples), the refusal to overwrite,
+ * atomic replacement, the CSV and HDF5 contents read back (the CSV numbers
+ * within the digits of their kind, docs/outputs.md), the nl dialect, pandas
+ * and xarray reading the files, and byte-identical files for identical
+ * input.
  *
  * The summary is built by hand with a distinct value in every field (issue 4
  * fields included: err_* of every statistic, Wilson intervals, first
@@ -99,7 +102,9 @@ Test(sha256, missing_file_is_eio) {
 
 /* ---- prepare ------------------------------------------------------------ */
 
-static const char *const outputs[3] = {"results.h5", "risk.csv", "national.csv"};
+enum { NOUT = 5 };
+static const char *const outputs[NOUT] = {"results.h5", "risk.csv", "national.csv", "gemeente_year.csv",
+                                          "region_year.csv"};
 
 Test(output_prepare, creates_nested_directory) {
   char *dir = tu_mkdtemp("output");
@@ -119,7 +124,7 @@ Test(output_prepare, creates_nested_directory) {
 }
 
 Test(output_prepare, each_existing_file_refused_without_force) {
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NOUT; i++) {
     char *dir = tu_mkdtemp("output");
     char *p = tu_join_malloc(dir, outputs[i]);
     tu_write_text(p, "old\n");
@@ -244,7 +249,7 @@ static void fixture_init(fixture *fx) {
     int region, centrum;
     double pop;
   } gs[NG] = {{"GM0001", "Alpha", 0, 1, 150000.4},
-              {"GM0002", "Beta, Gamma", 0, 0, 40000.6},
+              {"GM0002", "Beta; Gamma, Delta", 0, 0, 40000.6},
               {"GM0003",
                "S\xc3\xba"
                "dwest \"Q\"",
@@ -422,7 +427,7 @@ static void fixture_free(fixture *fx) {
 static void write_ok(const fixture *fx, const char *dir, int force) {
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(dir, force, &fx->s, fx->m, &fx->prov, &ctx), BW_OK, "%s", ctx.msg);
+  cr_assert_eq(bw_output_write(dir, force, &fx->s, fx->m, &fx->prov, NULL, &ctx), BW_OK, "%s", ctx.msg);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
@@ -432,6 +437,93 @@ static double parse_exact(const char *s) {
   double x = strtod(s, &end);
   cr_assert(end != s && *end == '\0', "not a number: '%s'", s);
   return x;
+}
+
+/* The digits of each kind (docs/outputs.md "Digits"), spelled out here. */
+Test(csv, numbers_have_the_digits_of_their_kind) {
+  const struct {
+    double x;
+    bw_num_kind kind;
+    int pd;
+    char dec;
+    const char *want;
+  } cases[] = {
+      {0.123456, BW_NUM_PROB, 4, '.', "0.1235"},
+      {1.0, BW_NUM_PROB, 4, '.', "1.0000"},
+      {-0.00001, BW_NUM_PROB, 4, '.', "0.0000"}, /* never "-0" */
+      {0.5, BW_NUM_PROB, 6, ',', "0,500000"},
+      {2818028.145, BW_NUM_SE, 4, '.', "2820000"},
+      {0.0158113, BW_NUM_SE, 4, '.', "0.0158"},
+      {0.0150, BW_NUM_SE, 4, ',', "0,015"},
+      {0.09996, BW_NUM_SE, 4, '.', "0.1"},
+      {999.6, BW_NUM_SE, 4, '.', "1000"},
+      {123.456, BW_NUM_SE, 4, '.', "123"},
+      {12345, BW_NUM_SE, 4, '.', "12300"},
+      {1.5e-7, BW_NUM_SE, 4, '.', "0.00000015"},
+      {0, BW_NUM_SE, 4, '.', "0"},
+      {1e300, BW_NUM_SE, 4, '.', NULL}, /* no exponent: 3 digits and zeros */
+      {28745904.4375, BW_NUM_EUR, 4, '.', "28745904"},
+      {-4746278.3, BW_NUM_EUR, 4, '.', "-4746278"},
+      {-0.4, BW_NUM_EUR, 4, '.', "0"},
+      {15.3749, BW_NUM_EUR_PER_INH, 4, ',', "15,37"},
+      {-0.001, BW_NUM_EUR_PER_INH, 4, '.', "0.00"},
+      {22000, BW_NUM_CLIENTS, 4, '.', "22000.00"},
+      {1.0 / 3.0, BW_NUM_FULL, 4, '.', "0.33333333333333331"},
+      {NAN, BW_NUM_EUR, 4, ',', "nan"},
+      {INFINITY, BW_NUM_SE, 4, '.', "inf"},
+      {-INFINITY, BW_NUM_PROB, 4, '.', "-inf"},
+  };
+  char buf[400];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bw_num_text(buf, sizeof buf, cases[i].x, cases[i].kind, cases[i].pd, cases[i].dec);
+    if (cases[i].want)
+      cr_expect_str_eq(buf, cases[i].want, "case %zu: %.17g gave '%s'", i, cases[i].x, buf);
+    else
+      cr_expect(!strchr(buf, 'e') && !strncmp(buf, "100000", 6) && strlen(buf) == 301, "1e300 gave '%s'", buf);
+  }
+  /* probabilities: a step of at most 1/n, at least 4 decimals */
+  const long long n[] = {0, 8, 1000, 10000, 10001, 250000, 1000000, 100000000};
+  const int d[] = {4, 4, 4, 4, 5, 6, 6, 8};
+  for (size_t i = 0; i < sizeof n / sizeof *n; i++)
+    cr_expect_eq(bw_prob_decimals(n[i]), d[i], "n = %lld: %d decimals", n[i], bw_prob_decimals(n[i]));
+  cr_expect_eq(bw_num_kind_of_unit("EUR"), BW_NUM_EUR);
+  cr_expect_eq(bw_num_kind_of_unit("EUR/inhabitant"), BW_NUM_EUR_PER_INH);
+  cr_expect_eq(bw_num_kind_of_unit("1"), BW_NUM_PROB);
+  cr_expect_eq(bw_num_kind_of_unit("clients/yr"), BW_NUM_CLIENTS);
+}
+
+/* A CSV number within the written precision of v: half a step of its kind
+ * (pd decimals for a probability). */
+static void assert_near(const char *text, double v, bw_num_kind kind, int pd, const char *what) {
+  if (isnan(v)) {
+    cr_assert_str_eq(text, "nan", "%s", what);
+    return;
+  }
+  double x = parse_exact(text), tol;
+  switch (kind) {
+  case BW_NUM_PROB: tol = 0.5 * pow(10, -pd); break;
+  case BW_NUM_SE: tol = 0.005 * fabs(v); break;
+  case BW_NUM_EUR: tol = 0.5; break;
+  default: tol = 0.005; break;
+  }
+  cr_assert_leq(fabs(x - v), tol * (1 + 1e-9) + 1e-12, "%s: '%s' for %.17g (kind %d)", what, text, v, (int)kind);
+  char want[64];
+  cr_assert_str_eq(text, bw_num_text(want, sizeof want, v, kind, pd, '.'), "%s: the one formatter", what);
+}
+
+/* The next line of the text at *p (without its newline) split into f. */
+static int next_row(char **p, char **f, int max) {
+  int n = tu_csv_next(p, f, max);
+  cr_assert_gt(n, 0, "a row is missing");
+  return n;
+}
+
+/* The expected data_sha256 of the fixture: its table hashes as SHA256SUMS lines. */
+static void fixture_data_sha(const fixture *fx, char out[65]) {
+  char sums[256];
+  snprintf(sums, sizeof sums, "%s  gemeenten.csv\n%s  regions.csv\n", fx->prov.gemeenten_sha256,
+           fx->prov.regions_sha256);
+  bw_sha256_bytes(sums, strlen(sums), out);
 }
 
 Test(output_write, risk_csv_contents) {
@@ -445,15 +537,15 @@ Test(output_write, risk_csv_contents) {
       "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
       "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
       "flag_stable,p_any_year_se,se_mean_cum_shortfall_eur,se_q95_cum_shortfall_eur,"
-      "se_cvar95_cum_shortfall_eur\n";
+      "se_cvar95_cum_shortfall_eur,data_set,data_illustrative,data_sha256\n";
   cr_assert_eq(strncmp(text, header, strlen(header)), 0, "header: %s", text);
   char *line = text + strlen(header);
+  const int pd = bw_prob_decimals(NREP);
+  char sha[65];
+  fixture_data_sha(&fx, sha);
   for (int i = 0; i < NG; i++) {
-    char *nl = strchr(line, '\n');
-    cr_assert_not_null(nl, "row %d missing", i + 1);
-    *nl = '\0';
-    char *f[24];
-    cr_assert_eq(tu_csv_split(line, f, 24), 20, "row %d: %s", i + 1, line);
+    char *f[28];
+    cr_assert_eq(next_row(&line, f, 28), 23, "row %d", i + 1);
     const bw_risk_row *r = &fx.s.risk[i];
     const bw_gemeente *g = &fx.d.g[r->g];
     cr_assert_eq(atoi(f[0]), i + 1);
@@ -462,34 +554,35 @@ Test(output_write, risk_csv_contents) {
     cr_assert_str_eq(f[3], fx.d.r[g->region].code);
     cr_assert_eq(atoll(f[4]), llround(g->population));
     cr_assert_eq(strchr(f[4], '.'), NULL, "population is an integer: %s", f[4]);
-    cr_assert_eq(parse_exact(f[5]), r->p_max_year, "%%.17g round-trips");
-    if (isnan(r->p_se))
-      cr_assert_str_eq(f[6], "nan");
-    else
-      cr_assert_eq(parse_exact(f[6]), r->p_se);
+    assert_near(f[5], r->p_max_year, BW_NUM_PROB, pd, "p_max_year");
+    cr_assert_eq(strlen(strchr(f[5], '.') + 1), (size_t)pd, "p_max_year with %d decimals: %s", pd, f[5]);
+    assert_near(f[6], r->p_se, BW_NUM_SE, pd, "p_se");
     if (r->first_bottleneck_year)
       cr_assert_eq(atoi(f[7]), r->first_bottleneck_year);
     else
       cr_assert_str_eq(f[7], "", "no bottleneck: empty field");
-    cr_assert_eq(parse_exact(f[8]), r->p_any_year);
-    cr_assert_eq(parse_exact(f[9]), r->cum_mean);
-    cr_assert_eq(parse_exact(f[10]), r->cum_q95);
-    cr_assert_eq(parse_exact(f[11]), r->cum_cvar95);
+    assert_near(f[8], r->p_any_year, BW_NUM_PROB, pd, "p_any_year");
+    assert_near(f[9], r->cum_mean, BW_NUM_EUR, pd, "mean_cum_shortfall_eur");
+    assert_near(f[10], r->cum_q95, BW_NUM_EUR, pd, "q95_cum_shortfall_eur");
+    assert_near(f[11], r->cum_cvar95, BW_NUM_EUR, pd, "cvar95_cum_shortfall_eur");
     cr_assert_str_eq(f[12], r->flagged ? "1" : "0");
-    cr_assert_eq(parse_exact(f[13]), r->p_lo);
-    cr_assert_eq(parse_exact(f[14]), r->p_hi);
+    assert_near(f[13], r->p_lo, BW_NUM_PROB, pd, "p_lo");
+    assert_near(f[14], r->p_hi, BW_NUM_PROB, pd, "p_hi");
     cr_assert_str_eq(f[15], r->flag_stable ? "1" : "0");
     /* the se of p_any_year, from the proportion and nrep */
-    cr_assert_eq(parse_exact(f[16]), sqrt(r->p_any_year * (1.0 - r->p_any_year) / NREP));
-    cr_assert_eq(parse_exact(f[17]), r->cum_se_mean);
-    cr_assert_eq(parse_exact(f[18]), r->cum_se_q95);
-    cr_assert_eq(parse_exact(f[19]), r->cum_se_cvar95);
-    line = nl + 1;
+    assert_near(f[16], sqrt(r->p_any_year * (1.0 - r->p_any_year) / NREP), BW_NUM_SE, pd, "p_any_year_se");
+    assert_near(f[17], r->cum_se_mean, BW_NUM_SE, pd, "se_mean");
+    assert_near(f[18], r->cum_se_q95, BW_NUM_SE, pd, "se_q95");
+    assert_near(f[19], r->cum_se_cvar95, BW_NUM_SE, pd, "se_cvar95");
+    /* the fixture's tables are not the shipped ones */
+    cr_assert_str_eq(f[20], "user tables");
+    cr_assert_str_eq(f[21], "0");
+    cr_assert_str_eq(f[22], sha);
   }
   cr_assert_str_eq(line, "", "exactly one row per gemeente");
   /* the quoting itself, as a spreadsheet expects it */
   char *full = tu_slurp_malloc(p, NULL);
-  cr_assert(strstr(full, ",\"Beta, Gamma\",") != NULL, "%s", full);
+  cr_assert(strstr(full, ",\"Beta; Gamma, Delta\",") != NULL, "%s", full);
   cr_assert(strstr(full, ",\"S\xc3\xba"
                          "dwest \"\"Q\"\"\",") != NULL,
             "%s", full);
@@ -514,30 +607,268 @@ Test(output_write, national_csv_contents) {
   char *line = text + strlen(header);
   for (int q = 0; q < BW_NQ; q++)
     for (int y = 0; y < NY; y++) {
-      char *nl = strchr(line, '\n');
-      cr_assert_not_null(nl);
-      *nl = '\0';
       char *f[16];
-      cr_assert_eq(tu_csv_split(line, f, 16), 13, "%s", line);
+      cr_assert_eq(next_row(&line, f, 16), 13);
       cr_assert_eq(atoi(f[0]), 2021 + y);
       cr_assert_str_eq(f[1], bw_quantity_name(q));
       const bw_stat *st = &fx.s.national[q * NY + y];
-      cr_assert_eq(parse_exact(f[2]), st->mean);
-      cr_assert_eq(parse_exact(f[3]), st->sd);
-      cr_assert_eq(parse_exact(f[4]), st->q05);
-      cr_assert_eq(parse_exact(f[5]), st->q50);
-      cr_assert_eq(parse_exact(f[6]), st->q95);
-      cr_assert_eq(parse_exact(f[7]), st->cvar95);
-      cr_assert_eq(parse_exact(f[8]), st->se_mean);
-      cr_assert_eq(parse_exact(f[9]), st->se_q05);
-      cr_assert_eq(parse_exact(f[10]), st->se_q50);
-      cr_assert_eq(parse_exact(f[11]), st->se_q95);
-      cr_assert_eq(parse_exact(f[12]), st->se_cvar95);
-      line = nl + 1;
+      /* euros whole, clients with 2 decimals; standard errors 3 digits */
+      bw_num_kind kind = strcmp(bw_quantity_unit(q), "EUR") ? BW_NUM_CLIENTS : BW_NUM_EUR;
+      const double v[11] = {st->mean,    st->sd,     st->q05,    st->q50,    st->q95,      st->cvar95,
+                            st->se_mean, st->se_q05, st->se_q50, st->se_q95, st->se_cvar95};
+      for (int k = 0; k < 11; k++) assert_near(f[2 + k], v[k], k < 6 ? kind : BW_NUM_SE, 4, header);
     }
   cr_assert_str_eq(line, "");
   free(text);
   free(p);
+  tu_rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* gemeente_year.csv and region_year.csv: one row per code and year, the
+ * documented columns, every value that of the summary within its digits. */
+static const char *const CELL_COLUMNS =
+    "year,population,shortfall_per_inhabitant_eur_mean,shortfall_per_inhabitant_eur_se_mean,"
+    "shortfall_per_inhabitant_eur_q05,shortfall_per_inhabitant_eur_se_q05,shortfall_per_inhabitant_eur_q50,"
+    "shortfall_per_inhabitant_eur_se_q50,shortfall_per_inhabitant_eur_q95,shortfall_per_inhabitant_eur_se_q95,"
+    "shortfall_eur_mean,shortfall_eur_se_mean,shortfall_eur_q05,shortfall_eur_se_q05,shortfall_eur_q50,"
+    "shortfall_eur_se_q50,shortfall_eur_q95,shortfall_eur_se_q95,p_exceed,p_exceed_se\n";
+
+/* mean, se_mean, q05, se_q05, q50, se_q50, q95, se_q95 of st, divided by div */
+static void stat8(const bw_stat *st, double div, double out[8]) {
+  const double v[8] = {st->mean, st->se_mean, st->q05, st->se_q05, st->q50, st->se_q50, st->q95, st->se_q95};
+  for (int i = 0; i < 8; i++) out[i] = v[i] / div;
+}
+
+/* The cell columns of a row f (from f[0] = year): the per-inhabitant
+ * statistics pi, the euro ones eur, P and its se. */
+static void check_cell(char **f, int year, double pop, const double pi[8], const double eur[8], double p,
+                       double p_se, const char *what) {
+  cr_assert_eq(atoi(f[0]), year, "%s", what);
+  cr_assert_eq(atoll(f[1]), llround(pop), "%s: population %s", what, f[1]);
+  for (int i = 0; i < 8; i++) {
+    assert_near(f[2 + i], pi[i], i % 2 ? BW_NUM_SE : BW_NUM_EUR_PER_INH, 4, what);
+    assert_near(f[10 + i], eur[i], i % 2 ? BW_NUM_SE : BW_NUM_EUR, 4, what);
+  }
+  assert_near(f[18], p, BW_NUM_PROB, 4, what);
+  assert_near(f[19], p_se, BW_NUM_SE, 4, what);
+}
+
+Test(output_write, gemeente_and_region_year_csv_contents) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = tu_mkdtemp("output");
+  write_ok(&fx, dir, 0);
+  char *p = tu_join_malloc(dir, "gemeente_year.csv");
+  char *text = tu_slurp_malloc(p, NULL), *line = text;
+  char *f[32];
+  double pi[8], eur[8];
+  char *head = tu_format("code,name,region,%s", CELL_COLUMNS);
+  cr_assert_eq(strncmp(text, head, strlen(head)), 0, "header: %.400s", text);
+  line += strlen(head);
+  for (int g = 0; g < NG; g++)
+    for (int y = 0; y < NY; y++) {
+      cr_assert_eq(next_row(&line, f, 32), 23, "gemeente %d year %d", g, y);
+      cr_assert_str_eq(f[0], fx.d.g[g].code);
+      cr_assert_str_eq(f[1], fx.d.g[g].name);
+      cr_assert_str_eq(f[2], fx.d.r[fx.d.g[g].region].code);
+      /* the per-inhabitant statistics are the summary's own (the fixture's
+       * are not its euros / population) */
+      stat8(&fx.s.gy[BW_GV_SHORTFALL_PER_INH][g * NY + y], 1.0, pi);
+      stat8(&fx.s.gy[BW_GV_SHORTFALL][g * NY + y], 1.0, eur);
+      check_cell(f + 3, 2021 + y, bw_model_population(fx.m, g, y), pi, eur, fx.s.p_exceed[g * NY + y],
+                 fx.s.p_exceed_se[g * NY + y], "gemeente_year.csv");
+    }
+  cr_assert_str_eq(line, "", "one row per gemeente and year");
+  free(text);
+  free(p);
+
+  /* regions: the sums over the members, per inhabitant of the region */
+  p = tu_join_malloc(dir, "region_year.csv");
+  text = tu_slurp_malloc(p, NULL);
+  head = tu_format("code,name,%s", CELL_COLUMNS);
+  cr_assert_eq(strncmp(text, head, strlen(head)), 0, "header: %.400s", text);
+  line = text + strlen(head);
+  for (int r = 0; r < NR; r++)
+    for (int y = 0; y < NY; y++) {
+      cr_assert_eq(next_row(&line, f, 32), 22, "region %d year %d", r, y);
+      cr_assert_str_eq(f[0], fx.d.r[r].code);
+      cr_assert_str_eq(f[1], fx.d.r[r].name);
+      double pop = 0;
+      for (int g = 0; g < NG; g++)
+        if (fx.d.g[g].region == r) pop += bw_model_population(fx.m, g, y);
+      stat8(&fx.s.region[r * NY + y], pop, pi);
+      stat8(&fx.s.region[r * NY + y], 1.0, eur);
+      check_cell(f + 2, 2021 + y, pop, pi, eur, fx.s.region_p_exceed[r * NY + y], fx.s.region_p_exceed_se[r * NY + y],
+                 "region_year.csv");
+    }
+  cr_assert_str_eq(line, "", "one row per region and year");
+  free(text);
+  free(p);
+  tu_rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* The nl dialect: a UTF-8 byte-order mark, ';' between fields, a decimal
+ * comma, a name holding ';' quoted (and one holding only ',' not), and
+ * otherwise the same fields as the en dialect. */
+Test(output_write, nl_dialect) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = tu_mkdtemp("output");
+  char *en = tu_join_malloc(dir, "en"), *nl = tu_join_malloc(dir, "nl");
+  write_ok(&fx, en, 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(nl, 0, &fx.s, fx.m, &fx.prov, &bw_csv_nl, &ctx), BW_OK, "%s", ctx.msg);
+  for (int i = 1; i < NOUT; i++) {
+    char *pe = tu_join_malloc(en, outputs[i]), *pn = tu_join_malloc(nl, outputs[i]);
+    size_t ne, nn;
+    char *te = tu_slurp_malloc(pe, &ne), *tn = tu_slurp_malloc(pn, &nn);
+    cr_assert(nn > 3 && !memcmp(tn, "\xEF\xBB\xBF", 3), "%s: no BOM", outputs[i]);
+    cr_assert(ne > 3 && memcmp(te, "\xEF\xBB\xBF", 3), "%s (en): a BOM", outputs[i]);
+    /* field by field: the same text, with ',' for '.' in numbers */
+    char *a = te, *b = tn + 3;
+    int rows = 0;
+    for (;;) {
+      char *fa[32], *fb[32];
+      int na = tu_csv_next(&a, fa, 32);
+      /* the nl text, with ';' read as the separator: swap the two for the
+       * en reader of test_util.h (no field holds both) */
+      if (na < 0) {
+        cr_assert_eq(*b, '\0', "%s: nl has more rows", outputs[i]);
+        break;
+      }
+      char *end = strchr(b, '\n');
+      cr_assert_not_null(end);
+      *end = '\0';
+      for (char *c = b; *c; c++) *c = *c == ';' ? ',' : *c == ',' ? ';' : *c;
+      int nb = tu_csv_split(b, fb, 32);
+      cr_assert_eq(na, nb, "%s row %d: %d fields in en, %d in nl", outputs[i], rows, na, nb);
+      for (int k = 0; k < na; k++) {
+        char want[512];
+        snprintf(want, sizeof want, "%s", fa[k]);
+        char *endp;
+        strtod(fa[k], &endp);
+        /* numbers get the decimal comma; text (a name with ',') stays */
+        int number = *fa[k] && !*endp;
+        for (char *c = want; *c; c++)
+          if (number && *c == '.') *c = ',';
+        /* fb[k] came through the swap: swap back */
+        for (char *c = fb[k]; *c; c++) *c = *c == ';' ? ',' : *c == ',' ? ';' : *c;
+        cr_assert_str_eq(fb[k], want, "%s row %d field %d", outputs[i], rows, k);
+      }
+      b = end + 1;
+      rows++;
+    }
+    free(te), free(tn), free(pe), free(pn);
+  }
+  char *risk = tu_join_malloc(nl, "risk.csv");
+  char *t = tu_slurp_malloc(risk, NULL);
+  cr_assert(strstr(t, ";\"Beta; Gamma, Delta\";") != NULL, "a name with ';' is quoted: %s", t);
+  cr_assert(strstr(t, ";0,9003;") != NULL, "p_max_year with a decimal comma: %s", t);
+  cr_assert(strstr(t, "\n1;GM0003;") != NULL, "';' between fields: %s", t);
+  free(t), free(risk), free(en), free(nl);
+  tu_rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* ---- read by the analysts' tools (pandas, xarray) ------------------------ */
+
+#define PYTHON "/usr/bin/python3"
+
+/* 1 when python3 imports all of the modules (comma-separated). */
+static int python_has(const char *modules) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, PYTHON " -c 'import %s' >/dev/null 2>&1", modules);
+  int rc = system(cmd);
+  return WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
+}
+
+/* Run python code (argv: the directories), fail with its output. */
+static void python_ok(const char *code, const char *a, const char *b) {
+  char *script = tu_format("%s/check.py", a);
+  tu_write_text(script, code);
+  char *log = tu_format("%s/check.log", a);
+  char *cmd = tu_format(PYTHON " '%s' '%s' '%s' >'%s' 2>&1", script, a, b ? b : "", log);
+  int rc = system(cmd);
+  char *out = tu_slurp(log, NULL);
+  cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "python failed:\n%s", out);
+}
+
+Test(output_write, pandas_reads_both_dialects) {
+  if (!python_has("pandas")) cr_skip_test("pandas not installed (Debian: python3-pandas): not checked");
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = tu_mkdtemp("output");
+  char *en = tu_join_malloc(dir, "en"), *nl = tu_join_malloc(dir, "nl");
+  write_ok(&fx, en, 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(nl, 0, &fx.s, fx.m, &fx.prov, &bw_csv_nl, &ctx), BW_OK, "%s", ctx.msg);
+  /* results/README.md: pd.read_csv(path) and, for nl, sep=";", decimal=",",
+   * encoding="utf-8-sig"; both give the same frames */
+  python_ok("import sys, pandas as pd\n"
+            "en, nl = sys.argv[1], sys.argv[2]\n"
+            "for f in ['risk.csv', 'national.csv', 'gemeente_year.csv', 'region_year.csv']:\n"
+            "    a = pd.read_csv(en + '/' + f)\n"
+            "    b = pd.read_csv(nl + '/' + f, sep=';', decimal=',', encoding='utf-8-sig')\n"
+            "    pd.testing.assert_frame_equal(a, b, check_exact=True)\n"
+            "    assert a.columns[0] in ('rank', 'year', 'code'), (f, list(a.columns))\n"
+            "r = pd.read_csv(nl + '/risk.csv', sep=';', decimal=',', encoding='utf-8-sig')\n"
+            "assert r['name'].tolist() == ['S\\u00fadwest \"Q\"', 'Alpha', 'Beta; Gamma, Delta'], r['name'].tolist()\n"
+            "assert r['p_max_year'].dtype == float and abs(r['p_max_year'][0] - 0.9003) < 1e-12\n"
+            "assert r['p_se'].isna().tolist() == [False, False, True]\n"
+            "g = pd.read_csv(en + '/gemeente_year.csv')\n"
+            "assert len(g) == 6 and g['code'].tolist()[:2] == ['GM0001', 'GM0001'], g\n",
+            en, nl);
+  free(en), free(nl);
+  tu_rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+Test(output_write, xarray_opens_the_groups) {
+  if (!python_has("xarray, h5netcdf")) cr_skip_test("xarray or h5netcdf not installed (Debian: python3-xarray "
+                                                     "python3-h5netcdf): not checked");
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = tu_mkdtemp("output");
+  write_ok(&fx, dir, 0);
+  python_ok("import sys, numpy as np, xarray as xr\n"
+            "p = sys.argv[1] + '/results.h5'\n"
+            "def op(g):\n"
+            "    return xr.open_dataset(p, group=g, engine='h5netcdf')\n"
+            "codes = ['GM0001', 'GM0002', 'GM0003']\n"
+            "gy = op('gemeente_year/shortfall_eur')\n"
+            "assert gy['mean'].dims == ('gemeente', 'year'), gy['mean'].dims\n"
+            "assert gy['gemeente'].values.tolist() == codes and isinstance(gy['gemeente'].values[0], str)\n"
+            "assert gy['year'].values.tolist() == [2021, 2022]\n"
+            "assert gy['mean'].attrs['units'] == 'EUR'\n"
+            "assert abs(float(gy['mean'].sel(gemeente='GM0002', year=2022)) - (1e6 + 1e4 + 100 + 1/3)) < 1e-6\n"
+            "g = op('gemeente')\n"
+            "assert g['name'].values.tolist() == ['Alpha', 'Beta; Gamma, Delta', 'S\\u00fadwest \"Q\"']\n"
+            "assert g['first_exceed_count'].dims == ('gemeente', 'first_exceed_year')\n"
+            "assert g['first_exceed_year'].values.tolist() == [2021, 2022, 0]\n"
+            "m = xr.merge([g[['name']], op('gemeente_year')])\n"
+            "assert m['p_exceed'].dims == ('gemeente', 'year') and m['name'].dims == ('gemeente',)\n"
+            "r = op('risk')\n"
+            "assert r['rank'].values.tolist() == [1, 2, 3] and r['code'].values.tolist() == ['GM0003', 'GM0001', 'GM0002']\n"
+            "n = op('national/shortfall_eur')\n"
+            "assert n['q95'].dims == ('year',) and n['year'].values.tolist() == [2021, 2022]\n"
+            "for grp, dim in [('region', 'region'), ('region_year/shortfall_eur', 'region'),\n"
+            "                 ('region_year/shortfall_per_inhabitant_eur', 'region'), ('region_risk', 'region')]:\n"
+            "    d = op(grp)\n"
+            "    assert d[dim].values.tolist() == ['GM0001', 'GM0003'], (grp, d)\n"
+            "v = op('variance_split')\n"
+            "assert v['param_share_year'].dims == ('gemeente', 'year')\n"
+            "pr = op('provenance')\n"
+            "assert pr.attrs['data_name'] == 'user tables' and len(pr.attrs['data_sha256']) == 64\n"
+            "assert str(pr['params_yaml'].values).startswith('name: unit-test')\n",
+            dir, NULL);
   tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
@@ -626,7 +957,14 @@ Test(output_write, hdf5_contents) {
   read_doubles(f, "/gemeente/population", pop, 1, NG, 0);
   for (int g = 0; g < NG; g++) cr_assert_eq(pop[g], (double)llround(fx.d.g[g].population));
 
-  hid_t gscale = H5Dopen2(f, "/gemeente/code", H5P_DEFAULT);
+  /* the coordinates: /gemeente/gemeente (the codes) and /year are the
+   * dimension scales, hard-linked under the same names into every group
+   * whose datasets have those dimensions (what netCDF readers look for) */
+  read_strings(f, "/gemeente/gemeente", str, NG);
+  for (int g = 0; g < NG; g++) cr_assert_str_eq(str[g], fx.d.g[g].code);
+  tu_h5_attr_str(f, "/gemeente/gemeente", "_Encoding", s, sizeof s);
+  cr_assert_str_eq(s, "utf-8", "fixed-length strings marked for xarray");
+  hid_t gscale = H5Dopen2(f, "/gemeente/gemeente", H5P_DEFAULT);
   hid_t yscale = H5Dopen2(f, "/year", H5P_DEFAULT);
   cr_assert(gscale >= 0 && yscale >= 0);
   cr_assert_gt(H5DSis_scale(gscale), 0);
@@ -636,6 +974,17 @@ Test(output_write, hdf5_contents) {
   cr_assert_str_eq(nm, "gemeente");
   cr_assert_gt(H5DSget_scale_name(yscale, nm, sizeof nm), 0);
   cr_assert_str_eq(nm, "year");
+  {
+    const char *links[] = {"/gemeente_year/gemeente", "/gemeente_year/year", "/gemeente_year/shortfall_eur/gemeente",
+                           "/national/shortfall_eur/year", "/variance_split/gemeente"};
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+      H5O_info_t a, b;
+      cr_assert_geq(H5Oget_info_by_name2(f, links[i], &a, H5O_INFO_BASIC, H5P_DEFAULT), 0, "%s", links[i]);
+      cr_assert_geq(H5Oget_info_by_name2(f, !strcmp(strrchr(links[i], '/'), "/year") ? "/year" : "/gemeente/gemeente", &b,
+                                         H5O_INFO_BASIC, H5P_DEFAULT), 0);
+      cr_assert(a.addr == b.addr && a.rc >= 2, "%s is a link to the coordinate (addr %llu vs %llu, rc %u)", links[i], (unsigned long long)a.addr, (unsigned long long)b.addr, a.rc);
+    }
+  }
   double yrs[NY];
   read_doubles(f, "/year", yrs, 1, NY, 0);
   for (int y = 0; y < NY; y++) cr_assert_eq(yrs[y], 2021 + y);
@@ -713,6 +1062,14 @@ Test(output_write, hdf5_contents) {
   for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].cum_cvar95);
   read_doubles(f, "/risk/flagged", rv, 1, NG, 0);
   for (int i = 0; i < NG; i++) cr_assert_eq(rv[i], fx.s.risk[i].flagged ? 1.0 : 0.0);
+  {
+    /* /risk is on its own coordinate, the rank */
+    hid_t rank = H5Dopen2(f, "/risk/rank", H5P_DEFAULT), ds = H5Dopen2(f, "/risk/p_max_year", H5P_DEFAULT);
+    cr_assert_gt(H5DSis_scale(rank), 0);
+    cr_assert_gt(H5DSis_attached(ds, rank, 0), 0, "/risk/p_max_year on /risk/rank");
+    H5Dclose(ds);
+    H5Dclose(rank);
+  }
 
   /* ---- issue 4: root attributes of the statistics and flags */
   tu_h5_attr_str(f, "/", "pooling", s, sizeof s);
@@ -740,6 +1097,12 @@ Test(output_write, hdf5_contents) {
     cr_assert(H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == 8, "first_exceed_count: int64");
     H5Tclose(t);
     cr_assert_gt(H5DSis_attached(ds, gscale, 0), 0);
+    hid_t fy = H5Dopen2(f, "/gemeente/first_exceed_year", H5P_DEFAULT);
+    cr_assert_gt(H5DSis_attached(ds, fy, 1), 0, "the columns' coordinate");
+    double fyv[NY + 1];
+    read_doubles(f, "/gemeente/first_exceed_year", fyv, 1, NY + 1, 0);
+    for (int y = 0; y <= NY; y++) cr_assert_eq(fyv[y], y < NY ? 2021 + y : 0);
+    H5Dclose(fy);
     H5Dclose(ds);
   }
   read_doubles(f, "/gemeente_year/p_exceed_lo", v2, 2, NG, NY);
@@ -786,7 +1149,7 @@ Test(output_write, hdf5_contents) {
   read_doubles(f, "/region/population", r1, 1, NR, 0);
   /* sums over the members: 150000.4 + 40000.6 and 90000 */
   cr_assert(r1[0] == 190001.0 && r1[1] == 90000.0, "region population %g %g", r1[0], r1[1]);
-  hid_t rscale = H5Dopen2(f, "/region/code", H5P_DEFAULT);
+  hid_t rscale = H5Dopen2(f, "/region/region", H5P_DEFAULT);
   cr_assert_geq(rscale, 0);
   cr_assert_gt(H5DSis_scale(rscale), 0);
   double ry[NR * NY];
@@ -801,6 +1164,24 @@ Test(output_write, hdf5_contents) {
     cr_assert_gt(H5DSis_attached(ds, yscale, 1), 0, "%s: year scale on dim 1", path);
     H5Dclose(ds);
   }
+  /* per inhabitant of the region: the sums / the members' population */
+  double rpop[NR * NY];
+  read_doubles(f, "/region_year/population", rpop, 2, NR, NY);
+  for (int r = 0; r < NR; r++)
+    for (int y = 0; y < NY; y++) {
+      double want = 0;
+      for (int g = 0; g < NG; g++)
+        if (fx.d.g[g].region == r) want += bw_model_population(fx.m, g, y);
+      cr_assert_eq(rpop[r * NY + y], want, "region %d year %d population", r, y);
+    }
+  for (int k = 0; k < NSTAT; k++) {
+    snprintf(path, sizeof path, "/region_year/shortfall_per_inhabitant_eur/%s", stat_names[k]);
+    read_doubles(f, path, ry, 2, NR, NY);
+    for (int i = 0; i < NR * NY; i++)
+      cr_assert_eq(ry[i], reg_value(i / NY, i % NY, 0, k) / rpop[i], "%s[%d]", path, i);
+  }
+  read_doubles(f, "/gemeente_year/population", v2, 2, NG, NY);
+  for (int i = 0; i < NG * NY; i++) cr_assert_eq(v2[i], bw_model_population(fx.m, i / NY, i % NY));
   read_doubles(f, "/region_year/p_exceed", ry, 2, NR, NY);
   for (int i = 0; i < NR * NY; i++) cr_assert_eq(ry[i], fx.s.region_p_exceed[i]);
   read_doubles(f, "/region_year/p_exceed_se", ry, 2, NR, NY);
@@ -862,6 +1243,13 @@ Test(output_write, hdf5_contents) {
   tu_h5_attr_str(f, "/provenance", "regions_sha256", s, sizeof s);
   cr_assert_str_eq(s, fx.prov.regions_sha256);
   cr_assert_eq(tu_h5_attr_ll(f, "/provenance", "replications"), NREP);
+  char sha[65];
+  fixture_data_sha(&fx, sha);
+  tu_h5_attr_str(f, "/provenance", "data_sha256", s, sizeof s);
+  cr_assert_str_eq(s, sha, "the data set's hash, as in risk.csv");
+  tu_h5_attr_str(f, "/provenance", "data_name", s, sizeof s);
+  cr_assert_str_eq(s, "user tables");
+  cr_assert_eq(tu_h5_attr_ll(f, "/provenance", "data_illustrative"), 0);
   {
     hid_t a = H5Aopen_by_name(f, "/provenance", "seed", H5P_DEFAULT, H5P_DEFAULT);
     cr_assert_geq(a, 0);
@@ -988,7 +1376,7 @@ Test(output_write, identical_input_identical_bytes) {
 #ifdef M_PERTURB
   mallopt(M_PERTURB, 0);
 #endif
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NOUT; i++) {
     char *fa = tu_join_malloc(a, outputs[i]), *fb = tu_join_malloc(b, outputs[i]);
     assert_same_file(fa, fb);
     free(fa);
@@ -1010,8 +1398,8 @@ Test(output_write, identical_input_identical_bytes) {
 
 /* ---- refusal and atomicity ---------------------------------------------- */
 
-static void shas(const char *dir, char out[3][65]) {
-  for (int i = 0; i < 3; i++) {
+static void shas(const char *dir, char out[NOUT][65]) {
+  for (int i = 0; i < NOUT; i++) {
     char *p = tu_join_malloc(dir, outputs[i]);
     tu_sha256_file(p, out[i]);
     free(p);
@@ -1023,15 +1411,15 @@ Test(output_write, existing_files_refused_without_force_and_replaced_with) {
   fixture_init(&fx);
   char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char before[3][65], after[3][65];
+  char before[NOUT][65], after[NOUT][65];
   shas(dir, before);
   fx.s.risk[0].p_max_year = 0.75; /* a different result */
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EEXIST);
+  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EEXIST);
   cr_assert(strstr(ctx.msg, "--force") != NULL, "%s", ctx.msg);
   shas(dir, after);
-  for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
+  for (int i = 0; i < NOUT; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
   cr_assert_eq(tu_count_hidden(dir, NULL), 0);
   write_ok(&fx, dir, 1);
   shas(dir, after);
@@ -1057,7 +1445,7 @@ Test(output_write, directory_target_leaves_old_files) {
   cr_assert_eq(mkdir(risk, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_neq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
+  cr_assert_neq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_OK);
   cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
   char *x = tu_slurp_malloc(h5, NULL);
   cr_assert_str_eq(x, "old h5\n");
@@ -1081,7 +1469,7 @@ Test(output_write, failure_midway_removes_temps) {
   fixture_init(&fx);
   char *dir = tu_mkdtemp("output");
   write_ok(&fx, dir, 0);
-  char before[3][65], after[3][65];
+  char before[NOUT][65], after[NOUT][65];
   shas(dir, before);
   char blocker[64];
   snprintf(blocker, sizeof blocker, ".national.csv.tmp.%ld", (long)getpid());
@@ -1090,10 +1478,10 @@ Test(output_write, failure_midway_removes_temps) {
   fx.s.risk[0].p_max_year = 0.75;
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, &ctx), BW_EIO);
+  cr_assert_eq(bw_output_write(dir, 1, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EIO);
   cr_assert(strstr(ctx.msg, "national.csv") != NULL, "%s", ctx.msg);
   shas(dir, after);
-  for (int i = 0; i < 3; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
+  for (int i = 0; i < NOUT; i++) cr_assert_str_eq(before[i], after[i], "%s changed", outputs[i]);
   cr_assert_eq(tu_count_hidden(dir, blocker), 0, "temp files left behind");
   free(bp);
   tu_rm_rf(dir);
@@ -1112,9 +1500,9 @@ Test(output_write, hdf5_failure_is_ehdf5) {
   cr_assert_eq(mkdir(bp, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EHDF5);
+  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EHDF5);
   cr_assert(strstr(ctx.msg, "results.h5") != NULL, "%s", ctx.msg);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NOUT; i++) {
     char *p = tu_join_malloc(dir, outputs[i]);
     cr_assert(!tu_exists(p), "%s written despite the failure", outputs[i]);
     free(p);
@@ -1134,7 +1522,7 @@ Test(output_write, summary_not_matching_data_rejected) {
   fx.s.ng = NG - 1;
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_neq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_OK);
+  cr_assert_neq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_OK);
   cr_assert_neq(ctx.msg[0], '\0');
   cr_assert(!tu_exists(sub), "nothing written");
   fx.s.ng = NG;
@@ -1167,7 +1555,7 @@ Test(output_write, summary_lacking_issue4_arrays_rejected) {
     char *sub = tu_join_malloc(dir, "out");
     bw_ctx ctx;
     bw_ctx_init(&ctx);
-    cr_assert_eq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, &ctx), BW_EMODEL, "case %d", k);
+    cr_assert_eq(bw_output_write(sub, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EMODEL, "case %d", k);
     cr_assert_neq(ctx.msg[0], '\0');
     cr_assert(!tu_exists(sub), "case %d: nothing written", k);
     switch (k) {
