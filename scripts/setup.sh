@@ -21,7 +21,7 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 PACKAGES=(build-essential cmake pkg-config libgsl-dev libhdf5-dev hdf5-tools
           libcriterion-dev librandom123-dev libyaml-dev libopenmpi-dev openmpi-bin
-          python3-numpy python3-h5py python3-matplotlib python3-pandas python3-xarray python3-h5netcdf
+          python3-numpy python3-h5py python3-matplotlib python3-yaml python3-pandas python3-xarray python3-h5netcdf
           gmt-gshhg-low weasyprint)
 
 say() { printf '==> %s\n' "$*"; }

@@ -1,6 +1,7 @@
-/* `bwsim report DIR`: runs a report script (numpy, h5py, matplotlib) on what
- * DIR holds into a fresh temporary directory DIR/.report.tmp.XXXXXX and moves
- * that to DIR/report only when the script succeeded, so DIR/report is always
+/* `bwsim report DIR`: runs a report script (numpy, h5py, matplotlib, PyYAML;
+ * WeasyPrint for the PDF) on what DIR holds into a fresh temporary directory
+ * DIR/.report.tmp.XXXXXX and moves that to DIR/report only when the script
+ * succeeded, so DIR/report is always
  * a whole report (or absent, or the previous one). DIR/results.h5 (bwsim run)
  * takes sim/report.py; else DIR/compare.h5 (bwsim compare) or DIR/sweep.h5
  * (bwsim sweep), in that order, takes sim/report_compare.py, which is given
@@ -10,8 +11,11 @@
  * that has python3-matplotlib, not whichever python3 comes first in PATH);
  * the script is BWSIM_REPORT_SCRIPT, else BW_REPORT_SCRIPT (set by CMake to
  * the source tree's sim/report.py), and for comparisons and sweeps
- * BWSIM_REPORT_COMPARE_SCRIPT, else BW_REPORT_COMPARE_SCRIPT. Children run
- * with fork/execv: no shell, so no quoting of DIR is needed. */
+ * BWSIM_REPORT_COMPARE_SCRIPT, else BW_REPORT_COMPARE_SCRIPT. Both scripts are
+ * thin entries to the package sim/bwreport, which finds the gemeente
+ * boundaries of the map in params/data of the same source tree (or in
+ * BWSIM_REPORT_DATA_DIR, which passes through to it). Children run with
+ * fork/execv: no shell, so no quoting of DIR is needed. */
 #define _GNU_SOURCE /* renameat2, mkdtemp, nftw */
 
 #include "report_cmd.h"
@@ -35,8 +39,9 @@
 
 #define REPORT_NAME "report"
 #define DEFAULT_PYTHON "/usr/bin/python3"
-#define INSTALL_HINT \
-  "install python3-matplotlib python3-h5py python3-numpy, or run bash scripts/setup.sh run"
+#define INSTALL_HINT                                                                   \
+  "install python3-matplotlib python3-h5py python3-numpy python3-yaml, or run bash " \
+  "scripts/setup.sh run"
 
 enum { PATH_CAP = 4096 };
 
@@ -48,14 +53,21 @@ static const char *const usage_report =
     "  DIR/report/report.html   one self-contained page (figures embedded): open it in a browser\n"
     "  DIR/report/report.pdf    the same content, for printing\n"
     "  DIR/report/figures/*.png the figures\n"
+    "  DIR/report/data/*.csv    the numbers behind the figures of the drivers\n"
     "\n"
-    "Contents: a one-page summary in plain language (what the model assumes, how many\n"
-    "gemeenten are flagged, how sure each flag is, what to conclude and what not); a map of the\n"
-    "gemeenten coloured by flag probability; the flagged gemeenten ranked with their 95%\n"
-    "intervals; fan charts (5%-95% band, median, mean) of national clients, cost, budget and\n"
-    "shortfall; the first-bottleneck-year distribution; regions; the share of the spread due\n"
-    "to uncertain assumptions (nested runs); the top 25 of the risk list. Figures that need\n"
-    "data an older results file lacks are left out, with a note in the report.\n"
+    "Contents of the report of a run: (1) a one-page summary in plain language, every\n"
+    "statement computed from the file: how many gemeenten are flagged and which, from which\n"
+    "year, how sure, how much money is at stake, where it comes from; (2) the evidence: a map\n"
+    "of the gemeenten (boundaries, region borders) coloured by flag probability, the ranking\n"
+    "by probability with 95% intervals and the ranking by money at stake (95% level of the\n"
+    "cumulative shortfall), the drivers of each flagged gemeente's shortfall (BW and MO cost,\n"
+    "historical and objective budget, Wlz settlement, MO budget, pooling) as waterfall and\n"
+    "stacked bars, first bottleneck years, regions, national fan charts, the share of the\n"
+    "spread due to uncertain assumptions (nested runs); (3) assumptions and limits, the data;\n"
+    "(4) a glossary; an appendix with the parameters by key. Figures and tables are numbered,\n"
+    "every figure has a text alternative; a banner marks illustrative data. Parts that need\n"
+    "data an older results file lacks are left out, with a note in the report. A results.h5\n"
+    "of a format_version this report does not read is refused.\n"
     "\n"
     "What DIR holds decides the report:\n"
     "  results.h5   (bwsim run)      the report of one scenario, as above.\n"
@@ -70,8 +82,8 @@ static const char *const usage_report =
     "               every point and the gemeenten whose flag changes across the grid.\n"
     "The first of these that DIR holds is used. The file's format and format_version are\n"
     "checked: a file of another version is refused with a message and no report.\n"
-    "The PDF of a comparison or sweep is laid out by WeasyPrint (Debian: weasyprint); without\n"
-    "it only report.html is written, with a warning.\n"
+    "The PDF is the same HTML laid out for A4 by WeasyPrint (Debian: weasyprint), tagged\n"
+    "(PDF/UA); without it only report.html is written, with a warning.\n"
     "\n"
     "Options:\n"
     "  -l, --lang nl|en   language of the report (default: nl, Dutch).\n"
@@ -83,8 +95,10 @@ static const char *const usage_report =
     "  bwsim run -o results/default && bwsim report results/default --lang en\n"
     "  bwsim report results/compare   # a directory written by bwsim compare\n"
     "\n"
-    "Needs /usr/bin/python3 with numpy, h5py and matplotlib (Debian: python3-numpy\n"
-    "python3-h5py python3-matplotlib; 'bash scripts/setup.sh run' installs them). Another\n"
+    "Needs /usr/bin/python3 with numpy, h5py, matplotlib and PyYAML (Debian: python3-numpy\n"
+    "python3-h5py python3-matplotlib python3-yaml; 'bash scripts/setup.sh run' installs them).\n"
+    "The map reads params/data/gemeenten_2021.geojson of the source tree (another directory:\n"
+    "BWSIM_REPORT_DATA_DIR=dir); without it the map shows dots. Another\n"
     "interpreter: BWSIM_PYTHON=/path/to/python3. Other scripts: BWSIM_REPORT_SCRIPT=path (runs),\n"
     "BWSIM_REPORT_COMPARE_SCRIPT=path (comparisons and sweeps).\n"
     "The report is written to a temporary directory first and appears only when complete.\n"
@@ -171,12 +185,12 @@ static bw_status check_python(const char *py, bw_ctx *ctx) {
     return bw_fail(ctx, BW_EIO, "%s: no Python interpreter here (%s); " INSTALL_HINT
                    ", or point BWSIM_PYTHON at a python3 that has them",
                    py, strerror(errno));
-  char *argv[] = {(char *)py, "-c", "import numpy, h5py, matplotlib", NULL};
+  char *argv[] = {(char *)py, "-c", "import numpy, h5py, matplotlib, yaml", NULL};
   int rc = run_child(argv, 1, 1);
   if (rc < 0) return bw_fail(ctx, BW_EIO, "cannot run %s: %s", py, strerror(errno));
   if (rc != 0)
     return bw_fail(ctx, BW_EIO,
-                   "%s cannot import numpy, h5py and matplotlib, which the report needs: "
+                   "%s cannot import numpy, h5py, matplotlib and yaml, which the report needs: "
                    INSTALL_HINT, py);
   return BW_OK;
 }

@@ -13,8 +13,11 @@ Reads DIR/compare.h5 (written by `bwsim compare`) or DIR/sweep.h5 (written by
     OUTDIR/figures/*.png   the figures
 
 `bwsim report` (sim/report_cmd.c) runs this script into a temporary directory
-and moves it to DIR/report only when it succeeded. sim/report.py (the report
-of one run) lends the coastline reader and the number formats.
+and moves it to DIR/report only when it succeeded. The package sim/bwreport
+(the run report) lends the number formats and plain names of parameters
+(texts.py), the map on the gemeente boundaries and the figure helpers
+(figures.py, geo.py), the document with its numbered figures and tables
+(html.py), the PDF (pdf.py) and the format check (reader.py).
 
 Every statement in the text is computed from the file. Deterministic: the
 same file gives the same bytes (no dates, fixed hash salt, PNGs without
@@ -24,32 +27,26 @@ missing dataset), 3 numpy, h5py or matplotlib missing.
 """
 
 import argparse
-import base64
-import html
-import io
-import logging
 import math
 import os
-import re
 import sys
-import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# sim/report.py: checks numpy, h5py and matplotlib (exit 3 with what to install), selects
-# the Agg backend and fixes fonts and the SVG hash salt; it lends the basemap, the label
-# placement and the number formats
-import report as run_report  # noqa: E402
+# bwreport checks numpy, h5py and matplotlib (exit 3 with what to install), selects the Agg
+# backend and fixes fonts and the SVG hash salt
+from bwreport import figures as F, geo, texts  # noqa: E402
+from bwreport.cli import write_outputs  # noqa: E402
+from bwreport.html import Doc  # noqa: E402
+from bwreport.reader import FormatError as FileError, check_format as _check_format  # noqa: E402
+from bwreport.reader import h5str as _str  # noqa: E402
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-FORMATS = {"bwsim-compare": (1,), "bwsim-sweep": (1,)}
+FORMATS = {"bwsim-compare": ((1,), "comparison"), "bwsim-sweep": ((1,), "sweep")}
 FILES = ("compare.h5", "sweep.h5")
-PNG_DPI = 120
-PDF_EPOCH = "0"  # SOURCE_DATE_EPOCH for the PDF's font subsets: same input, same bytes
 TOP_DELTA = 15   # rows of the table of largest changes per scenario
 MAX_CHANGERS = 40  # rows of the sweep's table of gemeenten whose flag changes
 MAX_PANELS = 12  # small multiples of a sweep with more than two keys
@@ -63,18 +60,13 @@ MEASURES = ("national_shortfall_mean_eur", "national_shortfall_q95_eur",
             "positive_shortfall_sum_eur", "max_q95_shortfall_per_inhabitant_eur")
 
 # --------------------------------------------------------------------------
-# Texts. Every sentence a reader sees is here, in both languages; [[fig:KEY]]
-# and [[tab:KEY]] become "figuur 3" / "Table 2", linked, when the page is
-# written.
+# Texts. Every sentence a reader sees is here or in bwreport/texts.py (COMMON),
+# in both languages; [[fig:KEY]] and [[tab:KEY]] become "figuur 3" / "Table 2",
+# linked, when the page is written.
 # --------------------------------------------------------------------------
 
 T = {
     "nl": {
-        "eur_mln": "\u20ac\u00a0{x}\u00a0mln",
-        "eur": "\u20ac\u00a0{x}",
-        "ref_fig": "figuur\u00a0{n}", "ref_tab": "tabel\u00a0{n}",
-        "cap_fig": "Figuur\u00a0{n}.", "cap_tab": "Tabel\u00a0{n}.",
-        "yes": "ja", "no": "nee", "none": "\u2013",
         "footer": "Gemaakt met bwsim {version} (bwsim report) uit {file} "
                   "(bestandsformaat {fmt}, versie {fv}).",
         "warn_pdf": "report_compare.py: waarschuwing: WeasyPrint (Debian-pakket weasyprint) is "
@@ -180,13 +172,17 @@ T = {
                          "niet de cli\u00ebnten.",
         "f_map": "Verandering van de kans op een signaal: \u2018{name}\u2019 tegenover "
                  "\u2018{base}\u2019",
-        "f_map_cap": "Elke stip is een gemeente op haar middelpunt; de oppervlakte volgt het aantal "
-                     "inwoners, de kleur de verandering van de signaalkans in procentpunten (rood: "
-                     "hoger, blauw: lager, wit: gelijk). Driehoek omhoog: signaal erbij; driehoek "
-                     "omlaag: signaal eraf. Namen: de {n} gemeenten met de grootste verandering. "
-                     "Gemeentegrenzen ontbreken nog.",
-        "f_map_alt": "Kaart van Nederland met een stip per gemeente, gekleurd naar de verandering "
-                     "van de kans op een signaal van \u2018{name}\u2019 tegenover \u2018{base}\u2019 "
+        "f_map_cap": "De kleur van elke gemeente is de verandering van haar signaalkans in "
+                     "procentpunten (rood: hoger, blauw: lager, wit: gelijk). Driehoek omhoog: "
+                     "signaal erbij; driehoek omlaag: signaal eraf. Dikke lijnen: grenzen van de "
+                     "regio\u2019s. Namen: de {n} gemeenten met de grootste verandering. {credit}",
+        "f_map_cap_dots": "Elke stip is een gemeente op haar middelpunt; de oppervlakte volgt het "
+                          "aantal inwoners, de kleur de verandering van de signaalkans in "
+                          "procentpunten (rood: hoger, blauw: lager, wit: gelijk). Driehoek "
+                          "omhoog: signaal erbij; driehoek omlaag: signaal eraf. Namen: de {n} "
+                          "gemeenten met de grootste verandering.",
+        "f_map_alt": "Kaart van Nederland met de gemeenten gekleurd naar de verandering van de "
+                     "kans op een signaal van \u2018{name}\u2019 tegenover \u2018{base}\u2019 "
                      "(rood hoger, blauw lager); driehoeken markeren {g} gemeenten met een signaal "
                      "erbij en {l} met een signaal eraf.",
         "ax_dp": "verandering signaalkans (procentpunt)",
@@ -233,7 +229,8 @@ T = {
         "fi_R": "simulaties per scenario", "fi_seed": "seed", "fi_years": "jaren",
         "fi_theta": "drempel per inwoner", "fi_pstar": "kansgrens",
         "fi_points": "combinaties", "fi_ng": "gemeenten",
-        "note_nomap": "De kaart ontbreekt: het bestand bevat geen middelpunten van gemeenten.",
+        "note_nomap": "De kaart ontbreekt: het bestand bevat geen middelpunten van gemeenten "
+                      "en de gemeentegrenzen ontbreken.",
         "note_nonat": "Het landelijke verschil per jaar ontbreekt: het bestand bevat geen "
                       "landelijk tekort.",
         "c_h_notes": "Opmerkingen",
@@ -309,11 +306,6 @@ T = {
         "col_label": "In dit rapport", "col_values": "Waarden",
     },
     "en": {
-        "eur_mln": "\u20ac{x}\u00a0m",
-        "eur": "\u20ac{x}",
-        "ref_fig": "Figure\u00a0{n}", "ref_tab": "Table\u00a0{n}",
-        "cap_fig": "Figure\u00a0{n}.", "cap_tab": "Table\u00a0{n}.",
-        "yes": "yes", "no": "no", "none": "\u2013",
         "footer": "Made with bwsim {version} (bwsim report) from {file} (file format {fmt}, "
                   "version {fv}).",
         "warn_pdf": "report_compare.py: warning: WeasyPrint (Debian package weasyprint) is not "
@@ -411,13 +403,17 @@ T = {
                          "shortfall has no margin of chance at all: only the budget changes "
                          "there, not the clients.",
         "f_map": "Change in the probability of a flag: \u2018{name}\u2019 against \u2018{base}\u2019",
-        "f_map_cap": "Each dot is a gemeente at its centroid; its area follows the population, its "
-                     "colour the change in the flag probability in percentage points (red: "
-                     "higher, blue: lower, white: equal). Triangle up: flag gained; triangle "
-                     "down: flag lost. Names: the {n} gemeenten with the largest change. "
-                     "Gemeente boundaries are not drawn yet.",
-        "f_map_alt": "Map of the Netherlands with a dot per gemeente, coloured by the change in "
-                     "the probability of a flag from \u2018{base}\u2019 to \u2018{name}\u2019 (red "
+        "f_map_cap": "The colour of each gemeente is the change in its flag probability in "
+                     "percentage points (red: higher, blue: lower, white: equal). Triangle up: "
+                     "flag gained; triangle down: flag lost. Thick lines: borders of the regions. "
+                     "Names: the {n} gemeenten with the largest change. {credit}",
+        "f_map_cap_dots": "Each dot is a gemeente at its centroid; its area follows the "
+                          "population, its colour the change in the flag probability in "
+                          "percentage points (red: higher, blue: lower, white: equal). Triangle "
+                          "up: flag gained; triangle down: flag lost. Names: the {n} gemeenten "
+                          "with the largest change.",
+        "f_map_alt": "Map of the Netherlands with the gemeenten coloured by the change in the "
+                     "probability of a flag from \u2018{base}\u2019 to \u2018{name}\u2019 (red "
                      "higher, blue lower); triangles mark {g} gemeenten that gain a flag and {l} "
                      "that lose one.",
         "ax_dp": "change in flag probability (percentage points)",
@@ -464,7 +460,8 @@ T = {
         "fi_R": "simulations per scenario", "fi_seed": "seed", "fi_years": "years",
         "fi_theta": "threshold per inhabitant", "fi_pstar": "probability threshold",
         "fi_points": "combinations", "fi_ng": "gemeenten",
-        "note_nomap": "The map is left out: the file holds no centroids of the gemeenten.",
+        "note_nomap": "The map is left out: the file holds no centroids of the gemeenten and "
+                      "the gemeente boundaries are missing.",
         "note_nonat": "The national difference per year is left out: the file holds no national "
                       "shortfall.",
         "c_h_notes": "Notes",
@@ -540,159 +537,16 @@ T = {
     },
 }
 
-# Plain names of the settings a scenario or sweep is likely to change; any
-# other key is shown by its last part, and by its full name only in the
-# technical details.
-LABELS = {
-    "policy.start_year": ("startjaar", "start year"),
-    "policy.ingroeipad.mode": ("ingroeipad", "phase-in path"),
-    "policy.ingroeipad.steps": ("aantal stappen van het ingroeipad",
-                                "number of steps of the phase-in path"),
-    "policy.ingroeipad.complete_by": ("jaar waarin het ingroeipad af is",
-                                      "year the phase-in path is complete"),
-    "policy.ingroeipad.custom": ("eigen ingroeipad", "custom phase-in path"),
-    "policy.pooling": ("regionale verevening", "regional pooling"),
-    "policy.mo_decentralise_year": ("jaar waarin de opvang decentraliseert",
-                                    "year the opvang decentralises"),
-    "policy.old_regime_max_years": ("overgangstermijn voor zittende cli\u00ebnten",
-                                    "transition term for existing clients"),
-    "policy.bijsturing.rule": ("tussentijdse bijsturing", "interim adjustment"),
-    "policy.bijsturing.first_year": ("eerste jaar van bijsturing",
-                                     "first year of adjustment"),
-    "policy.bijsturing.every": ("termijn van bijsturing", "adjustment interval"),
-    "budget.budget_index": ("indexering van het budget", "budget indexation"),
-    "budget.volume_growth": ("volumegroei van het budget", "volume growth of the budget"),
-    "budget.mo_extra_eur": ("extra budget voor de opvang", "extra opvang budget"),
-    "costs.cost_index": ("kostenstijging", "cost growth"),
-    "flows.population_growth": ("bevolkingsgroei", "population growth"),
-    "flows.p_step_down": ("doorstroom naar beschermd thuis", "step-down to beschermd thuis"),
-    "flows.p_outside_region": ("zorg buiten de eigen regio", "care outside the own region"),
-    "flows.supply_attraction": ("aantrekking door bestaand aanbod",
-                                "pull of existing supply"),
-    "flows.wlz.realisation_factor": ("overgang naar de Wlz bij de start",
-                                     "transfer to the Wlz at the start"),
-    "flows.wlz.p_wave": ("overgang naar de Wlz bij de start", "transfer to the Wlz at the start"),
-    "flows.wlz.hazard": ("jaarlijkse overgang naar de Wlz", "yearly transfer to the Wlz"),
-    "flows.wlz.exit_rate": ("uitstroom uit de Wlz", "exit from the Wlz"),
-    "flags.threshold_eur_per_inhabitant": ("drempel per inwoner",
-                                           "threshold per inhabitant"),
-    "flags.p_star": ("kansgrens", "probability threshold"),
-    "uncertainty.enabled": ("onzekere aannames", "uncertain assumptions"),
-    "run.replications": ("aantal simulaties", "number of simulations"),
-}
-PART_LABELS = {  # the last part of flows.*.I and the like
-    "I": ("intramuraal", "intramural"), "A": ("beschermd thuis", "beschermd thuis"),
-    "M": ("opvang", "opvang"),
-    "rate_per_1000": ("instroom per 1000 inwoners", "entry rate per 1000 inhabitants"),
-    "growth": ("groei van de instroom", "growth of the entry rate"),
-    "duration_mean_years": ("gemiddelde verblijfsduur", "mean length of stay"),
-    "tariff_eur_per_day": ("tarief per dag", "tariff per day"),
-    "stock": ("cli\u00ebnten op 1 januari 2021", "clients on 1 January 2021"),
-    "verdeelmodel": ("verdeelmodel", "allocation model"),
-    "need": ("werkelijke zorgvraag", "real need"),
-    "constant": ("vaste voet", "fixed part"),
-    "single_hh": ("eenpersoonshuishoudens", "single-person households"),
-    "nonwestern": ("niet-westerse migratieachtergrond", "non-western migration background"),
-    "urbanity": ("stedelijkheid", "urbanity"),
-}
-VALUES = {
-    "none": ("geen", "none"), "region": ("per regio", "by region"),
-    "flow": ("met de cli\u00ebntenstroom mee", "following the client flow"),
-    "linear": ("in gelijke stappen", "in equal steps"), "custom": ("eigen schema", "custom"),
-    "null": ("geen", "none"), "~": ("geen", "none"), "true": ("aan", "on"),
-    "false": ("uit", "off"), "pause": ("pauzeren", "pause"),
-    "macro_correct": ("macrobudget bijstellen", "correct the macro budget"),
-}
-
-
-class Lang(run_report.Lang):
-    """Texts and number formats of one language (sim/report.py's formats)."""
+class Lang(texts.Lang):
+    """Texts (these and bwreport's COMMON) and number formats of one language."""
 
     def __init__(self, code):
-        super().__init__(code)
-        self.t = T[code]
-        self.i = 0 if code == "nl" else 1
-
-    def n(self, key, n, **kw):
-        """key_1 or key_n by the count n."""
-        return self(key + ("_1" if n == 1 else "_n"), n=n, **kw)
-
-    def n0(self, key, n, **kw):
-        """key_0, key_1 or key_n by the count n."""
-        return self(key + "_0", **kw) if n == 0 else self.n(key, n, **kw)
-
-    def pct(self, p, nd=0):
-        return self.num(100.0 * p, nd) + "%"
-
-    def pct_ci(self, p, lo, hi):
-        return "%s (%s\u2013%s)" % (self.pct(p), self.num(100.0 * lo, 0), self.pct(hi))
-
-    def pp(self, d, nd=0):
-        s = self.num(abs(100.0 * d), nd)
-        return ("+" if d > 0 and s.strip("0,.") else "\u2212" if d < 0 and s.strip("0,.") else
-                "") + s
-
-    def meur(self, x, nd=1):
-        """Million euros, the sign before the euro sign."""
-        s = self("eur_mln", x=self.num(abs(x) / 1e6, nd))
-        return ("\u2212" if x < 0 and self.num(abs(x) / 1e6, nd).strip("0,.") else "") + s
-
-    def dmeur(self, x, nd=1):
-        """A difference in million euros: always signed."""
-        s = self.meur(x, nd)
-        return ("+" if x > 0 and self.num(x / 1e6, nd).strip("0,.") else "") + s
-
-    def eur(self, x, nd=0):
-        return self("eur", x=self.num(x, nd))
-
-    def deur(self, x, nd=0):
-        s = self.eur(abs(x), nd)
-        nonzero = self.num(abs(x), nd).strip("0,.")
-        return ("+" if x > 0 and nonzero else "\u2212" if x < 0 and nonzero else "") + s
-
-    def pm(self, x, m, scale=1e6, nd=1):
-        return "%s \u00b1\u00a0%s" % (self.num(x / scale, nd), self.num(m / scale, nd))
-
-    def ratio(self, r):
-        return self.num(r, 1)
-
-    def label(self, key):
-        """The plain name of a parameter key."""
-        if key in LABELS:
-            return LABELS[key][self.i]
-        parts = key.split(".")
-        words = [PART_LABELS[p][self.i] if p in PART_LABELS else p.replace("_", " ")
-                 for p in parts[-2:] if p not in ("policy", "flows", "costs", "budget", "flags",
-                                                  "uncertainty", "run")]
-        if len(words) == 2 and parts[-1] in PART_LABELS and parts[-2] in PART_LABELS:
-            return "%s, %s" % (words[0], words[1])
-        return " ".join(words) if words else key
-
-    def value(self, v):
-        """A parameter value in words: numbers in the language's format."""
-        v = v.strip()
-        if v in VALUES:
-            return VALUES[v][self.i]
-        try:
-            x = float(v)
-        except ValueError:
-            return v
-        if math.isfinite(x) and x == int(x) and "." not in v and "e" not in v.lower():
-            return str(int(x)) if abs(x) < 10000 else self.num(x)
-        nd = len(v.split(".")[1]) if "." in v and "e" not in v.lower() else 3
-        return self.num(x, min(nd, 6))
+        super().__init__(code, T)
 
 
 # --------------------------------------------------------------------------
 # Reading the files
 # --------------------------------------------------------------------------
-
-class FileError(Exception):
-    """The file is not one this script reads."""
-
-
-_str = run_report._str
-
 
 class H5:
     """Reads datasets of an open file, with a clear error for what is missing."""
@@ -729,25 +583,7 @@ class H5:
 def check_format(f, path):
     """The file's format name and version, or FileError when this script
     does not read them."""
-    fmt = _str(f.attrs["format"]) if "format" in f.attrs else None
-    if fmt not in FORMATS:
-        raise FileError("%s: format %s is not one this report reads (it reads %s); is this a "
-                        "file written by bwsim compare or bwsim sweep?"
-                        % (path, "'%s'" % fmt if fmt is not None else "(no 'format' attribute)",
-                           " and ".join("'%s'" % k for k in FORMATS)))
-    if "format_version" not in f.attrs:
-        raise FileError("%s: no 'format_version' attribute: not written by bwsim" % path)
-    try:
-        ver = int(np.asarray(f.attrs["format_version"]).ravel()[0])
-    except (TypeError, ValueError):
-        raise FileError("%s: format_version %r is not a number"
-                        % (path, f.attrs["format_version"])) from None
-    if ver not in FORMATS[fmt]:
-        raise FileError("%s: %s format_version %d is not supported: this report reads version "
-                        "%s. Make the report with the bwsim that wrote the file, or re-run the "
-                        "%s with this bwsim."
-                        % (path, fmt, ver, ", ".join(str(v) for v in FORMATS[fmt]),
-                           "comparison" if fmt == "bwsim-compare" else "sweep"))
+    fmt, ver, _ = _check_format(f, path, FORMATS, "bwsim compare or bwsim sweep", require=True)
     return fmt, ver
 
 
@@ -778,6 +614,8 @@ class Compare(Common):
             self.ng = len(self.g_code)
             self.g_lat = h.arr("/gemeenten/lat") if h.has("/gemeenten/lat") else None
             self.g_lon = h.arr("/gemeenten/lon") if h.has("/gemeenten/lon") else None
+            self.g_region = (h.arr("/gemeenten/region", int) if h.has("/gemeenten/region")
+                             else None)
             self.r_name = h.strs("/regions/name") if h.has("/regions/name") else []
             self.quantity = (h.strs("/national/quantity") if h.has("/national/quantity") else [])
             self.names = h.strs("/scenarios/name")
@@ -848,202 +686,8 @@ class Sweep(Common):
 
 
 # --------------------------------------------------------------------------
-# The document: blocks, numbered figures and tables, references
-# --------------------------------------------------------------------------
-
-class Figure:
-    def __init__(self, key, title, caption, alt, png):
-        self.key, self.title, self.caption, self.alt, self.png = key, title, caption, alt, png
-        self.num = 0
-
-
-class Table:
-    def __init__(self, key, title, caption, header, rows, align):
-        self.key, self.title, self.caption = key, title, caption
-        self.header, self.rows, self.align = header, rows, align
-        self.num = 0
-
-
-class Doc:
-    """The report as a list of blocks (kind, value); figures and tables are
-    numbered in the order they are added."""
-
-    def __init__(self, L, title):
-        self.L = L
-        self.title = title
-        self.blocks = []
-        self.figs = []
-        self.refs = {}
-
-    def add(self, kind, val=None):
-        self.blocks.append((kind, val))
-
-    def figure(self, key, title, caption, alt, fig):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None},
-                    bbox_inches="tight", pad_inches=0.08)
-        plt.close(fig)
-        fg = Figure(key, title, caption, alt, buf.getvalue())
-        self.figs.append(fg)
-        fg.num = len(self.figs)
-        self.refs["fig:" + key] = (self.L("ref_fig", n=fg.num), "fig-" + key)
-        self.add("fig", fg)
-
-    def table(self, key, title, caption, header, rows, align):
-        t = Table(key, title, caption, header, rows, align)
-        t.num = 1 + sum(1 for k, _ in self.blocks if k == "table")
-        self.refs["tab:" + key] = (self.L("ref_tab", n=t.num), "tab-" + key)
-        self.add("table", t)
-
-
-REF = re.compile(r"\[\[((?:fig|tab):[A-Za-z0-9_.-]+)\]\]")
-
-
-def _text(doc, s):
-    """Escaped text with its [[fig:…]]/[[tab:…]] references as links."""
-    def sub(m):
-        if m.group(1) not in doc.refs:
-            raise KeyError("reference to %s, which the report does not hold" % m.group(1))
-        label, anchor = doc.refs[m.group(1)]
-        before = m.string[:m.start()].rstrip()
-        if not before or before[-1] in ".!?":  # a sentence starts with it
-            label = label[0].upper() + label[1:]
-        return '<a href="#%s">%s</a>' % (anchor, label)
-    return REF.sub(sub, html.escape(s, quote=False))
-
-
-CSS = """
-html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 56em; margin: 1.5em auto;
-       padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { font-size: 1.45em; margin-bottom: 0.2em; }
-h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
-.sub { color: #555; margin-top: 0; }
-a { color: #1f4e8c; }
-figure { margin: 1.5em 0; break-inside: avoid; }
-figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figure.map img { max-width: 40em; width: 100%; }
-figcaption, .caption { font-size: 0.9em; color: #444; }
-.tw { overflow-x: auto; margin: 0.5em 0 1.5em 0; }
-table { border-collapse: collapse; font-size: 0.85em; width: 100%; }
-table caption { caption-side: top; text-align: left; padding: 0.3em 0; }
-table caption .ct { color: #444; }
-th, td { padding: 0.2em 0.5em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
-th { background: #f3f3f3; text-align: left; }
-td.r { text-align: right; white-space: nowrap; } td.c, th.c { text-align: center; }
-th.r { text-align: right; }
-.footer { font-size: 0.8em; color: #777; margin-top: 3em; }
-@media screen and (max-width: 640px) {
-  body { margin: 0.5em auto; }
-  table.resp thead { display: none; }
-  table.resp, table.resp caption, table.resp tbody, table.resp tr, table.resp td {
-    display: block; width: auto; }
-  table.resp tr { border-bottom: 2px solid #ccc; padding: 0.3em 0; }
-  table.resp td { border: none; padding: 0.1em 0.2em; text-align: right; white-space: normal; }
-  table.resp td::before { content: attr(data-label); float: left; font-weight: bold;
-                          padding-right: 0.8em; text-align: left; }
-}
-@page { size: A4; margin: 16mm 15mm 18mm 15mm;
-        @bottom-center { content: counter(page); font-size: 8pt; color: #777; } }
-@media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }
-  section.page { break-before: page; }
-  h2, h3, table caption { break-after: avoid; }
-  .tw { overflow: visible; }
-  a { color: inherit; text-decoration: none; }
-  figure img { max-height: 210mm; width: auto; }
-}
-"""
-
-
-def _period(title):
-    """A title that a sentence follows on the same line ends with a full stop."""
-    return title if title[-1:] in ".?!" else title + "."
-
-
-def to_html(doc):
-    L = doc.L
-    e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="%s">' % L.code, "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           "<title>%s</title>" % e(doc.title), "<style>%s</style>" % CSS, "</head>", "<body>"]
-    for kind, val in doc.blocks:
-        if kind == "h1":
-            out.append("<h1>%s</h1>" % e(val))
-        elif kind == "sub":
-            out.append('<p class="sub">%s</p>' % e(val))
-        elif kind == "h2":
-            out.append("<h2>%s</h2>" % e(val))
-        elif kind == "p":
-            out.append("<p>%s</p>" % _text(doc, val))
-        elif kind == "ul":
-            out.append("<ul>" + "".join("<li>%s</li>" % _text(doc, x) for x in val) + "</ul>")
-        elif kind == "section":
-            out.append('<section class="page">')
-        elif kind == "end":
-            out.append("</section>")
-        elif kind == "fig":
-            b64 = base64.b64encode(val.png).decode("ascii")
-            cls = ' class="map"' if val.key.startswith("map") else ""
-            out.append('<figure id="fig-%s"%s><img src="data:image/png;base64,%s" alt="%s">'
-                       "<figcaption><strong>%s %s</strong> %s</figcaption></figure>"
-                       % (e(val.key), cls, b64, e(val.alt), e(L("cap_fig", n=val.num)),
-                          e(_period(val.title)), _text(doc, val.caption)))
-        elif kind == "table":
-            t = val
-            out.append('<div class="tw"><table class="resp" id="tab-%s">' % e(t.key))
-            out.append('<caption><strong>%s %s</strong>%s</caption>'
-                       % (e(L("cap_tab", n=t.num)), e(_period(t.title)),
-                          ' <span class="ct">%s</span>' % _text(doc, t.caption) if t.caption else ""))
-            out.append("<thead><tr>" + "".join(
-                '<th scope="col"%s>%s</th>' % ({"r": ' class="r"', "c": ' class="c"'}.get(a, ""), e(h))
-                for h, a in zip(t.header, t.align)) + "</tr></thead><tbody>")
-            for row in t.rows:
-                cells = []
-                for c, a, h in zip(row, t.align, t.header):
-                    cls = {"r": ' class="r"', "c": ' class="c"'}.get(a, "")
-                    cells.append('<td%s data-label="%s">%s</td>' % (cls, e(h), e(c)))
-                out.append("<tr>" + "".join(cells) + "</tr>")
-            out.append("</tbody></table></div>")
-        elif kind == "footer":
-            out.append('<p class="footer">%s</p>' % e(val))
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
-
-
-def to_pdf(html_text, path):
-    """report.pdf by WeasyPrint; False when WeasyPrint is not installed."""
-    if os.environ.get("BWSIM_REPORT_NO_PDF"):  # the tests' way to see the fallback
-        return False
-    try:
-        import weasyprint
-    except ImportError:
-        return False
-    for name in ("weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = PDF_EPOCH  # fontTools stamps font subsets with it
-    try:
-        weasyprint.HTML(string=html_text).write_pdf(path)
-    finally:
-        if old is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
-    return True
-
-
-# --------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------
-
-def _meur_axis(L):
-    return FuncFormatter(lambda v, _pos: L.num(v / 1e6, 0))
-
-
-def _num_axis(L, nd=0):
-    return FuncFormatter(lambda v, _pos: L.num(v, nd))
-
 
 def _nice_max(x):
     """A round upper bound of x > 0 for a symmetric colour scale."""
@@ -1056,61 +700,27 @@ def _nice_max(x):
     return 10 * e
 
 
-def fig_change_map(c, L, k, basemap):
-    """Δ flag probability on the gemeente centroids, diverging around 0."""
+def fig_change_map(c, L, k, bounds):
+    """Δ flag probability per gemeente (percentage points), diverging around 0,
+    on the gemeente boundaries (dots at the centroids without them), with the
+    flags gained and lost marked."""
     d = c.delta[k]
     dp = d["p_max_year"]
-    kx = math.cos(math.radians(run_report.MAP_LAT0))
-    x, y = c.g_lon * kx, c.g_lat
-    fig, ax = plt.subplots(figsize=(7.2, 8.0))
-    pad = 0.25
-    xlo, xhi, ylo, yhi = x.min() - pad, x.max() + pad, y.min() - pad, y.max() + pad
-    if basemap:
-        coast, border = basemap
-        for lx, ly in coast:
-            ax.plot(lx * kx, ly, color="#9fb6cc", lw=0.6, zorder=1)
-        for lx, ly in border:
-            ax.plot(lx * kx, ly, color="#999999", lw=0.7, ls=(0, (4, 2)), zorder=1)
     vmax = _nice_max(float(np.max(np.abs(dp))) * 100.0)
-    norm = mcolors.TwoSlopeNorm(vmin=-vmax, vcenter=0.0, vmax=vmax)
-    cmap = plt.get_cmap("RdBu_r")
-    size = 8.0 + 240.0 * c.g_pop / max(float(c.g_pop.max()), 1.0)
-    order = np.lexsort((np.arange(c.ng), np.abs(dp)))  # large changes on top
-    ax.scatter(x[order], y[order], s=size[order], c=100.0 * dp[order], cmap=cmap, norm=norm,
-               edgecolors="#777777", linewidths=0.3, zorder=3)
-    fc = d["flag_change"]
-    for val, marker in ((1, "^"), (-1, "v")):
-        idx = np.flatnonzero(fc == val)
-        if idx.size:
-            ax.scatter(x[idx], y[idx], s=size[idx] * 1.6 + 30, marker=marker, facecolors="none",
-                       edgecolors="black", linewidths=1.0, zorder=4)
-    ax.set_xlim(xlo, xhi)
-    ax.set_ylim(ylo, yhi)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for sp in ax.spines.values():
-        sp.set_visible(False)
-    dkm = 50.0 / 111.2
-    sx, sy = xlo + 0.15, ylo + 0.12
-    ax.plot([sx, sx + dkm], [sy, sy], color="black", lw=2)
-    ax.text(sx + dkm / 2, sy + 0.05, run_report.T[L.code]["scale_km"], ha="center",
-            va="bottom", fontsize=8)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
-    cb = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.02)
-    cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.pp(v / 100.0)))
-    cb.set_label(L("ax_dp"))
-    handles = [Line2D([], [], ls="", marker="^", mfc="none", mec="black", ms=9,
-                      label=L("lg_gain")),
-               Line2D([], [], ls="", marker="v", mfc="none", mec="black", ms=9,
-                      label=L("lg_lose"))]
-    ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
-    fig.tight_layout()
     top = [int(i) for i in np.lexsort((np.arange(c.ng), -np.abs(dp)))[:MAP_NAMES]
            if dp[i] != 0]
-    run_report._name_top(fig, ax, types.SimpleNamespace(risk_g=top, g_name=c.g_name), x, y,
-                         size, n=len(top))
-    return fig
+    fc = d["flag_change"]
+    spec = F.MapSpec(codes=c.g_code, names=c.g_name, values=100.0 * dp,
+                     cmap=plt.get_cmap("RdBu_r"),
+                     norm=mcolors.TwoSlopeNorm(vmin=-vmax, vcenter=0.0, vmax=vmax),
+                     cbar_label=L("ax_dp"),
+                     cbar_format=FuncFormatter(lambda v, _p: L.pp(v / 100.0)),
+                     group=list(c.g_region) if c.g_region is not None else None,
+                     markers=[(np.flatnonzero(fc == 1), "^", L("lg_gain")),
+                              (np.flatnonzero(fc == -1), "v", L("lg_lose"))],
+                     named=top, lat=c.g_lat, lon=c.g_lon, pop=c.g_pop)
+    fig, kind = F.fig_map(spec, L, bounds)
+    return fig, kind, len(top)
 
 
 def fig_fan(c, L, qi, k):
@@ -1130,7 +740,7 @@ def fig_fan(c, L, qi, k):
     ax.plot(years, m, color=C_LINE, lw=1.6, marker="o", ms=3, label=L("lg_mean"))
     ax.axhline(0.0, color="black", lw=0.8, ls="--")
     ax.set_ylim(lim[0] - pad, lim[1] + pad)
-    ax.yaxis.set_major_formatter(_meur_axis(L))
+    ax.yaxis.set_major_formatter(F.meur_formatter(L))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     ax.set_ylabel(L("ax_dnat"))
@@ -1167,7 +777,7 @@ def fig_lines(s, L):
             per_inh = m.endswith("per_inhabitant_eur")
             y, e = s.meas[m][order], Z95 * s.se[m][order]
             ax.errorbar(x, y, yerr=e, color=C_LINE, marker="o", ms=4, lw=1.4, capsize=3)
-            ax.yaxis.set_major_formatter(_num_axis(L) if per_inh else _meur_axis(L))
+            ax.yaxis.set_major_formatter(F.int_formatter(L) if per_inh else F.meur_formatter(L))
             ax.set_ylabel(L("ax_eur") if per_inh else L("ax_mln"))
         ax.set_title(L("m_" + m), fontsize=9)
         ax.grid(axis="y", color="#e5e5e5", lw=0.6)
@@ -1257,7 +867,7 @@ def fig_heat(s, L, what):
     if what == "n":
         cb.set_label(L("m_n_flagged"))
     else:
-        cb.ax.yaxis.set_major_formatter(_meur_axis(L))
+        cb.ax.yaxis.set_major_formatter(F.meur_formatter(L))
         cb.set_label(L("m_national_shortfall_mean_eur") + " (" + L("ax_mln") + ")")
     return fig, len(heat_panels(s))
 
@@ -1311,6 +921,7 @@ def build_compare(c, L):
     n_other = c.S - 1
     doc.add("h1", L("c_title"))
     doc.add("sub", L("c_sub", n=n_other, scen_word=L.n("scen", n_other), **fmt))
+    doc.add("meta", meta_line(c))
     doc.add("p", L("c_intro", **fmt))
     notes = []
     qi = c.quantity.index("shortfall_eur") if "shortfall_eur" in c.quantity else None
@@ -1318,8 +929,10 @@ def build_compare(c, L):
                                      c.delta[k]["national_q05"] is not None and
                                      c.delta[k]["national_q95"] is not None
                                      for k in range(1, c.S))
-    has_map = (c.g_lat is not None and c.g_lon is not None and
-               bool(np.all(np.isfinite(c.g_lat)) and np.all(np.isfinite(c.g_lon))))
+    bounds, _ = geo.load_boundaries()
+    has_map = bounds is not None or (
+        c.g_lat is not None and c.g_lon is not None and
+        bool(np.all(np.isfinite(c.g_lat)) and np.all(np.isfinite(c.g_lon))))
     if not has_map:
         notes.append(L("note_nomap"))
     if not has_nat:
@@ -1344,19 +957,12 @@ def build_compare(c, L):
               [L("col_scenario"), L("col_flags"), L("col_gained"), L("col_lost"),
                L("col_stable_ch"), L("col_dnat")], rows, "lcrrrr")
 
-    basemap = None
-    if has_map:
-        kpad = 0.5
-        basemap = run_report.load_basemap((float(c.g_lon.min()) - kpad, float(c.g_lon.max()) + kpad,
-                                           float(c.g_lat.min()) - kpad, float(c.g_lat.max()) + kpad))
-
     # ---- one section per scenario
     for k in range(1, c.S):
         d = c.delta[k]
         name = c.names[k]
         sent, g, lo, st, dnat = per[k - 1]
-        doc.add("section")
-        doc.add("h2", L("c_h_scen", name=name, base=base))
+        doc.section("scen_%d" % k, L("c_h_scen", name=name, base=base), numbered=False)
         items = []
         ch = parse_changed(c.changed[k])
         if ch:
@@ -1405,13 +1011,15 @@ def build_compare(c, L):
         doc.add("ul", items)
 
         if has_map:
-            doc.figure("map_%d" % k, L("f_map", name=name, base=base),
-                       L("f_map_cap", n=min(MAP_NAMES, int(np.sum(dp != 0)))),
-                       L("f_map_alt", name=name, base=base, g=g, l=lo),
-                       fig_change_map(c, L, k, basemap))
+            fig, kind, n_named = fig_change_map(c, L, k, bounds)
+            cap = (L("f_map_cap", n=n_named, credit=L("map_credit")) if kind == "choropleth"
+                   else L("f_map_cap_dots", n=n_named))
+            doc.figure("map_%d" % k, L("f_map", name=name, base=base), cap,
+                       L("f_map_alt", name=name, base=base, g=g, l=lo), F.png_bytes(fig),
+                       cls="map")
         if has_nat:
             doc.figure("fan_%d" % k, L("f_fan", name=name, base=base), L("f_fan_cap", **fmt),
-                       L("f_fan_alt", name=name, **fmt), fig_fan(c, L, qi, k))
+                       L("f_fan_alt", name=name, **fmt), F.png_bytes(fig_fan(c, L, qi, k)))
 
         # flags gained and lost
         b, s = c.scen[0], c.scen[k]
@@ -1443,8 +1051,7 @@ def build_compare(c, L):
         doc.add("end")
 
     # ---- paired standard errors
-    doc.add("section")
-    doc.add("h2", L("c_h_paired"))
+    doc.section("paired", L("c_h_paired"), numbered=False)
     doc.add("p", L("c_paired"))
     items = []
     for k in range(1, c.S):
@@ -1484,6 +1091,12 @@ def build_compare(c, L):
     return doc
 
 
+def meta_line(x):
+    """bwsim version and file format: under the title, and in the PDF at the
+    foot of every page."""
+    return "bwsim %s \u00b7 %s %d" % (x.version, x.fmt, x.fv)
+
+
 def file_table(doc, x, L, extra):
     rows = [[L("fi_file"), x.file], [L("fi_format"), "%s %d" % (x.fmt, x.fv)],
             [L("fi_version"), x.version], [L("fi_R"), L.num(x.R)], [L("fi_seed"), str(x.seed)],
@@ -1513,6 +1126,7 @@ def build_sweep(s, L):
     doc = Doc(L, L("s_title"))
     doc.add("h1", L("s_title"))
     doc.add("sub", L("s_sub", inst=L.n("inst", s.K), **fmt))
+    doc.add("meta", meta_line(s))
     doc.add("p", L("s_intro", **fmt))
     doc.add("h2", L("s_h_summary"))
 
@@ -1548,7 +1162,7 @@ def build_sweep(s, L):
         lab = L.label(s.keys[0])
         doc.figure("lines", L("f_lines", label=lab), L("f_lines_cap", label=lab),
                    L("f_lines_alt", label=lab, values=", ".join(L.value(v) for v in s.levels[0])),
-                   fig_lines(s, L))
+                   F.png_bytes(fig_lines(s, L)))
     else:
         x, y = L.label(s.keys[0]), L.label(s.keys[1])
         for what, key, title in (("n", "heat_n", L("f_heat_n")),
@@ -1563,7 +1177,8 @@ def build_sweep(s, L):
             fv = (lambda t: str(int(t))) if what == "n" else (lambda t: L.meur(t, 0))
             doc.figure(key, title, L("f_heat_cap", x=x, y=y, more=more),
                        L("f_heat_alt", what=title.lower() if L.code == "en" else title[0].lower()
-                         + title[1:], x=x, y=y, lo=fv(v.min()), hi=fv(v.max())), fig)
+                         + title[1:], x=x, y=y, lo=fv(v.min()), hi=fv(v.max())),
+                       F.png_bytes(fig))
 
     # ---- the points
     rows = []
@@ -1605,8 +1220,7 @@ def build_sweep(s, L):
                    L.label(s.keys[0])[1:], L("col_stable")], rows, "lrrlc")
 
     # ---- technical details
-    doc.add("section")
-    doc.add("h2", L("c_h_tech"))
+    doc.section("tech", L("c_h_tech"), numbered=False)
     doc.add("p", L("s_tech"))
     rows = [[k, L.label(k), ", ".join(s.levels[j])] for j, k in enumerate(s.keys)]
     doc.table("tech", L("t_tech_s"), L("t_tech_s_cap"),
@@ -1664,14 +1278,7 @@ def main(argv):
         return 2
     doc = build_compare(data, L) if isinstance(data, Compare) else build_sweep(data, L)
 
-    os.makedirs(os.path.join(args.out, "figures"), exist_ok=True)
-    for fg in doc.figs:
-        with open(os.path.join(args.out, "figures", "%02d_%s.png" % (fg.num, fg.key)), "wb") as fh:
-            fh.write(fg.png)
-    text = to_html(doc)
-    with open(os.path.join(args.out, "report.html"), "w", encoding="utf-8") as fh:
-        fh.write(text)
-    if not to_pdf(text, os.path.join(args.out, "report.pdf")):
+    if not write_outputs(doc, args.out):
         sys.stderr.write(L("warn_pdf") + "\n")
     return 0
 

@@ -1,12 +1,22 @@
-/* End-to-end tests of `bwsim report` (sim/report_cmd.c + sim/report.py): a
- * small run (tests/data/report/small.yaml, 30 replications) is turned into a
- * report, and its files are checked for what a reader relies on: the HTML is
- * self-contained (every figure file embedded as a PNG, nothing loaded from
- * elsewhere), the PDF is a PDF, every figure is a real PNG of a readable
- * size, the language switch works, an older results file (without the
- * datasets newer engines add) still gives a report with notes, and every
- * refusal (missing results, bad option, existing report, missing Python,
- * failing script) exits with its code and leaves nothing behind.
+/* End-to-end tests of `bwsim report` (sim/report_cmd.c + sim/report.py and
+ * sim/report_compare.py, both on the package sim/bwreport).
+ *
+ * The run report: a small run (tests/data/report/small.yaml, 30
+ * replications) is turned into a report, and its files are checked for what
+ * a reader relies on. The HTML is self-contained and reads on a phone, every
+ * figure is a real PNG with a text alternative, numbered and referred to in
+ * the text; the PDF is a whole (tagged) PDF; the summary's counts and the
+ * numbers of the tables are those of risk.csv; the drivers of each shortfall
+ * add up to it (data/decomposition.csv); no parameter key or package name
+ * stands before the technical appendix; the same file gives the same bytes.
+ * tests/data/report/results_fixture.py changes a copy of the run's
+ * results.h5 so that a computed statement is true in one copy and false in
+ * another (every flagged gemeente a centrumgemeente, the flags under the
+ * other pooling, illustrative data), the format_version is unknown or
+ * missing, or the drivers are absent. An older results file still gives a
+ * report with notes; every refusal (missing results, bad option, existing
+ * report, missing Python, failing script, unknown format) exits with its code
+ * and leaves nothing behind.
  *
  * Each test runs the real executable (BW_BINARY) with fork/exec in its own
  * mkdtemp directory under /tmp, removed by the suite's fini. */
@@ -15,12 +25,14 @@
 #include "test_util.h"
 
 #define SMALL_YAML BW_TEST_DIR "/data/report/small.yaml"
+#define RESULTS_FIXTURE BW_TEST_DIR "/data/report/results_fixture.py"
+#define PYTHON "/usr/bin/python3"
 
 /* base64 of the PNG signature's first 8 bytes: what every embedded image starts with */
 #define PNG_B64_PREFIX "iVBORw0KGgo"
 #define DATA_URI "data:image/png;base64,"
 /* A figure a person can read is at least this many pixels on each side. */
-enum { MIN_FIGURE_PX = 300, MAX_FIGURE_PX = 10000, MAX_FIGURES = 32 };
+enum { MIN_FIGURE_PX = 300, MAX_FIGURE_PX = 10000, MAX_FIGURES = 32, MAX_ROWS = 400 };
 
 /* ---- the per-test temporary directory ----------------------------------- */
 
@@ -37,6 +49,15 @@ static int count_of(const char *hay, const char *needle) {
   return n;
 }
 
+static void copy_file(const char *from, const char *to) {
+  size_t n;
+  char *b = tu_slurp(from, &n);
+  FILE *f = fopen(to, "wb");
+  cr_assert_not_null(f, "fopen %s: %s", to, strerror(errno));
+  cr_assert_eq(fwrite(b, 1, n, f), n, "write %s", to);
+  cr_assert_eq(fclose(f), 0, "close %s", to);
+}
+
 /* ---- running the executable --------------------------------------------- */
 
 /* A small run into tu_tmp_root/name. */
@@ -45,6 +66,29 @@ static char *small_run(const char *name) {
   tu_proc p = tu_bwsim("run", SMALL_YAML, "-o", dir, "-q", NULL);
   cr_assert_eq(p.code, 0, "bwsim run: exit %d\nstderr: %s", p.code, p.err);
   cr_assert(tu_exists(tu_path("%s/results.h5", name)), "bwsim run wrote no results.h5");
+  return dir;
+}
+
+/* A copy of the results directory from (results.h5 and risk.csv) as
+ * tu_tmp_root/name, changed by results_fixture.py with the options given
+ * (NULL-terminated). */
+static char *variant(const char *from, const char *name, ...) {
+  char *dir = tu_path("%s", name);
+  cr_assert_eq(mkdir(dir, 0755), 0, "mkdir %s: %s", dir, strerror(errno));
+  copy_file(tu_join(from, "results.h5"), tu_join(dir, "results.h5"));
+  copy_file(tu_join(from, "risk.csv"), tu_join(dir, "risk.csv"));
+  char *argv[16] = {PYTHON, RESULTS_FIXTURE, dir};
+  int n = 3;
+  va_list ap;
+  va_start(ap, name);
+  for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *)) {
+    cr_assert_lt(n, 15);
+    argv[n++] = (char *)a;
+  }
+  va_end(ap);
+  argv[n] = NULL;
+  tu_proc p = tu_run(argv, NULL, NULL);
+  cr_assert_eq(p.code, 0, "results_fixture.py: exit %d\nstderr: %s", p.code, p.err);
   return dir;
 }
 
@@ -63,6 +107,44 @@ static void assert_refused(const tu_proc *p, int code, const char *what) {
             p->err);
 }
 
+static int has_weasyprint(void) {
+  char *argv[] = {PYTHON, "-c", "import weasyprint", NULL};
+  return tu_run(argv, NULL, NULL).code == 0;
+}
+
+/* The dataset name of an HDF5 file as the native type (int or double): a
+ * block of the suite, *n its size. */
+static void *h5_read(const char *file, const char *name, hid_t type, size_t size, size_t *n) {
+  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0, "cannot open %s", file);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  cr_assert_geq(d, 0, "%s: no dataset %s", file, name);
+  hid_t s = H5Dget_space(d);
+  hssize_t np = H5Sget_simple_extent_npoints(s);
+  cr_assert_gt(np, 0);
+  void *v = tu_malloc((size_t)np * size);
+  cr_assert_geq(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0, "read %s", name);
+  H5Sclose(s);
+  H5Dclose(d);
+  H5Fclose(f);
+  *n = (size_t)np;
+  return v;
+}
+
+static int *h5_ints(const char *file, const char *name, size_t *n) {
+  return h5_read(file, name, H5T_NATIVE_INT, sizeof(int), n);
+}
+
+static double *h5_doubles(const char *file, const char *name, size_t *n) {
+  return h5_read(file, name, H5T_NATIVE_DOUBLE, sizeof(double), n);
+}
+
+static int sum_of(const int *v, size_t n) {
+  int k = 0;
+  for (size_t i = 0; i < n; i++) k += v[i] != 0;
+  return k;
+}
+
 /* ---- what a report must be ---------------------------------------------- */
 
 static int cmp_size(const void *a, const void *b) {
@@ -70,11 +152,61 @@ static int cmp_size(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Every <img> has a non-empty alt text and is an embedded PNG of a readable
+ * size; returns how many there are. */
+static int check_images(const char *html) {
+  int n = 0;
+  for (const char *p = strstr(html, "<img"); p; p = strstr(p + 4, "<img"), n++) {
+    const char *end = strchr(p, '>');
+    cr_assert_not_null(end, "an unterminated <img");
+    const char *alt = strstr(p, " alt=\"");
+    cr_assert(alt && alt < end, "an <img> without alt text");
+    cr_assert_neq(alt[6], '"', "an <img> with an empty alt text");
+    cr_assert_gt(strcspn(alt + 6, "\""), 40, "an alt text too short to describe a figure");
+    const char *src = strstr(p, "src=\"" DATA_URI);
+    cr_assert(src && src < end, "an <img> that is not an embedded PNG");
+    src += strlen("src=\"" DATA_URI);
+    size_t len = strspn(src, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+    cr_assert_eq(strncmp(src, PNG_B64_PREFIX, strlen(PNG_B64_PREFIX)), 0, "not a PNG");
+    /* the signature and IHDR are the first 33 bytes: decode 36 (48 characters) */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char raw[36];
+    cr_assert_gt(len, 48);
+    for (int i = 0; i < 12; i++) {
+      uint32_t w = 0;
+      for (int j = 0; j < 4; j++) w = w << 6 | (uint32_t)(strchr(b64, src[4 * i + j]) - b64);
+      raw[3 * i] = (unsigned char)(w >> 16), raw[3 * i + 1] = (unsigned char)(w >> 8),
+      raw[3 * i + 2] = (unsigned char)w;
+    }
+    uint32_t w, h;
+    tu_png_size(raw, sizeof raw, "embedded figure", &w, &h);
+    cr_assert(w >= MIN_FIGURE_PX && h >= MIN_FIGURE_PX && w <= MAX_FIGURE_PX && h <= MAX_FIGURE_PX,
+              "an embedded figure of %u x %u pixels", w, h);
+  }
+  return n;
+}
+
+/* Every figure and table (id="fig-…", id="tab-…") is referred to in the text
+ * by a link to it. */
+static void check_referenced(const char *html) {
+  static const char *const kinds[] = {"id=\"fig-", "id=\"tab-"};
+  for (int k = 0; k < 2; k++) {
+    for (const char *p = strstr(html, kinds[k]); p; p = strstr(p + 1, kinds[k])) {
+      const char *key = p + 4; /* fig-… or tab-… */
+      size_t n = strcspn(key, "\"");
+      char *href = tu_format("href=\"#%.*s\"", (int)n, key);
+      cr_assert_not_null(strstr(html, href), "%.*s is not referred to in the text", (int)n, key);
+    }
+  }
+}
+
 /* Checks the report in res/report and returns its HTML text. Every figure
  * file is a PNG of a readable size; the HTML embeds exactly these figures
- * (as many data URIs, each a PNG, each of the length of one file's base64)
- * and loads nothing from elsewhere; the PDF is a whole PDF; no temporary
- * directory is left in res. */
+ * (as many data URIs, each a PNG, each of the length of one file's base64),
+ * each with an alt text and a numbered caption, loads nothing from elsewhere
+ * and has a viewport for phones; every figure and table is referred to; the
+ * PDF is a whole PDF, tagged where WeasyPrint can; no temporary directory is
+ * left in res. */
 static char *check_report(const char *res, const char *lang, int *n_figures) {
   char path[1024];
   snprintf(path, sizeof path, "%s/report/report.pdf", res);
@@ -85,6 +217,7 @@ static char *check_report(const char *res, const char *lang, int *n_figures) {
   size_t tail = pdf_n > 64 ? pdf_n - 64 : 0;
   cr_assert_not_null(memmem(pdf + tail, pdf_n - tail, "%%EOF", 5),
                      "report.pdf has no %%%%EOF at its end (truncated?)");
+  cr_assert_not_null(memmem(pdf, pdf_n, "/StructTreeRoot", 15), "report.pdf is not tagged");
 
   snprintf(path, sizeof path, "%s/report/figures", res);
   DIR *d = opendir(path);
@@ -110,8 +243,6 @@ static char *check_report(const char *res, const char *lang, int *n_figures) {
     b64_len[nf++] = 4 * ((png_n + 2) / 3);
   }
   closedir(d);
-  /* the current engine writes what every figure needs but the map's
-   * centroids and the regions, which older files may lack */
   cr_assert_geq(nf, 4, "only %d figures", nf);
 
   snprintf(path, sizeof path, "%s/report/report.html", res);
@@ -119,6 +250,7 @@ static char *check_report(const char *res, const char *lang, int *n_figures) {
   char want[64];
   snprintf(want, sizeof want, "<html lang=\"%s\">", lang);
   cr_assert_not_null(strstr(html, want), "report.html lacks %s", want);
+  cr_assert_not_null(strstr(html, "name=\"viewport\""), "no viewport meta");
   cr_assert_eq(count_of(html, DATA_URI), nf, "report.html embeds %d images, figures/ holds %d",
                count_of(html, DATA_URI), nf);
   /* self-contained: every src is an embedded PNG, no link to a file */
@@ -129,20 +261,141 @@ static char *check_report(const char *res, const char *lang, int *n_figures) {
   int k = 0;
   for (const char *p = strstr(html, DATA_URI); p; p = strstr(p + 1, DATA_URI)) {
     p += strlen(DATA_URI);
-    cr_assert_eq(strncmp(p, PNG_B64_PREFIX, strlen(PNG_B64_PREFIX)), 0,
-                 "an embedded image is not a PNG");
     got[k++] = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
   }
   qsort(got, (size_t)k, sizeof got[0], cmp_size);
   qsort(b64_len, (size_t)nf, sizeof b64_len[0], cmp_size);
   for (int i = 0; i < nf; i++)
     cr_assert_eq(got[i], b64_len[i], "the embedded images are not the figure files");
+  cr_assert_eq(check_images(html), nf);
+  const char *word = !strcmp(lang, "en") ? "<strong>Figure\xc2\xa0" : "<strong>Figuur\xc2\xa0";
+  cr_assert_eq(count_of(html, word), nf, "a figure without a numbered caption");
+  check_referenced(html);
 
   int visible, hidden;
   tu_list_dir(res, NULL, &visible, &hidden);
   cr_assert_eq(hidden, 0, "temporary files left in %s", res);
   *n_figures = nf;
   return html;
+}
+
+/* ---- reading risk.csv ---------------------------------------------------- */
+
+/* The rows of risk.csv (names, flags, whole euros) with the numbers of the
+ * same rows of results.h5 /risk (full precision, as the report formats them). */
+typedef struct {
+  int n;
+  char code[MAX_ROWS][8], name[MAX_ROWS][40];
+  double p[MAX_ROWS], mean[MAX_ROWS], q95[MAX_ROWS], mean_csv[MAX_ROWS];
+  int flagged[MAX_ROWS], stable[MAX_ROWS];
+} risk_table;
+
+static int column(char **head, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(head[i], name)) return i;
+  cr_assert_fail("risk.csv has no column %s", name);
+  return -1;
+}
+
+static void read_risk(const char *dir, risk_table *t) {
+  char *text = tu_slurp(tu_join(dir, "risk.csv"), NULL), *p = text;
+  char *head[64], *f[64];
+  int nh = tu_csv_next(&p, head, 64);
+  int c_code = column(head, nh, "code"), c_name = column(head, nh, "name"),
+      c_mean = column(head, nh, "mean_cum_shortfall_eur"), c_flag = column(head, nh, "flagged"),
+      c_stable = column(head, nh, "flag_stable");
+  t->n = 0;
+  while (tu_csv_next(&p, f, 64) == nh) {
+    int i = t->n++;
+    cr_assert_lt(i, MAX_ROWS);
+    snprintf(t->code[i], sizeof t->code[i], "%s", f[c_code]);
+    snprintf(t->name[i], sizeof t->name[i], "%s", f[c_name]);
+    t->mean_csv[i] = strtod(f[c_mean], NULL);
+    t->flagged[i] = atoi(f[c_flag]);
+    t->stable[i] = atoi(f[c_stable]);
+  }
+  cr_assert_gt(t->n, 100, "risk.csv has only %d rows", t->n);
+  char *h5 = tu_join(dir, "results.h5");
+  size_t n;
+  double *prob = h5_doubles(h5, "/risk/p_max_year", &n), *mean, *q95;
+  cr_assert_eq(n, (size_t)t->n, "risk.csv and /risk differ in length");
+  mean = h5_doubles(h5, "/risk/mean_cum_shortfall_eur", &n);
+  q95 = h5_doubles(h5, "/risk/q95_cum_shortfall_eur", &n);
+  for (int i = 0; i < t->n; i++) {
+    cr_assert(fabs(mean[i] - t->mean_csv[i]) <= 0.5, "row %d: risk.csv and /risk differ", i + 1);
+    t->p[i] = prob[i], t->mean[i] = mean[i], t->q95[i] = q95[i];
+  }
+}
+
+/* ---- the report's formats (English) ---------------------------------------- */
+
+/* x with nd decimals, thousands with commas, a minus sign U+2212 */
+static char *fmt_num(double x, int nd) {
+  char digits[64];
+  snprintf(digits, sizeof digits, "%.*f", nd, fabs(x));
+  char *dot = strchr(digits, '.');
+  size_t ni = dot ? (size_t)(dot - digits) : strlen(digits);
+  char out[96];
+  size_t o = 0;
+  int zero = strspn(digits, "0.") == strlen(digits);
+  if (x < 0 && !zero) o += (size_t)snprintf(out, sizeof out, "\xe2\x88\x92");
+  for (size_t i = 0; i < ni; i++) {
+    if (i && (ni - i) % 3 == 0) out[o++] = ',';
+    out[o++] = digits[i];
+  }
+  snprintf(out + o, sizeof out - o, "%s", dot ? dot : "");
+  return tu_format("%s", out);
+}
+
+/* a probability as the report shows it: never on the wrong side of p* */
+static char *fmt_pct_p(double p, double pstar) {
+  char *s = NULL;
+  for (int nd = 0; nd <= 2; nd++) {
+    s = fmt_num(100.0 * p, nd);
+    double shown = strtod(s, NULL);
+    if ((shown >= 100.0 * pstar) == (p >= pstar)) break;
+  }
+  return tu_format("%s%%", s);
+}
+
+/* name as html.escape writes it */
+static char *html_name(const char *s) {
+  char out[256];
+  size_t o = 0;
+  for (; *s && o < sizeof out - 8; s++) {
+    if (*s == '\'') o += (size_t)snprintf(out + o, sizeof out - o, "&#x27;");
+    else if (*s == '&') o += (size_t)snprintf(out + o, sizeof out - o, "&amp;");
+    else out[o++] = *s;
+  }
+  out[o] = '\0';
+  return tu_format("%s", out);
+}
+
+/* Row r (0-based) of the body of the table id="tab-key", as text. */
+static char *table_row(const char *html, const char *key, int r) {
+  const char *t = strstr(html, tu_format("id=\"tab-%s\"", key));
+  cr_assert_not_null(t, "no table %s", key);
+  const char *p = strstr(t, "<tbody>");
+  cr_assert_not_null(p);
+  for (int i = 0; i <= r; i++) {
+    p = strstr(p + 1, "<tr>");
+    cr_assert_not_null(p, "table %s has no row %d", key, r + 1);
+  }
+  const char *end = strstr(p, "</tr>");
+  cr_assert_not_null(end);
+  return tu_format("%.*s", (int)(end - p), p);
+}
+
+/* the cell of gemeente name (with " (c)" or not) */
+static void assert_name_cell(const char *row, const char *name, const char *what) {
+  const char *a = strstr(row, tu_format(">%s<", html_name(name)));
+  const char *b = strstr(row, tu_format(">%s (c)<", html_name(name)));
+  cr_assert(a || b, "%s: no cell '%s' in %s", what, name, row);
+}
+
+static void assert_cell(const char *row, const char *value, const char *what) {
+  cr_assert_not_null(strstr(row, tu_format(">%s<", value)), "%s: no cell '%s' in %s", what, value,
+                     row);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -152,11 +405,27 @@ Test(report, english_dutch_and_replacement, .timeout = 600) {
   tu_proc p = tu_bwsim("report", res, "--lang", "en", NULL);
   cr_assert_eq(p.code, 0, "bwsim report: exit %d\nstderr: %s", p.code, p.err);
   cr_assert_not_null(strstr(p.out, "report.html"), "the path of the report is not printed");
+  cr_assert_null(strstr(p.err, "refers to"), "a dangling reference: %s", p.err);
   int nf;
   char *html = check_report(res, "en", &nf);
-  cr_assert_not_null(strstr(html, "What the model assumes"), "no English summary");
-  cr_assert_not_null(strstr(html, "How sure is each flag"), "no English summary");
+  const char *english[] = {"1. Summary", "2. The evidence", "3. Assumptions and limits",
+                           "4. Glossary", "Appendix A. Technical details",
+                           "What the model assumes", "Which gemeenten, and how sure",
+                           "Why: where the shortfall comes from", "How much money is at stake"};
+  for (size_t i = 0; i < sizeof english / sizeof english[0]; i++)
+    cr_assert_not_null(strstr(html, english[i]), "the English report lacks '%s'", english[i]);
   cr_assert_null(strstr(html, "Wat het model aanneemt"), "Dutch text in the English report");
+  /* the order: summary, evidence, assumptions, glossary, appendix */
+  const char *ids[] = {"id=\"sec-summary\"", "id=\"sec-evidence\"", "id=\"sec-assume\"",
+                       "id=\"sec-glossary\"", "id=\"sec-tech\""};
+  for (size_t i = 1; i < sizeof ids / sizeof ids[0]; i++)
+    cr_assert(strstr(html, ids[i - 1]) && strstr(html, ids[i]) &&
+                  strstr(html, ids[i - 1]) < strstr(html, ids[i]),
+              "%s does not come before %s", ids[i - 1], ids[i]);
+  /* the data and the version at the foot; the map's credit */
+  cr_assert_not_null(strstr(html, "class=\"footer\">Made with bwsim "), "no footer");
+  cr_assert_not_null(strstr(html, "class=\"meta\">bwsim "), "no version under the title");
+  cr_assert_not_null(strstr(html, "CC BY 4.0"), "the map's source is not credited");
 
   /* an existing report is refused without --force, and left as it was */
   p = tu_bwsim("report", res, "--lang", "nl", NULL);
@@ -170,11 +439,180 @@ Test(report, english_dutch_and_replacement, .timeout = 600) {
   cr_assert_eq(p.code, 0, "bwsim report --force: exit %d\nstderr: %s", p.code, p.err);
   cr_assert_eq(p.out[0], '\0', "--quiet printed '%s'", p.out);
   html = check_report(res, "nl", &nf);
-  const char *dutch[] = {"Wat het model aanneemt", "Hoe zeker is elk signaal", "gemeenten",
-                         "Signaalkans", "ingroeipad", "Wat u wel en niet kunt concluderen"};
+  const char *dutch[] = {"1. Samenvatting", "Wat het model aanneemt",
+                         "Welke gemeenten, en hoe zeker", "Signaalkans", "ingroeipad",
+                         "Wat u wel en niet kunt concluderen", "Begrippen",
+                         "Bijlage A. Technische details"};
   for (size_t i = 0; i < sizeof dutch / sizeof dutch[0]; i++)
     cr_assert_not_null(strstr(html, dutch[i]), "the Dutch report lacks '%s'", dutch[i]);
   cr_assert_null(strstr(html, "What the model assumes"), "English text in the Dutch report");
+}
+
+Test(report, numbers_are_those_of_the_run, .timeout = 600) {
+  char *res = small_run("res");
+  tu_proc p = tu_bwsim("report", res, "--lang", "en", "-q", NULL);
+  cr_assert_eq(p.code, 0, "bwsim report: exit %d\nstderr: %s", p.code, p.err);
+  int nfig;
+  char *html = check_report(res, "en", &nfig);
+  static risk_table t;
+  read_risk(res, &t);
+  const double pstar = 0.5;
+
+  /* the summary's counts */
+  int nf = 0, nfs = 0;
+  for (int i = 0; i < t.n; i++) nf += t.flagged[i], nfs += t.flagged[i] && t.stable[i];
+  cr_assert_gt(nf, 1, "the small run should flag several gemeenten");
+  const char *evidence = strstr(html, "id=\"sec-evidence\"");
+  char *want = tu_format("%d of the %d gemeenten (%s%%) are flagged", nf, t.n,
+                         fmt_num(100.0 * nf / t.n, 0));
+  const char *at = strstr(html, want);
+  cr_assert(at && at < evidence, "the summary lacks '%s'", want);
+  want = nfs == nf ? tu_format("Every flag is stable")
+                   : tu_format("%d of the %d flags are stable", nfs, nf);
+  at = strstr(html, want);
+  cr_assert(at && at < evidence, "the summary lacks '%s'", want);
+  /* the first flagged gemeente is named with its probability */
+  want = tu_format("%s (%s)", html_name(t.name[0]), fmt_pct_p(t.p[0], pstar));
+  at = strstr(html, want);
+  cr_assert(at && at < evidence, "the summary does not name '%s'", want);
+
+  /* the table by probability: the first ten rows of risk.csv */
+  for (int r = 0; r < 10; r++) {
+    char *row = table_row(html, "top", r);
+    assert_name_cell(row, t.name[r], "probability table");
+    assert_cell(row, fmt_pct_p(t.p[r], pstar), "probability table");
+    assert_cell(row, fmt_num(t.mean[r] / 1e6, 1), "probability table, expected shortfall");
+    assert_cell(row, fmt_num(t.q95[r] / 1e6, 1), "probability table, 95% level");
+  }
+  /* the table by money at stake: the ten largest q95, largest first */
+  int order[MAX_ROWS];
+  for (int i = 0; i < t.n; i++) order[i] = i;
+  for (int i = 1; i < t.n; i++) /* a stable insertion sort by q95 descending */
+    for (int j = i; j > 0 && t.q95[order[j]] > t.q95[order[j - 1]]; j--) {
+      int x = order[j];
+      order[j] = order[j - 1], order[j - 1] = x;
+    }
+  for (int r = 0; r < 10; r++) {
+    char *row = table_row(html, "exposure", r);
+    assert_name_cell(row, t.name[order[r]], "exposure table");
+    assert_cell(row, fmt_num(t.q95[order[r]] / 1e6, 1), "exposure table, 95% level");
+  }
+
+  /* the drivers: the numbers behind the figures add up to the shortfall, for every flagged
+   * gemeente and the ten largest amounts at stake */
+  char *csv = tu_slurp(tu_join(res, "report/data/decomposition.csv"), NULL), *cp = csv;
+  char *head[32], *f[32];
+  int nh = tu_csv_next(&cp, head, 32);
+  int c_code = column(head, nh, "code"), c_first = column(head, nh, "flagged") + 1,
+      c_total = column(head, nh, "total_eur"), c_mean = column(head, nh, "mean_cum_shortfall_eur");
+  cr_assert_geq(c_total - c_first, 7, "fewer drivers than the engine writes");
+  int seen[MAX_ROWS] = {0}, rows = 0;
+  while (tu_csv_next(&cp, f, 32) == nh) {
+    double sum = 0.0, total = strtod(f[c_total], NULL), mean = strtod(f[c_mean], NULL);
+    for (int j = c_first; j < c_total; j++) sum += strtod(f[j], NULL);
+    cr_assert(fabs(sum - total) <= 0.01 * (c_total - c_first), "%s: the drivers add up to %.2f, "
+              "the total is %.2f", f[c_code], sum, total);
+    cr_assert(fabs(total - mean) <= 1.0, "%s: the drivers add up to %.2f, the expected shortfall "
+              "is %.2f", f[c_code], total, mean);
+    int i = 0;
+    while (i < t.n && strcmp(t.code[i], f[c_code])) i++;
+    cr_assert_lt(i, t.n, "%s is not in risk.csv", f[c_code]);
+    cr_assert(fabs(mean - t.mean[i]) <= 0.01, "%s: %.2f in the report, %.2f in risk.csv",
+              f[c_code], mean, t.mean[i]);
+    seen[i] = 1, rows++;
+  }
+  for (int i = 0; i < t.n; i++)
+    if (t.flagged[i]) cr_assert(seen[i], "the drivers of flagged %s are not shown", t.code[i]);
+  for (int r = 0; r < 10; r++)
+    cr_assert(seen[order[r]], "the drivers of %s (money at stake) are not shown",
+              t.code[order[r]]);
+  cr_assert_not_null(strstr(html, "id=\"fig-why\""), "no figure of the drivers");
+  cr_assert_not_null(strstr(html, "id=\"fig-why_example\""), "no waterfall");
+
+  /* no parameter key, package or mode name before the technical appendix */
+  const char *main_start = strstr(html, "<main>"), *tech = strstr(html, "id=\"sec-tech\"");
+  cr_assert(main_start && tech);
+  char *policy = tu_format("%.*s", (int)(tech - main_start), main_start);
+  const char *dev[] = {"policy.",     "flows.",      "uncertainty.enabled", "flags.p_star",
+                       "flags.threshold", "run.name", "run.seed",  "budget.budget_index",
+                       "p_max_year",  "q95_cum",     "risk.csv",    "easyprint",
+                       "python3",     "gmt-gshhg",   "\xe2\x80\x98" "flow\xe2\x80\x99",
+                       "outer_draws", "until-stable", "seed"};
+  for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
+    cr_assert_null(strstr(policy, dev[i]), "'%s' stands before the technical appendix", dev[i]);
+  cr_assert_not_null(strstr(tech, "policy.pooling"), "the appendix does not name the keys");
+
+  /* the same file gives the same bytes */
+  char h1[65], h2[65], p1[65], p2[65];
+  tu_sha256_file(tu_join(res, "report/report.html"), h1);
+  tu_sha256_file(tu_join(res, "report/report.pdf"), p1);
+  p = tu_bwsim("report", res, "--lang", "en", "-q", "--force", NULL);
+  cr_assert_eq(p.code, 0, "bwsim report --force: exit %d\nstderr: %s", p.code, p.err);
+  tu_sha256_file(tu_join(res, "report/report.html"), h2);
+  tu_sha256_file(tu_join(res, "report/report.pdf"), p2);
+  cr_assert_str_eq(h1, h2, "report.html differs between two runs on the same file");
+  cr_assert_str_eq(p1, p2, "report.pdf differs between two runs on the same file");
+}
+
+/* The report of a variant in English without a PDF (faster): its HTML. */
+static char *variant_report(const char *dir) {
+  const char *env[] = {"BWSIM_REPORT_NO_PDF=1", NULL};
+  tu_proc p = tu_bwsim_env(env, "report", dir, "--lang", "en", "-q", NULL);
+  cr_assert_eq(p.code, 0, "bwsim report %s: exit %d\nstderr: %s", dir, p.code, p.err);
+  return tu_slurp(tu_join(dir, "report/report.html"), NULL);
+}
+
+Test(report, statements_only_when_true, .timeout = 600) {
+  char *res = small_run("res");
+  const char *all_centrum = "All flagged gemeenten are centrumgemeenten";
+
+  /* every flagged gemeente a centrumgemeente; the flags under the other pooling known;
+   * illustrative data */
+  char *a = variant(res, "a", "--flag-only-centrum", "--illustrative", "1", NULL);
+  char *html = variant_report(a);
+  cr_assert_not_null(strstr(html, all_centrum), "'%s' is true but not said", all_centrum);
+  size_t n;
+  int *other = h5_ints(tu_join(a, "results.h5"), "/risk/flagged_other_pooling", &n);
+  int *flagged = h5_ints(tu_join(a, "results.h5"), "/risk/flagged", &n);
+  char *want = tu_format("With regional pooling, %d gemeenten would be flagged (now %d)",
+                         sum_of(other, n), sum_of(flagged, n));
+  cr_assert_not_null(strstr(html, want), "the summary lacks '%s'", want);
+  cr_assert_not_null(strstr(html, "class=\"banner\""), "no banner on illustrative data");
+
+  /* a flagged gemeente that is not a centrumgemeente; the other pooling unknown (-1); data
+   * that are not illustrative */
+  char *b = variant(res, "b", "--flag-non-centrum", "--other-pooling-unknown", "--illustrative",
+                    "0", NULL);
+  html = variant_report(b);
+  cr_assert_null(strstr(html, all_centrum), "'%s' is false but said", all_centrum);
+  cr_assert_not_null(strstr(html, "of them are centrumgemeenten"),
+                     "the summary does not count the centrumgemeenten");
+  cr_assert_null(strstr(html, "would be flagged"), "flags under an unknown pooling are counted");
+  cr_assert_null(strstr(html, "class=\"banner\""), "a banner on data that are not illustrative");
+  cr_assert_null(strstr(html, "partly constructed"), "data called constructed that are not");
+}
+
+Test(report, format_version, .timeout = 300) {
+  char *res = small_run("res");
+  /* a version this report does not know: refused, nothing written */
+  char *v = variant(res, "v99", "--format-version", "99", NULL);
+  tu_proc p = tu_bwsim("report", v, "--lang", "en", NULL);
+  assert_refused(&p, 1, "format_version 99");
+  cr_assert_not_null(strstr(p.err, "format_version 99 is not supported"),
+                     "the message does not say why: %s", p.err);
+  cr_assert(!tu_exists(tu_join(v, "report")), "a report of an unknown format_version");
+  int visible, hidden;
+  tu_list_dir(v, NULL, &visible, &hidden);
+  cr_assert_eq(hidden, 0, "a refused report left a temporary in %s", v);
+
+  /* no format_version (an older bwsim): a warning, and the report */
+  char *old = variant(res, "old", "--no-format-version", NULL);
+  const char *env[] = {"BWSIM_REPORT_NO_PDF=1", NULL};
+  p = tu_bwsim_env(env, "report", old, "--lang", "en", NULL);
+  cr_assert_eq(p.code, 0, "no format_version: exit %d\nstderr: %s", p.code, p.err);
+  cr_assert_not_null(strstr(p.err, "no format_version attribute"), "no warning: %s", p.err);
+  char *html = tu_slurp(tu_join(old, "report/report.html"), NULL);
+  cr_assert_not_null(strstr(html, "has no format_version"), "the appendix does not say so");
 }
 
 /* Delete obj (a dataset, group or root attribute "@name") from an HDF5 file
@@ -199,8 +637,8 @@ static void h5_remove(hid_t f, const char *obj) {
 
 Test(report, older_results_file, .timeout = 600) {
   /* a results file as bwsim 0.1 wrote it: without the datasets of the
-   * results contract that came later. The report must still be whole, leave
-   * the map out and say what is missing. */
+   * results contract that came later. The report must still be whole, draw
+   * the map from the boundaries and say what is missing. */
   char *res = small_run("res");
   hid_t f = H5Fopen(tu_path("res/results.h5"), H5F_ACC_RDWR, H5P_DEFAULT);
   cr_assert_geq(f, 0, "cannot open results.h5");
@@ -209,7 +647,9 @@ Test(report, older_results_file, .timeout = 600) {
                          "/gemeente_year/p_exceed_hi", "/risk/p_lo", "/risk/p_hi",
                          "/risk/flag_stable", "/risk/flagged_other_pooling", "/region",
                          "/region_year", "/region_risk", "/variance_split", "@pooling",
-                         "@n_unstable"};
+                         "@n_unstable", "@format", "@format_version", "/gemeente/decomposition",
+                         "/gemeente_year/decomposition", "/provenance/changed",
+                         "/provenance/settings"};
   for (size_t i = 0; i < sizeof newer / sizeof newer[0]; i++) h5_remove(f, newer[i]);
   cr_assert_geq(H5Fclose(f), 0);
 
@@ -217,10 +657,29 @@ Test(report, older_results_file, .timeout = 600) {
   cr_assert_eq(p.code, 0, "bwsim report: exit %d\nstderr: %s", p.code, p.err);
   int nf;
   char *html = check_report(res, "en", &nf);
-  cr_assert(!tu_exists(tu_path("res/report/figures/01_map.png")), "a map without centroids");
-  cr_assert_null(strstr(html, "id=\"map\""), "a map without centroids");
-  cr_assert_geq(count_of(html, "class=\"missing\""), 3, "the report does not say what it lacks");
-  cr_assert_not_null(strstr(html, "centroids"), "the report does not say the map is left out");
+  cr_assert(tu_exists(tu_path("res/report/figures/01_map.png")), "no map from the boundaries");
+  cr_assert_null(strstr(html, "id=\"fig-why\""), "drivers without their data");
+  const char *notes = strstr(html, "class=\"notes\"");
+  cr_assert_not_null(notes, "the report does not say what it lacks");
+  cr_assert_geq(count_of(notes, "<li>Not in this results file"), 4,
+                "the report does not say what it lacks");
+  cr_assert_not_null(strstr(html, "build-up of the shortfall"), "the missing drivers are not named");
+}
+
+Test(report, map_without_boundaries, .timeout = 300) {
+  char *res = small_run("res");
+  char *empty = tu_path("nodata");
+  cr_assert_eq(mkdir(empty, 0755), 0);
+  const char *env[] = {tu_format("BWSIM_REPORT_DATA_DIR=%s", empty), "BWSIM_REPORT_NO_PDF=1",
+                       NULL};
+  tu_proc p = tu_bwsim_env(env, "report", res, "--lang", "en", NULL);
+  cr_assert_eq(p.code, 0, "bwsim report: exit %d\nstderr: %s", p.code, p.err);
+  cr_assert_not_null(strstr(p.err, "gemeenten_2021.geojson"), "no warning: %s", p.err);
+  char *html = tu_slurp(tu_path("res/report/report.html"), NULL);
+  cr_assert_not_null(strstr(html, "gemeente boundaries (params/data/gemeenten_2021.geojson) are "
+                                  "missing"), "the report does not say the boundaries are missing");
+  cr_assert(tu_exists(tu_path("res/report/figures/01_map.png")), "no map of dots");
+  cr_assert_null(strstr(html, "CC BY 4.0 (Source: CBS)"), "boundaries credited that are not drawn");
 }
 
 Test(report, missing_results) {
@@ -321,10 +780,10 @@ Test(report, missing_python) {
                      p.err);
 }
 
+
 /* ---- comparison and sweep reports (sim/report_compare.py) --------------- */
 
 #define FIXTURE BW_TEST_DIR "/data/report/make_fixture.py"
-#define PYTHON "/usr/bin/python3"
 
 /* tests/data/report/make_fixture.py KIND tu_tmp_root/name [args...]: a
  * synthetic compare.h5 or sweep.h5 in the layout of bwsim compare / sweep. */
@@ -334,62 +793,6 @@ static char *fixture(const char *kind, const char *name, const char *a1, const c
   tu_proc p = tu_run(argv, NULL, NULL);
   cr_assert_eq(p.code, 0, "make_fixture.py %s: exit %d\nstderr: %s", kind, p.code, p.err);
   return dir;
-}
-
-static int has_weasyprint(void) {
-  char *argv[] = {PYTHON, "-c", "import weasyprint", NULL};
-  return tu_run(argv, NULL, NULL).code == 0;
-}
-
-/* The int dataset name of an HDF5 file: a block of the suite, *n its size. */
-static int *h5_ints(const char *file, const char *name, size_t *n) {
-  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-  cr_assert_geq(f, 0, "cannot open %s", file);
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  cr_assert_geq(d, 0, "%s: no dataset %s", file, name);
-  hid_t s = H5Dget_space(d);
-  hssize_t np = H5Sget_simple_extent_npoints(s);
-  cr_assert_gt(np, 0);
-  int *v = tu_malloc((size_t)np * sizeof *v);
-  cr_assert_geq(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0, "read %s", name);
-  H5Sclose(s);
-  H5Dclose(d);
-  H5Fclose(f);
-  *n = (size_t)np;
-  return v;
-}
-
-/* Every <img> has a non-empty alt text and is an embedded PNG of a readable
- * size; returns how many there are. */
-static int check_images(const char *html) {
-  int n = 0;
-  for (const char *p = strstr(html, "<img"); p; p = strstr(p + 4, "<img"), n++) {
-    const char *end = strchr(p, '>');
-    cr_assert_not_null(end, "an unterminated <img");
-    const char *alt = strstr(p, " alt=\"");
-    cr_assert(alt && alt < end, "an <img> without alt text");
-    cr_assert_neq(alt[6], '"', "an <img> with an empty alt text");
-    const char *src = strstr(p, "src=\"" DATA_URI);
-    cr_assert(src && src < end, "an <img> that is not an embedded PNG");
-    src += strlen("src=\"" DATA_URI);
-    size_t len = strspn(src, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
-    cr_assert_eq(strncmp(src, PNG_B64_PREFIX, strlen(PNG_B64_PREFIX)), 0, "not a PNG");
-    /* the signature and IHDR are the first 33 bytes: decode 36 (48 characters) */
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned char raw[36];
-    cr_assert_gt(len, 48);
-    for (int i = 0; i < 12; i++) {
-      uint32_t w = 0;
-      for (int j = 0; j < 4; j++) w = w << 6 | (uint32_t)(strchr(b64, src[4 * i + j]) - b64);
-      raw[3 * i] = (unsigned char)(w >> 16), raw[3 * i + 1] = (unsigned char)(w >> 8),
-      raw[3 * i + 2] = (unsigned char)w;
-    }
-    uint32_t w, h;
-    tu_png_size(raw, sizeof raw, "embedded figure", &w, &h);
-    cr_assert(w >= MIN_FIGURE_PX && h >= MIN_FIGURE_PX && w <= MAX_FIGURE_PX && h <= MAX_FIGURE_PX,
-              "an embedded figure of %u x %u pixels", w, h);
-  }
-  return n;
 }
 
 /* The report in dir/report: a self-contained HTML page for a phone, in
