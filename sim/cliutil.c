@@ -46,30 +46,32 @@ int bw_usage_error(const char *cmd, const char *fmt, const char *arg) {
   return 2;
 }
 
+/* The value of the long option name when argv[*i] is that option: after
+ * '=' in the same argument, or the next argument (*i advanced over it);
+ * "" when it has none. NULL when argv[*i] is another option. */
+static const char *long_value(const char *name, int argc, char **argv, int *i) {
+  size_t n = strlen(name);
+  const char *s = argv[*i];
+  if (strncmp(s, name, n) || (s[n] != '\0' && s[n] != '=')) return NULL;
+  if (s[n] == '=') return s + n + 1;
+  return *i + 1 < argc ? argv[++*i] : "";
+}
+
 int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long long n_lo,
                         long long n_hi, bw_common_opts *o) {
-  const char *s = argv[*i];
+  const char *s = argv[*i], *val;
 #define OPT(short_, long_) (!strcmp(s, short_) || !strcmp(s, long_))
-  if (strcmp(cmd, "validate") != 0 && (!strcmp(s, "--csv-dialect") || !strncmp(s, "--csv-dialect=", 14))) {
-    const char *val = s + 13;
-    if (*val == '=') {
-      val++;
-    } else {
-      if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value (en or nl)", s);
-      val = argv[++*i];
-    }
+  /* --csv-dialect and --set: not for validate, which writes its own files
+   * from its own params */
+  int simulating = strcmp(cmd, "validate") != 0;
+  if (simulating && (val = long_value("--csv-dialect", argc, argv, i))) {
+    if (!*val) return bw_usage_error(cmd, "option '%s' needs a value (en or nl)", s);
     if (!(o->csv = bw_csv_style_named(val)))
       return bw_usage_error(cmd, "--csv-dialect: must be en or nl (got '%s')", val);
     return 1;
   }
-  if (strcmp(cmd, "validate") != 0 && (!strcmp(s, "--set") || !strncmp(s, "--set=", 6))) {
-    const char *val = s + 5;
-    if (*val == '=') {
-      val++;
-    } else {
-      if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value (key=value)", s);
-      val = argv[++*i];
-    }
+  if (simulating && (val = long_value("--set", argc, argv, i))) {
+    if (!*val) return bw_usage_error(cmd, "option '%s' needs a value (key=value)", s);
     const char *eq = strchr(val, '=');
     if (!eq || eq == val)
       return bw_usage_error(cmd, "--set %s: must be key=value, e.g. --set policy.pooling=region", val);
@@ -89,7 +91,7 @@ int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long lon
     return 0;
   }
   if (*i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value", s);
-  const char *val = argv[++*i];
+  val = argv[++*i];
   if (OPT("-n", "--replications")) {
     if (bw_parse_ll(val, n_lo, n_hi, &o->replications)) {
       char fmt[96];

@@ -248,24 +248,6 @@ static void cell_row(bw_csv *c, int year, double pop, const bw_stat *pi, const b
   bw_csv_end(c);
 }
 
-static void write_gemeente_year_csv(FILE *f, const void *arg) {
-  const csv_job *j = arg;
-  const bw_summary *s = j->s;
-  const bw_data *d = j->d;
-  bw_csv c;
-  bw_csv_begin(&c, f, j->st, s->nrep);
-  bw_csv_header(&c, "code,name,region," CELL_CSV_COLUMNS);
-  for (int g = 0; g < s->ng; g++)
-    for (int y = 0; y < s->ny; y++) {
-      size_t i = (size_t)g * s->ny + y;
-      bw_csv_text(&c, d->g[g].code);
-      bw_csv_text(&c, d->g[g].name);
-      bw_csv_text(&c, d->r[d->g[g].region].code);
-      cell_row(&c, s->first_year + y, bw_model_population(j->m, g, y), &s->gy[BW_GV_SHORTFALL_PER_INH][i],
-               &s->gy[BW_GV_SHORTFALL][i], s->p_exceed[i], s->p_exceed_se[i]);
-    }
-}
-
 /* The population of region r in year y: the sum over its members. */
 static double region_population(const bw_model *m, const bw_data *d, int r, int y) {
   double pop = 0;
@@ -284,23 +266,36 @@ static bw_stat per_inhabitant(const bw_stat *st, double pop) {
   return pi;
 }
 
-static void write_region_year_csv(FILE *f, const void *arg) {
-  const csv_job *j = arg;
+/* gemeente_year.csv (regions 0) or region_year.csv (regions 1): one row per
+ * code and year, in data order. */
+static void write_cells_csv(FILE *f, const csv_job *j, int regions) {
   const bw_summary *s = j->s;
   const bw_data *d = j->d;
   bw_csv c;
   bw_csv_begin(&c, f, j->st, s->nrep);
-  bw_csv_header(&c, "code,name," CELL_CSV_COLUMNS);
-  for (int r = 0; r < s->nr; r++)
+  bw_csv_names(&c, regions ? "code,name" : "code,name,region");
+  bw_csv_header(&c, CELL_CSV_COLUMNS);
+  for (int k = 0; k < (regions ? s->nr : s->ng); k++)
     for (int y = 0; y < s->ny; y++) {
-      size_t i = (size_t)r * s->ny + y;
-      double pop = region_population(j->m, d, r, y);
-      bw_stat pi = per_inhabitant(&s->region[i], pop > 0 ? pop : 1.0);
-      bw_csv_text(&c, d->r[r].code);
-      bw_csv_text(&c, d->r[r].name);
-      cell_row(&c, s->first_year + y, pop, &pi, &s->region[i], s->region_p_exceed[i], s->region_p_exceed_se[i]);
+      size_t i = (size_t)k * s->ny + y;
+      if (regions) {
+        double pop = region_population(j->m, d, k, y);
+        bw_stat pi = per_inhabitant(&s->region[i], pop > 0 ? pop : 1.0);
+        bw_csv_text(&c, d->r[k].code);
+        bw_csv_text(&c, d->r[k].name);
+        cell_row(&c, s->first_year + y, pop, &pi, &s->region[i], s->region_p_exceed[i], s->region_p_exceed_se[i]);
+      } else {
+        bw_csv_text(&c, d->g[k].code);
+        bw_csv_text(&c, d->g[k].name);
+        bw_csv_text(&c, d->r[d->g[k].region].code);
+        cell_row(&c, s->first_year + y, bw_model_population(j->m, k, y), &s->gy[BW_GV_SHORTFALL_PER_INH][i],
+                 &s->gy[BW_GV_SHORTFALL][i], s->p_exceed[i], s->p_exceed_se[i]);
+      }
     }
 }
+
+static void write_gemeente_year_csv(FILE *f, const void *arg) { write_cells_csv(f, arg, 0); }
+static void write_region_year_csv(FILE *f, const void *arg) { write_cells_csv(f, arg, 1); }
 
 /* ---- HDF5 --------------------------------------------------------------- */
 

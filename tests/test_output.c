@@ -714,15 +714,20 @@ Test(output_write, gemeente_and_region_year_csv_contents) {
 /* The nl dialect: a UTF-8 byte-order mark, ';' between fields, a decimal
  * comma, a name holding ';' quoted (and one holding only ',' not), and
  * otherwise the same fields as the en dialect. */
+/* The fixture's files in both dialects: dir/en and dir/nl (from malloc). */
+static void write_both(const fixture *fx, const char *dir, char **en, char **nl) {
+  *en = tu_join_malloc(dir, "en"), *nl = tu_join_malloc(dir, "nl");
+  write_ok(fx, *en, 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_write(*nl, 0, &fx->s, fx->m, &fx->prov, &bw_csv_nl, &ctx), BW_OK, "%s", ctx.msg);
+}
+
 Test(output_write, nl_dialect) {
   fixture fx;
   fixture_init(&fx);
-  char *dir = tu_mkdtemp("output");
-  char *en = tu_join_malloc(dir, "en"), *nl = tu_join_malloc(dir, "nl");
-  write_ok(&fx, en, 0);
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(nl, 0, &fx.s, fx.m, &fx.prov, &bw_csv_nl, &ctx), BW_OK, "%s", ctx.msg);
+  char *dir = tu_mkdtemp("output"), *en, *nl;
+  write_both(&fx, dir, &en, &nl);
   for (int i = 1; i < NOUT; i++) {
     char *pe = tu_join_malloc(en, outputs[i]), *pn = tu_join_malloc(nl, outputs[i]);
     size_t ne, nn;
@@ -803,12 +808,8 @@ Test(output_write, pandas_reads_both_dialects) {
   if (!python_has("pandas")) cr_skip_test("pandas not installed (Debian: python3-pandas): not checked");
   fixture fx;
   fixture_init(&fx);
-  char *dir = tu_mkdtemp("output");
-  char *en = tu_join_malloc(dir, "en"), *nl = tu_join_malloc(dir, "nl");
-  write_ok(&fx, en, 0);
-  bw_ctx ctx;
-  bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(nl, 0, &fx.s, fx.m, &fx.prov, &bw_csv_nl, &ctx), BW_OK, "%s", ctx.msg);
+  char *dir = tu_mkdtemp("output"), *en, *nl;
+  write_both(&fx, dir, &en, &nl);
   /* results/README.md: pd.read_csv(path) and, for nl, sep=";", decimal=",",
    * encoding="utf-8-sig"; both give the same frames */
   python_ok("import sys, pandas as pd\n"
