@@ -381,7 +381,14 @@ def fig_why_bars(rows, names, matrix, totals, L):
     _stack(ax, ypos, matrix, [s[1] for s in style], True, 0.7)
     ax.plot(totals, ypos, ls="", marker="D", ms=5.5, mfc="black", mec="white", mew=0.8, zorder=4)
     ax.axvline(0.0, color="black", lw=0.8)
-    ax.margins(x=0.04)
+    # room on the right for each row's total as a number: small gemeenten stay readable
+    lo = min(0.0, float(np.where(matrix < 0, matrix, 0.0).sum(axis=1).min()))
+    hi = max(0.0, float(np.where(matrix > 0, matrix, 0.0).sum(axis=1).max()))
+    span = (hi - lo) or 1.0
+    ax.set_xlim(lo - 0.03 * span, hi + 0.24 * span)
+    for y, t in zip(ypos, totals):
+        ax.text(0.995, y, L.meur(t, 1), transform=ax.get_yaxis_transform(), ha="right",
+                va="center", fontsize=7.5)
     ax.set_yticks(ypos)
     ax.set_yticklabels(rows, fontsize=8)
     ax.set_ylim(-0.7, n - 0.3)

@@ -111,7 +111,7 @@ class Doc:
                 return "\x00"
             label, anchor = self.refs[m.group(1)]
             before = m.string[:m.start()].rstrip()
-            if not before or before[-1] in ".!?:":  # a sentence starts with it
+            if not before or before[-1] in ".!?":  # a sentence starts with it
                 label = label[0].upper() + label[1:]
             return '<a href="#%s">%s</a>' % (anchor, label)
         out = REF.sub(sub, html.escape(s, quote=False))

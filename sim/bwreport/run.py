@@ -180,10 +180,13 @@ def summary(doc, cx):
                        amount=L.meur(abs(tot), 0), **fmt))
     if res.other_pool is not None:
         key = "s_pool_without" if res.pooling == "region" else "s_pool_with"
-        items.append(L(key, n=int(res.other_pool.sum()), nf=nf))
+        n_other = int(res.other_pool.sum())
+        if n_other == nf:
+            key += "_0" if nf == 0 else "_same"
+        items.append(L(key, n=n_other, nf=nf))
     if res.region_risk is not None and "flagged" in res.region_risk:
         fl = np.asarray(res.region_risk["flagged"]).astype(bool)
-        items.append(L("s_regions", n=int(fl.sum()), nr=len(fl)))
+        items.append(L("s_regions" if fl.any() else "s_regions_0", n=int(fl.sum()), nr=len(fl)))
     if res.var_share is not None:
         vs = res.var_share[res.risk_g]
         sel = vs[res.flagged & np.isfinite(vs)]
@@ -218,6 +221,8 @@ def _sure(cx):
         s = L("s_sure_1", not_="" if nfs else L("not_"))
     elif nfu == 0:
         s = L("s_sure_all")
+    elif nfs == 0:
+        s = L("s_sure_none", nf=nf)
     else:
         s = L("s_sure", nfs=nfs, nf=nf, nfu=nfu, zijn=L("is") if nfu == 1 else L("zijn"))
     nuu = int((~res.flagged & ~res.stable).sum())
@@ -485,25 +490,31 @@ def section_why(doc, cx):
                L("f_why_years", name=name) + ".")
         doc.figure("why_years", L("f_why_years", name=name),
                    L("f_why_years_cap", name=name), alt, F.png_bytes(years_fig), cls="narrow")
-    parts = [rows[i:i + WHY_ROWS] for i in range(0, len(rows), WHY_ROWS)]
-    shown = parts[:WHY_PARTS]
+    flagged = [r for r in rows if res.flagged[r]]
+    parts = [flagged[i:i + WHY_ROWS] for i in range(0, len(flagged), WHY_ROWS)]
+    shown = [("f_why_part" if len(parts) > 1 else "f_why", p, "f_why_cap_flag")
+             for p in parts[:WHY_PARTS]]
+    others = [r for r in rows if not res.flagged[r]]
+    if others:
+        shown.append(("f_why_money", others, "f_why_cap_money"))
     keys = ["why" if k == 0 else "why_%d" % (k + 1) for k in range(len(shown))]
     doc.add("p", L("p_why_all", k=TOP_EXPOSURE, figs=L.join("[[fig:%s]]" % k for k in keys)))
     if d.n_resid:
         doc.add("p", L("p_why_residual", n=d.n_resid,
                        max=L.meur(float(np.max(np.abs(d.residual))), 2)))
-    for k, part in enumerate(shown):
+    for k, (title, part, order) in enumerate(shown):
         g = res.risk_g[part]
         fig = F.fig_why_bars([cx.name(r) for r in part], d.shown, d.shown_matrix[g],
                              d.shortfall[g], L)
-        key = keys[k]
-        title = L("f_why") if len(parts) == 1 else L("f_why_part", k=k + 1, m=len(shown))
         names = [res.risk["name"][r] for r in part]
         alt = L("f_why_alt", n=len(part), list=L.join(names[:8], max(0, len(names) - 8)),
                 tab=doc.L("ref_tab", n=len(doc.tables) + 1))
-        doc.figure(key, title, L("f_why_cap", **cx.fmt), alt, F.png_bytes(fig), cls="narrow")
+        doc.figure(keys[k], L(title, k=k + 1, m=min(len(parts), WHY_PARTS)),
+                   L("f_why_cap", **cx.fmt) + " " + L(order, k=TOP_EXPOSURE), alt,
+                   F.png_bytes(fig),
+                   cls="narrow")
     if len(parts) > WHY_PARTS:
-        doc.add("p", L("n_why_cap", n=sum(len(p) for p in shown), m=len(rows)))
+        doc.add("p", L("n_why_cap", n=WHY_ROWS * WHY_PARTS, m=len(flagged)))
     labels = [s[0] for s in F.component_style(d.shown, L)]
     trows = []
     for r in rows:
@@ -623,7 +634,7 @@ def section_regions(doc, cx, rrows):
             row += [cx.pct(r["p"]), L.pct_range(r["lo"], r["hi"]),
                     L("yes") if r["flag"] else L("no"), L("yes") if r["stable"] else L("no")]
         rows.append(row)
-    doc.table("regions", L("t_regions"), L("f_regions_cap") if full else L("f_regions_cap_min"),
+    doc.table("regions", L("t_regions"), L("t_regions_cap") if full else L("t_regions_cap_min"),
               header, rows, align)
 
 

@@ -441,13 +441,15 @@ RUN = {
         "s_when_range": "Het eerste jaar waarin de kans de kansgrens bereikt, ligt tussen {y0} en "
                         "{y1} ([[fig:first_year]]).",
         "s_when_mode": "Het eerste jaar waarin de kans de kansgrens bereikt, ligt tussen {y0} en "
-                       "{y1}; het vaakst is dat {y} ({n} van de {nf} gemeenten) "
+                       "{y1}; het vaakst is dat {y}, bij {n} van de {nf} gemeenten "
                        "([[fig:first_year]]).",
         "s_sure_all": "Alle signalen zijn stabiel: meer simulaties veranderen ze niet "
                       "([[fig:ranked]]).",
         "s_sure": "{nfs} van de {nf} signalen zijn stabiel: meer simulaties veranderen ze niet. "
                   "{nfu} {zijn} nog onzeker ([[fig:ranked]]).",
         "s_sure_1": "Het signaal is {not_}stabiel ([[fig:ranked]]).",
+        "s_sure_none": "Geen van de {nf} signalen is al stabiel: meer simulaties kunnen elk van "
+                       "hen nog veranderen ([[fig:ranked]]).",
         "not_": "niet ",
         "s_near_1": "E\u00e9n gemeente zonder signaal ligt zo dicht bij de kansgrens dat meer "
                     "simulaties haar alsnog een signaal kunnen geven.",
@@ -459,7 +461,7 @@ RUN = {
                      "verwachting een tekort van {sum}.",
         "s_exposure": "Het meeste geld staat op het spel in {name}: in 1 op de 20 gesimuleerde "
                       "toekomsten is haar tekort over {S}\u2013{last} samen {q95} of meer "
-                      "(verwacht: {mean}) ([[fig:exposure]]).",
+                      "(verwacht: {mean}; [[fig:exposure]]).",
         "s_exposure_noflag_1": "Van de {k} gemeenten met het meeste geld op het spel heeft er "
                                "\u00e9\u00e9n geen signaal: een groot bedrag, maar per inwoner "
                                "zelden boven de drempel.",
@@ -482,10 +484,20 @@ RUN = {
                       "([[fig:money]]).",
         "s_pool_with": "Met regionale verevening zouden {n} gemeenten een signaal krijgen "
                        "(nu {nf}).",
+        "s_pool_with_same": "Met regionale verevening zouden evenveel gemeenten een signaal "
+                            "krijgen ({n}).",
+        "s_pool_with_0": "Ook met regionale verevening zou geen enkele gemeente een signaal "
+                         "krijgen.",
         "s_pool_without": "Zonder regionale verevening zouden {n} gemeenten een signaal krijgen "
                           "(nu {nf}).",
+        "s_pool_without_same": "Zonder regionale verevening zouden evenveel gemeenten een "
+                               "signaal krijgen ({n}).",
+        "s_pool_without_0": "Ook zonder regionale verevening zou geen enkele gemeente een "
+                            "signaal krijgen.",
         "s_regions": "Per regio (een centrumgemeente en haar gemeenten samen) krijgen {n} van de "
                      "{nr} regio\u2019s een signaal ([[fig:regions]]).",
+        "s_regions_0": "Per regio (een centrumgemeente en haar gemeenten samen) krijgt geen van "
+                       "de {nr} regio\u2019s een signaal ([[fig:regions]]).",
         "s_var": "Bij de gemeenten met een signaal komt gemiddeld {x} van de spreiding in het "
                  "tekort door onzekere aannames; de rest is toeval ([[fig:variance]]).",
         "s_read": "Lees [[sec:assume]] voordat u een getal overneemt: daar staat wat het model "
@@ -646,8 +658,8 @@ RUN = {
         "n_ranked_cap": "[[fig:ranked]] toont de eerste {n} van de {nf} gemeenten met een signaal; "
                         "de volledige lijst staat in het bestand met de uitkomsten "
                         "([[sec:tech]]).",
-        "n_why_cap": "[[fig:why]] toont de eerste {n} van de {m} gemeenten; [[tab:why]] geeft ze "
-                     "allemaal.",
+        "n_why_cap": "De figuren tonen de eerste {n} van de {m} gemeenten met een signaal; "
+                     "[[tab:why]] geeft ze allemaal.",
         # ---- figures
         "f_map": "Signaalkans per gemeente",
         "f_map_cap": "De kleur is de signaalkans: de hoogste kans over {S}\u2013{last} op een "
@@ -695,14 +707,17 @@ RUN = {
         "f_why_years_alt": "Gestapelde staafgrafiek per jaar ({y0}\u2013{y1}) van de posten van "
                            "het tekort van {name}; het historische budget gaat van {h0} naar "
                            "{h1}, het objectieve van {o0} naar {o1}.",
-        "f_why": "Waar het tekort vandaan komt, per gemeente",
-        "f_why_part": "Waar het tekort vandaan komt, per gemeente (deel {k} van {m})",
+        "f_why": "Waar het tekort vandaan komt: de gemeenten met een signaal",
+        "f_why_part": "Waar het tekort vandaan komt: de gemeenten met een signaal (deel {k} van "
+                      "{m})",
+        "f_why_money": "Waar het tekort vandaan komt: veel geld op het spel, geen signaal",
         "f_why_cap": "Het verwachte tekort over {S}\u2013{last} samen, uitgesplitst: rechts van de "
                      "nul de posten die het tekort groter maken (kosten), links die het kleiner "
-                     "maken (budgetten); het zwarte ruitje is het verwachte tekort, de som van "
-                     "alle posten. Gemeenten met een signaal eerst, op volgorde van signaalkans; "
-                     "dan de overige gemeenten met het meeste geld op het spel. Miljoen euro. "
-                     "(c) = centrumgemeente.",
+                     "maken (budgetten); het zwarte ruitje en het getal rechts zijn het verwachte "
+                     "tekort, de som van alle posten. Miljoen euro. (c) = centrumgemeente.",
+        "f_why_cap_flag": "Op volgorde van signaalkans.",
+        "f_why_cap_money": "De gemeenten zonder signaal onder de {k} met het meeste geld op het "
+                           "spel, het grootste bedrag eerst.",
         "f_why_alt": "Gestapelde staafgrafiek van de opbouw van het tekort van {n} gemeenten "
                      "({list}); de bedragen staan in {tab}.",
         "f_first": "Eerste knelpuntjaar",
@@ -762,6 +777,12 @@ RUN = {
         "t_why_cap": "Miljoen euro over {S}\u2013{last} samen; kosten positief, budgetten "
                      "negatief. De laatste kolom is het verwachte tekort: de som van de posten.",
         "t_regions": "Regio\u2019s",
+        "t_regions_cap": "Per regio (een centrumgemeente en haar gemeenten samen): het aantal "
+                         "gemeenten en hoeveel daarvan een signaal hebben, zonder en met "
+                         "regionale verevening; met de signaalkans van de regio als geheel "
+                         "(tekort per inwoner van de regio) en haar 95%-interval.",
+        "t_regions_cap_min": "Per regio het aantal gemeenten en hoeveel daarvan een signaal "
+                             "hebben.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inwoners", "col_p": "Kans",
         "col_ci": "95%-interval", "col_stable": "Stabiel", "col_first": "Eerste jaar",
         "col_pany": "Kans ooit", "col_mean": "Verwacht (\u20ac\u00a0mln)",
@@ -870,13 +891,15 @@ RUN = {
         "s_when_range": "The first year in which the probability reaches the threshold lies "
                         "between {y0} and {y1} ([[fig:first_year]]).",
         "s_when_mode": "The first year in which the probability reaches the threshold lies "
-                       "between {y0} and {y1}; most often it is {y} ({n} of the {nf} gemeenten) "
+                       "between {y0} and {y1}; most often it is {y}, for {n} of the {nf} gemeenten "
                        "([[fig:first_year]]).",
         "s_sure_all": "Every flag is stable: more simulations do not change it "
                       "([[fig:ranked]]).",
         "s_sure": "{nfs} of the {nf} flags are stable: more simulations do not change them. "
                   "{nfu} {zijn} still uncertain ([[fig:ranked]]).",
         "s_sure_1": "The flag is {not_}stable ([[fig:ranked]]).",
+        "s_sure_none": "None of the {nf} flags is stable yet: more simulations could still change "
+                       "each of them ([[fig:ranked]]).",
         "not_": "not ",
         "s_near_1": "One gemeente without a flag is so close to the threshold that more "
                     "simulations could still flag it.",
@@ -888,7 +911,7 @@ RUN = {
                      "{S}\u2013{last} of {sum}.",
         "s_exposure": "The most money is at stake in {name}: in 1 in 20 simulated futures its "
                       "shortfall over {S}\u2013{last} together is {q95} or more (expected: "
-                      "{mean}) ([[fig:exposure]]).",
+                      "{mean}; [[fig:exposure]]).",
         "s_exposure_noflag_1": "Of the {k} gemeenten with the most money at stake, one is not "
                                "flagged: a large amount, but per inhabitant rarely above the "
                                "threshold.",
@@ -907,9 +930,16 @@ RUN = {
         "s_nat_down": "Nationally, the cost of beschermd wonen and shelter over {S}\u2013{last} "
                       "is expected to be {amount} lower than the budgets ([[fig:money]]).",
         "s_pool_with": "With regional pooling, {n} gemeenten would be flagged (now {nf}).",
+        "s_pool_with_same": "With regional pooling, as many gemeenten would be flagged ({n}).",
+        "s_pool_with_0": "With regional pooling, no gemeente would be flagged either.",
         "s_pool_without": "Without regional pooling, {n} gemeenten would be flagged (now {nf}).",
+        "s_pool_without_same": "Without regional pooling, as many gemeenten would be flagged "
+                               "({n}).",
+        "s_pool_without_0": "Without regional pooling, no gemeente would be flagged either.",
         "s_regions": "Per region (a centrumgemeente and its gemeenten together), {n} of the {nr} "
                      "regions are flagged ([[fig:regions]]).",
+        "s_regions_0": "Per region (a centrumgemeente and its gemeenten together), none of the "
+                       "{nr} regions is flagged ([[fig:regions]]).",
         "s_var": "For the flagged gemeenten, on average {x} of the spread in the shortfall comes "
                  "from uncertain assumptions; the rest is chance ([[fig:variance]]).",
         "s_read": "Read [[sec:assume]] before you quote a number: it says what the model assumes "
@@ -1054,8 +1084,8 @@ RUN = {
                         "newer version of the model.",
         "n_ranked_cap": "[[fig:ranked]] shows the first {n} of the {nf} flagged gemeenten; the full "
                         "list is in the results file ([[sec:tech]]).",
-        "n_why_cap": "[[fig:why]] shows the first {n} of the {m} gemeenten; [[tab:why]] lists "
-                     "them all.",
+        "n_why_cap": "The figures show the first {n} of the {m} flagged gemeenten; [[tab:why]] "
+                     "lists them all.",
         "f_map": "Flag probability per gemeente",
         "f_map_cap": "The colour is the flag probability: the highest probability over "
                      "{S}\u2013{last} of a shortfall of more than {theta} per inhabitant. From "
@@ -1105,14 +1135,17 @@ RUN = {
         "f_why_years_alt": "Stacked bar chart per year ({y0}\u2013{y1}) of the items of the "
                            "shortfall of {name}; the historical budget goes from {h0} to {h1}, "
                            "the objective one from {o0} to {o1}.",
-        "f_why": "Where the shortfall comes from, per gemeente",
-        "f_why_part": "Where the shortfall comes from, per gemeente (part {k} of {m})",
+        "f_why": "Where the shortfall comes from: the flagged gemeenten",
+        "f_why_part": "Where the shortfall comes from: the flagged gemeenten (part {k} of {m})",
+        "f_why_money": "Where the shortfall comes from: much money at stake, no flag",
         "f_why_cap": "The expected shortfall over {S}\u2013{last} together, split up: right of "
                      "zero the items that make the shortfall larger (costs), left those that make "
-                     "it smaller (budgets); the black diamond is the expected shortfall, the sum "
-                     "of all items. Flagged gemeenten first, by flag probability; then the other "
-                     "gemeenten with the most money at stake. Million euros. "
+                     "it smaller (budgets); the black diamond and the number on the right are the "
+                     "expected shortfall, the sum of all items. Million euros. "
                      "(c) = centrumgemeente.",
+        "f_why_cap_flag": "By flag probability.",
+        "f_why_cap_money": "The gemeenten without a flag among the {k} with the most money at "
+                           "stake, largest amount first.",
         "f_why_alt": "Stacked bar chart of the build-up of the shortfall of {n} gemeenten "
                      "({list}); the amounts are in {tab}.",
         "f_first": "First bottleneck year",
@@ -1171,6 +1204,12 @@ RUN = {
         "t_why_cap": "Million euros over {S}\u2013{last} together; costs positive, budgets "
                      "negative. The last column is the expected shortfall: the sum of the items.",
         "t_regions": "Regions",
+        "t_regions_cap": "Per region (a centrumgemeente and its gemeenten together): the number "
+                         "of gemeenten and how many of them are flagged, without and with "
+                         "regional pooling; with the flag probability of the region as a whole "
+                         "(shortfall per inhabitant of the region) and its 95% interval.",
+        "t_regions_cap_min": "Per region the number of gemeenten and how many of them are "
+                             "flagged.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inhabitants", "col_p": "P",
         "col_ci": "95% interval", "col_stable": "Stable", "col_first": "First year",
         "col_pany": "P any year", "col_mean": "Expected (\u20ac\u00a0m)",
