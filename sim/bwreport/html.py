@@ -166,6 +166,10 @@ ul.notes li { color: #5a3a00; }
                   overflow-wrap: anywhere; }
   table.resp td::before { content: attr(data-label); float: left; font-weight: bold;
                           padding-right: 0.8em; text-align: left; }
+  /* a card is headed by the gemeente; its rank is the order of the cards */
+  table.resp td.n { text-align: left; font-weight: bold; font-size: 1.05em; }
+  table.resp td.n::before { content: none; }
+  table.resp td.rk { display: none; }
 }
 @page { size: A4; margin: 15mm 14mm 17mm 14mm;
         @bottom-left { content: string(docmeta); font-family: "DejaVu Sans", sans-serif;
@@ -180,6 +184,7 @@ ul.notes li { color: #5a3a00; }
   h3 { font-size: 10.5pt; margin-top: 1.1em; }
   section.page { break-before: page; }
   h2, h3, table caption { break-after: avoid; }
+  h3 + p { break-after: avoid; }  /* a section's opening sentence stays with its figure */
   p, li { orphans: 2; widows: 2; }
   .tw { overflow: visible; }
   table { font-size: 7.6pt; }
@@ -263,7 +268,8 @@ def to_html(doc, css_extra=""):
 
 def _table(doc, t):
     e = html.escape
-    cls = {"r": ' class="r"', "c": ' class="c"', "k": ' class="k"', "n": ' class="n"'}
+    cls = {"r": ' class="r"', "c": ' class="c"', "k": ' class="k"', "n": ' class="n"',
+           "#": ' class="r rk"'}
     out = ['<div class="tw%s"><table class="resp%s" id="tab-%s">'
            % (" keep" if "keep" in t.cls.split() else "", " " + t.cls if t.cls else "",
               e(t.key))]
@@ -271,7 +277,7 @@ def _table(doc, t):
                % (e(doc.L("cap_tab", n=t.num)), e(_period(t.title)),
                   ' <span class="ct">%s</span>' % doc.text(t.caption) if t.caption else ""))
     out.append("<thead><tr>" + "".join(
-        '<th scope="col"%s>%s</th>' % (cls.get(a, "") if a in "rc" else "", e(h))
+        '<th scope="col"%s>%s</th>' % (cls.get(a, "") if a in "rc#" else "", e(h))
         for h, a in zip(t.header, t.align)) + "</tr></thead><tbody>")
     for row in t.rows:
         cells = []

@@ -382,7 +382,7 @@ def top_table(doc, cx):
     header = [L("col_rank"), L("col_name"), L("col_pop"), L("col_p"), L("col_ci"),
               L("col_stable"), L("col_first"), L("col_pany"), L("col_mean"), L("col_q95"),
               L("col_cvar")]
-    align = "rnrrccccrrr"
+    align = "#nrrccccrrr"
     cap = L("t_top_cap", **cx.fmt)
     if res.other_pool is not None:
         header.append(L("col_other"))
@@ -427,7 +427,7 @@ def section_exposure(doc, cx):
     doc.table("exposure", L("t_exposure", n=len(trows)), L("t_exposure_cap", **cx.fmt),
               [L("col_rank"), L("col_name"), L("col_q95"), L("col_mean"), L("col_cvar"),
                L("col_q95_pi"), L("col_p"), L("col_flag"), L("col_rank_p")], trows,
-              "rnrrrrrcr")
+              "#nrrrrrcr")
 
 
 def why_rows(cx):
@@ -491,7 +491,8 @@ def section_why(doc, cx):
         doc.figure("why_years", L("f_why_years", name=name),
                    L("f_why_years_cap", name=name), alt, F.png_bytes(years_fig), cls="narrow")
     flagged = [r for r in rows if res.flagged[r]]
-    parts = [flagged[i:i + WHY_ROWS] for i in range(0, len(flagged), WHY_ROWS)]
+    k = -(-len(flagged) // WHY_ROWS)  # parts of equal size, at most WHY_ROWS rows each
+    parts = [flagged[len(flagged) * j // k:len(flagged) * (j + 1) // k] for j in range(k)]
     shown = [("f_why_part" if len(parts) > 1 else "f_why", p, "f_why_cap_flag")
              for p in parts[:WHY_PARTS]]
     others = [r for r in rows if not res.flagged[r]]
@@ -514,7 +515,7 @@ def section_why(doc, cx):
                    F.png_bytes(fig),
                    cls="narrow")
     if len(parts) > WHY_PARTS:
-        doc.add("p", L("n_why_cap", n=WHY_ROWS * WHY_PARTS, m=len(flagged)))
+        doc.add("p", L("n_why_cap", n=sum(len(p) for p in parts[:WHY_PARTS]), m=len(flagged)))
     labels = [s[0] for s in F.component_style(d.shown, L)]
     trows = []
     for r in rows:
