@@ -1,11 +1,10 @@
 /* `bwsim report DIR`: runs a report script (numpy, h5py, matplotlib, PyYAML;
  * WeasyPrint for the PDF) on what DIR holds into a fresh temporary directory
  * DIR/.report.tmp.XXXXXX and moves that to DIR/report only when the script
- * succeeded, so DIR/report is always
- * a whole report (or absent, or the previous one). DIR/results.h5 (bwsim run)
- * takes sim/report.py; else DIR/compare.h5 (bwsim compare) or DIR/sweep.h5
- * (bwsim sweep), in that order, takes sim/report_compare.py, which is given
- * the file itself.
+ * succeeded, so DIR/report is always a whole report (or absent, or the
+ * previous one). DIR/results.h5 (bwsim run) takes sim/report.py; else
+ * DIR/compare.h5 (bwsim compare) or DIR/sweep.h5 (bwsim sweep), in that
+ * order, takes sim/report_compare.py, which is given the file itself.
  *
  * The interpreter is BWSIM_PYTHON, else /usr/bin/python3 (the Debian python
  * that has python3-matplotlib, not whichever python3 comes first in PATH);

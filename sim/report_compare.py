@@ -26,7 +26,6 @@ Exit codes: 0 ok, 2 the file is not one this script reads (format, version,
 missing dataset), 3 numpy, h5py or matplotlib missing.
 """
 
-import argparse
 import math
 import os
 import sys
@@ -35,10 +34,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # bwreport checks numpy, h5py and matplotlib (exit 3 with what to install), selects the Agg
 # backend and fixes fonts and the SVG hash salt
 from bwreport import figures as F, geo, texts  # noqa: E402
-from bwreport.cli import write_outputs  # noqa: E402
+from bwreport.cli import parse_args, write_outputs  # noqa: E402
 from bwreport.html import Doc  # noqa: E402
 from bwreport.reader import FormatError as FileError, check_format as _check_format  # noqa: E402
 from bwreport.reader import h5str as _str  # noqa: E402
+from bwreport.run import file_table as run_file_table  # noqa: E402
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -119,7 +119,6 @@ T = {
         "c_stable_1": "{s} van deze veranderingen is statistisch stabiel",
         "c_stable_n": "{s} van deze veranderingen zijn statistisch stabiel",
         "c_stable_only1": "deze verandering is {not_}statistisch stabiel",
-        "not_": "niet ",
         "c_flags_none": "In scenario \u2018{name}\u2019 krijgt geen enkele gemeente een signaal erbij "
                         "en verliest er geen een.",
         "c_flags_total": "Daarmee hebben {n1} van de {ng} gemeenten een signaal (in de basis {n0}). "
@@ -205,7 +204,6 @@ T = {
         "t_flags_none": "Geen gemeente krijgt of verliest een signaal.",
         "col_gemeente": "Gemeente", "col_change": "Signaal", "col_p_base": "Kans in de basis",
         "col_p_scen": "Kans in het scenario", "col_dp": "Verschil (procentpunt)",
-        "col_stable": "Stabiel",
         "gained": "erbij", "lost": "eraf",
         "t_top": "Grootste veranderingen in het tekort: \u2018{name}\u2019",
         "t_top_cap": "De {n} gemeenten waarvan het tekort over {y0}\u2013{y1} samen het meest "
@@ -221,12 +219,8 @@ T = {
         "t_tech": "Afwijkende instellingen per scenario",
         "t_tech_cap": "Parameter zoals in het scenariobestand, de waarde in de basis en in het "
                       "scenario.",
-        "col_param": "Parameter", "col_base": "Basis", "col_this": "Dit scenario",
-        "t_file": "Het bestand",
-        "t_file_cap": "Waar dit rapport uit is gemaakt.",
-        "col_item": "Gegeven", "col_value": "Waarde",
-        "fi_file": "bestand", "fi_format": "formaat", "fi_version": "bwsim-versie",
-        "fi_R": "simulaties per scenario", "fi_seed": "seed", "fi_years": "jaren",
+        "col_param": "Parameter", "col_base": "Basis",
+        "fi_R": "simulaties per scenario",
         "fi_theta": "drempel per inwoner", "fi_pstar": "kansgrens",
         "fi_points": "combinaties", "fi_ng": "gemeenten",
         "note_nomap": "De kaart ontbreekt: het bestand bevat geen middelpunten van gemeenten "
@@ -354,7 +348,6 @@ T = {
         "c_stable_1": "{s} of these changes is statistically stable",
         "c_stable_n": "{s} of these changes are statistically stable",
         "c_stable_only1": "this change is {not_}statistically stable",
-        "not_": "not ",
         "c_flags_none": "In scenario \u2018{name}\u2019, no gemeente gains or loses a flag.",
         "c_flags_total": "That leaves {n1} of the {ng} gemeenten flagged (in the base {n0}). "
                          "Stable means: in both scenarios the 95% interval of the probability "
@@ -437,7 +430,6 @@ T = {
         "col_gemeente": "Gemeente", "col_change": "Flag", "col_p_base": "Probability in the base",
         "col_p_scen": "Probability in the scenario",
         "col_dp": "Difference (percentage points)",
-        "col_stable": "Stable",
         "gained": "gained", "lost": "lost",
         "t_top": "Largest changes in the shortfall: \u2018{name}\u2019",
         "t_top_cap": "The {n} gemeenten whose shortfall over {y0}\u2013{y1} together changes most "
@@ -452,12 +444,8 @@ T = {
         "t_tech": "Settings that differ, per scenario",
         "t_tech_cap": "Parameter as in the scenario file, its value in the base and in the "
                       "scenario.",
-        "col_param": "Parameter", "col_base": "Base", "col_this": "This scenario",
-        "t_file": "The file",
-        "t_file_cap": "What this report was made from.",
-        "col_item": "Item", "col_value": "Value",
-        "fi_file": "file", "fi_format": "format", "fi_version": "bwsim version",
-        "fi_R": "simulations per scenario", "fi_seed": "seed", "fi_years": "years",
+        "col_param": "Parameter", "col_base": "Base",
+        "fi_R": "simulations per scenario",
         "fi_theta": "threshold per inhabitant", "fi_pstar": "probability threshold",
         "fi_points": "combinations", "fi_ng": "gemeenten",
         "note_nomap": "The map is left out: the file holds no centroids of the gemeenten and "
@@ -915,7 +903,7 @@ def build_compare(c, L):
     y0 = c.first_year
     y1 = c.last_year
     fmt = dict(base=base, R=L.num(c.R), seed=c.seed, version=c.version,
-               theta=L.eur(c.theta, 0 if c.theta == int(c.theta) else 2),
+               theta=L.theta(c.theta),
                pstar=L.pct(c.p_star), y0=y0, y1=y1)
     doc = Doc(L, L("c_title"))
     n_other = c.S - 1
@@ -1098,12 +1086,9 @@ def meta_line(x):
 
 
 def file_table(doc, x, L, extra):
-    rows = [[L("fi_file"), x.file], [L("fi_format"), "%s %d" % (x.fmt, x.fv)],
-            [L("fi_version"), x.version], [L("fi_R"), L.num(x.R)], [L("fi_seed"), str(x.seed)],
-            [L("fi_years"), "%d\u2013%d" % (x.first_year, x.last_year)],
-            [L("fi_theta"), L.eur(x.theta, 0 if x.theta == int(x.theta) else 2)],
-            [L("fi_pstar"), L.pct(x.p_star)]] + [list(r) for r in extra]
-    doc.table("file", L("t_file"), L("t_file_cap"), [L("col_item"), L("col_value")], rows, "ll")
+    run_file_table(doc, L, x.file, "%s %d" % (x.fmt, x.fv), x.version, x.R, x.seed, x.first_year,
+                   x.last_year, [(L("fi_theta"), L.theta(x.theta)),
+                                 (L("fi_pstar"), L.pct(x.p_star))] + list(extra))
 
 
 # --------------------------------------------------------------------------
@@ -1121,7 +1106,7 @@ def _extremes(v):
 
 def build_sweep(s, L):
     fmt = dict(R=L.num(s.R), seed=s.seed, version=s.version, P=s.P, K=s.K,
-               theta=L.eur(s.theta, 0 if s.theta == int(s.theta) else 2),
+               theta=L.theta(s.theta),
                pstar=L.pct(s.p_star))
     doc = Doc(L, L("s_title"))
     doc.add("h1", L("s_title"))
@@ -1254,14 +1239,9 @@ def load(path):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog="report_compare.py",
-                                 description="Write the report of a bwsim comparison "
-                                             "(compare.h5) or sweep (sweep.h5) into OUTDIR.")
-    ap.add_argument("dir", help="directory holding compare.h5 or sweep.h5, or the file itself")
-    ap.add_argument("--out", required=True, help="directory to write into")
-    ap.add_argument("--lang", choices=("nl", "en"), default="nl")
-    ap.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
-    args = ap.parse_args(argv)
+    args = parse_args("report_compare.py", "Write the report of a bwsim comparison (compare.h5) "
+                      "or sweep (sweep.h5) into OUTDIR.",
+                      "directory holding compare.h5 or sweep.h5, or the file itself", argv)
 
     path = find_input(args.dir)
     if path is None:

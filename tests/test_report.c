@@ -663,7 +663,8 @@ Test(report, older_results_file, .timeout = 600) {
   cr_assert_not_null(notes, "the report does not say what it lacks");
   cr_assert_geq(count_of(notes, "<li>Not in this results file"), 4,
                 "the report does not say what it lacks");
-  cr_assert_not_null(strstr(html, "build-up of the shortfall"), "the missing drivers are not named");
+  cr_assert_not_null(strstr(html, "build-up of the shortfall"),
+                     "the missing drivers are not named");
 }
 
 Test(report, map_without_boundaries, .timeout = 300) {

@@ -60,14 +60,19 @@ def write_outputs(doc, out, rows=None, pdf_anchor=None, tighter=None):
     return pdf.to_pdf(text, os.path.join(out, "report.pdf"), pdf_anchor, tighter)
 
 
-def main(argv):
-    ap = argparse.ArgumentParser(prog=PROG, description="Write the bwsim Taskforce report of a "
-                                 "results directory into OUTDIR.")
-    ap.add_argument("dir", help="results directory (holds results.h5)")
+def parse_args(prog, description, dir_help, argv):
+    """The command line both report scripts take (bwsim report runs them)."""
+    ap = argparse.ArgumentParser(prog=prog, description=description)
+    ap.add_argument("dir", help=dir_help)
     ap.add_argument("--out", required=True, help="directory to write into")
     ap.add_argument("--lang", choices=("nl", "en"), default="nl")
     ap.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(PROG, "Write the bwsim Taskforce report of a results directory into "
+                      "OUTDIR.", "results directory (holds results.h5)", argv)
 
     h5 = os.path.join(args.dir, "results.h5")
     if not os.path.isfile(h5):

@@ -371,6 +371,17 @@ def _component_legend(ax, style, L, ncol):
               frameon=False, fontsize=7.5, handlelength=1.2, columnspacing=1.0)
 
 
+def _driver_axes(fig, ax, money_axis, which, style, L):
+    """The money axis, grid and legend of a chart of drivers."""
+    money_axis.set_major_formatter(meur_formatter(L))
+    money_axis.set_label_text(L("ax_meur"))
+    ax.grid(axis=which, color="#e5e5e5", lw=0.6)
+    ax.set_axisbelow(True)
+    _component_legend(ax, style, L, 3)
+    fig.tight_layout()
+    return fig
+
+
 def fig_why_bars(rows, names, matrix, totals, L):
     """Many gemeenten: per row the components stacked right (+) and left (−)
     of zero, a diamond at the total (the sum)."""
@@ -392,13 +403,7 @@ def fig_why_bars(rows, names, matrix, totals, L):
     ax.set_yticks(ypos)
     ax.set_yticklabels(rows, fontsize=8)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.xaxis.set_major_formatter(meur_formatter(L))
-    ax.set_xlabel(L("ax_meur"))
-    ax.grid(axis="x", color="#e5e5e5", lw=0.6)
-    ax.set_axisbelow(True)
-    _component_legend(ax, style, L, 3)
-    fig.tight_layout()
-    return fig
+    return _driver_axes(fig, ax, ax.xaxis, "x", style, L)
 
 
 def fig_why_years(years, names, matrix, L):
@@ -411,14 +416,8 @@ def fig_why_years(years, names, matrix, L):
     ax.axhline(0.0, color="black", lw=0.8)
     ax.margins(y=0.08)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=11))
-    ax.yaxis.set_major_formatter(meur_formatter(L))
-    ax.set_ylabel(L("ax_meur"))
     ax.set_xlabel(L("ax_year"))
-    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-    ax.set_axisbelow(True)
-    _component_legend(ax, style, L, 3)
-    fig.tight_layout()
-    return fig
+    return _driver_axes(fig, ax, ax.yaxis, "y", style, L)
 
 
 # ---- national fans -------------------------------------------------------------

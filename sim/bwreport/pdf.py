@@ -24,7 +24,7 @@ def available():
     return True
 
 
-def _variants(weasyprint):
+def _variants():
     try:
         from weasyprint.pdf import VARIANTS
         return VARIANTS
@@ -55,7 +55,7 @@ def write(document, path):
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = PDF_EPOCH  # fontTools stamps font subsets with it
     try:
-        variant = VARIANT if VARIANT in _variants(weasyprint) else None
+        variant = VARIANT if VARIANT in _variants() else None
         document.write_pdf(path, variant=variant) if variant else document.write_pdf(path)
     finally:
         if old is None:

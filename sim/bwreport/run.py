@@ -20,8 +20,8 @@ WHY_ROWS = 25       # gemeenten per figure of drivers
 WHY_PARTS = 4
 SUMMARY_NAMES = 12  # flagged gemeenten named in the summary
 MAP_NAMES = 10
-RESIDUAL_EUR = 0.5
-BOUNDARIES = "params/data/gemeenten_2021.geojson"  # drivers that miss the shortfall by more get a "remainder" bar
+RESIDUAL_EUR = 0.5  # drivers that miss the shortfall by more get a "remainder" bar
+BOUNDARIES = "params/data/gemeenten_2021.geojson"
 
 # the settings the assumptions describe (the technical appendix lists them by key)
 ASSUME_KEYS = ("policy.start_year", "policy.old_regime_max_years", "policy.ingroeipad.mode",
@@ -812,12 +812,7 @@ def appendix(doc, cx):
     if rows:
         doc.table("settings", L("t_settings"), L("t_settings_cap"),
                   [L("col_setting"), L("col_plain"), L("col_this")], rows, "kll")
-    frows = [[L("fi_file"), "results.h5"],
-             [L("fi_format"), "%s %s" % ("bwsim-results", res.format_version
-                                         if res.format_version is not None else "?")],
-             [L("fi_version"), res.version], [L("fi_params"), res.params_name],
-             [L("fi_R"), L.num(res.R)], [L("fi_seed"), res.seed],
-             [L("fi_years"), "%d\u2013%d" % (res.first_year, res.last_year)]]
+    frows = [[L("fi_params"), res.params_name]]
     if res.statistics:
         frows.append([L("fi_statistics"), res.statistics])
     if res.data_name or res.data_version:
@@ -828,14 +823,24 @@ def appendix(doc, cx):
         frows.append([L("fi_illustrative"), str(res.data_illustrative)])
     for what, h in res.sha256:
         frows.append([L("fi_sha", what=what), h])
-    doc.table("file", L("t_file"), L("t_file_cap"), [L("col_item"), L("col_value")], frows,
-              "lk")
+    file_table(doc, L, "results.h5", "bwsim-results %s" % (
+        res.format_version if res.format_version is not None else "?"), res.version, res.R,
+        res.seed, res.first_year, res.last_year, frows)
     tech = [L("tech_more")]
     if cx.decomp is not None:
         tech.append(L("tech_files"))
     tech += cx.tech
     doc.add("ul", tech)
     doc.end()
+
+
+def file_table(doc, L, name, fmt, version, R, seed, y0, y1, extra):
+    """The table of the file a report was made from (the appendix): file,
+    format, bwsim version, simulations, seed, years, then the rows extra."""
+    rows = [[L("fi_file"), name], [L("fi_format"), fmt], [L("fi_version"), version],
+            [L("fi_R"), L.num(R)], [L("fi_seed"), str(seed)],
+            [L("fi_years"), "%d\u2013%d" % (y0, y1)]] + [list(r) for r in extra]
+    doc.table("file", L("t_file"), L("t_file_cap"), [L("col_item"), L("col_value")], rows, "lk")
 
 
 def _data_date(cx):

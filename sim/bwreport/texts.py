@@ -32,8 +32,11 @@ COMMON = {
         "lg_region_border": "grens van een regio",
         "lg_nodata": "geen gegevens",
         "scale_km": "50 km",
-        "skip_to": "Naar de inhoud",
-        "toc": "Inhoud",
+        "not_": "niet ", "col_stable": "Stabiel", "col_this": "Dit scenario",
+        "t_file": "Het bestand", "t_file_cap": "Waaruit dit rapport is gemaakt.",
+        "col_item": "Onderdeel", "col_value": "Waarde",
+        "fi_file": "bestand", "fi_format": "formaat", "fi_version": "bwsim-versie",
+        "fi_seed": "seed", "fi_years": "jaren",
     },
     "en": {
         "eur_mln": "\u20ac{x}\u00a0m",
@@ -51,8 +54,11 @@ COMMON = {
         "lg_region_border": "border of a region",
         "lg_nodata": "no data",
         "scale_km": "50 km",
-        "skip_to": "Skip to the content",
-        "toc": "Contents",
+        "not_": "not ", "col_stable": "Stable", "col_this": "This scenario",
+        "t_file": "The file", "t_file_cap": "What this report was made from.",
+        "col_item": "Item", "col_value": "Value",
+        "fi_file": "file", "fi_format": "format", "fi_version": "bwsim version",
+        "fi_seed": "seed", "fi_years": "years",
     },
 }
 
@@ -450,7 +456,6 @@ RUN = {
         "s_sure_1": "Het signaal is {not_}stabiel ([[fig:ranked]]).",
         "s_sure_none": "Geen van de {nf} signalen is al stabiel: meer simulaties kunnen elk van "
                        "hen nog veranderen ([[fig:ranked]]).",
-        "not_": "niet ",
         "s_near_1": "E\u00e9n gemeente zonder signaal ligt zo dicht bij de kansgrens dat meer "
                     "simulaties haar alsnog een signaal kunnen geven.",
         "s_near_n": "{n} gemeenten zonder signaal liggen zo dicht bij de kansgrens dat meer "
@@ -784,9 +789,10 @@ RUN = {
         "t_regions_cap_min": "Per regio het aantal gemeenten en hoeveel daarvan een signaal "
                              "hebben.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inwoners", "col_p": "Kans",
-        "col_ci": "95%-interval", "col_stable": "Stabiel", "col_first": "Eerste jaar",
+        "col_ci": "95%-interval", "col_first": "Eerste jaar",
         "col_pany": "Kans ooit", "col_mean": "Verwacht (\u20ac\u00a0mln)",
-        "col_q95": "95%-niveau (\u20ac\u00a0mln)", "col_cvar": "Slechtste 5% (\u20ac\u00a0mln)", "col_other": "Andere verevening", "col_region": "Regio",
+        "col_q95": "95%-niveau (\u20ac\u00a0mln)", "col_cvar": "Slechtste 5% (\u20ac\u00a0mln)",
+        "col_other": "Andere verevening", "col_region": "Regio",
         "col_members": "Gemeenten", "col_mflag": "Met signaal",
         "col_mflag_pool": "Met signaal, verevend", "col_flag": "Signaal",
         "col_q95_pi": "95% per inwoner", "col_rank_p": "Plaats op kans",
@@ -825,16 +831,11 @@ RUN = {
         "t_changed": "Wat afwijkt van de standaardinstellingen",
         "t_changed_cap": "De instellingen die dit scenario anders zet dan de standaard "
                          "(params/default.yaml): parameter, waarde in dit scenario, standaard.",
-        "col_setting": "Parameter", "col_plain": "In dit rapport", "col_this": "Dit scenario",
-        "col_default": "Standaard",
+        "col_setting": "Parameter", "col_plain": "In dit rapport", "col_default": "Standaard",
         "t_all_default": "Dit scenario gebruikt voor elke instelling de standaardwaarde.",
         "t_settings": "De instellingen die de aannames beschrijven",
         "t_settings_cap": "De parameters achter [[sec:assume]], met hun waarde in dit scenario.",
-        "t_file": "Het bestand",
-        "t_file_cap": "Waaruit dit rapport is gemaakt.",
-        "col_item": "Onderdeel", "col_value": "Waarde",
-        "fi_file": "bestand", "fi_format": "formaat", "fi_version": "bwsim-versie",
-        "fi_R": "simulaties", "fi_seed": "seed", "fi_years": "jaren",
+        "fi_R": "simulaties",
         "fi_params": "scenario (run.name)", "fi_data": "gegevens (data_name, data_version)",
         "fi_data_date": "params/data/VERSION", "fi_illustrative": "data_illustrative",
         "fi_sha": "SHA-256 van {what}", "fi_statistics": "statistiek",
@@ -900,7 +901,6 @@ RUN = {
         "s_sure_1": "The flag is {not_}stable ([[fig:ranked]]).",
         "s_sure_none": "None of the {nf} flags is stable yet: more simulations could still change "
                        "each of them ([[fig:ranked]]).",
-        "not_": "not ",
         "s_near_1": "One gemeente without a flag is so close to the threshold that more "
                     "simulations could still flag it.",
         "s_near_n": "{n} gemeenten without a flag are so close to the threshold that more "
@@ -1211,9 +1211,10 @@ RUN = {
         "t_regions_cap_min": "Per region the number of gemeenten and how many of them are "
                              "flagged.",
         "col_rank": "#", "col_name": "Gemeente", "col_pop": "Inhabitants", "col_p": "P",
-        "col_ci": "95% interval", "col_stable": "Stable", "col_first": "First year",
+        "col_ci": "95% interval", "col_first": "First year",
         "col_pany": "P any year", "col_mean": "Expected (\u20ac\u00a0m)",
-        "col_q95": "95% level (\u20ac\u00a0m)", "col_cvar": "Worst 5% (\u20ac\u00a0m)", "col_other": "Other pooling", "col_region": "Region",
+        "col_q95": "95% level (\u20ac\u00a0m)", "col_cvar": "Worst 5% (\u20ac\u00a0m)",
+        "col_other": "Other pooling", "col_region": "Region",
         "col_members": "Gemeenten", "col_mflag": "Flagged", "col_mflag_pool": "Flagged, pooled",
         "col_flag": "Flag", "col_q95_pi": "95% per inhabitant", "col_rank_p": "Rank by P",
         "col_total": "Shortfall",
@@ -1250,17 +1251,12 @@ RUN = {
         "t_changed": "What differs from the default settings",
         "t_changed_cap": "The settings this scenario sets differently from the defaults "
                          "(params/default.yaml): parameter, value in this scenario, default.",
-        "col_setting": "Parameter", "col_plain": "In this report", "col_this": "This scenario",
-        "col_default": "Default",
+        "col_setting": "Parameter", "col_plain": "In this report", "col_default": "Default",
         "t_all_default": "This scenario uses the default value of every setting.",
         "t_settings": "The settings behind the assumptions",
         "t_settings_cap": "The parameters behind [[sec:assume]], with their value in this "
                           "scenario.",
-        "t_file": "The file",
-        "t_file_cap": "What this report was made from.",
-        "col_item": "Item", "col_value": "Value",
-        "fi_file": "file", "fi_format": "format", "fi_version": "bwsim version",
-        "fi_R": "simulations", "fi_seed": "seed", "fi_years": "years",
+        "fi_R": "simulations",
         "fi_params": "scenario (run.name)", "fi_data": "data (data_name, data_version)",
         "fi_data_date": "params/data/VERSION", "fi_illustrative": "data_illustrative",
         "fi_sha": "SHA-256 of {what}", "fi_statistics": "statistics",
