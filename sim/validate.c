@@ -16,9 +16,11 @@
  *    kernel on national totals per year; SKIPPED (not PASS) while the count
  *    kernel is not available.
  *
- * Replications run in an OpenMP loop over bw_simulate; each replication
- * writes only its own slot, and every statistic is accumulated afterwards in
+ * Replications run through bw_drive (sim/run.h); each replication writes
+ * only its own slot, and every statistic is accumulated afterwards in
  * replication order, so the output is the same for any number of threads.
+ * Validate runs in one process: the slots are not gathered across MPI
+ * processes, and under mpirun with more than one it refuses to start.
  * Statistical checks allow 4 standard errors (two-sided p = 6.3e-5 per
  * comparison; with a sample standard error the Student-t quantile of the
  * same p). */
@@ -50,6 +52,7 @@
 #include "data_csv.h"
 #include "model.h"
 #include "params_yaml.h"
+#include "run.h"
 #include "status.h"
 
 /* ---- constants ------------------------------------------------------------ */
@@ -401,78 +404,67 @@ static int parse_args(int argc, char **argv, val_args *a) {
 
 /* ---- replications ---------------------------------------------------------------- */
 
-typedef struct {
-  int threads;
-  int progress;
-} exec_opts;
-
 /* Called once per replication with its result; writes only slot `rep`. */
 typedef void (*rep_fn)(void *user, uint32_t rep, const bw_rep_result *r);
 
+/* The visitor of bw_drive (sim/run.h): simulate a replication of m and hand
+ * its result to fn. No pack/unpack: the slots are not merged across MPI
+ * processes, so validate runs in one process (run_reps refuses more). */
+typedef struct {
+  const bw_model *m;
+  rep_fn fn;
+  void *user;
+} reps_self;
 
-/* Replications 0 .. nrep-1 of m over OpenMP threads; the first error wins
- * and is returned in ctx. */
-static bw_status run_reps(const bw_model *m, int nrep, const exec_opts *eo, const char *label, rep_fn fn,
+typedef struct {
+  bw_workspace *w;
+  bw_rep_result *r;
+} reps_thread;
+
+static void reps_thread_free(void *self, void *tp) {
+  (void)self;
+  reps_thread *t = tp;
+  if (!t) return;
+  bw_workspace_free(t->w);
+  bw_rep_result_free(t->r);
+  free(t);
+}
+
+static void *reps_thread_create(void *self) {
+  const reps_self *s = self;
+  reps_thread *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->w = bw_workspace_create(s->m);
+  t->r = bw_rep_result_create(s->m);
+  if (!t->w || !t->r) {
+    reps_thread_free(self, t);
+    return NULL;
+  }
+  return t;
+}
+
+static bw_status reps_visit(void *self, void *tp, int rep, bw_ctx *ctx) {
+  const reps_self *s = self;
+  reps_thread *t = tp;
+  bw_status st = bw_simulate(s->m, (uint32_t)rep, t->w, t->r, ctx);
+  if (st == BW_OK) s->fn(s->user, (uint32_t)rep, t->r);
+  return st;
+}
+
+/* Replications lo .. hi-1 of m through bw_drive (threads, progress bar, the
+ * first error, returned in ctx); label heads the progress bar. */
+static bw_status run_reps(const bw_model *m, int lo, int hi, const bw_run_opts *ro, const char *label, rep_fn fn,
                           void *user, bw_ctx *ctx) {
-  int threads = eo->threads > 0 ? eo->threads : omp_get_max_threads();
-  int failed = 0, done = 0;
-  double t0 = omp_get_wtime(), last = 0;
-#pragma omp parallel num_threads(threads)
-  {
-    bw_workspace *w = bw_workspace_create(m);
-    bw_rep_result *r = bw_rep_result_create(m);
-    bw_ctx local;
-    bw_ctx_init(&local);
-    if (!w || !r) {
-#pragma omp critical(bw_validate_error)
-      {
-        /* ctx keeps the first failure (bw_fail does not overwrite it) */
-        bw_fail(ctx, BW_ENOMEM, "out of memory allocating a thread workspace (%s)", label);
-      }
-#pragma omp atomic write
-      failed = 1;
-    }
-#pragma omp barrier
-    int stop;
-#pragma omp atomic read
-    stop = failed;
-    if (!stop) {
-#pragma omp for schedule(dynamic, 1)
-      for (int rep = 0; rep < nrep; rep++) {
-        int f;
-#pragma omp atomic read
-        f = failed;
-        if (f) continue;
-        if (bw_simulate(m, (uint32_t)rep, w, r, &local) != BW_OK) {
-#pragma omp critical(bw_validate_error)
-          {
-            bw_fail(ctx, local.status, "%s", local.msg);
-          }
-#pragma omp atomic write
-          failed = 1;
-          continue;
-        }
-        fn(user, (uint32_t)rep, r);
-        int d;
-#pragma omp atomic capture
-        d = ++done;
-        if (eo->progress && omp_get_thread_num() == 0) {
-          double now = omp_get_wtime() - t0;
-          if (now - last > 0.1 || d == nrep) {
-            last = now;
-            bw_progress_draw(label, d, nrep, now, d);
-          }
-        }
-      }
-    }
-    bw_workspace_free(w);
-    bw_rep_result_free(r);
-  }
-  if (eo->progress) {
-    bw_progress_draw(label, done, nrep, omp_get_wtime() - t0, done);
-    fputc('\n', stderr);
-  }
-  return failed ? ctx->status : BW_OK;
+  /* without pack/unpack, bw_drive must not split the range over processes */
+  if (bw_mpi_size() > 1) return bw_fail(ctx, BW_EMPI, "%s: validate runs in one process, not under mpirun", label);
+  if (ro->progress) fprintf(stderr, "  %s\n", label);
+  /* no more threads (and workspaces) than replications */
+  bw_run_opts o = *ro;
+  int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+  o.threads = threads < hi - lo ? threads : hi - lo;
+  reps_self self = {m, fn, user};
+  bw_visitor v = {&self, reps_thread_create, reps_visit, NULL, reps_thread_free, NULL, NULL, NULL, NULL};
+  return bw_drive(&v, &o, lo, hi, ctx);
 }
 
 /* Keep every replication's national totals: nat[(rep * BW_NQ + q) * ny + y]. */
@@ -911,7 +903,7 @@ typedef struct {
   bw_params p;
   bw_data d;
   shares sh;
-  exec_opts eo;
+  bw_run_opts ro;
   int N, ny;
   double pop;
   char params_path[PATH_MAX];
@@ -967,7 +959,7 @@ static bw_status check_calibration(vstate *s, const main_run *mr, bw_ctx *ctx) {
       return ctx->status;
     }
     nat_store ws = {ny, malloc(sizeof(double) * (size_t)N * BW_NQ * (size_t)ny)};
-    bw_status st = ws.nat ? run_reps(mv, N, &s->eo, "Wlz wave", store_national, &ws, ctx)
+    bw_status st = ws.nat ? run_reps(mv, 0, N, &s->ro, "Wlz wave", store_national, &ws, ctx)
                           : bw_fail(ctx, BW_ENOMEM, "out of memory (Wlz wave)");
     bw_model_free(mv);
     if (st != BW_OK) {
@@ -1075,6 +1067,35 @@ static void identity_check(vreport *r, const char *id, const char *label, double
 /* Ingroeipad end points (MODEL.md §10.2): with w = 0 every B_gt is M_t·H_g,
  * with w = 1 (from S) M_t·O_g; H, O and M_t recomputed here from §5. Flows
  * scaled down 20-fold (the budget does not depend on their size). */
+enum { END_REPS = 2 };
+
+typedef struct {
+  const bw_params *v;
+  const shares *sh;
+  int ny, ng, S;
+  double w;             /* the custom path's weight from S on */
+  double err[END_REPS]; /* [rep] max |B - M_t·((1 - w)H_g + w O_g)|, |MO - MO_t·H^MO_g| */
+} end_run;
+
+static void end_rep(void *user, uint32_t rep, const bw_rep_result *res) {
+  end_run *s = user;
+  int ny = s->ny;
+  double err = 0;
+  for (int y = 0; y < ny; y++) {
+    double M, MO;
+    macro_of(s->v, s->sh, res->national[BW_Q_WLZ_SETTLEMENT_EUR * ny + y], y, &M, &MO);
+    double wt = y < s->S ? 0.0 : s->w;
+    for (int g = 0; g < s->ng; g++) {
+      double want = M * ((1.0 - wt) * s->sh->hist_bw[g] + wt * s->sh->obj[g]);
+      double e = fabs(res->budget_bw[(size_t)g * ny + y] - want);
+      double emo = fabs(res->budget_mo[(size_t)g * ny + y] - MO * s->sh->hist_mo[g]);
+      if (!(e <= err)) err = e;
+      if (!(emo <= err)) err = emo;
+    }
+  }
+  s->err[rep] = err;
+}
+
 static bw_status check_end_points(vstate *s, bw_ctx *ctx) {
   vreport *r = &s->rep;
   int ny = s->ny, ng = s->d.ng;
@@ -1096,37 +1117,20 @@ static bw_status check_end_points(vstate *s, bw_ctx *ctx) {
       return bw_fail(ctx, BW_ENOMEM, "out of memory (end points)");
     }
     bw_model *m = bw_model_create(&v, &s->d, ctx);
-    bw_workspace *w = m ? bw_workspace_create(m) : NULL;
-    bw_rep_result *res = m ? bw_rep_result_create(m) : NULL;
-    if (!m || !w || !res) {
-      bw_rep_result_free(res), bw_workspace_free(w), bw_model_free(m), shares_free(&sh);
-      return m ? bw_fail(ctx, BW_ENOMEM, "out of memory (end points)") : ctx->status;
-    }
+    end_run er = {&v, &sh, ny, ng, S, pass, {0}};
+    bw_status st = m ? run_reps(m, 0, END_REPS, &s->ro, pass ? "ingroeipad w = 1" : "ingroeipad w = 0", end_rep,
+                                &er, ctx)
+                     : ctx->status;
+    bw_model_free(m), shares_free(&sh);
+    if (st != BW_OK) return st;
     double err = 0;
-    enum { REPS = 2 };
-    for (uint32_t rep = 0; rep < REPS; rep++) {
-      if (bw_simulate(m, rep, w, res, ctx) != BW_OK) {
-        bw_rep_result_free(res), bw_workspace_free(w), bw_model_free(m), shares_free(&sh);
-        return ctx->status;
-      }
-      for (int y = 0; y < ny; y++) {
-        double M, MO;
-        macro_of(&v, &sh, res->national[BW_Q_WLZ_SETTLEMENT_EUR * ny + y], y, &M, &MO);
-        double wt = y < S ? 0.0 : pass;
-        for (int g = 0; g < ng; g++) {
-          double want = M * ((1.0 - wt) * sh.hist_bw[g] + wt * sh.obj[g]);
-          double e = fabs(res->budget_bw[(size_t)g * ny + y] - want);
-          double emo = fabs(res->budget_mo[(size_t)g * ny + y] - MO * sh.hist_mo[g]);
-          if (!(e <= err)) err = e;
-          if (!(emo <= err)) err = emo;
-        }
-      }
-    }
+    for (int i = 0; i < END_REPS; i++)
+      if (!(er.err[i] <= err)) err = er.err[i];
     char detail[256];
     snprintf(detail, sizeof detail,
              TR(r, "%d gemeenten x %d years x %d replications; custom path of %ds",
                 "%d gemeenten x %d jaren x %d replicaties; eigen pad van %d-en"),
-             ng, ny, REPS, pass);
+             ng, ny, END_REPS, pass);
     if (pass == 0)
       identity_check(r, "ingroeipad_w0_historical",
                      TR(r, "ingroeipad w = 0: B = M_t·H_g (historical)", "ingroeipad w = 0: B = M_t·H_g (historisch)"),
@@ -1135,7 +1139,6 @@ static bw_status check_end_points(vstate *s, bw_ctx *ctx) {
       identity_check(r, "ingroeipad_w1_objective",
                      TR(r, "ingroeipad w = 1: B = M_t·O_g (objective)", "ingroeipad w = 1: B = M_t·O_g (objectief)"),
                      err, CENT, TR(r, "< 1 cent", "< 1 cent"), detail);
-    bw_rep_result_free(res), bw_workspace_free(w), bw_model_free(m), shares_free(&sh);
   }
   return r->oom ? bw_fail(ctx, BW_ENOMEM, "out of memory (report)") : BW_OK;
 }
@@ -1163,7 +1166,7 @@ static bw_status check_immigration_death(vstate *s, bw_ctx *ctx) {
   if (!m) return ctx->status;
   nat_store ns = {ny, malloc(sizeof(double) * (size_t)R * BW_NQ * (size_t)ny)};
   double *x = malloc(sizeof(double) * (size_t)R);
-  bw_status st = ns.nat && x ? run_reps(m, R, &s->eo, "immigration-death", store_national, &ns, ctx)
+  bw_status st = ns.nat && x ? run_reps(m, 0, R, &s->ro, "immigration-death", store_national, &ns, ctx)
                              : bw_fail(ctx, BW_ENOMEM, "out of memory (immigration-death)");
   bw_model_free(m);
   if (st != BW_OK) {
@@ -1261,7 +1264,7 @@ static bw_status check_stationary(vstate *s, bw_ctx *ctx) {
   if (!m) return ctx->status;
   nat_store ns = {ny, malloc(sizeof(double) * (size_t)R * BW_NQ * (size_t)ny)};
   double *x = malloc(sizeof(double) * (size_t)R);
-  bw_status st = ns.nat && x ? run_reps(m, R, &s->eo, "stationary start", store_national, &ns, ctx)
+  bw_status st = ns.nat && x ? run_reps(m, 0, R, &s->ro, "stationary start", store_national, &ns, ctx)
                              : bw_fail(ctx, BW_ENOMEM, "out of memory (stationary start)");
   bw_model_free(m);
   if (st != BW_OK) {
@@ -1334,7 +1337,7 @@ static bw_status check_residual_law(vstate *s, bw_ctx *ctx) {
     resid_run rr = {ny, s->d.ng, malloc(sizeof(double) * (size_t)R)};
     char label[32];
     snprintf(label, sizeof label, "residual stays %s", care_name[c]);
-    bw_status st = rr.resid ? run_reps(m, R, &s->eo, label, resid_rep, &rr, ctx)
+    bw_status st = rr.resid ? run_reps(m, 0, R, &s->ro, label, resid_rep, &rr, ctx)
                             : bw_fail(ctx, BW_ENOMEM, "out of memory (residual stays)");
     bw_model_free(m);
     if (st != BW_OK) {
@@ -1387,9 +1390,23 @@ static bw_status check_residual_law(vstate *s, bw_ctx *ctx) {
 
 /* ---- kernel comparison (MODEL.md §10.4) ---- */
 
-static int same_results(const nat_store *a, int rep, const bw_rep_result *b) {
+static int same_results(const nat_store *a, const nat_store *b, int rep) {
   size_t per = (size_t)BW_NQ * (size_t)a->ny;
-  return memcmp(a->nat + (size_t)rep * per, b->national, per * sizeof(double)) == 0;
+  return memcmp(a->nat + (size_t)rep * per, b->nat + (size_t)rep * per, per * sizeof(double)) == 0;
+}
+
+/* The one line of the kernel comparison when it cannot be made: SKIPPED
+ * (no count kernel) or FAIL (it failed part-way). */
+static bw_status kernel_verdict(vreport *r, vstatus status, const char *detail, bw_ctx *ctx) {
+  vcheck *ch = add_check(r, "kernel", "kernel_counts_vs_individual");
+  if (!ch) return bw_fail(ctx, BW_ENOMEM, "out of memory (report)");
+  snprintf(ch->label, sizeof ch->label, "%s", TR(r, "count vs individual kernel", "telkernel vs individuele kernel"));
+  snprintf(ch->figure, sizeof ch->figure, "-");
+  snprintf(ch->model, sizeof ch->model, "-");
+  snprintf(ch->tol, sizeof ch->tol, TR(r, "±4 combined se", "±4 gecombineerde se"));
+  ch->status = status;
+  snprintf(ch->detail, sizeof ch->detail, "%.250s", detail);
+  return BW_OK;
 }
 
 static bw_status check_kernels(vstate *s, bw_ctx *ctx) {
@@ -1405,56 +1422,34 @@ static bw_status check_kernels(vstate *s, bw_ctx *ctx) {
   if (!m) {
     snprintf(s->counts_why, sizeof s->counts_why, "kernel = counts: %.200s", local.msg);
   } else {
-    /* one replication first: the count kernel may not be built in yet */
-    bw_workspace *w = bw_workspace_create(m);
-    bw_rep_result *res = bw_rep_result_create(m);
-    if (!w || !res) {
-      bw_rep_result_free(res), bw_workspace_free(w), bw_model_free(m);
+    s->cnt.ny = ny;
+    s->cnt.nat = malloc(sizeof(double) * (size_t)N * BW_NQ * (size_t)ny);
+    if (!s->cnt.nat) {
+      bw_model_free(m);
       return bw_fail(ctx, BW_ENOMEM, "out of memory (count kernel)");
     }
-    if (bw_simulate(m, 0, w, res, &local) != BW_OK)
+    /* replication 0 first: the count kernel may not be built in yet */
+    if (run_reps(m, 0, 1, &s->ro, "count kernel, first replication", store_national, &s->cnt, &local) != BW_OK) {
+      if (local.status == BW_ENOMEM) {
+        bw_model_free(m);
+        return bw_fail(ctx, BW_ENOMEM, "%s (count kernel)", local.msg);
+      }
       snprintf(s->counts_why, sizeof s->counts_why, "kernel = counts: %.200s", local.msg);
-    else if (same_results(&s->ind, 0, res))
+    } else if (same_results(&s->ind, &s->cnt, 0)) {
       snprintf(s->counts_why, sizeof s->counts_why, "%s",
                TR(r, "kernel = counts gives the individual kernel's results bit for bit: the count kernel is not built in",
                   "kernel = counts geeft bit voor bit de uitkomsten van de individuele kernel: de telkernel is er nog niet"));
-    bw_rep_result_free(res), bw_workspace_free(w);
+    }
   }
-  if (s->counts_why[0]) {
-    bw_model_free(m);
-    vcheck *ch = add_check(r, "kernel", "kernel_counts_vs_individual");
-    if (!ch) return bw_fail(ctx, BW_ENOMEM, "out of memory (report)");
-    snprintf(ch->label, sizeof ch->label, "%s", TR(r, "count vs individual kernel", "telkernel vs individuele kernel"));
-    snprintf(ch->figure, sizeof ch->figure, "-");
-    snprintf(ch->model, sizeof ch->model, "-");
-    snprintf(ch->tol, sizeof ch->tol, TR(r, "±4 combined se", "±4 gecombineerde se"));
-    ch->status = ST_SKIP;
-    snprintf(ch->detail, sizeof ch->detail, "%.250s", s->counts_why);
-    return BW_OK;
-  }
-  s->cnt.ny = ny;
-  s->cnt.nat = malloc(sizeof(double) * (size_t)N * BW_NQ * (size_t)ny);
-  if (!s->cnt.nat) {
-    bw_model_free(m);
-    return bw_fail(ctx, BW_ENOMEM, "out of memory (count kernel)");
-  }
-  bw_ctx kctx;
-  bw_ctx_init(&kctx);
-  bw_status st = run_reps(m, N, &s->eo, "count kernel", store_national, &s->cnt, &kctx);
+  /* the rest; failing part-way is a failed check, not a skip */
+  char failed[BW_MSG_MAX + 64] = "";
+  if (!s->counts_why[0] && run_reps(m, 1, N, &s->ro, "count kernel", store_national, &s->cnt, &local) != BW_OK)
+    snprintf(failed, sizeof failed, "count kernel failed: %.200s", local.msg);
   bw_model_free(m);
-  if (st != BW_OK) {
-    /* the count kernel failed part-way: that is a failed check, not a skip */
+  if (s->counts_why[0] || failed[0]) {
     free(s->cnt.nat);
     s->cnt.nat = NULL;
-    vcheck *ch = add_check(r, "kernel", "kernel_counts_vs_individual");
-    if (!ch) return bw_fail(ctx, BW_ENOMEM, "out of memory (report)");
-    snprintf(ch->label, sizeof ch->label, "%s", TR(r, "count vs individual kernel", "telkernel vs individuele kernel"));
-    snprintf(ch->figure, sizeof ch->figure, "-");
-    snprintf(ch->model, sizeof ch->model, "-");
-    snprintf(ch->tol, sizeof ch->tol, TR(r, "±4 combined se", "±4 gecombineerde se"));
-    ch->status = ST_FAIL;
-    snprintf(ch->detail, sizeof ch->detail, "count kernel failed: %.200s", kctx.msg);
-    return BW_OK;
+    return failed[0] ? kernel_verdict(r, ST_FAIL, failed, ctx) : kernel_verdict(r, ST_SKIP, s->counts_why, ctx);
   }
   s->counts_ok = 1;
   double *x = malloc(sizeof(double) * (size_t)N), *z = malloc(sizeof(double) * (size_t)N);
@@ -1659,6 +1654,13 @@ int bw_validate_main(int argc, char **argv) {
   char tmp[PATH_MAX + NAME_MAX + 64] = "", old[PATH_MAX + NAME_MAX + 64] = "";
   const char *out = s->a.c.out ? s->a.c.out : "results/validate";
   int exit_code = 1;
+  /* the replications' slots are not gathered across MPI processes (run_reps):
+   * every rank refuses alike, so that none waits for the others */
+  if (bw_mpi_size() > 1) {
+    bw_fail(&ctx, BW_EUSAGE, "validate runs in one process; start it without mpirun (here %d processes)",
+            bw_mpi_size());
+    goto fail;
+  }
 
   /* params: the given file, or params/default.yaml here or in the source tree */
   if (s->a.params) {
@@ -1702,8 +1704,8 @@ int bw_validate_main(int argc, char **argv) {
   s->N = (int)s->a.c.replications;
   s->ny = bw_params_nyears(&s->p);
   s->pop = total_population(&s->d);
-  s->eo.threads = s->a.c.threads;
-  s->eo.progress = !s->a.c.quiet && isatty(STDERR_FILENO);
+  s->ro.threads = s->a.c.threads;
+  s->ro.progress = !s->a.c.quiet && isatty(STDERR_FILENO);
   if (shares_of(&s->p, &s->d, &s->sh)) {
     bw_fail(&ctx, BW_ENOMEM, "out of memory");
     goto fail;
@@ -1727,7 +1729,7 @@ int bw_validate_main(int argc, char **argv) {
   }
   {
     bw_model *m = bw_model_create(&s->p, &s->d, &ctx);
-    bw_status st = m ? run_reps(m, s->N, &s->eo, "params run", main_rep, &mr, &ctx) : ctx.status;
+    bw_status st = m ? run_reps(m, 0, s->N, &s->ro, "params run", main_rep, &mr, &ctx) : ctx.status;
     bw_model_free(m);
     if (st != BW_OK) {
       free(mr.cons_err), free(mr.settle_err), free(mr.uitname);

@@ -15,7 +15,10 @@
  *    report as a whole;
  *  - bad input exits 2 with a message and writes nothing; an existing report
  *    is not replaced without --force, and a directory that is not a report
- *    is never replaced.
+ *    is never replaced;
+ *  - under mpirun with two processes it refuses at once on every rank (the
+ *    replications' slots are not gathered across processes), without
+ *    hanging and without writing anything.
  * Each run uses few replications (-n 10, or 4 under AddressSanitizer): the
  * checks are statistically valid for any N (Student-t intervals, exact
  * variances), the replications only set their power. */
@@ -362,4 +365,42 @@ Test(validate, refuses_to_overwrite) {
   r = run_validate(NO_PYTHON, (const char *[]){DEFAULT_YAML, "-o", file, "-f", NULL});
   cr_assert_eq(r.code, 2, "exit %d", r.code);
   cr_assert_str_eq(tu_slurp(file, NULL), "a file\n");
+}
+
+/* PATH holds an executable name. */
+static int on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path) return 0;
+  char *copy = tu_strdup(path), *save = NULL;
+  for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+    if (access(tu_join(*d ? d : ".", name), X_OK) == 0) return 1;
+  return 0;
+}
+
+/* validate runs in one process: bw_drive would split its replications over
+ * the MPI processes, and it has no pack/unpack to gather their slots. Under
+ * mpirun -n 2 every rank refuses before any simulation (exit 2), so none
+ * waits for the other. */
+Test(validate, refuses_two_mpi_processes) {
+#ifndef BW_HAVE_MPI
+  cr_skip_test("bwsim was built without MPI (BW_WITH_MPI off or no MPI found)");
+#else
+  if (!on_path("mpirun")) cr_skip_test("mpirun not found (Debian: openmpi-bin)");
+  if (!on_path("timeout")) cr_skip_test("timeout not found (coreutils)");
+  char *out = tu_path("mpi");
+  /* Open MPI leaks in MPI_Init (see tests/test_cli.c): no leak check here */
+  const char *asan_old = getenv("ASAN_OPTIONS");
+  const char *env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                       tu_format("ASAN_OPTIONS=%s%sdetect_leaks=0", asan_old ? asan_old : "",
+                                 asan_old && *asan_old ? ":" : ""),
+                       "BWSIM_PYTHON=" NO_PYTHON, NULL};
+  char *argv[] = {"timeout", "300", "mpirun", "--oversubscribe", "-n", "2", (char *)BW_BINARY, "validate",
+                  DEFAULT_YAML, "-n", NREP, "-t", "1", "-o", out, NULL};
+  tu_proc p = tu_run(argv, tu_environ_with(env), tu_tmp_root);
+  cr_assert_neq(p.code, 124, "mpirun -n 2 bwsim validate hung\nstderr:\n%s", p.err);
+  cr_assert_eq(p.code, 2, "exit %d under mpirun -n 2 (expected 2)\nstdout:\n%s\nstderr:\n%s", p.code, p.out, p.err);
+  cr_assert_not_null(strstr(p.err, "validate runs in one process"), "stderr:\n%s", p.err);
+  cr_assert(!tu_exists(out), "a report was written under mpirun -n 2");
+  cr_assert_eq(tu_count_hidden(tu_tmp_root, NULL), 0, "a temporary directory was left in %s", tu_tmp_root);
+#endif
 }
