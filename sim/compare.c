@@ -213,7 +213,7 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
             threads == 1 ? "" : "s",
             groups == 1 ? "once per replication (the scenarios differ only on the budget side)"
                         : "once per group of scenarios with the same clients");
-  bw_run_opts ro = {o->c.threads, !o->c.quiet && isatty(STDERR_FILENO)};
+  bw_run_opts ro = {o->c.threads, !o->c.quiet && isatty(STDERR_FILENO), NULL};
   double t0 = omp_get_wtime();
   if ((st = bw_multi_run(*mu, &ro, 0, sc->p[0].replications, ctx)) != BW_OK) return st;
   *seconds = omp_get_wtime() - t0;

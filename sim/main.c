@@ -255,7 +255,7 @@ static int cmd_run(int argc, char **argv) {
     fprintf(stderr, "bwsim %s: %s, %d replications, seed %llu, %d thread%s%s\n", BW_VERSION, params_path,
             p.replications, (unsigned long long)p.seed, threads, threads == 1 ? "" : "s",
             bw_mpi_size() > 1 ? " per process" : "");
-  bw_run_opts ro = {a.c.threads, !a.c.quiet && isatty(STDERR_FILENO)};
+  bw_run_opts ro = {a.c.threads, !a.c.quiet && isatty(STDERR_FILENO), NULL};
   double t0 = omp_get_wtime();
   /* --until-stable: the first batch is the replications asked for; each
    * next batch doubles the total, until every flag is stable or the cap.

@@ -112,7 +112,11 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
   /* contiguous block of the range for this process */
   int lo = (int)(lo_all + n_all * rank / size), hi = (int)(lo_all + n_all * (rank + 1) / size);
   int threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
-  int failed = 0, done = 0, show = opts->progress && rank == 0;
+  /* setup_failed is written only before the barrier, so after it every
+   * thread sees the same value and either all enter the work-shared loop or
+   * none does (a thread that skipped it while others wait at its end would
+   * hang the run); failed may be set at any time and only stops the work. */
+  int setup_failed = 0, failed = 0, done = 0, show = opts->progress && rank == 0;
   double t0 = omp_get_wtime(), last = 0;
 
 #pragma omp parallel num_threads(threads)
@@ -122,10 +126,13 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
     bw_ctx_init(&local);
     if (!t) {
 #pragma omp atomic write
-      failed = 1;
+      setup_failed = 1;
     }
 #pragma omp barrier
-    if (!failed) {
+    int skip;
+#pragma omp atomic read
+    skip = setup_failed;
+    if (!skip) {
 #pragma omp for schedule(dynamic, 1)
       for (int rep = lo; rep < hi; rep++) {
         int stop;
@@ -136,6 +143,7 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
 #pragma omp critical(bw_run_error)
           {
             if (!failed) bw_fail(ctx, local.status, "%s", local.msg);
+#pragma omp atomic write
             failed = 1;
           }
           continue;
@@ -147,7 +155,7 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
           double now = omp_get_wtime() - t0;
           if (now - last > 0.1 || d == hi - lo) {
             last = now;
-            bw_progress_draw(NULL, lo_all + d, hi_all, now, d);
+            bw_progress_draw(opts->label, lo_all + d, hi_all, now, d);
           }
         }
       }
@@ -155,10 +163,14 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
     /* the threads' partial statistics, one thread at a time (exact merges:
      * the order does not matter) */
     if (t && v->thread_finish) {
-#pragma omp critical(bw_run_finish)
+#pragma omp critical(bw_run_error)
       {
-        if (!failed && v->thread_finish(v->self, t, &local) != BW_OK) {
-          if (!failed) bw_fail(ctx, local.status, "%s", local.msg);
+        int stop;
+#pragma omp atomic read
+        stop = failed;
+        if (!stop && !setup_failed && v->thread_finish(v->self, t, &local) != BW_OK) {
+          bw_fail(ctx, local.status, "%s", local.msg);
+#pragma omp atomic write
           failed = 1;
         }
       }
@@ -166,10 +178,10 @@ bw_status bw_drive(const bw_visitor *v, const bw_run_opts *opts, int lo_all, int
     if (t) v->thread_free(v->self, t);
   }
   if (show) {
-    bw_progress_draw(NULL, lo_all + done, hi_all, omp_get_wtime() - t0, done);
+    bw_progress_draw(opts->label, lo_all + done, hi_all, omp_get_wtime() - t0, done);
     fputc('\n', stderr);
   }
-  if (failed) {
+  if (failed || setup_failed) {
     if (ctx->status == BW_OK) bw_fail(ctx, BW_ENOMEM, "out of memory allocating thread workspaces");
     return ctx->status;
   }

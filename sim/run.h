@@ -11,6 +11,7 @@
 typedef struct {
   int threads;  /* 0 = OpenMP default */
   int progress; /* draw a progress bar on stderr */
+  const char *label; /* the progress bar's label (NULL: none) */
 } bw_run_opts;
 
 /* The work of one replication, for bw_drive: the one loop under run,

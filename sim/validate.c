@@ -457,9 +457,9 @@ static bw_status run_reps(const bw_model *m, int lo, int hi, const bw_run_opts *
                           void *user, bw_ctx *ctx) {
   /* without pack/unpack, bw_drive must not split the range over processes */
   if (bw_mpi_size() > 1) return bw_fail(ctx, BW_EMPI, "%s: validate runs in one process, not under mpirun", label);
-  if (ro->progress) fprintf(stderr, "  %s\n", label);
   /* no more threads (and workspaces) than replications */
   bw_run_opts o = *ro;
+  o.label = label;
   int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
   o.threads = threads < hi - lo ? threads : hi - lo;
   reps_self self = {m, fn, user};
