@@ -800,15 +800,16 @@ def assumptions(doc, cx):
 def appendix(doc, cx):
     res, L, P = cx.res, cx.L, cx.res.params
     doc.section("tech", L("h_tech"), appendix=True)
-    doc.add("p", L("tech_intro"))
+    rows = [[k, L.label(k), Params.text(P.get(k))] for k in ASSUME_KEYS
+            if P.get(k) is not MISSING]
+    tabs = (["tech_tab_changed"] if P.changed else []) + (["tech_tab_settings"] if rows else [])
+    doc.add("p", L("tech_intro") + " " + "; ".join(L(t) for t in tabs + ["tech_tab_file"]) + ".")
     if P.changed:
         doc.table("changed", L("t_changed"), L("t_changed_cap"),
                   [L("col_setting"), L("col_plain"), L("col_this"), L("col_default")],
                   [[k, L.label(k), v, d] for k, v, d in P.changed], "kllll")
     elif P.changed is not None:
         doc.add("p", L("t_all_default"))
-    rows = [[k, L.label(k), Params.text(P.get(k))] for k in ASSUME_KEYS
-            if P.get(k) is not MISSING]
     if rows:
         doc.table("settings", L("t_settings"), L("t_settings_cap"),
                   [L("col_setting"), L("col_plain"), L("col_this")], rows, "kll")

@@ -825,9 +825,10 @@ RUN = {
         "h_glossary": "Begrippen",
         "h_tech": "Technische details",
         "tech_intro": "Voor wie het model zelf draait. De instellingen heten hier zoals in het "
-                      "scenariobestand: [[tab:changed]] geeft wat afwijkt van de standaard, "
-                      "[[tab:settings]] de instellingen achter de aannames, [[tab:file]] het "
-                      "bestand waaruit dit rapport is gemaakt.",
+                      "scenariobestand.",
+        "tech_tab_changed": "[[tab:changed]] geeft wat afwijkt van de standaard",
+        "tech_tab_settings": "[[tab:settings]] noemt de instellingen achter de aannames",
+        "tech_tab_file": "[[tab:file]] beschrijft het bestand waaruit dit rapport is gemaakt",
         "t_changed": "Wat afwijkt van de standaardinstellingen",
         "t_changed_cap": "De instellingen die dit scenario anders zet dan de standaard "
                          "(params/default.yaml): parameter, waarde in dit scenario, standaard.",
@@ -1245,9 +1246,10 @@ RUN = {
         "h_glossary": "Glossary",
         "h_tech": "Technical details",
         "tech_intro": "For those who run the model themselves. The settings are named here as in "
-                      "the scenario file: [[tab:changed]] gives what differs from the defaults, "
-                      "[[tab:settings]] the settings behind the assumptions, [[tab:file]] the file "
-                      "this report was made from.",
+                      "the scenario file.",
+        "tech_tab_changed": "[[tab:changed]] gives what differs from the defaults",
+        "tech_tab_settings": "[[tab:settings]] lists the settings behind the assumptions",
+        "tech_tab_file": "[[tab:file]] describes the file this report was made from",
         "t_changed": "What differs from the default settings",
         "t_changed_cap": "The settings this scenario sets differently from the defaults "
                          "(params/default.yaml): parameter, value in this scenario, default.",
