@@ -32,7 +32,7 @@ static const char *const usage_main =
     "  bwsim compare BASE.yaml OTHER.yaml   scenarios on common random numbers: paired differences\n"
     "  bwsim sweep PARAMS.yaml --grid k=a,b  a grid of parameter values (verdeelmodel benchmarking)\n"
     "  bwsim report DIR [--lang nl|en]      the report (HTML + PDF) of a results, compare or sweep dir\n"
-    "  bwsim validate [PARAMS.yaml]         check the model against MODEL.md and the published figures\n"
+    "  bwsim validate [PARAMS.yaml]         check the model against docs/model.md and the published figures\n"
     "  bwsim --help | COMMAND --help        explain the options\n"
     "  bwsim --version\n"
     "\n"

@@ -1,9 +1,9 @@
-/* Result files of a run (MODEL.md §8): results.h5 (everything),
+/* Result files of a run (docs/model.md §8): results.h5 (everything),
  * risk.csv (the ranked gemeenten), national.csv (national totals per year),
  * gemeente_year.csv and region_year.csv (per gemeente or region and year, in
  * long format). docs/outputs.md is the data dictionary.
  *
- * Reproducibility (MODEL.md §9): the bytes of every file are a function of
+ * Reproducibility (docs/model.md §9): the bytes of every file are a function of
  * the summary, the data, the provenance and the CSV dialect only. HDF5 is
  * told not to stamp objects with times (sim/h5util.h), results.h5 keeps every
  * number at full precision, the CSV numbers have the digits of their kind
@@ -413,7 +413,7 @@ static void write_h5_gemeente_year(bw_h5 *h, const bw_summary *s, const bw_model
   const int ng = s->ng, ny = s->ny;
   const hsize_t dgy[2] = {(hsize_t)ng, (hsize_t)ny};
   char path[256], desc[160];
-  bw_h5_group(h, "/gemeente_year", "per gemeente and year, over replications (MODEL.md §8)");
+  bw_h5_group(h, "/gemeente_year", "per gemeente and year, over replications (docs/model.md §8)");
   for (int v = 0; v < BW_NGV; v++) {
     snprintf(path, sizeof path, "/gemeente_year/%s", gvar_name[v]);
     bw_h5_group(h, path, gvar_desc[v]);
@@ -445,7 +445,7 @@ static void write_h5_national(bw_h5 *h, const bw_summary *s, double *buf) {
   const int ny = s->ny;
   const hsize_t dy[1] = {(hsize_t)ny};
   char path[256];
-  bw_h5_group(h, "/national", "national totals per year, over replications (MODEL.md §8)");
+  bw_h5_group(h, "/national", "national totals per year, over replications (docs/model.md §8)");
   for (int q = 0; q < BW_NQ; q++) {
     snprintf(path, sizeof path, "/national/%s", quantity_name[q]);
     bw_h5_group(h, path, NULL);
@@ -531,7 +531,7 @@ static void write_h5_risk(bw_h5 *h, const bw_summary *s, const bw_data *d, void 
           NULL, SC_RANK, NULL);
 }
 
-/* Regions (MODEL.md §8: the same per region, sums over members), on the
+/* Regions (docs/model.md §8: the same per region, sums over members), on the
  * coordinate /region/region. */
 static void write_h5_regions(bw_h5 *h, const bw_summary *s, const bw_model *m, const bw_data *d, double *buf,
                              double *pop) {
@@ -651,7 +651,7 @@ static void write_h5_split(bw_h5 *h, const bw_summary *s) {
   if (s->split_k <= 0 || !s->param_share || !bw_h5_ok(h)) return;
   const hsize_t dg[1] = {(hsize_t)s->ng}, dgy[2] = {(hsize_t)s->ng, (hsize_t)s->ny};
   bw_h5_group(h, "/variance_split",
-              "share of the shortfall variance due to the outer parameter draws (MODEL.md §7), "
+              "share of the shortfall variance due to the outer parameter draws (docs/model.md §7), "
               "one-way random-effects ANOVA over the K outer draws; the rest is stochastic flows");
   bw_h5_attr_int(h, "/variance_split", "K", s->split_k);
   bw_h5_attr_double(h, "/variance_split", "J", (double)s->nrep / s->split_k);

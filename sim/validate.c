@@ -1,4 +1,4 @@
-/* `bwsim validate` (issue 5): the checks of MODEL.md §10 and the calibration
+/* `bwsim validate` (issue 5): the checks of docs/model.md §10 and the calibration
  * against the published figures, printed one line per check with the
  * model's value and its Monte Carlo 95 % interval, and a validation report.
  *
@@ -75,7 +75,7 @@ enum {
 
 static const char *const care_name[BW_NCARE] = {"I", "A", "M"};
 
-/* The published figures of MODEL.md §10.6 and their tolerances. A figure
+/* The published figures of docs/model.md §10.6 and their tolerances. A figure
  * printed with d significant digits is trusted to half a unit of its last
  * digit; an "≈" gets 3 % (its MC interval must meet the band). */
 #define FIG_BW_CLIENTS 34000.0 /* CPB 2019: ≈ 34,000 BW clients (I + A) */
@@ -328,7 +328,7 @@ static const char *const usage_validate =
     "\n"
     "Runs the model and prints one line per check: the published or analytic figure, the\n"
     "model's value with its Monte Carlo 95 % interval, the tolerance, and PASS/FAIL/SKIPPED.\n"
-    "  calibration  (MODEL.md §10.6) the params against the published figures of 2021;\n"
+    "  calibration  (docs/model.md §10.6) the params against the published figures of 2021;\n"
     "  analytic     (§10.1-10.3) immigration-death mean and variance, budget conservation to\n"
     "               the cent, ingroeipad end points, ex-post Wlz settlement, stationary start\n"
     "               and the forward-recurrence residual law (Kolmogorov-Smirnov);\n"
@@ -483,7 +483,7 @@ static inline double natv(const nat_store *s, int rep, int q, int y) {
   return s->nat[((size_t)rep * BW_NQ + (size_t)q) * (size_t)s->ny + (size_t)y];
 }
 
-/* ---- shares and budgets recomputed from MODEL.md §5 ------------------------------- */
+/* ---- shares and budgets recomputed from docs/model.md §5 ------------------------------- */
 
 typedef struct {
   double *obj, *hist_bw, *hist_mo; /* [ng] */
@@ -520,7 +520,7 @@ static void shares_free(shares *s) {
   free(s->hist_mo);
 }
 
-/* M_t and MO_t of MODEL.md §5 for year index y, given the replication's
+/* M_t and MO_t of docs/model.md §5 for year index y, given the replication's
  * settlement X_t: M_t = (M_2021 - U - L)·(1 + bi)^y·(1 + vg)^y - X_t,
  * MO_t = (MO_2021 + extra from mo_extra_from)·(1 + bi)^y·(1 + vg)^y. */
 static void macro_of(const bw_params *p, const shares *sh, double X, int y, double *M, double *MO) {
@@ -562,7 +562,7 @@ static void main_rep(void *user, uint32_t rep, const bw_rep_result *r) {
     if (formula) e = fmax(e, fabs(bw + mo - (M + MO)));
     else e = fmax(e, fabs(mo - MO));
     if (!(e <= cerr)) cerr = e; /* NaN propagates */
-    /* MODEL.md §5, bouwsteen 4: X_{t+1} = p_t q_t - U_t, p_t = U_t / clients */
+    /* docs/model.md §5, bouwsteen 4: X_{t+1} = p_t q_t - U_t, p_t = U_t / clients */
     double want = 0.0;
     if (y > 0) {
       double U = p->wlz_uitname_eur * pow(1.0 + p->budget_index, y - 1);
@@ -600,7 +600,7 @@ static void resid_rep(void *user, uint32_t rep, const bw_rep_result *r) {
 /* ---- params variants -------------------------------------------------------------- */
 
 /* No Wlz, no step-down, no national institutions, no mortality, no growth,
- * Poisson counts, no outer draws: the flows of MODEL.md §3 reduced to one
+ * Poisson counts, no outer draws: the flows of docs/model.md §3 reduced to one
  * M/G/∞ queue per care type. */
 static void reduce_flows(bw_params *p) {
   for (int c = 0; c < BW_NCARE; c++) {
@@ -623,7 +623,7 @@ static double total_population(const bw_data *d) {
   return s;
 }
 
-/* Immigration–death variant (MODEL.md §10.1): exponential stays of mean m_c,
+/* Immigration–death variant (docs/model.md §10.1): exponential stays of mean m_c,
  * a constant national entry rate λ_c, a fixed stock N0_c (N0 ≠ λm so the
  * mean moves). The national rate is rate·Σpop/1000 whatever the supply
  * attraction: need_g has a population-weighted mean of 1 and H_g sums to 1. */
@@ -843,9 +843,9 @@ static void print_table(FILE *f, const vreport *r, const char *header, int only_
     if (only_failed && c->status != ST_FAIL) continue;
     if (!only_failed && strcmp(group, c->group)) {
       group = c->group;
-      const char *title = !strcmp(group, "calibration") ? TR(r, "Calibration (MODEL.md §10.6)", "Kalibratie (MODEL.md §10.6)")
-                          : !strcmp(group, "analytic")  ? TR(r, "Analytic checks (MODEL.md §10.1-10.3)", "Analytische controles (MODEL.md §10.1-10.3)")
-                                                        : TR(r, "Kernel comparison (MODEL.md §10.4)", "Vergelijking van de kernels (MODEL.md §10.4)");
+      const char *title = !strcmp(group, "calibration") ? TR(r, "Calibration (docs/model.md §10.6)", "Kalibratie (docs/model.md §10.6)")
+                          : !strcmp(group, "analytic")  ? TR(r, "Analytic checks (docs/model.md §10.1-10.3)", "Analytische controles (docs/model.md §10.1-10.3)")
+                                                        : TR(r, "Kernel comparison (docs/model.md §10.4)", "Vergelijking van de kernels (docs/model.md §10.4)");
       fprintf(f, "\n%s\n", title);
     }
     put_padded(f, c->label, WL);
@@ -1015,7 +1015,7 @@ static bw_status check_calibration(vstate *s, const main_run *mr, bw_ctx *ctx) {
               FIG_HIST_MO, TOL_HIST_MO, tol, &dm);
 
   /* macro balance after the 2022 settlement: national cost / budget in
-   * every year from the first settled year on (MODEL.md §10.6: the defaults
+   * every year from the first settled year on (docs/model.md §10.6: the defaults
    * describe a macro-balanced system); the line shows the year furthest
    * from 1, validation_cells.csv every year */
   if (ny > 1) {
@@ -1064,7 +1064,7 @@ static void identity_check(vreport *r, const char *id, const char *label, double
   snprintf(c->detail, sizeof c->detail, "%s", detail);
 }
 
-/* Ingroeipad end points (MODEL.md §10.2): with w = 0 every B_gt is M_t·H_g,
+/* Ingroeipad end points (docs/model.md §10.2): with w = 0 every B_gt is M_t·H_g,
  * with w = 1 (from S) M_t·O_g; H, O and M_t recomputed here from §5. Flows
  * scaled down 20-fold (the budget does not depend on their size). */
 enum { END_REPS = 2 };
@@ -1143,7 +1143,7 @@ static bw_status check_end_points(vstate *s, bw_ctx *ctx) {
   return r->oom ? bw_fail(ctx, BW_ENOMEM, "out of memory (report)") : BW_OK;
 }
 
-/* ---- immigration–death (MODEL.md §10.1) ---- */
+/* ---- immigration–death (docs/model.md §10.1) ---- */
 
 /* With exponential stays of mean m, Poisson entries at rate λ (uniform
  * times within each year: a Poisson process) and a fixed stock N0 at t = 0,
@@ -1151,7 +1151,7 @@ static bw_status check_end_points(vstate *s, bw_ctx *ctx) {
  *   N(t) = B + P,  B ~ Binomial(N0, q) (stock still in care, q = e^{-t/m}),
  *                  P ~ Poisson(λ m (1 - q)) (entries still in care: a thinned
  *                      Poisson process, independent of B),
- * so E N(t) = N0 q + λ m (1 - q)                       (MODEL.md §10.1)
+ * so E N(t) = N0 q + λ m (1 - q)                       (docs/model.md §10.1)
  *    Var N(t) = N0 q (1 - q) + λ m (1 - q),
  * and its fourth cumulant k4 = N0 q(1-q)(1 - 6q(1-q)) + λ m (1 - q) (cumulants
  * add). As t → ∞ the law tends to Poisson(λm), the stationary law. The mean
@@ -1240,7 +1240,7 @@ static double resid_survival(double t, double k, double scale) {
 
 /* ---- forward recurrence: stationary start and the residual draws ---- */
 
-/* A stationary start (MODEL.md §3.1, issue 5): stock N0 whose residual stays
+/* A stationary start (docs/model.md §3.1, issue 5): stock N0 whose residual stays
  * follow the forward-recurrence law G(t) = P(R > t) = ∫_t^∞ S(u)du / m, and
  * Poisson entries at λ = N0 / m. Then
  *   N(t) = Binomial(N0, G(t)) + Poisson(λ ∫_0^t S(u) du) = Bin(N0, G) + Poisson(N0 (1 - G)),
@@ -1388,7 +1388,7 @@ static bw_status check_residual_law(vstate *s, bw_ctx *ctx) {
   return r->oom ? bw_fail(ctx, BW_ENOMEM, "out of memory (report)") : BW_OK;
 }
 
-/* ---- kernel comparison (MODEL.md §10.4) ---- */
+/* ---- kernel comparison (docs/model.md §10.4) ---- */
 
 static int same_results(const nat_store *a, const nat_store *b, int rep) {
   size_t per = (size_t)BW_NQ * (size_t)a->ny;

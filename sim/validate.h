@@ -1,4 +1,4 @@
-/* `bwsim validate`: the checks of MODEL.md §10 and the calibration against
+/* `bwsim validate`: the checks of docs/model.md §10 and the calibration against
  * the published figures, printed one per line with the model's value and
  * its Monte Carlo interval, plus a validation report. */
 #ifndef BW_VALIDATE_H

@@ -1,6 +1,6 @@
 /* End-to-end tests of the bwsim command line (sim/main.c): the result files
  * of a small run read back (risk.csv, national.csv, results.h5), byte-identical
- * results for 1, 2 and 4 threads and for 1 and 2 MPI processes (MODEL.md
+ * results for 1, 2 and 4 threads and for 1 and 2 MPI processes (docs/model.md
  * §10.5), and the refusals: bad command line, bad params, bad data, existing
  * output — each with exit code 2, a message on stderr and nothing written.
  *
@@ -34,7 +34,7 @@ static const double P_STAR = 0.5;
 static const double STOCK_I = 22000.0;
 
 /* The contract of the CSV files: the columns listed in README.md "Outputs"; the
- * national quantities of MODEL.md §8 are TU_QUANTITIES (test_util.h). */
+ * national quantities of docs/model.md §8 are TU_QUANTITIES (test_util.h). */
 static const char *const RISK_HEADER =
     "rank,code,name,region,population,p_max_year,p_se,first_bottleneck_year,p_any_year,"
     "mean_cum_shortfall_eur,q95_cum_shortfall_eur,cvar95_cum_shortfall_eur,flagged,p_lo,p_hi,"
@@ -305,7 +305,7 @@ static void check_national_csv(const char *dir, double shortfall_mean[N_YEARS],
     cr_assert(v[2] <= v[3] && v[3] <= v[4], "line %d: q05 %g, q50 %g, q95 %g out of order", i + 1,
               v[2], v[3], v[4]);
     if (q == quantity_index("clients_I_jan1") && y == 0) {
-      /* MODEL.md §3.1: the stock is data, the same in every replication */
+      /* docs/model.md §3.1: the stock is data, the same in every replication */
       cr_assert_eq(v[0], STOCK_I, "clients_I_jan1 2021 mean %.17g, expected %g", v[0], STOCK_I);
       cr_assert_eq(v[1], 0.0, "clients_I_jan1 2021 sd %.17g, expected 0", v[1]);
     }
@@ -427,7 +427,7 @@ Test(cli, options_override_params) {
   check_results_h5(out, 77, 5, shortfall, budget);
 }
 
-/* ---- 2. determinism (MODEL.md §10.5) ------------------------------------- */
+/* ---- 2. determinism (docs/model.md §10.5) ------------------------------------- */
 
 Test(cli, same_bytes_for_1_2_4_threads_and_seed_matters) {
   const char *threads[3] = {"1", "2", "4"};

@@ -432,7 +432,7 @@ static inline void tu_h5_attr_str(hid_t file, const char *obj, const char *name,
 
 /* ---- the results contract ---------------------------------------------- */
 
-/* MODEL.md §8: the national quantities, in the order of the results files. */
+/* docs/model.md §8: the national quantities, in the order of the results files. */
 __attribute__((unused)) static const char *const TU_QUANTITIES[] = {
     "clients_I_jan1",         "clients_A_jan1", "clients_M_jan1",    "entries_I",
     "entries_A",              "entries_M",      "stepdowns_IA",      "entries_national_inst",
@@ -488,7 +488,7 @@ static inline bw_model *tu_hand_model(int ng, const char *const *codes, const do
   return m;
 }
 
-/* Wilson 95 % interval of k in n (MODEL.md §8 "95 % MC confidence
+/* Wilson 95 % interval of k in n (docs/model.md §8 "95 % MC confidence
  * interval"), written out here rather than taken from bw_wilson95. */
 static inline void tu_wilson95(double k, double n, double *lo, double *hi) {
   const double z = 1.96, z2 = z * z;

@@ -3,7 +3,7 @@
  *    count-kernel comparison may only be SKIPPED (with its reason) while the
  *    count kernel is not built in, never silently PASS;
  *  - the table printed is the table written (validation.txt), every check of
- *    MODEL.md §10 is there, the CSV files and the plots exist and every PNG
+ *    docs/model.md §10 is there, the CSV files and the plots exist and every PNG
  *    (on disk and embedded in index.html) is a well-formed PNG (chunk CRCs);
  *  - the report files are byte-identical for 1 and 2 threads;
  *  - without python (BWSIM_PYTHON pointing nowhere) the checks still run and
@@ -37,7 +37,7 @@
 #define NREP "10"
 #endif
 
-/* MODEL.md §10: every check the report must hold. */
+/* docs/model.md §10: every check the report must hold. */
 static const char *const EXPECTED_IDS[] = {
     "calib_bw_clients_2021",     "calib_wlz_wave_2021",        "calib_wlz_transfers_2021",
     "calib_wlz_pq_2021",         "calib_wlz_uitname_ex_ante",  "calib_hist_bw_2021",
