@@ -2,7 +2,7 @@
  * against the published figures, printed one line per check with the
  * model's value and its Monte Carlo 95 % interval, and a validation report.
  *
- * Three groups of checks (docs/model.md §10 explains each):
+ * Three groups of checks (docs/model.md §15 explains each):
  *  - calibration (§10.6): N replications of the given params (default
  *    params/default.yaml) against the published figures, each with a stated
  *    tolerance; a check passes when the model's 95 % MC interval of the mean
@@ -58,7 +58,7 @@
 /* ---- constants ------------------------------------------------------------ */
 
 enum {
-  VAL_DEFAULT_N = 400, /* replications of the params run (docs/model.md §10) */
+  VAL_DEFAULT_N = 400, /* replications of the params run (docs/model.md §15) */
   VAL_MIN_N = 4, /* a Student-t interval needs a few degrees of freedom */
   VAL_MAX_N = 1000000,
   QUEUE_MIN_REPS = 100, /* floor for the variance test: s² nearly normal */
