@@ -210,14 +210,18 @@ static void check_referenced(const char *html) {
 static char *check_report(const char *res, const char *lang, int *n_figures) {
   char path[1024];
   snprintf(path, sizeof path, "%s/report/report.pdf", res);
-  size_t pdf_n;
-  char *pdf = tu_slurp(path, &pdf_n);
-  cr_assert_gt(pdf_n, 1000, "report.pdf is only %zu bytes", pdf_n);
-  cr_assert_eq(memcmp(pdf, "%PDF-", 5), 0, "report.pdf does not start with %%PDF-");
-  size_t tail = pdf_n > 64 ? pdf_n - 64 : 0;
-  cr_assert_not_null(memmem(pdf + tail, pdf_n - tail, "%%EOF", 5),
-                     "report.pdf has no %%%%EOF at its end (truncated?)");
-  cr_assert_not_null(memmem(pdf, pdf_n, "/StructTreeRoot", 15), "report.pdf is not tagged");
+  if (has_weasyprint()) {
+    size_t pdf_n;
+    char *pdf = tu_slurp(path, &pdf_n);
+    cr_assert_gt(pdf_n, 1000, "report.pdf is only %zu bytes", pdf_n);
+    cr_assert_eq(memcmp(pdf, "%PDF-", 5), 0, "report.pdf does not start with %%PDF-");
+    size_t tail = pdf_n > 64 ? pdf_n - 64 : 0;
+    cr_assert_not_null(memmem(pdf + tail, pdf_n - tail, "%%EOF", 5),
+                       "report.pdf has no %%%%EOF at its end (truncated?)");
+    cr_assert_not_null(memmem(pdf, pdf_n, "/StructTreeRoot", 15), "report.pdf is not tagged");
+  } else {
+    cr_assert(!tu_exists(path), "a report.pdf without WeasyPrint");
+  }
 
   snprintf(path, sizeof path, "%s/report/figures", res);
   DIR *d = opendir(path);
@@ -543,13 +547,14 @@ Test(report, numbers_are_those_of_the_run, .timeout = 600) {
   cr_assert_not_null(strstr(tech, "policy.pooling"), "the appendix does not name the keys");
 
   /* the same file gives the same bytes */
-  char h1[65], h2[65], p1[65], p2[65];
+  char h1[65], h2[65], p1[65] = "", p2[65] = "";
+  int pdf = tu_exists(tu_join(res, "report/report.pdf"));
   tu_sha256_file(tu_join(res, "report/report.html"), h1);
-  tu_sha256_file(tu_join(res, "report/report.pdf"), p1);
+  if (pdf) tu_sha256_file(tu_join(res, "report/report.pdf"), p1);
   p = tu_bwsim("report", res, "--lang", "en", "-q", "--force", NULL);
   cr_assert_eq(p.code, 0, "bwsim report --force: exit %d\nstderr: %s", p.code, p.err);
   tu_sha256_file(tu_join(res, "report/report.html"), h2);
-  tu_sha256_file(tu_join(res, "report/report.pdf"), p2);
+  if (pdf) tu_sha256_file(tu_join(res, "report/report.pdf"), p2);
   cr_assert_str_eq(h1, h2, "report.html differs between two runs on the same file");
   cr_assert_str_eq(p1, p2, "report.pdf differs between two runs on the same file");
 }
