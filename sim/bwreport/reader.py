@@ -288,7 +288,7 @@ class Results:
             self.p_hi = np.clip(self.p + 1.96 * self.p_se, 0.0, 1.0)
         if self.has_stable:
             self.stable = rk["flag_stable"].astype(bool)
-        else:  # MODEL.md §8: stable = interval wholly on one side of p*
+        else:  # docs/model.md §8: stable = interval wholly on one side of p*
             self.stable = (self.p_lo >= self.p_star) | (self.p_hi < self.p_star)
         # risk rows (rank order) -> gemeente index, and per gemeente the flag probability
         self.risk_g = np.array([self.index_of[c] for c in rk["code"]], dtype=int)
