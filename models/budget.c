@@ -80,6 +80,8 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
   int ng = m->ng, ny = m->ny;
   size_t n = (size_t)ng * (size_t)ny;
   memcpy(out->cost_bw, w->cost_bw, n * sizeof(double));
+  out->have_old = w->have_old;
+  if (w->have_old) memcpy(out->cost_bw_old, w->cost_bw_old, n * sizeof(double));
   memcpy(out->cost_mo, w->cost_mo, n * sizeof(double));
   memcpy(out->national, w->national, (size_t)BW_NQ * ny * sizeof(double));
   double *nat = out->national;
@@ -212,12 +214,14 @@ void bw_decomp_year_terms(const bw_model *m, const bw_rep_result *r, double *t) 
   }
 }
 
-void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_mo, double pooling,
-                       const double *tmean, double out[BW_NDECOMP]) {
+void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_bw_old, double cost_mo,
+                       double pooling, const double *tmean, double out[BW_NDECOMP]) {
   const int ny = m->ny;
   const double h = m->hist_bw[g], o = m->obj[g], hmo = m->hist_mo[g];
 #define TM(j) tmean[(j) * ny + y]
   out[BW_D_COST_BW] = cost_bw;
+  out[BW_D_COST_BW_OLD] = cost_bw_old;
+  out[BW_D_COST_BW_NEW] = cost_bw - cost_bw_old;
   out[BW_D_COST_MO] = cost_mo;
   out[BW_D_BUDGET_HIST] = -h * TM(T_HIST);
   out[BW_D_BUDGET_OBJ] = -o * TM(T_OBJ);
@@ -225,4 +229,10 @@ void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double c
   out[BW_D_BUDGET_MO] = -(hmo * TM(T_MO_HIST) + o * TM(T_MO_OBJ));
   out[BW_D_POOLING] = pooling;
 #undef TM
+}
+
+int bw_decomp_additive(int k, int have_old) {
+  if (k == BW_D_COST_BW) return !have_old;
+  if (k == BW_D_COST_BW_OLD || k == BW_D_COST_BW_NEW) return have_old;
+  return k >= 0 && k < BW_NDECOMP;
 }

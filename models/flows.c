@@ -84,10 +84,12 @@ typedef struct {
   uint64_t t_out, t_nat, t_sd;
   double *nat;         /* w->national: [q * ny + y] */
   uint64_t stays;
-  /* the ledger (ledger_event): acc[((c * (ng + 1) + row) * (ny + 1) + j) * 2 + {0, 1}]
+  /* the ledger (ledger_event): acc[((s * (ng + 1) + row) * (ny + 1) + j) * 2 + {0, 1}]
    * = {part of year j - 1, count from year j}; row ng = national
-   * institutions (I). wlzq: the same for the Wlz stays of transferred
-   * clients (q_t). */
+   * institutions (I); slot s (slot_of): the care type, with the I and A
+   * stays of old-regime clients on slots of their own (the report's old /
+   * new split of the BW cost). wlzq: the same for the Wlz stays of
+   * transferred clients (q_t). */
   double *acc;
   size_t row_stride, care_stride; /* 2 (ny + 1), row_stride (ng + 1) */
   double wlzq[(BW_MAX_YEARS + 1) * 2];
@@ -173,11 +175,15 @@ static inline void ledger_event(double *row, double t, double s) {
   cell[1] += s;
 }
 
-/* Book the stay [a, b) of care type c on ledger row `row` (a gemeente that
- * pays, or ng: a national institution); 0 <= a < horizon, a <= b. */
-static inline void book(kernel *k, int c, int row, double a, double b) {
+/* Ledger slots: I, A, M, then the I and A stays of old-regime clients. */
+enum { NSLOT = BW_NCARE + 2 };
+static inline int slot_of(int c, int old) { return old && c != BW_M ? BW_NCARE + c : c; }
+
+/* Book the stay [a, b) on ledger slot s (slot_of) and row `row` (a gemeente
+ * that pays, or ng: a national institution); 0 <= a < horizon, a <= b. */
+static inline void book(kernel *k, int s, int row, double a, double b) {
   if (b > k->horizon) b = k->horizon;
-  double *r = k->acc + (size_t)c * k->care_stride + (size_t)row * k->row_stride;
+  double *r = k->acc + (size_t)s * k->care_stride + (size_t)row * k->row_stride;
   ledger_event(r, a, 1.0);
   ledger_event(r, b, -1.0);
 }
@@ -186,7 +192,7 @@ static inline void book(kernel *k, int c, int row, double a, double b) {
  * old_regime_max_years): the centrumgemeente pays until then, herkomst after. */
 static void book_split(kernel *k, int c, int centrum, int herkomst, double a, double b) {
   double r = a > k->reindicate ? a : k->reindicate;
-  if (r > a) book(k, c, centrum, a, r);
+  if (r > a) book(k, slot_of(c, 1), centrum, a, r);
   book(k, c, herkomst, r, b);
 }
 
@@ -226,13 +232,13 @@ static void book_stays(kernel *k, chunk *ch, int c, int n, int old, int mo_local
     for (int i = 0; i < n; i++) {
       int national = nat ? nat[i] : 0;
       if (!national && b[i] > k->reindicate) book_split(k, c, cen[i], her[i], a[i], b[i]);
-      else book(k, c, national ? k->ng : by_cen ? cen[i] : her[i], a[i], b[i]);
+      else book(k, slot_of(c, old), national ? k->ng : by_cen ? cen[i] : her[i], a[i], b[i]);
     }
     return;
   }
   ledger_cells(a, b, by_cen ? cen : her, nat, k->ng, n, k->horizon, (int)k->row_stride, ch->oa, ch->pa,
                ch->ob, ch->pb);
-  double *acc = k->acc + (size_t)c * k->care_stride;
+  double *acc = k->acc + (size_t)slot_of(c, old) * k->care_stride;
   /* in LANES interleaved segments: clients come gemeente after gemeente, and
    * consecutive updates of one cell would wait for each other */
   int len = (n + LANES - 1) / LANES;
@@ -716,7 +722,7 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
   k->acc = w->aux;
   k->row_stride = 2 * (size_t)(m->ny + 1);
   k->care_stride = k->row_stride * (size_t)(m->ng + 1);
-  memset(k->acc, 0, BW_NCARE * k->care_stride * sizeof(double));
+  memset(k->acc, 0, NSLOT * k->care_stride * sizeof(double));
 
   /* EUR per client-year by care type and year (docs/model.md §4): tariff * 365,
    * indexed by this replication's cost_index; from mo_extra_from the M
@@ -732,7 +738,9 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
 
 /* Costs, clients on 1 Jan and Wlz client-years from the ledger:
  * in care on 1 Jan of y = Σ_{j <= y} count[j], client-years of y = that +
- * part[y + 1]; cost = client-years x EUR per client-year of (c, y). */
+ * part[y + 1]; cost = client-years x EUR per client-year of (c, y). The
+ * old-regime slot of I and A is added cell by cell to its care type's, and
+ * folded on its own into cost_bw_old. */
 static void ledger_fold(kernel *k) {
   bw_workspace *w = k->w;
   int ng = k->ng, ny = k->ny;
@@ -741,12 +749,22 @@ static void ledger_fold(kernel *k) {
     double *cost = c == BW_M ? w->cost_mo : w->cost_bw;
     double *jan1 = k->nat + (BW_Q_CLIENTS_I_JAN1 + c) * ny;
     for (int g = 0; g <= ng; g++) {
-      const double *r = k->acc + (size_t)c * k->care_stride + (size_t)g * k->row_stride;
+      size_t row = (size_t)g * k->row_stride;
+      const double *r = k->acc + (size_t)c * k->care_stride + row;
+      const double *ro = c != BW_M ? k->acc + (size_t)slot_of(c, 1) * k->care_stride + row : NULL;
       double *dst = g < ng ? cost + (size_t)g * ny : k->nat + BW_Q_COST_NATIONAL_INST_EUR * ny;
-      double in_care = 0;
+      double *dst_old = g < ng && ro ? w->cost_bw_old + (size_t)g * ny : NULL;
+      double in_care = 0, in_old = 0;
       for (int y = 0; y < ny; y++) {
-        in_care += r[2 * y + 1];
-        dst[y] += (in_care + r[2 * (y + 1)]) * yc[y];
+        double count = r[2 * y + 1], part = r[2 * (y + 1)];
+        if (ro) {
+          count += ro[2 * y + 1];
+          part += ro[2 * (y + 1)];
+          in_old += ro[2 * y + 1];
+          if (dst_old) dst_old[y] += (in_old + ro[2 * (y + 1)]) * yc[y];
+        }
+        in_care += count;
+        dst[y] += (in_care + part) * yc[y];
         if (g < ng) jan1[y] += in_care;
       }
     }
@@ -762,9 +780,10 @@ static void ledger_fold(kernel *k) {
 int bw_flows_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_outer *o) {
   size_t n = (size_t)m->ng * (size_t)m->ny;
   /* scratch: the ledger in w->aux, the counts per gemeente in w->gem */
-  size_t ledger = (size_t)BW_NCARE * 2 * (size_t)(m->ny + 1) * (size_t)(m->ng + 1);
+  size_t ledger = (size_t)NSLOT * 2 * (size_t)(m->ny + 1) * (size_t)(m->ng + 1);
   if (bw_workspace_reserve(w, ledger > (size_t)m->ng ? ledger : (size_t)m->ng)) return -1;
   memset(w->cost_bw, 0, n * sizeof(double));
+  memset(w->cost_bw_old, 0, n * sizeof(double));
   memset(w->cost_mo, 0, n * sizeof(double));
   memset(w->national, 0, (size_t)BW_NQ * (size_t)m->ny * sizeof(double));
   w->stays = 0;

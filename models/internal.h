@@ -65,6 +65,8 @@ struct bw_workspace {
   gsl_rng *rng;         /* bw_rng_philox, re-keyed for each family of draws */
   double *eps;          /* [ng] need effect of this replication */
   double *cost_bw, *cost_mo; /* [ng * ny] */
+  double *cost_bw_old;  /* [ng * ny] the part of cost_bw for old-regime clients (docs/model.md §4) */
+  int have_old;         /* 1 when the kernel filled cost_bw_old (the individual kernel) */
   double *national;     /* [BW_NQ * ny] */
   double *year_cost;    /* [BW_NCARE * ny] EUR per client-year, this replication */
   double *budget_scr;   /* [7 * ny] scratch of bw_budget_apply */

@@ -284,6 +284,7 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
   r->ng = m->ng;
   r->ny = m->ny;
   r->cost_bw = calloc(n, sizeof(double));
+  r->cost_bw_old = calloc(n, sizeof(double));
   r->cost_mo = calloc(n, sizeof(double));
   r->budget_bw = calloc(n, sizeof(double));
   r->budget_mo = calloc(n, sizeof(double));
@@ -294,7 +295,7 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
   r->macro_bw = calloc((size_t)m->ny, sizeof(double));
   r->w_mo = calloc((size_t)m->ny, sizeof(double));
   r->macro_mo = calloc((size_t)m->ny, sizeof(double));
-  if (!r->w_mo || !r->macro_mo || !r->cost_bw || !r->cost_mo || !r->budget_bw || !r->budget_mo || !r->shortfall_bw ||
+  if (!r->w_mo || !r->macro_mo || !r->cost_bw || !r->cost_bw_old || !r->cost_mo || !r->budget_bw || !r->budget_mo || !r->shortfall_bw ||
       !r->shortfall_mo || !r->national || !r->w_bw || !r->macro_bw) {
     bw_rep_result_free(r);
     return NULL;
@@ -304,7 +305,7 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
 
 void bw_rep_result_free(bw_rep_result *r) {
   if (!r) return;
-  free(r->cost_bw), free(r->cost_mo), free(r->budget_bw), free(r->budget_mo);
+  free(r->cost_bw), free(r->cost_bw_old), free(r->cost_mo), free(r->budget_bw), free(r->budget_mo);
   free(r->shortfall_bw), free(r->shortfall_mo), free(r->national), free(r->w_bw), free(r->macro_bw);
   free(r->w_mo), free(r->macro_mo);
   free(r);
@@ -317,6 +318,7 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
   w->rng = gsl_rng_alloc(bw_rng_philox);
   w->eps = calloc((size_t)m->ng, sizeof(double));
   w->cost_bw = calloc(n, sizeof(double));
+  w->cost_bw_old = calloc(n, sizeof(double));
   w->cost_mo = calloc(n, sizeof(double));
   w->national = calloc((size_t)BW_NQ * (size_t)m->ny, sizeof(double));
   w->year_cost = calloc((size_t)BW_NCARE * (size_t)m->ny, sizeof(double));
@@ -335,7 +337,7 @@ bw_workspace *bw_workspace_create(const bw_model *m) {
     bw_workspace_free(w);
     return NULL;
   }
-  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_mo || !w->national || !w->year_cost || !w->budget_scr ||
+  if (!w->rng || !w->eps || !w->cost_bw || !w->cost_bw_old || !w->cost_mo || !w->national || !w->year_cost || !w->budget_scr ||
       bw_workspace_reserve(w, (size_t)most + 1024)) {
     bw_workspace_free(w);
     return NULL;
@@ -367,7 +369,7 @@ int bw_workspace_reserve(bw_workspace *w, size_t n) {
 void bw_workspace_free(bw_workspace *w) {
   if (!w) return;
   if (w->rng) gsl_rng_free(w->rng);
-  free(w->eps), free(w->cost_bw), free(w->cost_mo), free(w->national), free(w->year_cost), free(w->budget_scr);
+  free(w->eps), free(w->cost_bw), free(w->cost_bw_old), free(w->cost_mo), free(w->national), free(w->year_cost), free(w->budget_scr);
   batch_free(w);
   bw_counts_ws_free(w->counts);
   free(w);
@@ -379,6 +381,9 @@ bw_status bw_simulate_clients(const bw_model *m, uint32_t rep, bw_workspace *w, 
   /* run.kernel: every client (models/flows.c) or counts (models/counts.c) */
   int rc = m->p.kernel == BW_KERNEL_COUNTS ? bw_counts_simulate(m, rep, w, &w->outer)
                                            : bw_flows_simulate(m, rep, w, &w->outer);
+  /* only the individual kernel books old- and new-regime stays apart (the
+   * count kernel counts a centrumgemeente's payer groups in one lane) */
+  w->have_old = m->p.kernel == BW_KERNEL_INDIVIDUAL;
   if (rc != 0) return bw_fail(ctx, BW_ENOMEM, "out of memory: client batch of replication %u", rep);
   return BW_OK;
 }

@@ -60,10 +60,17 @@ double bw_model_population(const bw_model *m, int g, int y);
 
 /* The drivers of a gemeente's shortfall (the report's "why"), each as its
  * contribution to cost - budget in EUR: costs positive, budgets negative.
- * They add up to the shortfall of every gemeente-year (bw_decompose).
- * X(enum, name, description). */
+ * All but BW_D_COST_BW_OLD and _NEW add up to the shortfall; when the
+ * kernel knows the regimes apart (have_old), those two split BW_D_COST_BW
+ * and replace it in the sum (bw_decomp_additive). X(enum, name, description). */
 #define BW_DECOMP_LIST(X)                                                                           \
   X(BW_D_COST_BW, "cost_bw_eur", "BW (I + A) cost borne by the gemeente")                          \
+  X(BW_D_COST_BW_OLD, "cost_bw_old_regime_eur",                                                    \
+    "the part of the BW cost for clients of the old regime (entered before the start year; the "  \
+    "centrumgemeente pays)")                                                                       \
+  X(BW_D_COST_BW_NEW, "cost_bw_new_regime_eur",                                                    \
+    "the part of the BW cost for clients of the new regime (entered from the start year on; "     \
+    "their herkomst gemeente pays)")                                                               \
   X(BW_D_COST_MO, "cost_mo_eur", "MO cost borne by the gemeente")                                  \
   X(BW_D_BUDGET_HIST, "budget_historical_eur",                                                     \
     "minus the historical part of the BW budget: (1 - w_t) x H_g x the macrobudget before the Wlz " \
@@ -90,6 +97,8 @@ const char *bw_decomp_desc(int k);
 typedef struct {
   int ng, ny;
   double *cost_bw;      /* I + A cost borne by gemeente g (EUR) */
+  double *cost_bw_old;  /* its part for old-regime clients (docs/model.md §4), when have_old */
+  int have_old;         /* 1: cost_bw_old is known (the individual kernel; counts: 0) */
   double *cost_mo;      /* M cost borne by gemeente g (EUR) */
   double *budget_bw;    /* B_gt */
   double *budget_mo;    /* MO budget */
@@ -113,13 +122,17 @@ void bw_rep_result_free(bw_rep_result *r);
  * bw_decomp_year_terms: the national amounts of replication r per year,
  *   t[j * ny + y] for j < BW_DECOMP_NTERMS;
  * bw_decomp_combine: the drivers of gemeente g in year y from the MEANS
- *   over replications of its BW and MO cost, its pooling transfer
+ *   over replications of its BW cost, the old-regime part of it (NaN when
+ *   the kernel does not know it), its MO cost, its pooling transfer
  *   (bw_pooling_transfer) and of the year terms (tmean, same layout).
  * The drivers add up to the mean shortfall (to rounding). */
 enum { BW_DECOMP_NTERMS = 6 };
 void bw_decomp_year_terms(const bw_model *m, const bw_rep_result *r, double *t);
-void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_mo, double pooling,
-                       const double *tmean, double out[BW_NDECOMP]);
+void bw_decomp_combine(const bw_model *m, int g, int y, double cost_bw, double cost_bw_old, double cost_mo,
+                       double pooling, const double *tmean, double out[BW_NDECOMP]);
+/* 1 when driver k is one of the terms that add up to the shortfall, given
+ * whether the old/new regime split is known. */
+int bw_decomp_additive(int k, int have_old);
 /* What regional pooling moved to (+) or from (-) gemeente-year i of r. */
 static inline double bw_pooling_transfer(const bw_rep_result *r, size_t i) {
   return (r->shortfall_bw[i] + r->shortfall_mo[i]) -

@@ -621,9 +621,12 @@ static void write_h5_decomp(bw_h5 *h, const bw_summary *s, double *buf) {
   const int ng = s->ng, ny = s->ny;
   const hsize_t dg[1] = {(hsize_t)ng}, dgy[2] = {(hsize_t)ng, (hsize_t)ny};
   char list[512] = "", path[160];
+  /* `components`: the drivers that add up (with the old/new regime split of
+   * the BW cost when the kernel knows it, else the BW cost as one) */
   for (int k = 0; k < BW_NDECOMP; k++) {
+    if (!bw_decomp_additive(k, s->decomp_have_old)) continue;
+    if (list[0]) strncat(list, ",", sizeof list - strlen(list) - 1);
     strncat(list, bw_decomp_name(k), sizeof list - strlen(list) - 1);
-    if (k + 1 < BW_NDECOMP) strncat(list, ",", sizeof list - strlen(list) - 1);
   }
   static const char *const grp[2] = {"/gemeente/decomposition", "/gemeente_year/decomposition"};
   for (int j = 0; j < 2; j++) {
@@ -634,6 +637,7 @@ static void write_h5_decomp(bw_h5 *h, const bw_summary *s, double *buf) {
                          "they add up to /gemeente_year/shortfall_eur/mean");
     bw_h5_attr_str(h, grp[j], "components", list);
     for (int k = 0; k < BW_NDECOMP; k++) {
+      if ((k == BW_D_COST_BW_OLD || k == BW_D_COST_BW_NEW) && !s->decomp_have_old) continue; /* unknown */
       snprintf(path, sizeof path, "%s/%s", grp[j], bw_decomp_name(k));
       if (j == 0) {
         memcpy(buf, s->decomp_cum + (size_t)k * ng, (size_t)ng * sizeof *buf);

@@ -156,11 +156,12 @@ struct bw_acc {
   bw_i128 *ks1, *ks2;   /* [(k * ng + g) * (ny + 1) + j]: fixed-point sums of the
                            shortfall in year j (j = ny: cumulative) */
   /* the drivers of the shortfall (bw_decomp_combine), full accumulators only:
-   * fixed-point sums of the BW and MO cost and the pooling transfer per
-   * gemeente-year, [(j * ng + g) * ny + y], j < 3, and of the national year
-   * terms (bw_decomp_year_terms), [j * ny + y] */
+   * fixed-point sums of the BW cost, MO cost, pooling transfer and BW cost
+   * of old-regime clients per gemeente-year, [(j * ng + g) * ny + y],
+   * j < 4, and of the national year terms (bw_decomp_year_terms), [j * ny + y] */
   bw_i128 *dsum, *dterm;
-  uint64_t *dn;         /* [1]: replications decomposed (all, or none: a store's summary) */
+  uint64_t *dn;         /* [2]: replications decomposed (all, or none: a store's summary),
+                           and those with the old-regime part (the individual kernel) */
   bw_store *store;      /* exact values, or NULL */
   int owns_store;
   omp_lock_t lock[NSTRIPE + 1];
@@ -267,9 +268,9 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
     ok = a->kn && a->ks1 && a->ks2;
   }
   if (ok && !light) {
-    a->dsum = calloc(3 * ngy, sizeof *a->dsum);
+    a->dsum = calloc(4 * ngy, sizeof *a->dsum);
     a->dterm = calloc((size_t)BW_DECOMP_NTERMS * (size_t)a->ny, sizeof *a->dterm);
-    a->dn = calloc(1, sizeof *a->dn);
+    a->dn = calloc(2, sizeof *a->dn);
     ok = a->dsum && a->dterm && a->dn;
   }
   if (ok && exact_nrep > 0) {
@@ -357,12 +358,14 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     a->any[g] += first < ny;
     a->first[(size_t)g * (ny + 1) + first]++;
     if (dec) {
-      bw_i128 *cb = a->dsum + (size_t)g * ny, *cm = cb + (size_t)ng * ny, *pt = cm + (size_t)ng * ny;
+      size_t ngy = (size_t)ng * ny;
+      bw_i128 *cb = a->dsum + (size_t)g * ny, *cm = cb + ngy, *pt = cm + ngy, *co = pt + ngy;
       for (int y = 0; y < ny; y++) {
         size_t i = (size_t)g * ny + y;
         cb[y] += fix(dec->cost_bw[i]);
         cm[y] += fix(dec->cost_mo[i]);
         if (a->pooling == BW_POOL_REGION) pt[y] += fix(bw_pooling_transfer(dec, i)); /* else 0 */
+        if (dec->have_old) co[y] += fix(dec->cost_bw_old[i]);
       }
     }
     if (!a->light) {
@@ -397,11 +400,12 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
 
 /* National quantities, regions and the counters of one replication. */
 static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, const double *terms,
-                     int *err) {
+                     int have_old, int *err) {
   const int ny = a->ny;
   if (terms) {
     for (size_t i = 0; i < (size_t)BW_DECOMP_NTERMS * ny; i++) a->dterm[i] += fix(terms[i]);
     a->dn[0]++;
+    a->dn[1] += (uint64_t)(have_old != 0);
   }
   for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
   for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
@@ -436,7 +440,7 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
       add_gemeenten(a, rep, (int)((long)a->ng * s / NSTRIPE), (int)((long)a->ng * (s + 1) / NSTRIPE),
                     sbw, smo, oth_bw, oth_mo, dec, &err);
     else
-      add_rest(a, rep, nat, regsum, terms, &err);
+      add_rest(a, rep, nat, regsum, terms, dec && dec->have_old, &err);
     omp_unset_lock(&a->lock[s]);
   }
   if (err == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory growing a statistics histogram");
@@ -490,9 +494,9 @@ void bw_acc_clear(bw_acc *a) {
     memset(a->ks2, 0, n_split(a) * sizeof *a->ks2);
   }
   if (a->dsum) {
-    memset(a->dsum, 0, 3 * ngy * sizeof *a->dsum);
+    memset(a->dsum, 0, 4 * ngy * sizeof *a->dsum);
     memset(a->dterm, 0, (size_t)BW_DECOMP_NTERMS * a->ny * sizeof *a->dterm);
-    a->dn[0] = 0;
+    a->dn[0] = a->dn[1] = 0;
   }
   a->n = 0;
 }
@@ -526,9 +530,9 @@ static void spans(const bw_acc *a, cell_span cs[N_CELL_SPANS], int_span is[N_INT
   is[5] = (int_span){a->kn, (size_t)a->K, sizeof(uint64_t)};
   is[6] = (int_span){a->ks1, n_split(a), sizeof(bw_i128)};
   is[7] = (int_span){a->ks2, n_split(a), sizeof(bw_i128)};
-  is[8] = (int_span){a->dsum, a->dsum ? 3 * ngy : 0, sizeof(bw_i128)};
+  is[8] = (int_span){a->dsum, a->dsum ? 4 * ngy : 0, sizeof(bw_i128)};
   is[9] = (int_span){a->dterm, a->dterm ? (size_t)BW_DECOMP_NTERMS * a->ny : 0, sizeof(bw_i128)};
-  is[10] = (int_span){a->dn, a->dn ? 1 : 0, sizeof(uint64_t)};
+  is[10] = (int_span){a->dn, a->dn ? 2 : 0, sizeof(uint64_t)};
 }
 
 static void add_ints(int_span d, const void *src) {
@@ -948,13 +952,15 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
 
   /* drivers: the model combines the means of the sums (bw_decomp_combine) */
   if (out->decomp) {
+    out->decomp_have_old = a->dn[1] == (uint64_t)a->n;
     double tmean[BW_DECOMP_NTERMS * BW_MAX_YEARS], dv[BW_NDECOMP];
     double nn = (double)a->n * BW_FIX_SCALE;
     for (size_t j = 0; j < (size_t)BW_DECOMP_NTERMS * ny; j++) tmean[j] = (double)a->dterm[j] / nn;
     for (int g = 0; g < ng; g++)
       for (int y = 0; y < ny; y++) {
         size_t i = (size_t)g * ny + y;
-        bw_decomp_combine(m, g, y, (double)a->dsum[i] / nn, (double)a->dsum[ngy + i] / nn,
+        double old = out->decomp_have_old ? (double)a->dsum[3 * ngy + i] / nn : NAN;
+        bw_decomp_combine(m, g, y, (double)a->dsum[i] / nn, old, (double)a->dsum[ngy + i] / nn,
                           (double)a->dsum[2 * ngy + i] / nn, tmean, dv);
         for (int k = 0; k < BW_NDECOMP; k++) {
           out->decomp[(size_t)k * ngy + i] = dv[k];

@@ -94,6 +94,8 @@ typedef struct {
    * replications; NULL when unknown (light accumulators, a store's summary) */
   double *decomp;           /* [(k * ng + g) * ny + y] */
   double *decomp_cum;       /* [k * ng + g]: summed over the reform years */
+  int decomp_have_old;      /* 1: the old/new regime split of the BW cost is known
+                               (bw_decomp_additive says which drivers add up) */
 } bw_summary;
 
 /* ---- streaming accumulator ---------------------------------------------- */

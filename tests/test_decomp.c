@@ -23,10 +23,25 @@ TestSuite(decomp, .init = setup, .fini = tu_teardown);
 
 enum { NG_MAX = 400, NY_MAX = 64 };
 
-static const char *const COMPONENTS[] = {"cost_bw_eur",        "cost_mo_eur",   "budget_historical_eur",
-                                         "budget_objective_eur", "wlz_settlement_eur", "budget_mo_eur",
-                                         "pooling_eur"};
-enum { NCOMP = 7 };
+enum { MAXCOMP = 16 };
+
+/* The drivers that add up, from the group's `components` attribute. */
+static int components(hid_t f, char names[MAXCOMP][64]) {
+  char list[1024];
+  tu_h5_attr_str(f, "/gemeente/decomposition", "components", list, sizeof list);
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    cr_assert_lt(n, MAXCOMP);
+    snprintf(names[n++], 64, "%s", t);
+  }
+  return n;
+}
+
+static int has(char names[MAXCOMP][64], int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(names[i], name)) return 1;
+  return 0;
+}
 
 static void read_doubles(hid_t f, const char *path, double *v) {
   cr_assert_geq(H5LTread_dataset_double(f, path, v), 0, "cannot read %s", path);
@@ -70,17 +85,19 @@ static void check_sums(hid_t f) {
   int ng, ny;
   dims(f, "/gemeente_year/shortfall_eur/mean", &ng, &ny);
   cr_assert(ng > 0 && ng <= NG_MAX && ny > 0 && ny <= NY_MAX);
-  static double comp[NCOMP][NG_MAX * NY_MAX], total[NG_MAX * NY_MAX];
-  static double cum[NCOMP][NG_MAX];
-  for (int k = 0; k < NCOMP; k++) {
-    read_doubles(f, tu_format("/gemeente_year/decomposition/%s", COMPONENTS[k]), comp[k]);
-    read_doubles(f, tu_format("/gemeente/decomposition/%s", COMPONENTS[k]), cum[k]);
+  char names[MAXCOMP][64];
+  int ncomp = components(f, names);
+  static double comp[MAXCOMP][NG_MAX * NY_MAX], total[NG_MAX * NY_MAX];
+  static double cum[MAXCOMP][NG_MAX];
+  for (int k = 0; k < ncomp; k++) {
+    read_doubles(f, tu_format("/gemeente_year/decomposition/%s", names[k]), comp[k]);
+    read_doubles(f, tu_format("/gemeente/decomposition/%s", names[k]), cum[k]);
   }
   read_doubles(f, "/gemeente_year/shortfall_eur/mean", total);
-  double tol_rounding = NCOMP * 1.0 / 256; /* each mean is exact to 1/256 EUR */
+  double tol_rounding = ncomp * 1.0 / 256; /* each mean is exact to 1/256 EUR */
   for (int i = 0; i < ng * ny; i++) {
     double s = 0;
-    for (int k = 0; k < NCOMP; k++) s += comp[k][i];
+    for (int k = 0; k < ncomp; k++) s += comp[k][i];
     cr_assert_leq(fabs(s - total[i]), tol_rounding + 1e-12 * fabs(total[i]),
                   "gemeente-year %d: drivers sum to %.6f, shortfall mean %.6f", i, s, total[i]);
   }
@@ -96,7 +113,7 @@ static void check_sums(hid_t f) {
       if (!strcmp(codes[j], rcodes[i])) g = j;
     cr_assert_geq(g, 0, "risk row %s not a gemeente", rcodes[i]);
     double s = 0;
-    for (int k = 0; k < NCOMP; k++) s += cum[k][g];
+    for (int k = 0; k < ncomp; k++) s += cum[k][g];
     cr_assert_leq(fabs(s - risk_cum[i]), ny * tol_rounding + 1e-12 * fabs(risk_cum[i]),
                   "%s: cumulative drivers sum to %.6f, risk mean %.6f", rcodes[i], s, risk_cum[i]);
   }
@@ -150,5 +167,50 @@ Test(decomp, drivers_add_up_and_pooling_stays_in_the_region) {
       cr_assert_leq(fabs(sum[r]), 1e-9 * mag[r] + 0.05, "region %d year %d: pooling sums to %g", r, y, sum[r]);
   }
   cr_assert(moved, "pooling moved nothing");
+  H5Fclose(f);
+}
+
+/* The BW cost of old-regime clients (entered before the start year) falls on
+ * the centrumgemeenten only (docs/model.md §4): zero elsewhere, and old + new
+ * = the BW cost. The count kernel, which counts a centrumgemeente's payer
+ * groups in one lane, reports the BW cost without the split. */
+Test(decomp, old_regime_cost_only_on_centrumgemeenten) {
+  hid_t f = run("indiv", NULL);
+  char names[MAXCOMP][64];
+  int n = components(f, names);
+  cr_assert(has(names, n, "cost_bw_old_regime_eur") && has(names, n, "cost_bw_new_regime_eur") &&
+                !has(names, n, "cost_bw_eur"),
+            "the individual kernel splits the BW cost by regime");
+  int ng, ny;
+  dims(f, "/gemeente_year/shortfall_eur/mean", &ng, &ny);
+  static double old[NG_MAX * NY_MAX], neu[NG_MAX * NY_MAX], tot[NG_MAX * NY_MAX];
+  read_doubles(f, "/gemeente_year/decomposition/cost_bw_old_regime_eur", old);
+  read_doubles(f, "/gemeente_year/decomposition/cost_bw_new_regime_eur", neu);
+  read_doubles(f, "/gemeente_year/decomposition/cost_bw_eur", tot);
+  int centrum[NG_MAX];
+  cr_assert_geq(H5LTread_dataset_int(f, "/gemeente/is_centrumgemeente", centrum), 0);
+  long long first = tu_h5_attr_ll(f, "/", "first_year"), start = tu_h5_attr_ll(f, "/", "start_year");
+  int some_old = 0, some_new_before = 0;
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) {
+      int i = g * ny + y;
+      cr_assert_geq(old[i], 0.0);
+      cr_assert_leq(fabs(old[i] + neu[i] - tot[i]), 2.0 / 256 + 1e-12 * fabs(tot[i]), "old + new != BW cost");
+      if (!centrum[g]) cr_assert_eq(old[i], 0.0, "gemeente %d pays old-regime clients in year %d", g, y);
+      some_old |= old[i] > 0;
+      /* before the start year every client is old regime */
+      if (first + y < start) some_new_before |= fabs(neu[i]) > 2.0 / 256;
+    }
+  cr_assert(some_old, "no old-regime cost anywhere");
+  cr_assert(!some_new_before, "new-regime cost before the start year");
+  check_sums(f);
+  H5Fclose(f);
+
+  f = run("counts", "run.kernel=counts");
+  n = components(f, names);
+  cr_assert(has(names, n, "cost_bw_eur") && !has(names, n, "cost_bw_old_regime_eur"),
+            "the count kernel reports the BW cost as one driver");
+  cr_assert_eq(H5Lexists(f, "/gemeente/decomposition/cost_bw_old_regime_eur", H5P_DEFAULT), 0);
+  check_sums(f);
   H5Fclose(f);
 }

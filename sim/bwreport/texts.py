@@ -270,6 +270,20 @@ COMPONENTS = {
                      "wonen, in een instelling of thuis (beschermd thuis)",
                      "what the gemeente pays for the care of its clients in beschermd wonen, "
                      "in an institution or at home (beschermd thuis)"), "#b2182b"),
+    "cost_bw_old_regime_eur": (("Kosten BW: cli\u00ebnten van v\u00f3\u00f3r de start",
+                                "BW cost: clients from before the start"),
+                               ("wat de centrumgemeente blijft betalen voor cli\u00ebnten die al "
+                                "v\u00f3\u00f3r de start van het ingroeipad in zorg kwamen (het "
+                                "oude regime); dit deel krimpt naarmate zij uitstromen",
+                                "what the centrumgemeente keeps paying for clients who entered "
+                                "care before the ingroeipad started (the old regime); it shrinks "
+                                "as they leave"), "#b2182b"),
+    "cost_bw_new_regime_eur": (("Kosten BW: nieuwe cli\u00ebnten", "BW cost: new clients"),
+                               ("wat de gemeente betaalt voor haar eigen inwoners die na de start "
+                                "in beschermd wonen kwamen (woonplaatsbeginsel); dit deel groeit",
+                                "what the gemeente pays for its own inhabitants who entered "
+                                "beschermd wonen after the start (woonplaatsbeginsel); it grows"),
+                               "#ef8a62"),
     "cost_mo_eur": (("Kosten opvang", "Cost of opvang"),
                     ("wat de gemeente betaalt voor maatschappelijke opvang",
                      "what the gemeente pays for maatschappelijke opvang (shelter)"), "#f1a340"),
