@@ -73,9 +73,8 @@ static void year_fill(const bw_model *m, bw_rep_result *out, int y, double macro
   }
 }
 
-void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w,
-                     bw_rep_result *out) {
-  (void)o;
+/* Budgets and shortfalls of out under the given pooling setting. */
+static void apply_pooling(const bw_model *m, const bw_workspace *w, bw_rep_result *out, bw_pooling pooling) {
   const bw_params *p = &m->p;
   int ng = m->ng, ny = m->ny;
   size_t n = (size_t)ng * (size_t)ny;
@@ -153,7 +152,7 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
     out->macro_mo[y] = mmo[y];
     if (pause) { /* the next year's weight needs this year's shortfalls */
       year_fill(m, out, y, mbw[y], wt, mmo[y], v);
-      if (p->pooling == BW_POOL_REGION)
+      if (pooling == BW_POOL_REGION)
         bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
     }
     nat[BW_Q_WLZ_SETTLEMENT_EUR * ny + y] = settlement;
@@ -173,7 +172,7 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
         out->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
       }
     }
-    if (p->pooling == BW_POOL_REGION)
+    if (pooling == BW_POOL_REGION)
       for (int y = 0; y < ny; y++)
         bw_pool_shortfall(m, out->budget_bw, out->budget_mo, out->shortfall_bw, out->shortfall_mo, y);
   }
@@ -187,6 +186,34 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
     nat[BW_Q_BUDGET_EUR * ny + y] = btot[y];
     nat[BW_Q_SHORTFALL_EUR * ny + y] = ctot[y] - btot[y];
   }
+}
+
+/* The run's budgets, then (when out->cf asks for it) the counterfactual
+ * under the other pooling setting, for the flags "with and without pooling"
+ * (docs/model.md §6). Without the bijsturing pause pooling only moves
+ * shortfalls after the budgets are set, so the counterfactual re-pools the
+ * same budgets; with the pause the budgets themselves depend on pooling (a
+ * pause is decided on the pooled shortfalls), so it is a second evaluation. */
+void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w, bw_rep_result *out) {
+  (void)o;
+  const bw_params *p = &m->p;
+  apply_pooling(m, w, out, p->pooling);
+  out->have_cf = 0;
+  if (!out->cf || !out->want_cf) return;
+  bw_pooling other = p->pooling == BW_POOL_NONE ? BW_POOL_REGION : BW_POOL_NONE;
+  bw_rep_result *cf = out->cf;
+  if (p->bijsturing == BW_BIJST_PAUSE) {
+    apply_pooling(m, w, cf, other);
+  } else {
+    size_t n = (size_t)m->ng * (size_t)m->ny;
+    for (size_t i = 0; i < n; i++) {
+      cf->shortfall_bw[i] = out->cost_bw[i] - out->budget_bw[i];
+      cf->shortfall_mo[i] = out->cost_mo[i] - out->budget_mo[i];
+    }
+    if (other == BW_POOL_REGION)
+      for (int y = 0; y < m->ny; y++) bw_pool_shortfall(m, out->budget_bw, out->budget_mo, cf->shortfall_bw, cf->shortfall_mo, y);
+  }
+  out->have_cf = 1;
 }
 
 /* The shortfall of gemeente g in year y is

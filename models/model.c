@@ -277,7 +277,7 @@ double bw_model_historical_share(const bw_model *m, int g) { return m->hist_bw[g
 double bw_model_population(const bw_model *m, int g, int y) { return m->pop[g * m->ny + y]; }
 
 /* ---- per-replication result and workspace --------------------------------- */
-bw_rep_result *bw_rep_result_create(const bw_model *m) {
+static bw_rep_result *rep_result_alloc(const bw_model *m) {
   bw_rep_result *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   size_t n = (size_t)m->ng * (size_t)m->ny;
@@ -303,8 +303,19 @@ bw_rep_result *bw_rep_result_create(const bw_model *m) {
   return r;
 }
 
+bw_rep_result *bw_rep_result_create(const bw_model *m) {
+  bw_rep_result *r = rep_result_alloc(m);
+  if (r && !(r->cf = rep_result_alloc(m))) {
+    bw_rep_result_free(r);
+    return NULL;
+  }
+  if (r) r->want_cf = 1;
+  return r;
+}
+
 void bw_rep_result_free(bw_rep_result *r) {
   if (!r) return;
+  bw_rep_result_free(r->cf);
   free(r->cost_bw), free(r->cost_bw_old), free(r->cost_mo), free(r->budget_bw), free(r->budget_mo);
   free(r->shortfall_bw), free(r->shortfall_mo), free(r->national), free(r->w_bw), free(r->macro_bw);
   free(r->w_mo), free(r->macro_mo);

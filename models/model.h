@@ -94,11 +94,16 @@ const char *bw_decomp_name(int k);
 const char *bw_decomp_desc(int k);
 
 /* The result of one replication. Arrays [g * ny + y]. */
-typedef struct {
+typedef struct bw_rep_result {
   int ng, ny;
   double *cost_bw;      /* I + A cost borne by gemeente g (EUR) */
   double *cost_bw_old;  /* its part for old-regime clients (docs/model.md §4), when have_old */
   int have_old;         /* 1: cost_bw_old is known (the individual kernel; counts: 0) */
+  /* the counterfactual under the other pooling setting (docs/model.md §6),
+   * computed by bw_evaluate_budgets when want_cf (default 1): its
+   * shortfall_bw and shortfall_mo; have_cf says it was */
+  struct bw_rep_result *cf;
+  int want_cf, have_cf;
   double *cost_mo;      /* M cost borne by gemeente g (EUR) */
   double *budget_bw;    /* B_gt */
   double *budget_mo;    /* MO budget */

@@ -414,7 +414,10 @@ static void *mthread_create(void *self) {
   t->scratch = malloc(bw_acc_scratch_len(mu->sc[0].acc) * sizeof *t->scratch);
   ok = t->ws && t->res && t->scratch && !digest_init(mu, &t->dg[0]) && !digest_init(mu, &t->dg[1]);
   for (int k = 0; ok && k < mu->ngroups; k++) ok = (t->ws[k] = bw_workspace_create(mu->sc[mu->leaders[k]].m)) != NULL;
-  for (int s = 0; ok && s < nres; s++) ok = (t->res[s] = bw_rep_result_create(mu->sc[s].m)) != NULL;
+  for (int s = 0; ok && s < nres; s++) {
+    ok = (t->res[s] = bw_rep_result_create(mu->sc[s].m)) != NULL;
+    if (ok) t->res[s]->want_cf = 0; /* light statistics keep no other-pooling flags */
+  }
   if (ok && mu->paired) {
     ok = (t->pair = calloc((size_t)mu->S, sizeof *t->pair)) != NULL;
     for (int s = 1; ok && s < mu->S; s++) ok = !pair_init(mu, &mu->sc[s], &t->pair[s]);

@@ -293,8 +293,7 @@ long long bw_acc_count(const bw_acc *a) { return a ? a->n : 0; }
 bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
 
 size_t bw_acc_scratch_len(const bw_acc *a) {
-  size_t ngy = (size_t)a->ng * (size_t)a->ny;
-  return 2 * ngy + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny +
+  return (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny +
          (a->dsum ? (size_t)BW_DECOMP_NTERMS * (size_t)a->ny : 0);
 }
 
@@ -452,22 +451,23 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
 bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch, bw_ctx *ctx) {
   if (!a || !r || r->ng != a->ng || r->ny != a->ny || rep < 0)
     return bw_fail(ctx, BW_EMODEL, "bw_acc_add: replication %d does not match the accumulator", rep);
-  size_t ngy = (size_t)a->ng * (size_t)a->ny;
-  double *oth_bw = scratch, *oth_mo = scratch + ngy, *regsum = scratch + 2 * ngy;
+  double *regsum = scratch;
   double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
   if (terms) bw_decomp_year_terms(a->m, r, terms);
-  /* the shortfall under the other pooling setting: without pooling it is
-   * cost - budget; with it, the same pooled as the model pools */
+  /* the shortfall under the other pooling setting: the model's
+   * counterfactual (bw_budget_apply), unknown when it was not computed */
+  const double *cf_bw = NULL, *cf_mo = NULL;
   if (!a->light) {
-    for (size_t i = 0; i < ngy; i++) {
-      oth_bw[i] = r->cost_bw[i] - r->budget_bw[i];
-      oth_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+    if (r->have_cf) {
+      cf_bw = r->cf->shortfall_bw;
+      cf_mo = r->cf->shortfall_mo;
+    } else {
+#pragma omp atomic write
+      a->have_other = 0;
     }
-    if (a->pooling == BW_POOL_NONE)
-      for (int y = 0; y < a->ny; y++) bw_pool_shortfall(a->m, r->budget_bw, r->budget_mo, oth_bw, oth_mo, y);
   }
-  bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national,
-                            a->light ? NULL : oth_bw, a->light ? NULL : oth_mo, terms ? r : NULL, terms, regsum, ctx);
+  bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national, cf_bw, cf_mo,
+                            terms ? r : NULL, terms, regsum, ctx);
   if (st == BW_OK && a->store) {
     if (rep >= a->store->nrep)
       return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d",

@@ -89,6 +89,16 @@ static void craft(const bw_model *m, bw_rep_result *r, const double *tot, const 
     for (int y = 0; y < ny; y++)
       bw_pool_shortfall(m, r->budget_bw, r->budget_mo, r->shortfall_bw, r->shortfall_mo, y);
   memcpy(r->national, nat, (size_t)BW_NQ * ny * sizeof(double));
+  /* the counterfactual under the other pooling setting, as bw_budget_apply
+   * computes it without the bijsturing pause: the same budgets, re-pooled */
+  for (size_t i = 0; i < (size_t)ng * ny; i++) {
+    r->cf->shortfall_bw[i] = r->cost_bw[i] - r->budget_bw[i];
+    r->cf->shortfall_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+  }
+  if (bw_model_params(m)->pooling == BW_POOL_NONE)
+    for (int y = 0; y < ny; y++)
+      bw_pool_shortfall(m, r->budget_bw, r->budget_mo, r->cf->shortfall_bw, r->cf->shortfall_mo, y);
+  r->have_cf = 1;
 }
 
 /* R results of model m, filled by fill(rep, tot, nat, arg). */
