@@ -30,14 +30,7 @@ int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, doub
 int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, double p, uint64_t seed, uint32_t rep,
                          int n, int32_t *out);
 
-/* Random-number purposes of the count kernel (sim/rng.h leaves 9..249 free). */
-enum {
-  BW_RNG_COUNTS_STOCK = 16, /* stock placement, phases and Wlz wave */
-  BW_RNG_COUNTS_ENTRY = 17, /* entry counts per step; year index, sub = 0 */
-  BW_RNG_COUNTS_STEP = 18,  /* transitions of one year's steps; year index */
-  BW_RNG_COUNTS_GAMMA = 19, /* negative-binomial Gamma mixing; year, gemeente, client = care type */
-  BW_RNG_COUNTS_PAIR = 20,  /* per-client herkomst/placement when old_regime_max_years is set */
-  BW_RNG_COUNTS_BIG = 21    /* GSL fallback for counts beyond the kernel's tables */
-};
+/* The count kernel's random-number purposes (BW_RNG_COUNTS_*) are registered
+ * with every other purpose in sim/rng.h (BW_RNG_PURPOSE_LIST). */
 
 #endif
