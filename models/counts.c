@@ -2858,13 +2858,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
   bw_outer_draw(m, rep, o, w->eps);
   for (int i = 0; i < ng; i++) c->ne[i] = m->need[c->perm[i]] * w->eps[c->perm[i]] / 1000.0; /* lane order */
 
-  /* EUR per client-year by care type and year (docs/model.md §4), as flows.c */
-  for (int k = 0; k < BW_NCARE; k++)
-    for (int y = 0; y < ny; y++) {
-      double v = p->tariff_eur_per_day[k] * 365.0 * pow(1.0 + o->cost_index, y);
-      if (k == BW_M && p->first_year + y >= p->mo_extra_from) v *= 1.0 + p->mo_extra_eur / m->macro_mo_2021;
-      w->year_cost[k * ny + y] = v;
-    }
+  bw_year_costs(m, o, w->year_cost);
 
   run R;
   memset(&R, 0, sizeof R);

@@ -724,16 +724,7 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
   k->care_stride = k->row_stride * (size_t)(m->ng + 1);
   memset(k->acc, 0, NSLOT * k->care_stride * sizeof(double));
 
-  /* EUR per client-year by care type and year (docs/model.md §4): tariff * 365,
-   * indexed by this replication's cost_index; from mo_extra_from the M
-   * tariff rises by the MO extra's share (the extra buys care, §5). */
-  for (int c = 0; c < BW_NCARE; c++)
-    for (int y = 0; y < m->ny; y++) {
-      double v = p->tariff_eur_per_day[c] * 365.0 * pow(1.0 + o->cost_index, y);
-      if (c == BW_M && p->first_year + y >= p->mo_extra_from)
-        v *= 1.0 + p->mo_extra_eur / m->macro_mo_2021;
-      w->year_cost[c * m->ny + y] = v;
-    }
+  bw_year_costs(m, o, w->year_cost);
 }
 
 /* Costs, clients on 1 Jan and Wlz client-years from the ledger:

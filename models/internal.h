@@ -99,6 +99,12 @@ void bw_budget_apply(const bw_model *m, const bw_outer *o, const bw_workspace *w
  * client-years of new-regime clients per year index (0 before S). */
 int bw_meanfield_new_share(const bw_params *p, double total_pop, double *share, int ny);
 
+/* EUR per client-year by care type and year, yc[c * ny + y] (docs/model.md
+ * §4): tariff x 365, indexed by the replication's cost index; from
+ * mo_extra_from the M tariff rises by the MO extra's share (the extra buys
+ * care, §5). The one rule both kernels cost their client-years with. */
+void bw_year_costs(const bw_model *m, const bw_outer *o, double *yc);
+
 /* Weibull scale for mean m and shape k: m / Gamma(1 + 1/k). */
 double bw_weibull_scale(double mean, double shape);
 

@@ -36,6 +36,16 @@ const char *bw_decomp_desc(int k) { return (k >= 0 && k < BW_NDECOMP) ? decomp_d
 const char *bw_quantity_name(int q) { return (q >= 0 && q < BW_NQ) ? quantity_names[q] : "?"; }
 const char *bw_quantity_unit(int q) { return (q >= 0 && q < BW_NQ) ? quantity_units[q] : "?"; }
 
+void bw_year_costs(const bw_model *m, const bw_outer *o, double *yc) {
+  const bw_params *p = &m->p;
+  for (int c = 0; c < BW_NCARE; c++)
+    for (int y = 0; y < m->ny; y++) {
+      double v = p->tariff_eur_per_day[c] * 365.0 * pow(1.0 + o->cost_index, y);
+      if (c == BW_M && p->first_year + y >= p->mo_extra_from) v *= 1.0 + p->mo_extra_eur / m->macro_mo_2021;
+      yc[c * m->ny + y] = v;
+    }
+}
+
 double bw_weibull_scale(double mean, double shape) {
   return mean / gsl_sf_gamma(1.0 + 1.0 / shape);
 }
