@@ -5,8 +5,11 @@
 #                                    then build/bwsim run ARGS... (default: the default
 #                                    scenario and its report)
 #   scripts/setup.sh test            install, Release build in build/ and ASan+UBSan
-#                                    build in build-asan/, run ctest in both, print
-#                                    "N passed, N failed"; non-zero exit on any failure
+#                                    build in build-asan/, run ctest in both, then the
+#                                    input loaders' libFuzzer harnesses (build-fuzz/,
+#                                    BW_FUZZ_SECONDS each, default 60; skipped without
+#                                    clang), print "N passed, N failed" (ctest); non-zero
+#                                    exit on any failure or fuzz crash
 #
 # With CI=true, warnings are errors (-DBW_WERROR=ON).
 set -euo pipefail
@@ -22,7 +25,8 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 PACKAGES=(build-essential cmake pkg-config libgsl-dev libhdf5-dev hdf5-tools
           libcriterion-dev librandom123-dev libyaml-dev libopenmpi-dev openmpi-bin
           python3-numpy python3-h5py python3-matplotlib python3-yaml python3-pandas python3-xarray python3-h5netcdf
-          gmt-gshhg-low weasyprint)
+          gmt-gshhg-low weasyprint
+          clang libclang-rt-14-dev)  # libFuzzer for the input loaders' fuzz harnesses (tests/fuzz)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'setup.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -120,6 +124,61 @@ run_ctest() {
   fi
 }
 
+# --- fuzzing ---------------------------------------------------------------
+# The libFuzzer harnesses of the input loaders (tests/fuzz: params, gemeenten,
+# regions), each run for BW_FUZZ_SECONDS from the committed seed corpus; what a
+# run finds goes to build-fuzz/corpus/, never into the committed corpus. A crash
+# (ASan, UBSan, a leak, a broken property, a slow or memory-hungry input) fails
+# the test command and prints what crashed and where the input is.
+FUZZ_SECONDS="${BW_FUZZ_SECONDS:-60}"
+FUZZ_HARNESSES=(params gemeenten regions)
+
+# have_libfuzzer: clang is there and links a libFuzzer harness.
+have_libfuzzer() {
+  command -v clang >/dev/null 2>&1 || return 1
+  local tmp rc=0
+  tmp="$(mktemp -d)"
+  printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$tmp/t.c"
+  clang -fsanitize=fuzzer "$tmp/t.c" -o "$tmp/t" >/dev/null 2>&1 || rc=1
+  rm -rf "$tmp"
+  return "$rc"
+}
+
+run_fuzz() {
+  if ! have_libfuzzer; then
+    say "clang with libFuzzer not found: skipping the fuzz harnesses (Debian: apt-get install clang libclang-rt-14-dev)"
+    return
+  fi
+  say "configuring build-fuzz (clang: libFuzzer + ASan + UBSan)"
+  if ! cmake -S "$ROOT/tests/fuzz" -B "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang ||
+     ! cmake --build "$ROOT/build-fuzz" -j"$(nproc)"; then
+    problems+=("build-fuzz: the fuzz harnesses did not build")
+    return
+  fi
+  local h log rc execs dict
+  for h in "${FUZZ_HARNESSES[@]}"; do
+    mkdir -p "$ROOT/build-fuzz/corpus/$h"
+    dict=()
+    if [[ -f "$ROOT/tests/fuzz/$h.dict" ]]; then dict=(-dict="$ROOT/tests/fuzz/$h.dict"); fi
+    log="$ROOT/build-fuzz/fuzz_$h.log"
+    say "fuzzing $h for ${FUZZ_SECONDS} s"
+    rc=0
+    (cd "$ROOT/build-fuzz" &&
+      "./fuzz_$h" "${dict[@]}" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$ROOT/build-fuzz/crash-$h-" \
+        "corpus/$h" "$ROOT/tests/fuzz/corpus/$h") >"$log" 2>&1 || rc=$?
+    execs="$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -n 1)"
+    if ((rc == 0)); then
+      say "fuzz_$h: ${execs:-?} inputs run, no crash"
+    else
+      problems+=("fuzz_$h crashed (exit $rc): log $log, input build-fuzz/crash-$h-*")
+      printf -- '--- fuzz_%s crashed; from %s:\n' "$h" "$log" >&2
+      grep -E 'ERROR:|SUMMARY:|runtime error|property violated|Test unit written|^    #[0-9]+ ' "$log" | head -n 60 >&2 ||
+        tail -n 40 "$log" >&2
+    fi
+  done
+}
+
 # --- main ----------------------------------------------------------------
 (($# >= 1)) || usage
 cmd="$1"
@@ -152,6 +211,7 @@ case "$cmd" in
     # A build that fails is reported, and the other configuration still runs.
     if build_release; then run_ctest build; else problems+=("build: Release build failed"); fi
     if build_asan; then run_ctest build-asan; else problems+=("build-asan: ASan+UBSan build failed"); fi
+    run_fuzz
     if ((${#problems[@]} > 0)); then
       printf 'setup.sh: %s\n' "${problems[@]}" >&2
     fi

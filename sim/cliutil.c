@@ -1,5 +1,6 @@
 #include "cliutil.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,22 +15,30 @@ const bw_csv_style *bw_csv_style_named(const char *name) {
   return NULL;
 }
 
+/* Only decimal digits, at least one (after an optional '-' when neg_ok):
+ * no sign '+', no space, no empty string; strtoll/strtoull would take all three. */
+static int whole_digits(const char *s, int neg_ok) {
+  if (!s) return 0;
+  if (neg_ok && *s == '-') s++;
+  if (!isdigit((unsigned char)*s)) return 0;
+  while (isdigit((unsigned char)*s)) s++;
+  return *s == '\0';
+}
+
 int bw_parse_ll(const char *s, long long lo, long long hi, long long *out) {
-  if (!s || !*s) return -1;
-  char *end;
+  if (!whole_digits(s, 1)) return -1;
   errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < lo || v > hi) return -1;
+  long long v = strtoll(s, NULL, 10);
+  if (errno || v < lo || v > hi) return -1;
   *out = v;
   return 0;
 }
 
 int bw_parse_u64(const char *s, unsigned long long *out) {
-  if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') return -1;
-  char *end;
+  if (!whole_digits(s, 0)) return -1;
   errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end) return -1;
+  unsigned long long v = strtoull(s, NULL, 10);
+  if (errno) return -1;
   *out = v;
   return 0;
 }
@@ -129,6 +138,26 @@ void bw_progress_draw(const char *label, long done, long total, double elapsed, 
   else
     fprintf(stderr, "\r  [%s] %ld/%ld replications  %.1f rep/s  ETA %.0f s   ", bar, done, total, rate,
             eta);
+  fflush(stderr);
+}
+
+/* A duration for a log: "45 s", "12 min 05 s", "3 h 07 min", "2 d 04 h". */
+static void duration_text(char *buf, size_t cap, double s) {
+  long t = s > 0 && s < 1e12 ? (long)(s + 0.5) : 0;
+  if (t < 60) snprintf(buf, cap, "%ld s", t);
+  else if (t < 3600) snprintf(buf, cap, "%ld min %02ld s", t / 60, t % 60);
+  else if (t < 86400) snprintf(buf, cap, "%ld h %02ld min", t / 3600, t / 60 % 60);
+  else snprintf(buf, cap, "%ld d %02ld h", t / 86400, t / 3600 % 24);
+}
+
+void bw_progress_line(const char *label, long done, long total, double elapsed, long fresh) {
+  double rate = elapsed > 0 ? (double)fresh / elapsed : 0;
+  char el[32], eta[32];
+  duration_text(el, sizeof el, elapsed);
+  if (rate > 0) duration_text(eta, sizeof eta, (double)(total - done) / rate);
+  else snprintf(eta, sizeof eta, "unknown");
+  fprintf(stderr, "bwsim: %s%s%ld/%ld replications (%.1f %%), %.1f rep/s, elapsed %s, ETA %s\n", label ? label : "",
+          label ? ": " : "", done, total, total > 0 ? 100.0 * (double)done / (double)total : 100.0, rate, el, eta);
   fflush(stderr);
 }
 

@@ -19,9 +19,12 @@ extern const bw_csv_style bw_csv_en, bw_csv_nl;
 /* The dialect called name ("en", "nl"), or NULL. */
 const bw_csv_style *bw_csv_style_named(const char *name);
 
-/* A whole decimal number in [lo, hi]: 0, or -1 (empty, junk, out of range). */
+/* A whole decimal number in [lo, hi], written as digits with an optional
+ * '-' and nothing else (no '+', no space, not empty): 0, or -1 (junk, out of
+ * range). */
 int bw_parse_ll(const char *s, long long lo, long long hi, long long *out);
-/* A whole non-negative decimal number that fits 64 bits (a seed): 0 or -1. */
+/* A whole non-negative decimal number that fits 64 bits (a seed), only
+ * digits: 0 or -1. */
 int bw_parse_u64(const char *s, unsigned long long *out);
 /* 1 when path is an existing regular file. */
 int bw_file_exists(const char *path);
@@ -67,6 +70,10 @@ int bw_parse_common_opt(const char *cmd, int argc, char **argv, int *i, long lon
  * replications; the rate and the ETA from the `fresh` of them simulated in
  * `elapsed` seconds. label may be NULL. */
 void bw_progress_draw(const char *label, long done, long total, double elapsed, long fresh);
+/* The same as one line of a log (stderr not a terminal: a batch job),
+ * printed whole: "bwsim: [label: ]done/total replications (p %), rate/s,
+ * elapsed T, ETA T". */
+void bw_progress_line(const char *label, long done, long total, double elapsed, long fresh);
 
 /* RFC 4180 in the en dialect: s as one CSV field, quoted when it holds a
  * comma, quote or line break. */

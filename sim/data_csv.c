@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define MAX_ROWS 1000000
+#define MAX_FIELDS 256 /* fields of one record */
 #define SHOW_MAX 48
 
 /* ---- reading records -------------------------------------------------------- */
@@ -60,57 +61,49 @@ static void csv_free(csv_t *c) {
   c->fs = c->hoff = NULL;
 }
 
-static bw_status csv_open(csv_t *c, const char *path, bw_ctx *ctx) {
+/* c reads text (taken over: freed by csv_free), called name in messages. */
+static bw_status csv_init(csv_t *c, const char *name, char *text, size_t n, bw_ctx *ctx) {
   memset(c, 0, sizeof *c);
-  c->name = path;
+  c->name = name;
   c->ctx = ctx;
   c->line = 1;
-  FILE *f = fopen(path, "rb");
-  if (!f) return bw_fail(ctx, BW_EIO, "%s: cannot open data file: %s", path, strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  char *t = malloc(cap);
-  if (!t) {
-    fclose(f);
-    return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
-  }
-  for (;;) {
-    if (cap - n < 2) {
-      if (cap > ((size_t)1 << 31)) {
-        free(t);
-        fclose(f);
-        return bw_fail(ctx, BW_EDATA, "%s: file too large", path);
-      }
-      char *nt = realloc(t, cap * 2);
-      if (!nt) {
-        free(t);
-        fclose(f);
-        return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
-      }
-      t = nt;
-      cap *= 2;
-    }
-    size_t got = fread(t + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) break;
-  }
-  int err = ferror(f), saved = errno;
-  fclose(f);
-  if (err) {
-    free(t);
-    return bw_fail(ctx, BW_EIO, "%s: cannot read data file: %s", path, strerror(saved));
-  }
-  t[n] = '\0';
-  c->text = t;
+  c->text = text;
   c->len = n;
-  const char *nul = memchr(t, '\0', n);
+  const char *nul = memchr(text, '\0', n);
   if (nul) {
     int line = 1;
-    for (const char *q = t; q < nul; q++) line += *q == '\n';
+    for (const char *q = text; q < nul; q++) line += *q == '\n';
     return csv_fail(c, line, "NUL byte in file (not a text CSV file?)");
   }
-  if (n >= 3 && (unsigned char)t[0] == 0xEF && (unsigned char)t[1] == 0xBB && (unsigned char)t[2] == 0xBF)
+  if (n >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
     c->pos = 3; /* UTF-8 byte-order mark, as spreadsheet programs write it */
   return BW_OK;
+}
+
+/* The table at path: a regular file of at most BW_DATA_MAX_BYTES (a FIFO or
+ * device is refused without a blocking open or a read). */
+static bw_status csv_open(csv_t *c, const char *path, bw_ctx *ctx) {
+  memset(c, 0, sizeof *c);
+  char *t = NULL;
+  size_t n = 0;
+  bw_status st = bw_read_input_file(path, BW_DATA_MAX_BYTES, BW_EDATA, "data file", &t, &n, ctx);
+  if (st) return st;
+  return csv_init(c, path, t, n, ctx);
+}
+
+/* The table in text[0..n) (copied), called name in messages. */
+static bw_status csv_from_text(csv_t *c, const char *name, const char *text, size_t n, bw_ctx *ctx) {
+  memset(c, 0, sizeof *c);
+  if (n > BW_DATA_MAX_BYTES) {
+    char lim[32];
+    bw_size_text(lim, sizeof lim, BW_DATA_MAX_BYTES);
+    return bw_fail(ctx, BW_EDATA, "%s: data file larger than %s (%zu bytes)", name, lim, n);
+  }
+  char *t = malloc(n + 1);
+  if (!t) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", name);
+  memcpy(t, text, n);
+  t[n] = '\0';
+  return csv_init(c, name, t, n, ctx);
 }
 
 static bw_status put_char(csv_t *c, char ch) {
@@ -125,7 +118,8 @@ static bw_status put_char(csv_t *c, char ch) {
   return BW_OK;
 }
 
-static bw_status new_field(csv_t *c) {
+static bw_status new_field(csv_t *c, int rec_line) {
+  if (c->nf >= MAX_FIELDS) return csv_fail(c, rec_line, "more than %d fields in one record", MAX_FIELDS);
   if (c->nf == c->fcap) {
     int ncap = c->fcap ? 2 * c->fcap : 32;
     size_t *nf = realloc(c->fs, (size_t)ncap * sizeof *nf);
@@ -180,7 +174,7 @@ static bw_status csv_next(csv_t *c, int *rec_line, int *more) {
   char cb[32];
   bw_status st;
   for (;;) {
-    if ((st = new_field(c))) return st;
+    if ((st = new_field(c, *rec_line))) return st;
     while (c->pos < c->len && (t[c->pos] == ' ' || t[c->pos] == '\t')) c->pos++;
     if (c->pos < c->len && t[c->pos] == '"') {
       c->pos++;
@@ -291,25 +285,39 @@ static bw_status get_text(csv_t *c, int line, const char *col, const char *v, ch
 }
 
 
-/* A number in [lo, hi] (lo exclusive when lo_excl). */
-static bw_status get_num(csv_t *c, int line, const char *col, const char *v, double lo, int lo_excl,
-                         double hi, double *out) {
-  char b[SHOW_MAX + 8];
-  if (!bw_is_decimal(v)) return csv_fail(c, line, "%s: must be a number (got %s)", col, show(v, b, sizeof b));
-  double x = bw_strtod_c(v);
-  int ok = isfinite(x) && (lo_excl ? x > lo : x >= lo) && x <= hi;
-  if (ok) {
-    *out = x;
-    return BW_OK;
+/* The plausible range of a numeric column (docs/limits.md). */
+typedef struct {
+  const char *col;
+  double lo, hi;
+  int lo_excl; /* value must be > lo (else >= lo) */
+  int whole;   /* a whole number (a count) */
+} num_range;
+
+/* A number of column r->col in its range. */
+static bw_status get_num(csv_t *c, int line, const num_range *r, const char *v, double *out) {
+  char b[SHOW_MAX + 8], lo[32], hi[32];
+  double x = 0;
+  bw_dec_status ds = bw_parse_decimal(v, &x);
+  if (ds == BW_DEC_SYNTAX)
+    return csv_fail(c, line, "%s: must be a number (got %s)", r->col, show(v, b, sizeof b));
+  if (ds != BW_DEC_OK) return csv_fail(c, line, "%s: %s (got %s)", r->col, bw_dec_problem(ds), show(v, b, sizeof b));
+  bw_num_show(lo, sizeof lo, r->lo);
+  bw_num_show(hi, sizeof hi, r->hi);
+  if (!((r->lo_excl ? x > r->lo : x >= r->lo) && x <= r->hi)) {
+    if (r->lo_excl) return csv_fail(c, line, "%s: must be > %s and <= %s (got %s)", r->col, lo, hi, show(v, b, sizeof b));
+    return csv_fail(c, line, "%s: must be in %s..%s (got %s)", r->col, lo, hi, show(v, b, sizeof b));
   }
-  if (isinf(hi)) return csv_fail(c, line, "%s: must be %s %g (got %s)", col, lo_excl ? ">" : ">=", lo, v);
-  return csv_fail(c, line, "%s: must be in %g..%g (got %s)", col, lo, hi, v);
+  if (r->whole && x != floor(x))
+    return csv_fail(c, line, "%s: must be a whole number (got %s)", r->col, show(v, b, sizeof b));
+  *out = x;
+  return BW_OK;
 }
 
 /* ---- header ------------------------------------------------------------------ */
 
-/* Reads the header and maps each required column name to its field index. */
-static bw_status read_header(csv_t *c, const char *const *cols, int ncols, int *idx, int *nfields) {
+/* Reads the header and maps each column name of cols to its field index:
+ * the first nreq are required, the others optional (-1 when absent). */
+static bw_status read_header(csv_t *c, const char *const *cols, int ncols, int nreq, int *idx, int *nfields) {
   int line = 1, more = 0;
   bw_status st = csv_next(c, &line, &more);
   if (st) return st;
@@ -322,7 +330,7 @@ static bw_status read_header(csv_t *c, const char *const *cols, int ncols, int *
         return csv_fail(c, line, "%s: duplicate column (columns %d and %d)", cols[j], idx[j] + 1, i + 1);
       idx[j] = i;
     }
-    if (idx[j] < 0) return csv_fail(c, line, "%s: missing required column", cols[j]);
+    if (idx[j] < 0 && j < nreq) return csv_fail(c, line, "%s: missing required column", cols[j]);
   }
   *nfields = c->nf;
   return keep_header(c);
@@ -330,15 +338,38 @@ static bw_status read_header(csv_t *c, const char *const *cols, int ncols, int *
 
 /* ---- the two tables ----------------------------------------------------------- */
 
+/* The plausible ranges (docs/limits.md). Counts are whole numbers; a
+ * gemeente has at most 1e8 inhabitants (the largest has under 1e6), so
+ * that every count the model derives fits its integers. */
+#define MAX_POPULATION 1e8
+#define MAX_BUDGET_EUR 1e11 /* a region's yearly budget (the largest: 1.4e8) */
+#define MIN_EUR_PER_INH 1.0 /* a region's budget per inhabitant of its gemeenten (shipped: 15..129) */
+#define MAX_EUR_PER_INH 1e4
+
 enum { G_CODE, G_NAME, G_PROVINCE, G_REGION, G_CENTRUM, G_POP, G_HH, G_SINGLE, G_NONWEST, G_AGE,
        G_URBAN, G_LAT, G_LON, G_NCOLS };
 static const char *const G_COLS[G_NCOLS] = {
     "code", "name", "province", "region", "is_centrumgemeente", "population", "households",
     "pct_single_person_hh", "pct_nonwestern", "pct_age_15_24", "urbanity", "lat", "lon"};
+static const num_range G_POP_R = {"population", 1, MAX_POPULATION, 0, 1},
+                       G_HH_R = {"households", 1, MAX_POPULATION, 0, 1},
+                       G_SINGLE_R = {"pct_single_person_hh", 0, 100, 0, 0},
+                       G_NONWEST_R = {"pct_nonwestern", 0, 100, 0, 0},
+                       G_AGE_R = {"pct_age_15_24", 0, 100, 0, 0}, G_URBAN_R = {"urbanity", 1, 5, 0, 0},
+                       G_LAT_R = {"lat", -90, 90, 0, 0}, G_LON_R = {"lon", -180, 180, 0, 0};
 
-enum { R_CODE, R_NAME, R_PROVINCE, R_BW, R_MO, R_NCOLS };
+/* regions.csv: the required columns, then those the engine does not read
+ * but checks when present (the shipped table has them). */
+enum { R_CODE, R_NAME, R_PROVINCE, R_BW, R_MO, R_NREQ, R_NGEM = R_NREQ, R_POP, R_EFFECT, R_NCOLS };
 static const char *const R_COLS[R_NCOLS] = {"code", "name", "province", "hist_budget_bw_2021_eur",
-                                            "hist_budget_mo_2021_eur"};
+                                            "hist_budget_mo_2021_eur", "n_gemeenten", "population",
+                                            "published_redistribution_effect"};
+static const num_range R_BW_R = {"hist_budget_bw_2021_eur", 0, MAX_BUDGET_EUR, 1, 0},
+                       R_MO_R = {"hist_budget_mo_2021_eur", 0, MAX_BUDGET_EUR, 1, 0},
+                       R_NGEM_R = {"n_gemeenten", 1, MAX_ROWS, 0, 1},
+                       R_POP_R = {"population", 1, 10 * MAX_POPULATION, 0, 1},
+                       /* a fraction of the budget: -0.188 is -18.8 % */
+                       R_EFFECT_R = {"published_redistribution_effect", -1, 1, 0, 0};
 
 #define CODE_MAX 16 /* bw_gemeente.code and bw_region.code */
 
@@ -361,7 +392,7 @@ static bw_status grow(void **p, int *cap, int need, size_t size, csv_t *c) {
 
 static bw_status read_gemeenten(csv_t *c, bw_data *d, rows_t *rows) {
   int idx[G_NCOLS], nfields = 0;
-  bw_status st = read_header(c, G_COLS, G_NCOLS, idx, &nfields);
+  bw_status st = read_header(c, G_COLS, G_NCOLS, G_NCOLS, idx, &nfields);
   if (st) return st;
   int cap = 0, cap_l = 0, cap_r = 0;
   for (;;) {
@@ -389,14 +420,14 @@ static bw_status read_gemeenten(csv_t *c, bw_data *d, rows_t *rows) {
       return csv_fail(c, line, "is_centrumgemeente: must be 0 or 1 (got %s)", show(cg, b, sizeof b));
     }
     g->is_centrumgemeente = cg[0] == '1';
-    if ((st = get_num(c, line, "population", F(G_POP), 0, 1, HUGE_VAL, &g->population)) ||
-        (st = get_num(c, line, "households", F(G_HH), 0, 0, HUGE_VAL, &g->households)) ||
-        (st = get_num(c, line, "pct_single_person_hh", F(G_SINGLE), 0, 0, 100, &g->pct_single_hh)) ||
-        (st = get_num(c, line, "pct_nonwestern", F(G_NONWEST), 0, 0, 100, &g->pct_nonwestern)) ||
-        (st = get_num(c, line, "pct_age_15_24", F(G_AGE), 0, 0, 100, &g->pct_age_15_24)) ||
-        (st = get_num(c, line, "urbanity", F(G_URBAN), 1, 0, 5, &g->urbanity)) ||
-        (st = get_num(c, line, "lat", F(G_LAT), -90, 0, 90, &g->lat)) ||
-        (st = get_num(c, line, "lon", F(G_LON), -180, 0, 180, &g->lon)))
+    if ((st = get_num(c, line, &G_POP_R, F(G_POP), &g->population)) ||
+        (st = get_num(c, line, &G_HH_R, F(G_HH), &g->households)) ||
+        (st = get_num(c, line, &G_SINGLE_R, F(G_SINGLE), &g->pct_single_hh)) ||
+        (st = get_num(c, line, &G_NONWEST_R, F(G_NONWEST), &g->pct_nonwestern)) ||
+        (st = get_num(c, line, &G_AGE_R, F(G_AGE), &g->pct_age_15_24)) ||
+        (st = get_num(c, line, &G_URBAN_R, F(G_URBAN), &g->urbanity)) ||
+        (st = get_num(c, line, &G_LAT_R, F(G_LAT), &g->lat)) ||
+        (st = get_num(c, line, &G_LON_R, F(G_LON), &g->lon)))
       return st;
 #undef F
     if (g->households > g->population)
@@ -408,9 +439,17 @@ static bw_status read_gemeenten(csv_t *c, bw_data *d, rows_t *rows) {
   return BW_OK;
 }
 
+/* An optional column that the engine does not read: when present, each
+ * field is empty or a number in its range. */
+static bw_status check_optional(csv_t *c, int line, const num_range *r, int i) {
+  double ignored;
+  if (i < 0 || !field(c, i)[0]) return BW_OK;
+  return get_num(c, line, r, field(c, i), &ignored);
+}
+
 static bw_status read_regions(csv_t *c, bw_data *d, rows_t *rows) {
   int idx[R_NCOLS], nfields = 0;
-  bw_status st = read_header(c, R_COLS, R_NCOLS, idx, &nfields);
+  bw_status st = read_header(c, R_COLS, R_NCOLS, R_NREQ, idx, &nfields);
   if (st) return st;
   int cap = 0, cap_l = 0;
   for (;;) {
@@ -430,8 +469,11 @@ static bw_status read_regions(csv_t *c, bw_data *d, rows_t *rows) {
     if ((st = get_text(c, line, "code", F(R_CODE), r->code, sizeof r->code, 1)) ||
         (st = get_text(c, line, "name", F(R_NAME), r->name, sizeof r->name, 1)) ||
         (st = get_text(c, line, "province", F(R_PROVINCE), r->province, sizeof r->province, 0)) ||
-        (st = get_num(c, line, "hist_budget_bw_2021_eur", F(R_BW), 0, 0, HUGE_VAL, &r->hist_budget_bw_eur)) ||
-        (st = get_num(c, line, "hist_budget_mo_2021_eur", F(R_MO), 0, 0, HUGE_VAL, &r->hist_budget_mo_eur)))
+        (st = get_num(c, line, &R_BW_R, F(R_BW), &r->hist_budget_bw_eur)) ||
+        (st = get_num(c, line, &R_MO_R, F(R_MO), &r->hist_budget_mo_eur)) ||
+        (st = check_optional(c, line, &R_NGEM_R, idx[R_NGEM])) ||
+        (st = check_optional(c, line, &R_POP_R, idx[R_POP])) ||
+        (st = check_optional(c, line, &R_EFFECT_R, idx[R_EFFECT])))
       return st;
 #undef F
     d->nr++;
@@ -486,7 +528,8 @@ static bw_status cross_check(csv_t *cg, csv_t *cr, bw_data *d, rows_t *rows) {
   code_key *gk = malloc((size_t)d->ng * sizeof *gk);
   code_key *rk = malloc((size_t)d->nr * sizeof *rk);
   int *is_centrum_of = malloc((size_t)d->ng * sizeof *is_centrum_of);
-  if (!gk || !rk || !is_centrum_of) {
+  double *pop = calloc((size_t)d->nr, sizeof *pop); /* inhabitants of each region */
+  if (!gk || !rk || !is_centrum_of || !pop) {
     st = bw_fail(cg->ctx, BW_ENOMEM, "%s: out of memory", cg->name);
     goto done;
   }
@@ -532,17 +575,45 @@ static bw_status cross_check(csv_t *cg, csv_t *cr, bw_data *d, rows_t *rows) {
       goto done;
     }
     d->r[d->g[i].region].n_members++;
+    pop[d->g[i].region] += d->g[i].population;
   }
-  double bw = 0, mo = 0;
-  for (int r = 0; r < d->nr; r++) bw += d->r[r].hist_budget_bw_eur, mo += d->r[r].hist_budget_mo_eur;
-  if (!(bw > 0 && isfinite(bw)))
-    st = csv_fail(cr, 1, "hist_budget_bw_2021_eur: the total must be > 0 and finite (got %g)", bw);
-  else if (!(mo > 0 && isfinite(mo)))
-    st = csv_fail(cr, 1, "hist_budget_mo_2021_eur: the total must be > 0 and finite (got %g)", mo);
+  /* each budget in euros per inhabitant of the region's gemeenten: a
+   * budget in the wrong unit (thousands, cents) or a placeholder (1) would
+   * scale every amount the model derives from the budgets */
+  for (int r = 0; r < d->nr && !st; r++) {
+    const bw_region *R = &d->r[r];
+    for (int k = 0; k < 2 && !st; k++) {
+      double b = k ? R->hist_budget_mo_eur : R->hist_budget_bw_eur, per = b / pop[r];
+      if (per >= MIN_EUR_PER_INH && per <= MAX_EUR_PER_INH) continue;
+      char lo[32], hi[32];
+      bw_num_show(lo, sizeof lo, MIN_EUR_PER_INH);
+      bw_num_show(hi, sizeof hi, MAX_EUR_PER_INH);
+      st = csv_fail(cr, rows->rline[r],
+                    "%s: %.0f EUR for the %.0f inhabitants of region %s in %s is %.3g EUR per inhabitant; "
+                    "must be %s..%s EUR per inhabitant (the budget in euros, not thousands or cents?)",
+                    R_COLS[k ? R_MO : R_BW], b, pop[r], R->code, cg->name, per, lo, hi);
+    }
+  }
 done:
   free(gk);
   free(rk);
   free(is_centrum_of);
+  free(pop);
+  return st;
+}
+
+/* Both tables from cg and cr (opened, or failed with st), then the checks. */
+static bw_status load_tables(csv_t *cg, csv_t *cr, bw_status st, bw_data *d) {
+  rows_t rows = {NULL, NULL, NULL};
+  if (!st) st = read_gemeenten(cg, d, &rows);
+  if (!st) st = read_regions(cr, d, &rows);
+  if (!st) st = cross_check(cg, cr, d, &rows);
+  csv_free(cg);
+  csv_free(cr);
+  free(rows.gline);
+  free(rows.rline);
+  free(rows.gregion);
+  if (st) bw_data_free(d);
   return st;
 }
 
@@ -550,18 +621,19 @@ bw_status bw_data_load(const char *gemeenten_csv, const char *regions_csv, bw_da
   memset(d, 0, sizeof *d);
   if (!gemeenten_csv || !regions_csv) return bw_fail(ctx, BW_EIO, "data tables: no path given");
   csv_t cg, cr;
-  rows_t rows = {NULL, NULL, NULL};
   memset(&cr, 0, sizeof cr);
   bw_status st = csv_open(&cg, gemeenten_csv, ctx);
-  if (!st) st = read_gemeenten(&cg, d, &rows);
   if (!st) st = csv_open(&cr, regions_csv, ctx);
-  if (!st) st = read_regions(&cr, d, &rows);
-  if (!st) st = cross_check(&cg, &cr, d, &rows);
-  csv_free(&cg);
-  csv_free(&cr);
-  free(rows.gline);
-  free(rows.rline);
-  free(rows.gregion);
-  if (st) bw_data_free(d);
-  return st;
+  return load_tables(&cg, &cr, st, d);
+}
+
+bw_status bw_data_parse(const char *gemeenten, size_t glen, const char *gname, const char *regions, size_t rlen,
+                        const char *rname, bw_data *d, bw_ctx *ctx) {
+  memset(d, 0, sizeof *d);
+  if (!gemeenten || !regions || !gname || !rname) return bw_fail(ctx, BW_EIO, "data tables: no text given");
+  csv_t cg, cr;
+  memset(&cr, 0, sizeof cr);
+  bw_status st = csv_from_text(&cg, gname, gemeenten, glen, ctx);
+  if (!st) st = csv_from_text(&cr, rname, regions, rlen, ctx);
+  return load_tables(&cg, &cr, st, d);
 }

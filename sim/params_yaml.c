@@ -87,8 +87,15 @@ typedef struct {
   {key, T_ENUM, offsetof(bw_params, field), 0, (double)(sizeof names / sizeof *names) - 1, fl, names, 0}
 #define YEAR_MIN 1900
 #define YEAR_MAX 2200
-/* growth rates: (1 + g)^t must stay positive */
-#define GROWTH(key, field, fl) ROW(key, T_DOUBLE, field, -1, 1, F_MIN_EXCL | (fl))
+/* Plausible ranges (docs/limits.md): each bounds one value with the others
+ * at their defaults so that the run stays within what the engine represents
+ * (a shortfall of at most 2.75e11 EUR in any cell of the statistics);
+ * several values near their bounds at once, or a horizon of decades, can
+ * still exceed it, and the run then says so. Yearly growth rates: at most
+ * 20 % a year either way. Money: national amounts per year, at most 1e11
+ * EUR (the whole BW budget is 1.55e9). */
+#define MONEY_MAX 1e11
+#define GROWTH(key, field, fl) ROW(key, T_DOUBLE, field, -0.2, 0.2, (fl))
 #define B F_BUDGET
 
 static const char *const MODE_NAMES[] = {"flow", "linear", "custom"};
@@ -116,33 +123,33 @@ static const pentry PARAMS[] = {
   ROW("data.gemeenten", T_PATH, gemeenten_path, 0, 0, 0),
   ROW("data.regions", T_PATH, regions_path, 0, 0, 0),
 
-  ROW("flows.stock", T_CARE3, stock, 0, 1e9, 0),
-  ROW("flows.rate_per_1000", T_CARE3, rate_per_1000, 0, 1000, 0),
-  ROW("flows.growth", T_CARE3, growth, -1, 1, F_MIN_EXCL),
-  ROW("flows.dispersion", T_CARE3, dispersion, 0, UNB, F_MIN_EXCL | F_INF_OK),
-  ROW("flows.duration_mean_years", T_CARE3, duration_mean_years, 0, 100, F_MIN_EXCL),
-  ROW("flows.duration_shape", T_CARE3, duration_shape, 0, 100, F_MIN_EXCL),
-  ROW("flows.mortality_rate", T_CARE3, mortality_rate, 0, 100, 0),
+  ROW("flows.stock", T_CARE3, stock, 0, 1e6, 0),
+  ROW("flows.rate_per_1000", T_CARE3, rate_per_1000, 0, 10, 0),
+  ROW("flows.growth", T_CARE3, growth, -0.2, 0.2, 0),
+  ROW("flows.dispersion", T_CARE3, dispersion, 0.01, UNB, F_INF_OK),
+  ROW("flows.duration_mean_years", T_CARE3, duration_mean_years, 0.01, 100, 0),
+  ROW("flows.duration_shape", T_CARE3, duration_shape, 0.1, 10, 0),
+  ROW("flows.mortality_rate", T_CARE3, mortality_rate, 0, 10, 0),
   GROWTH("flows.population_growth", population_growth, 0),
   ROW("flows.p_step_down", T_DOUBLE, p_step_down, 0, 1, 0),
   ROW("flows.p_outside_region", T_DOUBLE, p_outside_region, 0, 1, 0),
   ROW("flows.supply_attraction", T_DOUBLE, supply_attraction, 0, 1, 0),
   ROW("flows.national_institution_share", T_DOUBLE, national_institution_share, 0, 1, 0),
   ROW("flows.wlz.p_wave", T_DOUBLE, wlz_p_wave, 0, 1, 0),
-  ROW("flows.wlz.realisation_factor", T_DOUBLE, wlz_realisation_factor, 0, 100, 0),
-  ROW("flows.wlz.hazard", T_DOUBLE, wlz_hazard, 0, 100, 0),
-  ROW("flows.wlz.exit_rate", T_DOUBLE, wlz_exit_rate, 0, 100, 0),
+  ROW("flows.wlz.realisation_factor", T_DOUBLE, wlz_realisation_factor, 0, 10, 0),
+  ROW("flows.wlz.hazard", T_DOUBLE, wlz_hazard, 0, 10, 0),
+  ROW("flows.wlz.exit_rate", T_DOUBLE, wlz_exit_rate, 0, 10, 0),
 
-  ROW("costs.tariff_eur_per_day", T_CARE3, tariff_eur_per_day, 0, 1e6, 0),
+  ROW("costs.tariff_eur_per_day", T_CARE3, tariff_eur_per_day, 0, 1e4, 0),
   GROWTH("costs.cost_index", cost_index, 0),
 
   GROWTH("budget.budget_index", budget_index, B),
   GROWTH("budget.volume_growth", volume_growth, B),
-  ROW("budget.wlz_uitname_eur", T_DOUBLE, wlz_uitname_eur, 0, 1e13, B),
-  ROW("budget.wlz_uitname_clients", T_DOUBLE, wlz_uitname_clients, 0, 1e9, F_MIN_EXCL | B),
-  ROW("budget.national_institutions_eur", T_DOUBLE, national_institutions_eur, 0, 1e13, B),
+  ROW("budget.wlz_uitname_eur", T_DOUBLE, wlz_uitname_eur, 0, MONEY_MAX, B),
+  ROW("budget.wlz_uitname_clients", T_DOUBLE, wlz_uitname_clients, 100, 1e7, B),
+  ROW("budget.national_institutions_eur", T_DOUBLE, national_institutions_eur, 0, MONEY_MAX, B),
   /* the M tariff rise: flows.c and counts.c charge it to the clients */
-  ROW("budget.mo_extra_eur", T_DOUBLE, mo_extra_eur, 0, 1e13, 0),
+  ROW("budget.mo_extra_eur", T_DOUBLE, mo_extra_eur, 0, MONEY_MAX, 0),
   ROW("budget.mo_extra_from", T_INT, mo_extra_from, YEAR_MIN, YEAR_MAX, 0),
   ROW("budget.verdeelmodel", T_WEIGHTS, verdeelmodel, 0, 1e6, B),
   ROW("budget.need", T_WEIGHTS, need, 0, 1e6, 0), /* entry rates: client side */
@@ -164,11 +171,11 @@ static const pentry PARAMS[] = {
   ROW("policy.bijsturing.flag_fraction", T_DOUBLE, bijsturing_flag_fraction, 0, 1, B),
 
   ROW("uncertainty.enabled", T_BOOL, uncertainty_enabled, 0, 1, 0),
-  ROW("uncertainty.rate_sigma", T_DOUBLE, rate_sigma, 0, 5, 0),
-  ROW("uncertainty.duration_sigma", T_DOUBLE, duration_sigma, 0, 5, 0),
-  ROW("uncertainty.wlz_factor_sigma", T_DOUBLE, wlz_factor_sigma, 0, 5, 0),
-  ROW("uncertainty.cost_index_sd", T_DOUBLE, cost_index_sd, 0, 1, 0),
-  ROW("uncertainty.need_effect_sigma", T_DOUBLE, need_effect_sigma, 0, 5, 0),
+  ROW("uncertainty.rate_sigma", T_DOUBLE, rate_sigma, 0, 1, 0),
+  ROW("uncertainty.duration_sigma", T_DOUBLE, duration_sigma, 0, 1, 0),
+  ROW("uncertainty.wlz_factor_sigma", T_DOUBLE, wlz_factor_sigma, 0, 1, 0),
+  ROW("uncertainty.cost_index_sd", T_DOUBLE, cost_index_sd, 0, 0.05, 0),
+  ROW("uncertainty.need_effect_sigma", T_DOUBLE, need_effect_sigma, 0, 1, 0),
   ROW("uncertainty.outer_draws", T_INT, outer_draws, 0, 100000000, 0),
 
   ROW("flags.threshold_eur_per_inhabitant", T_DOUBLE, threshold_eur_per_inhabitant, -1e6, 1e6, B),
@@ -243,21 +250,11 @@ static bw_status fail_keyed(const src_t *s, int k, const char *key, const char *
 
 #define fail_key(s, k, ...) fail_keyed(s, k, PARAMS[k].key, __VA_ARGS__)
 
-/* A number as a user would write it: 2021, 0.5, 1e+08. */
-static void fmt_num(char *buf, size_t n, double v) {
-  if (isinf(v))
-    snprintf(buf, n, "%s", v > 0 ? ".inf" : "-.inf");
-  else if (v == floor(v) && fabs(v) < 1e15)
-    snprintf(buf, n, "%.0f", v);
-  else
-    snprintf(buf, n, "%g", v);
-}
-
 /* "must be in 0..1", "must be > 0", "must be >= 0 and < 1" */
 static void fmt_range(char *buf, size_t n, double lo, double hi, unsigned fl) {
   char a[32], b[32];
-  fmt_num(a, sizeof a, lo);
-  fmt_num(b, sizeof b, hi);
+  bw_num_show(a, sizeof a, lo);
+  bw_num_show(b, sizeof b, hi);
   const char *lop = (fl & F_MIN_EXCL) ? ">" : ">=";
   const char *hip = (fl & F_MAX_EXCL) ? "<" : "<=";
   if (hi == UNB && !(fl & F_INF_OK))
@@ -287,23 +284,21 @@ static int ieq(const char *a, const char *b) {
   return *a == *b;
 }
 
-enum { NUM_OK = 0, NUM_BAD = 1, NUM_NAN = 2, NUM_HUGE = 3 };
+enum { NUM_NAN = -1 }; /* besides the bw_dec_status values */
 
-/* YAML float: decimal, or .inf/inf/infinity with an optional sign (any case). */
+/* YAML float: decimal, or .inf/inf/infinity with an optional sign (any
+ * case). A decimal beyond a double's range, one that would round to 0 and a
+ * subnormal are errors (bw_parse_decimal), never a silent inf or 0. */
 static int parse_double(const char *t, double *out) {
   const char *q = t;
   int neg = 0;
   if (*q == '+' || *q == '-') neg = (*q++ == '-');
   if (ieq(q, ".inf") || ieq(q, "inf") || ieq(q, "infinity")) {
     *out = neg ? -INFINITY : INFINITY;
-    return NUM_OK;
+    return BW_DEC_OK;
   }
   if (ieq(q, ".nan") || ieq(q, "nan")) return NUM_NAN;
-  if (!bw_is_decimal(t)) return NUM_BAD;
-  double v = bw_strtod_c(t);
-  if (isinf(v)) return NUM_HUGE;
-  *out = v;
-  return NUM_OK;
+  return (int)bw_parse_decimal(t, out);
 }
 
 /* ---- the walker ------------------------------------------------------------ */
@@ -379,13 +374,14 @@ static bw_status get_double(walker *w, const yaml_node_t *v, const char *key, do
   show(got, sizeof got, v);
   if (!is_plain(v)) return fail_at(&w->s, node_line(v), key, "must be a number (got %s)", got);
   double x = 0;
-  switch (parse_double(sval(v), &x)) {
-  case NUM_OK: break;
+  int pst = parse_double(sval(v), &x);
+  switch (pst) {
+  case BW_DEC_OK: break;
   case NUM_NAN: return fail_at(&w->s, node_line(v), key, "must be a number, not NaN");
-  case NUM_HUGE: return fail_at(&w->s, node_line(v), key, "number too large (got %s)", got);
-  default:
+  case BW_DEC_SYNTAX:
     if (is_null(v)) return fail_at(&w->s, node_line(v), key, "must be a number (got null)");
     return fail_at(&w->s, node_line(v), key, "must be a number (got %s)", got);
+  default: return fail_at(&w->s, node_line(v), key, "%s (got %s)", bw_dec_problem((bw_dec_status)pst), got);
   }
   if (!in_range(x, lo, hi, fl)) {
     char r[128];
@@ -404,7 +400,10 @@ static bw_status get_int(walker *w, const yaml_node_t *v, const char *key, doubl
   char got[SHOW_MAX + 32];
   show(got, sizeof got, v);
   double x = 0;
-  if (!is_plain(v) || parse_double(sval(v), &x) != NUM_OK || isinf(x)) {
+  int pst = is_plain(v) ? parse_double(sval(v), &x) : BW_DEC_SYNTAX;
+  if (pst == BW_DEC_OVERFLOW)
+    return fail_at(&w->s, node_line(v), key, "%s (got %s)", bw_dec_problem(BW_DEC_OVERFLOW), got);
+  if (pst != BW_DEC_OK || isinf(x)) {
     if (is_null(v)) return fail_at(&w->s, node_line(v), key, "must be an integer (got null)");
     return fail_at(&w->s, node_line(v), key, "must be an integer (got %s)", got);
   }
@@ -504,7 +503,24 @@ static bw_status unknown_key(const src_t *s, int line, const char *path, const c
   return fail_at(s, line, path, "unknown key");
 }
 
-/* Checks the keys of mapping m: scalar, no duplicates. */
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "flows.wlz.hazard" as "flows: {wlz: {hazard: ...}}". */
+static void nested_form(const char *dotted, char *out, size_t n) {
+  size_t len = 0;
+  int depth = 0;
+  out[0] = '\0';
+  for (const char *seg = dotted;; depth++) {
+    size_t sl = strcspn(seg, ".");
+    append(out, n, &len, "%s%.*s: ", depth ? "{" : "", (int)sl, seg);
+    if (!seg[sl]) break;
+    seg += sl + 1;
+  }
+  append(out, n, &len, "...");
+  for (int i = 0; i < depth; i++) append(out, n, &len, "}");
+}
+
+/* Checks the keys of mapping m: scalar names without dots, no duplicates. */
 static bw_status check_keys(walker *w, const yaml_node_t *m, const char *prefix) {
   for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
     const yaml_node_t *k = yaml_document_get_node(w->doc, pr->key);
@@ -514,6 +530,13 @@ static bw_status check_keys(walker *w, const yaml_node_t *m, const char *prefix)
       return fail_at(&w->s, node_line(k), where, "keys must be plain names, not %s", kind(k));
     if (strlen(sval(k)) != k->data.scalar.length || k->data.scalar.length >= KEY_MAX / 2)
       return fail_at(&w->s, node_line(k), where, "key too long or with a NUL character");
+    if (strchr(sval(k), '.')) { /* one spelling per key: duplicates stay visible */
+      char path[KEY_MAX], nested[KEY_MAX + 64];
+      snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", sval(k));
+      nested_form(sval(k), nested, sizeof nested);
+      return fail_at(&w->s, node_line(k), path,
+                     "a key is one name, not a dotted path: write nested sections, %s", nested);
+    }
     for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < pr; q++) {
       const yaml_node_t *k0 = yaml_document_get_node(w->doc, q->key);
       if (strcmp(sval(k0), sval(k)) == 0) {
@@ -651,8 +674,9 @@ static bw_status set_value(walker *w, int k, const yaml_node_t *v) {
     struct stat sb;
     if (stat(path, &sb) != 0)
       return fail_at(&w->s, node_line(v), e->key, "data file %s: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-      return fail_at(&w->s, node_line(v), e->key, "data file %s: is a directory", path);
+    if (!S_ISREG(sb.st_mode))
+      return fail_at(&w->s, node_line(v), e->key, "data file %s: is %s, not a regular file", path,
+                     bw_file_kind((unsigned)sb.st_mode));
     memcpy(field, path, strlen(path) + 1);
     return BW_OK;
   }
@@ -743,7 +767,7 @@ static bw_status check_range(const src_t *s, int k, const char *key, double v) {
   if (in_range(v, e->min, e->max, e->flags)) return BW_OK;
   char r[128], got[32];
   fmt_range(r, sizeof r, e->min, e->max, e->flags);
-  fmt_num(got, sizeof got, v);
+  bw_num_show(got, sizeof got, v);
   return fail_keyed(s, k, key, "%s (got %s)", r, isnan(v) ? "nan" : got);
 }
 
@@ -757,18 +781,12 @@ static int key_index(const char *key) {
 }
 
 /* va <= vb must hold. Blame the key set by the later layer; when one layer
- * set both (or none did), blame b, or a when a_depends (a is the one that
- * follows from b). */
-static bw_status check_le_by(const src_t *s, int ka, int va, int kb, int vb, int a_depends) {
+ * set both (or none did), blame b. */
+static bw_status check_le(const src_t *s, int ka, int va, int kb, int vb) {
   if (va <= vb) return BW_OK;
-  int la = set_by(s, ka), lb = set_by(s, kb);
-  if (a_depends ? lb > la : lb >= la)
+  if (set_by(s, kb) >= set_by(s, ka))
     return fail_key(s, kb, "must be >= %s (%d) (got %d)", PARAMS[ka].key, va, vb);
   return fail_key(s, ka, "must be <= %s (%d) (got %d)", PARAMS[kb].key, vb, va);
-}
-
-static bw_status check_le(const src_t *s, int ka, int va, int kb, int vb) {
-  return check_le_by(s, ka, va, kb, vb, 0);
 }
 
 /* lo <= x <= hi must hold. Blame x unless the violated bound was set by a later layer. */
@@ -871,10 +889,16 @@ static bw_status validate(const src_t *s, const bw_params *p) {
                     "mode custom needs at least one value in policy.ingroeipad.custom "
                     "(nondecreasing, in 0..1)");
   }
-  if (p->outer_draws > 0 &&
-      (st = check_le_by(s, key_index("uncertainty.outer_draws"), p->outer_draws,
-                        key_index("run.replications"), p->replications, 1)))
-    return st;
+  if (p->outer_draws > p->replications) { /* a nested design needs a replication per outer draw */
+    int ko = key_index("uncertainty.outer_draws"), kr = key_index("run.replications");
+    if (set_by(s, kr) > set_by(s, ko))
+      return fail_key(s, kr, "must be >= uncertainty.outer_draws (%d) (got %d): every outer draw needs a replication",
+                      p->outer_draws, p->replications);
+    return fail_key(s, ko,
+                    "must be <= the replications, run.replications or -n (%d) (got %d): every outer draw needs "
+                    "a replication",
+                    p->replications, p->outer_draws);
+  }
   return BW_OK;
 }
 
@@ -997,7 +1021,8 @@ static bw_status load_base(walker *w, const yaml_node_t *root, const char *dir, 
     if (errno == ENOENT || errno == ENOTDIR) return fail_at(&w->s, node_line(v), "base", "file not found: %s", rel);
     return fail_at(&w->s, node_line(v), "base", "cannot read %s: %s", rel, strerror(errno));
   }
-  if (S_ISDIR(sb.st_mode)) return fail_at(&w->s, node_line(v), "base", "%s is a directory, not a params file", rel);
+  if (!S_ISREG(sb.st_mode))
+    return fail_at(&w->s, node_line(v), "base", "%s is %s, not a params file", rel, bw_file_kind((unsigned)sb.st_mode));
   for (int i = 0; i < ch->n; i++)
     if (ch->known[i] && ch->dev[i] == sb.st_dev && ch->ino[i] == sb.st_ino) {
       chain_text(ch, full, why, sizeof why);
@@ -1024,22 +1049,135 @@ static bw_status load_base(walker *w, const yaml_node_t *root, const char *dir, 
   return st;
 }
 
+/* The error of parser ps on text: a YAML syntax error at its line, or (a
+ * --set, set_key) a bad value of that key. */
+static bw_status parse_error(const yaml_parser_t *ps, const char *name, const char *text, size_t len,
+                             const char *set_key, bw_ctx *ctx) {
+  if (set_key && ps->error != YAML_MEMORY_ERROR)
+    return bw_fail(ctx, BW_EPARAM, "%s: %s: not a valid YAML value (%s)", name, set_key,
+                   ps->problem ? ps->problem : "syntax error");
+  return yaml_error(ps, name, text, len, ctx);
+}
+
+/* "tag:yaml.org,2002:str" as written, "!!str"; other tags as they are. */
+static void tag_text(const yaml_char_t *tag, char *buf, size_t n) {
+  const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+  if (!strncmp(t, core, strlen(core)))
+    snprintf(buf, n, "!!%.*s", SHOW_MAX, t + strlen(core));
+  else
+    snprintf(buf, n, "%.*s%s", SHOW_MAX, t, strlen(t) > SHOW_MAX ? "..." : "");
+}
+
+/* The text's events before it is loaded: nesting at most
+ * BW_PARAMS_MAX_DEPTH deep and no explicit tags. A hostile text (100,000
+ * levels of [[[[...) is refused at its first offence, after the few events
+ * before it, instead of being loaded whole. The key of a message is the
+ * path of the offending node ("(top level)" for the root, "key[i]" for a
+ * list item); the path of keys deeper than KEY_MAX is cut. */
+typedef struct {
+  int map, want_key; /* a mapping, and its next node is a key */
+  long item;         /* a list: index of its next item */
+  size_t base;       /* strlen of the container's own path */
+} scan_frame;
+
+static bw_status prescan(const src_t *s, const char *text, size_t len, const char *set_key) {
+  yaml_parser_t ps;
+  if (!yaml_parser_initialize(&ps)) return bw_fail(s->ctx, BW_ENOMEM, "%s: cannot start the YAML parser", s->name);
+  yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+  scan_frame fr[BW_PARAMS_MAX_DEPTH];
+  char path[KEY_MAX] = "", key[KEY_MAX], tag[SHOW_MAX + 8];
+  size_t plen = 0;
+  int depth = 0;
+  bw_status st = BW_OK;
+  for (int done = 0; !done && !st;) {
+    yaml_event_t ev;
+    if (!yaml_parser_parse(&ps, &ev)) {
+      st = parse_error(&ps, s->name, text, len, set_key, s->ctx);
+      break;
+    }
+    int line = (int)ev.start_mark.line + 1, is_node = 0, opens = 0, closes = 0;
+    const yaml_char_t *etag = NULL;
+    switch (ev.type) {
+    case YAML_STREAM_END_EVENT: done = 1; break;
+    case YAML_SCALAR_EVENT: is_node = 1, etag = ev.data.scalar.tag; break;
+    case YAML_ALIAS_EVENT: is_node = 1; break;
+    case YAML_SEQUENCE_START_EVENT: is_node = opens = 1, etag = ev.data.sequence_start.tag; break;
+    case YAML_MAPPING_START_EVENT: is_node = opens = 1, etag = ev.data.mapping_start.tag; break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: closes = 1; break;
+    default: break;
+    }
+    int as_key = 0;
+    if (is_node && depth > 0) {
+      scan_frame *top = &fr[depth - 1];
+      if (top->map) {
+        as_key = top->want_key;
+      } else { /* a list item: key[i] */
+        char idx[32];
+        snprintf(idx, sizeof idx, "[%ld]", top->item);
+        plen = top->base;
+        path[plen] = '\0';
+        append(path, sizeof path, &plen, "%s", idx);
+      }
+    }
+    /* the node's path: a key is shown at its mapping's path */
+    snprintf(key, sizeof key, "%s", path);
+    if (as_key) key[fr[depth - 1].base] = '\0';
+    const char *where = key[0] ? key : "(top level)";
+    if (etag) {
+      tag_text(etag, tag, sizeof tag);
+      st = fail_at(s, line, where, "YAML tags are not allowed (got %s): write the value without a tag", tag);
+    } else if (opens && depth == BW_PARAMS_MAX_DEPTH) {
+      st = fail_at(s, line, where, "nested deeper than %d levels (a params file needs 4)", BW_PARAMS_MAX_DEPTH);
+    } else if (opens) {
+      fr[depth].map = ev.type == YAML_MAPPING_START_EVENT;
+      fr[depth].want_key = 1;
+      fr[depth].item = 0;
+      fr[depth].base = plen;
+      depth++;
+    }
+    if (!st && as_key && ev.type == YAML_SCALAR_EVENT) { /* the path of the value that follows */
+      plen = fr[depth - 1].base;
+      path[plen] = '\0';
+      append(path, sizeof path, &plen, "%s%.*s", plen ? "." : "", KEY_MAX / 2, (const char *)ev.data.scalar.value);
+    }
+    if (!st && closes && depth > 0) depth--;
+    /* a node is complete: a scalar, an alias or the end of a container */
+    if (!st && ((is_node && !opens) || closes) && depth > 0) {
+      scan_frame *top = &fr[depth - 1];
+      int was_key = top->map && top->want_key;
+      if (top->map) top->want_key = !top->want_key;
+      else top->item++;
+      if (!was_key) {
+        plen = top->base;
+        path[plen] = '\0';
+      }
+    }
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&ps);
+  return st;
+}
+
 /* One YAML text as a layer onto L: its base: first (a file; chain holds the
  * files above it), then its keys. set_key: the key of a --set (no lines, no
  * base:, a YAML error is a bad value of that key); NULL for a file. */
 static bw_status apply_text(layers *L, const char *text, size_t len, const char *name, const char *dir,
                             chain *ch, const char *set_key, bw_ctx *ctx) {
+  if (len > BW_PARAMS_MAX_BYTES) {
+    char lim[32];
+    bw_size_text(lim, sizeof lim, BW_PARAMS_MAX_BYTES);
+    return bw_fail(ctx, BW_EPARAM, "%s: larger than %s (%zu bytes): not a params file", name, lim, len);
+  }
+  src_t pre = {name, set_key == NULL, NULL, NULL, NULL, ctx};
+  bw_status pst = prescan(&pre, text, len, set_key);
+  if (pst) return pst;
   yaml_parser_t ps;
   if (!yaml_parser_initialize(&ps)) return bw_fail(ctx, BW_ENOMEM, "%s: cannot start the YAML parser", name);
   yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
   yaml_document_t doc;
   if (!yaml_parser_load(&ps, &doc)) {
-    bw_status st;
-    if (set_key && ps.error != YAML_MEMORY_ERROR)
-      st = bw_fail(ctx, BW_EPARAM, "%s: %s: not a valid YAML value (%s)", name, set_key,
-                   ps.problem ? ps.problem : "syntax error");
-    else
-      st = yaml_error(&ps, name, text, len, ctx);
+    bw_status st = parse_error(&ps, name, text, len, set_key, ctx);
     yaml_parser_delete(&ps);
     return st;
   }
@@ -1225,47 +1363,10 @@ bw_status bw_params_parse(const char *text, const char *name, const char *base_d
   return st;
 }
 
-/* Whole file into a NUL-terminated buffer. */
+/* Whole file into a NUL-terminated buffer: a regular file of at most
+ * BW_PARAMS_MAX_BYTES. */
 static bw_status read_file(const char *path, char **text, size_t *len, bw_ctx *ctx) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return bw_fail(ctx, BW_EIO, "%s: cannot open params file: %s", path, strerror(errno));
-  size_t cap = 8192, n = 0;
-  char *buf = malloc(cap);
-  if (!buf) {
-    fclose(f);
-    return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
-  }
-  for (;;) {
-    if (cap - n < 2) {
-      if (cap > ((size_t)1 << 30)) {
-        free(buf);
-        fclose(f);
-        return bw_fail(ctx, BW_EPARAM, "%s: params file too large", path);
-      }
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", path);
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) break;
-  }
-  int err = ferror(f);
-  int saved = errno;
-  fclose(f);
-  if (err) {
-    free(buf);
-    return bw_fail(ctx, BW_EIO, "%s: cannot read params file: %s", path, strerror(saved));
-  }
-  buf[n] = '\0';
-  *text = buf;
-  *len = n;
-  return BW_OK;
+  return bw_read_input_file(path, BW_PARAMS_MAX_BYTES, BW_EPARAM, "params file", text, len, ctx);
 }
 
 /* The file at path (with its base: chain) as the first layers of L; *text

@@ -11,6 +11,10 @@
  * typing, ranges and messages. The cross-field checks run once, after all
  * layers, and blame the layer (file and line, or --set) that set the key.
  *
+ * Refused besides: explicit YAML tags (!!str 20), keys with a dot (write
+ * nested sections), numbers beyond a double's range, rounding to 0 or
+ * subnormal, and every value outside its documented range (docs/limits.md).
+ *
  * Data paths: a layer that sets data.gemeenten / data.regions resolves them
  * against its own directory (a --set against the working directory); when no
  * layer sets them, the shipped tables BW_SOURCE_DIR/params/data/ are used. A
@@ -24,6 +28,12 @@
 #include "status.h"
 
 #define BW_PARAMS_MAX_BASE 32 /* files in one base: chain, the loaded file included */
+/* Input limits (docs/limits.md): a params file (or text, or --set) of at
+ * most this many bytes, nested at most this deep (default.yaml: 4), checked
+ * while parsing, before the text is loaded. A params file must be a regular
+ * file (a FIFO or device is refused without being opened blocking). */
+#define BW_PARAMS_MAX_BYTES ((size_t)1 << 20)
+#define BW_PARAMS_MAX_DEPTH 32
 /* A buffer of this size holds the value text of any key (bw_params_value_text). */
 #define BW_PARAMS_TEXT_MAX (BW_PATH_MAX + 64)
 #define BW_SHIPPED_GEMEENTEN BW_SOURCE_DIR "/params/data/gemeenten.csv"

@@ -266,15 +266,15 @@ Test(data, bad_gemeente_fields) {
   const char *G = "gemeenten.csv";
 #define ROW3(fields) "GM0002,Beta,Frysl\xc3\xa2n,GM0001," fields "\n"
   expect_fail(g_with(3, ROW3("0,-5,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
-              "population: must be > 0 (got -5)");
-  expect_fail(g_with(3, ROW3("0,0,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "population: must be > 0");
+              "population: must be in 1..100000000 (got -5)");
+  expect_fail(g_with(3, ROW3("0,0,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "population: must be in 1..100000000 (got 0)");
   expect_fail(g_with(3, ROW3("0,2000x,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
               "population: must be a number (got 2000x)");
   expect_fail(g_with(3, ROW3("0,,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
               "population: must be a number (got an empty field)");
   expect_fail(g_with(3, ROW3("0,nan,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "population: must be a number");
   expect_fail(g_with(3, ROW3("0,2000,2001,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "households: must be <=");
-  expect_fail(g_with(3, ROW3("0,2000,-1,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "households: must be >= 0");
+  expect_fail(g_with(3, ROW3("0,2000,-1,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "households: must be in 1..100000000 (got -1)");
   expect_fail(g_with(3, ROW3("0,2000,900,101,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
               "pct_single_person_hh: must be in 0..100 (got 101)");
   expect_fail(g_with(3, ROW3("0,2000,900,30,-1,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3, "pct_nonwestern: must be in 0..100");
@@ -317,11 +317,181 @@ Test(data, duplicates_and_cross_table) {
   expect_fail(g_with(3, "GM0002,Beta,F,GM0001,1,2000,900,30,5,11,4,53.1,6.1\n"), GOOD_R, BW_EDATA, G, 3,
               "is_centrumgemeente: GM0002 (Beta) is flagged but is not a region");
   expect_fail(GOOD_G, R_HEAD R2 "GM0003,Gamma,Utrecht,-3,600000\n", BW_EDATA, R, 3,
-              "hist_budget_bw_2021_eur: must be >= 0 (got -3)");
+              "hist_budget_bw_2021_eur: must be > 0 and <= 1e+11 (got -3)");
   expect_fail(GOOD_G, R_HEAD R2 "GM0003,Gamma,Utrecht,3e6,6e5x\n", BW_EDATA, R, 3,
               "hist_budget_mo_2021_eur: must be a number (got 6e5x)");
-  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,1,0\nGM0003,Gamma,Utrecht,3,0\n", BW_EDATA, R, 1,
-              "hist_budget_mo_2021_eur: the total must be > 0");
-  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,0,1\nGM0003,Gamma,Utrecht,0,1\n", BW_EDATA, R, 1,
-              "hist_budget_bw_2021_eur: the total must be > 0");
+  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,1e6,0\nGM0003,Gamma,Utrecht,3e6,6e5\n", BW_EDATA, R, 2,
+              "hist_budget_mo_2021_eur: must be > 0 and <= 1e+11 (got 0)");
+  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,1e6,2e5\nGM0003,Gamma,Utrecht,0,6e5\n", BW_EDATA, R, 3,
+              "hist_budget_bw_2021_eur: must be > 0 and <= 1e+11 (got 0)");
+}
+
+/* ---- input limits (docs/limits.md) ----------------------------------------------------- */
+
+/* Every count, share and amount has a plausible range; numbers that would
+ * overflow, round to 0 or be subnormal are refused rather than read as inf
+ * or 0 (issue "Cluster-grade reliability": a population of 1e300 used to run
+ * to exit 0 with garbage, 1e9..1e11 and budgets of 1e20 failed in the run). */
+Test(data, plausible_ranges) {
+  const char *G = "gemeenten.csv", *R = "regions.csv";
+#define ROW3(fields) "GM0002,Beta,Frysl\xc3\xa2n,GM0001," fields "\n"
+  expect_fail(g_with(3, ROW3("0,1e300,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "population: must be in 1..100000000 (got 1e300)");
+  expect_fail(g_with(3, ROW3("0,1e9,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "population: must be in 1..100000000 (got 1e9)");
+  expect_fail(g_with(3, ROW3("0,100000000000,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "population: must be in 1..100000000 (got 100000000000)");
+  expect_fail(g_with(3, ROW3("0,1e400,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "population: too large for a double (beyond 1.8e308) (got 1e400)");
+  expect_fail(g_with(3, ROW3("0,2000.5,900,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "population: must be a whole number (got 2000.5)");
+  expect_fail(g_with(3, ROW3("0,2000,0,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "households: must be in 1..100000000 (got 0)");
+  expect_fail(g_with(3, ROW3("0,2000,900.25,30,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "households: must be a whole number (got 900.25)");
+  expect_fail(g_with(3, ROW3("0,2000,900,1e-400,5,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "pct_single_person_hh: too small for a double: it would be read as 0");
+  expect_fail(g_with(3, ROW3("0,2000,900,30,4.9e-324,11,4,53.1,6.1")), GOOD_R, BW_EDATA, G, 3,
+              "pct_nonwestern: a subnormal number");
+  expect_fail(g_with(3, ROW3("0,2000,900,30,5,11,4,53.1,-180.5")), GOOD_R, BW_EDATA, G, 3,
+              "lon: must be in -180..180 (got -180.5)");
+#undef ROW3
+  /* budgets: > 0, at most 1e11, and 1..10000 EUR per inhabitant of the region */
+  expect_fail(GOOD_G, R_HEAD R2 "GM0003,Gamma,Utrecht,1e20,6e5\n", BW_EDATA, R, 3,
+              "hist_budget_bw_2021_eur: must be > 0 and <= 1e+11 (got 1e20)");
+  expect_fail(GOOD_G, R_HEAD R2 "GM0003,Gamma,Utrecht,3e6,1e-400\n", BW_EDATA, R, 3,
+              "hist_budget_mo_2021_eur: too small for a double");
+  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,1,1\nGM0003,Gamma,Utrecht,1,1\n", BW_EDATA, R, 2,
+              "hist_budget_bw_2021_eur: 1 EUR for the 3000 inhabitants of region GM0001 in ");
+  expect_fail(GOOD_G, R_HEAD "GM0001,Alpha,F,1e6,1\nGM0003,Gamma,Utrecht,3e6,6e5\n", BW_EDATA, R, 2,
+              "hist_budget_mo_2021_eur: 1 EUR for the 3000 inhabitants of region GM0001");
+  expect_fail(GOOD_G, R_HEAD R2 "GM0003,Gamma,Utrecht,3e10,6e5\n", BW_EDATA, R, 3,
+              "is 8.57e+06 EUR per inhabitant; must be 1..10000 EUR per inhabitant");
+  /* the bounds themselves are plausible */
+  loaded L;
+  load(&L, g_with(3, "GM0002,Beta,F,GM0001,0,100000000,1,0,100,0,5,-90,180\n"),
+       R_HEAD "GM0001,Alpha,F,1.00001e8,2e8\nGM0003,Gamma,Utrecht,3500,35e6\n");
+  cr_assert_eq(L.st, BW_OK, "%s", L.ctx.msg);
+  cr_expect_eq(L.d.g[1].population, 1e8);
+  bw_data_free(&L.d);
+}
+
+/* The columns of regions.csv that the engine does not read are checked
+ * when present: empty, or a number in range. */
+Test(data, unread_region_columns) {
+  const char *R = "regions.csv";
+#define RH "code,name,province,n_gemeenten,population,published_redistribution_effect,hist_budget_bw_2021_eur," \
+           "hist_budget_mo_2021_eur\n"
+#define RR3 "GM0003,Gamma,Utrecht,2,3500,-0.1,3000000,600000\n"
+  loaded L;
+  load(&L, GOOD_G, RH "GM0001,Alpha,F,2,3000,,1000000,200000\n" RR3);
+  expect_good(&L);
+  bw_data_free(&L.d);
+  load(&L, GOOD_G, RH "GM0001,Alpha,F,,,,1000000,200000\n" RR3);
+  expect_good(&L);
+  bw_data_free(&L.d);
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,two,3000,,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "n_gemeenten: must be a number (got two)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2.5,3000,,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "n_gemeenten: must be a whole number (got 2.5)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,0,3000,,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "n_gemeenten: must be in 1..1000000 (got 0)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2,-3000,,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "population: must be in 1..1000000000 (got -3000)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2,1e300,,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "population: must be in 1..1000000000 (got 1e300)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2,3000,-18.8,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "published_redistribution_effect: must be in -1..1 (got -18.8)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2,3000,-18.8%,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "published_redistribution_effect: must be a number (got -18.8%)");
+  expect_fail(GOOD_G, RH "GM0001,Alpha,F,2,3000,1e-400,1000000,200000\n" RR3, BW_EDATA, R, 2,
+              "published_redistribution_effect: too small for a double");
+  expect_fail(GOOD_G,
+              "code,name,province,n_gemeenten,hist_budget_bw_2021_eur,hist_budget_mo_2021_eur,n_gemeenten\n"
+              "GM0001,Alpha,F,2,1000000,200000,2\n",
+              BW_EDATA, R, 1, "n_gemeenten: duplicate column (columns 4 and 7)");
+#undef RH
+#undef RR3
+}
+
+Test(data, records_of_at_most_256_fields) {
+  char head[4096] = G_HEAD;
+  head[strlen(head) - 1] = '\0';
+  for (int i = 13; i < 257; i++) snprintf(head + strlen(head), sizeof head - strlen(head), ",x%d", i);
+  strcat(head, "\n");
+  expect_fail(head, GOOD_R, BW_EDATA, "gemeenten.csv", 1, "more than 256 fields in one record");
+}
+
+/* ---- files that are not regular files, or too large ------------------------------------- */
+
+/* A FIFO, a device and a directory are refused at once, before any
+ * blocking open or read (a FIFO with no writer used to block for ever,
+ * /dev/zero to take 4.2 GB). .timeout: should that regress, the test fails
+ * instead of hanging the suite. */
+Test(data, fifo_device_directory_refused, .timeout = 20) {
+  char *dir = tu_mkdtemp("data_fifo");
+  char *fifo = tu_join_malloc(dir, "gemeenten.csv");
+  cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+  const char *bad[][2] = {{fifo, "not a regular file (a FIFO)"},
+                          {"/dev/zero", "not a regular file (a character device)"},
+                          {dir, "not a regular file (a directory)"}};
+  for (int i = 0; i < 3; i++) {
+    for (int which = 0; which < 2; which++) {
+      bw_data d;
+      bw_ctx ctx;
+      bw_ctx_init(&ctx);
+      bw_status st = which ? bw_data_load(DATA_DIR "/gemeenten.csv", bad[i][0], &d, &ctx)
+                           : bw_data_load(bad[i][0], DATA_DIR "/regions.csv", &d, &ctx);
+      cr_expect_eq(st, BW_EDATA, "%s: status %d: %s", bad[i][0], st, ctx.msg);
+      char *want = tu_format("%s: %s: a data file must be a regular file", bad[i][0], bad[i][1]);
+      cr_expect_str_eq(ctx.msg, want);
+      cr_expect(d.g == NULL && d.r == NULL && d.ng == 0);
+    }
+  }
+  tu_rm_rf(dir);
+  free(fifo);
+  free(dir);
+}
+
+/* Over 64 MiB: refused from its size alone (a sparse file: nothing is read). */
+Test(data, larger_than_64_mib_refused_unread) {
+  char *dir = tu_mkdtemp("data_big");
+  char *big = tu_join_malloc(dir, "regions.csv");
+  int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(ftruncate(fd, (off_t)BW_DATA_MAX_BYTES + 1), 0);
+  close(fd);
+  bw_data d;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_data_load(DATA_DIR "/gemeenten.csv", big, &d, &ctx), BW_EDATA);
+  char *want = tu_format("%s: data file larger than 64 MiB (67108865 bytes)", big);
+  cr_expect_str_eq(ctx.msg, want);
+  /* from memory, the same limit */
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_data_parse("", BW_DATA_MAX_BYTES + 1, "g.csv", "", 0, "r.csv", &d, &ctx), BW_EDATA);
+  cr_expect_str_eq(ctx.msg, "g.csv: data file larger than 64 MiB (67108865 bytes)");
+  tu_rm_rf(dir);
+  free(big);
+  free(dir);
+}
+
+/* bw_data_parse (the fuzz harnesses' entry) reads texts as bw_data_load reads files. */
+Test(data, parse_from_memory) {
+  loaded L;
+  memset(&L, 0, sizeof L);
+  bw_ctx_init(&L.ctx);
+  L.st = bw_data_parse(GOOD_G, strlen(GOOD_G), "g.csv", GOOD_R, strlen(GOOD_R), "r.csv", &L.d, &L.ctx);
+  expect_good(&L);
+  bw_data_free(&L.d);
+  bw_data d;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  const char nul[] = G_HEAD "GM0001,Al\0pha";
+  cr_expect_eq(bw_data_parse(nul, sizeof nul - 1, "g.csv", GOOD_R, strlen(GOOD_R), "r.csv", &d, &ctx), BW_EDATA);
+  cr_expect_str_eq(ctx.msg, "g.csv:2: NUL byte in file (not a text CSV file?)");
+  bw_ctx_init(&ctx);
+  const char *r = R_HEAD R2 "GM0003,Gamma,Utrecht,3e6,6e5x\n";
+  cr_expect_eq(bw_data_parse(GOOD_G, strlen(GOOD_G), "g.csv", r, strlen(r), "r.csv", &d, &ctx), BW_EDATA);
+  cr_expect_str_eq(ctx.msg, "r.csv:3: hist_budget_mo_2021_eur: must be a number (got 6e5x)");
 }

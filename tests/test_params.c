@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
 
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliutil.h"
 #include "params_yaml.h"
 #include "test_util.h"
 
@@ -503,24 +505,24 @@ Test(params, out_of_range) {
               "(got 0)");
   expect_fail("flows:\n  duration_mean_years: {I: .inf}\n", BW_EPARAM, 2, "flows.duration_mean_years.I",
               "(got .inf)");
-  expect_fail("flows:\n  duration_shape: {M: 0}\n", BW_EPARAM, 2, "flows.duration_shape.M", "must be > 0");
-  expect_fail("flows:\n  dispersion: {I: 0}\n", BW_EPARAM, 2, "flows.dispersion.I", "must be > 0 (got 0)");
+  expect_fail("flows:\n  duration_shape: {M: 0}\n", BW_EPARAM, 2, "flows.duration_shape.M", "must be in 0.1..10 (got 0)");
+  expect_fail("flows:\n  dispersion: {I: 0}\n", BW_EPARAM, 2, "flows.dispersion.I", "must be >= 0.01 (got 0)");
   expect_fail("flows:\n  dispersion: {I: -.inf}\n", BW_EPARAM, 2, "flows.dispersion.I", "(got -.inf)");
-  expect_fail("flows:\n  mortality_rate: {A: -0.01}\n", BW_EPARAM, 2, "flows.mortality_rate.A", "0..100");
+  expect_fail("flows:\n  mortality_rate: {A: -0.01}\n", BW_EPARAM, 2, "flows.mortality_rate.A", "0..10");
   expect_fail("flows:\n  growth: {I: -1}\n", BW_EPARAM, 2, "flows.growth.I", "(got -1)");
-  expect_fail("flows:\n  wlz:\n    hazard: -0.05\n", BW_EPARAM, 3, "flows.wlz.hazard", "0..100 (got -0.05)");
+  expect_fail("flows:\n  wlz:\n    hazard: -0.05\n", BW_EPARAM, 3, "flows.wlz.hazard", "0..10 (got -0.05)");
   expect_fail("flows:\n  wlz:\n    p_wave: 2\n", BW_EPARAM, 3, "flows.wlz.p_wave", "0..1");
   expect_fail("run:\n  replications: 0\n", BW_EPARAM, 2, "run.replications", "must be in 1..100000000 (got 0)");
   expect_fail("run:\n  replications: 100000001\n", BW_EPARAM, 2, "run.replications", "1..100000000");
   expect_fail("run:\n  first_year: 1800\n", BW_EPARAM, 2, "run.first_year", "1900..2200");
   expect_fail("costs:\n  tariff_eur_per_day: {M: -96}\n", BW_EPARAM, 2, "costs.tariff_eur_per_day.M", "(got -96)");
-  expect_fail("budget:\n  wlz_uitname_clients: 0\n", BW_EPARAM, 2, "budget.wlz_uitname_clients", "> 0");
+  expect_fail("budget:\n  wlz_uitname_clients: 0\n", BW_EPARAM, 2, "budget.wlz_uitname_clients", "must be in 100..10000000 (got 0)");
   expect_fail("budget:\n  national_institutions_eur: -1\n", BW_EPARAM, 2, "budget.national_institutions_eur",
               "(got -1)");
   expect_fail("budget:\n  need: {constant: -0.2}\n", BW_EPARAM, 2, "budget.need.constant", "(got -0.2)");
   expect_fail("budget:\n  verdeelmodel: {constant: 0, single_hh: 0, nonwestern: 0, urbanity: 0}\n", BW_EPARAM,
               2, "budget.verdeelmodel", "at least one weight");
-  expect_fail("uncertainty:\n  rate_sigma: -0.1\n", BW_EPARAM, 2, "uncertainty.rate_sigma", "0..5");
+  expect_fail("uncertainty:\n  rate_sigma: -0.1\n", BW_EPARAM, 2, "uncertainty.rate_sigma", "0..1");
   expect_fail("uncertainty:\n  outer_draws: -1\n", BW_EPARAM, 2, "uncertainty.outer_draws", "(got -1)");
   expect_fail("flags:\n  p_star: 0\n", BW_EPARAM, 2, "flags.p_star", "must be > 0 and < 1 (got 0)");
   expect_fail("flags:\n  p_star: 1\n", BW_EPARAM, 2, "flags.p_star", "(got 1)");
@@ -554,7 +556,9 @@ Test(params, cross_field_checks) {
   expect_fail("policy:\n  ingroeipad:\n    custom: [0.2, 0.5,\n             0.4]\n", BW_EPARAM, 4,
               "policy.ingroeipad.custom[2]", "nondecreasing");
   expect_fail("run:\n  replications: 10\nuncertainty:\n  outer_draws: 20\n", BW_EPARAM, 4,
-              "uncertainty.outer_draws", "<= run.replications (10) (got 20)");
+              "uncertainty.outer_draws",
+              "must be <= the replications, run.replications or -n (10) (got 20): every outer draw needs a replication");
+
   /* linear mode does not need a custom list */
   bw_params p;
   expect_ok("policy:\n  ingroeipad:\n    mode: linear\n    custom: []\n", &p);
@@ -587,6 +591,18 @@ Test(params, validate_a_struct_built_in_code) {
   p.ingroei_custom[1] = 0.5;
   cr_assert_eq(bw_params_validate(&p, "code", &ctx), BW_EPARAM);
   cr_expect(strstr(ctx.msg, "policy.ingroeipad.custom[1]") != NULL, "%s", ctx.msg);
+  /* -n applied after the files (sim/main.c), then validated again: more
+   * outer draws than replications would give an all-NaN variance split */
+  bw_params_defaults(&p);
+  bw_ctx_init(&ctx);
+  p.outer_draws = 50;
+  p.replications = 10;
+  cr_assert_eq(bw_params_validate(&p, "-n 10", &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "-n 10: uncertainty.outer_draws: must be <= the replications, run.replications or -n "
+                            "(10) (got 50): every outer draw needs a replication");
+  p.replications = 50;
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_validate(&p, "-n 50", &ctx), BW_OK, "%s", ctx.msg);
 }
 
 /* ---- files ---------------------------------------------------------------------------- */
@@ -683,7 +699,7 @@ Test(params, absolute_data_path_and_missing_gemeenten_in_parse) {
   expect_fail("data:\n  gemeenten:\n", BW_EPARAM, 2, "data.gemeenten", "must be a file path");
 }
 
-Test(params, unreadable_file_is_eio) {
+Test(params, unreadable_file_is_eio_a_directory_eparam) {
   bw_params p;
   bw_ctx ctx;
   bw_ctx_init(&ctx);
@@ -694,7 +710,9 @@ Test(params, unreadable_file_is_eio) {
   cr_expect(strstr(ctx.msg, path) != NULL, "%s", ctx.msg);
   cr_expect_null(text);
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_params_load(PARAMS_DIR, &p, NULL, &ctx), BW_EIO, "a directory: %s", ctx.msg);
+  /* not a regular file: bad input (exit 2), refused before it is opened */
+  cr_assert_eq(bw_params_load(PARAMS_DIR, &p, NULL, &ctx), BW_EPARAM, "a directory: %s", ctx.msg);
+  cr_expect(strstr(ctx.msg, "not a regular file (a directory)") != NULL, "%s", ctx.msg);
 }
 
 Test(params, run_kernel) {
@@ -956,7 +974,7 @@ Test(params, set_errors_name_the_option) {
   expect_set_fail("run.seed", "--set run.seed: must be key=value, e.g. policy.pooling=region");
   expect_set_fail("=3", "--set =3: must be key=value, e.g. policy.pooling=region");
   expect_set_fail("flags.p_star=1", "--set flags.p_star=1: flags.p_star: must be > 0 and < 1 (got 1)");
-  expect_set_fail("flows.stock.I=-5", "--set flows.stock.I=-5: flows.stock.I: must be in 0..1000000000 (got -5)");
+  expect_set_fail("flows.stock.I=-5", "--set flows.stock.I=-5: flows.stock.I: must be in 0..1000000 (got -5)");
   expect_set_fail("flows.stock.I=\"5\"",
                   "--set flows.stock.I=\"5\": flows.stock.I: must be a number (got \"5\", a quoted string)");
   expect_set_fail("run.replications=2.5", "--set run.replications=2.5: run.replications: must be an integer (got 2.5)");
@@ -977,6 +995,9 @@ Test(params, set_errors_name_the_option) {
                   "--set policy.start_year=2035: policy.start_year: must be in 2021..2031 (got 2035)");
   expect_set_fail("policy.ingroeipad.mode=custom", "--set policy.ingroeipad.mode=custom: policy.ingroeipad.mode: "
                   "mode custom needs at least one value in policy.ingroeipad.custom (nondecreasing, in 0..1)");
+  expect_set_fail("uncertainty.outer_draws=1001", "--set uncertainty.outer_draws=1001: uncertainty.outer_draws: must "
+                  "be <= the replications, run.replications or -n (1000) (got 1001): every outer draw needs a "
+                  "replication");
 }
 
 /* The cross-field checks run once, after every layer, and blame the layer
@@ -996,6 +1017,10 @@ Test(params, set_cross_field_checks_blame_the_last_layer) {
   cr_expect_eq(load_with(f, late_start, 1, &p, &ctx), BW_EPARAM);
   cr_expect_str_eq(ctx.msg, "--set policy.start_year=2040: policy.start_year: must be in 2021..2036 (got 2040)");
   /* the file's line when the file is the later layer: a set of first_year, the file's start_year */
+  const char *reps[] = {"uncertainty.outer_draws=50", "run.replications=20"};
+  cr_expect_eq(load_with(f, reps, 2, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set run.replications=20: run.replications: must be >= uncertainty.outer_draws (50) "
+                            "(got 20): every outer draw needs a replication");
   const char *first[] = {"run.first_year=2028"};
   cr_expect_eq(load_with(f, first, 1, &p, &ctx), BW_EPARAM);
   cr_expect_str_eq(ctx.msg, "--set run.first_year=2028: run.first_year: must be <= policy.start_year (2027) (got 2028)");
@@ -1109,8 +1134,8 @@ Test(params, to_yaml_round_trip) {
   /* odd doubles and paths with quotes, colons, spaces and '#' */
   p.p_star = 0.1 + 0.2;
   p.cost_index = 1e-300;
-  p.wlz_uitname_eur = 123456789012.345;
-  p.stock[BW_M] = 1e9;
+  p.wlz_uitname_eur = 12345678901.2345;
+  p.stock[BW_M] = 1e6;
   p.growth[BW_A] = -0x1p-30;
   char *dir = new_dir();
   char *odd = put(dir, "we\"ird: #1 \\x.csv", "x\n");
@@ -1226,4 +1251,239 @@ Test(params, same_clients) {
   cr_assert_eq(bw_params_apply_set(&p, "data.gemeenten=" PARAMS_DIR "/data/gemeenten.csv", NULL, &ctx), BW_OK,
                "%s", ctx.msg);
   cr_expect(bw_params_same_clients(&p, &d));
+}
+
+/* ---- input limits (docs/limits.md; issue "Cluster-grade reliability") --------------------- */
+
+/* 100,000 levels of nesting in 200 KB used to take 52 s to refuse: now the
+ * event parser stops at level 33, so the message says so and nothing more
+ * was parsed (asserted by the message, not by a timer). */
+Test(params, nesting_deeper_than_32_refused_while_parsing) {
+  size_t n = 100000;
+  char *deep = tu_malloc(2 * n + 2);
+  memset(deep, '[', n);
+  memset(deep + n, ']', n);
+  strcpy(deep + 2 * n, "\n");
+  expect_fail(deep, BW_EPARAM, 1, NULL, "nested deeper than 32 levels");
+  /* block style: the line of the 33rd level, the path of keys to it */
+  char *block = tu_malloc(64 * 40);
+  strcpy(block, "run:\n");
+  for (int i = 0; i < 40; i++) sprintf(block + strlen(block), "%*sk%d:\n", 2 * i + 2, "", i);
+  expect_fail(block, BW_EPARAM, 33, "run.k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15.k16.k17.k18.k19.k20."
+              "k21.k22.k23.k24.k25.k26.k27.k28.k29.k30", "nested deeper than 32 levels (a params file needs 4)");
+  /* 32 levels are parsed (and refused as an unknown key, not for their depth) */
+  block[0] = '\0';
+  strcpy(block, "run:\n");
+  for (int i = 0; i < 30; i++) sprintf(block + strlen(block), "%*sk%d:\n", 2 * i + 2, "", i);
+  strcat(block, "                                                                {a: 1}\n");
+  expect_fail(block, BW_EPARAM, 2, "run.k0", "unknown key");
+  /* flow mappings, a --set */
+  expect_fail("a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: "
+              "{a: {a: {a: {a: {a: {a: {a: {a: {a: 1}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}\n",
+              BW_EPARAM, 1, NULL, "nested deeper than 32 levels");
+  bw_params p;
+  bw_params_defaults(&p);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_apply_set(&p, tu_format("flows=%.*s", 40, deep), NULL, &ctx), BW_EPARAM);
+  cr_expect(strstr(ctx.msg, "--set flows=[[[[") == ctx.msg && strstr(ctx.msg, "nested deeper than 32 levels"),
+            "%s", ctx.msg);
+}
+
+/* A params text or file of more than 1 MiB is refused before it is parsed. */
+Test(params, larger_than_1_mib_refused) {
+  size_t n = BW_PARAMS_MAX_BYTES;
+  char *text = tu_malloc(n + 2);
+  memset(text, ' ', n);
+  text[0] = '#';
+  text[n - 1] = '\n';
+  text[n] = '\0';
+  bw_params p;
+  expect_ok(text, &p); /* exactly 1 MiB: a comment */
+  text[n] = '\n';
+  text[n + 1] = '\0';
+  bw_ctx ctx;
+  cr_assert_eq(parse(text, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, NAME ": larger than 1 MiB (1048577 bytes): not a params file");
+  /* a file: from its size alone (sparse: nothing is read), and as a base */
+  char *dir = new_dir();
+  char *big = tu_join_malloc(dir, "big.yaml");
+  int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(ftruncate(fd, (off_t)1 << 31), 0);
+  close(fd);
+  cr_assert_eq(load_with(big, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/big.yaml: params file larger than 1 MiB (2147483648 bytes)", dir);
+  char *top = put(dir, "top.yaml", "run: {seed: 3}\nbase: big.yaml\n");
+  cr_assert_eq(load_with(top, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/top.yaml:2: base: cannot read big.yaml (%s/big.yaml: params file larger than 1 MiB "
+                   "(2147483648 bytes))", dir);
+  free(top);
+  free(big);
+  rm_dir(dir);
+}
+
+/* A FIFO or a device, as the params file, a base or a data table, is
+ * refused from stat, never opened blocking (.timeout: a regression fails
+ * instead of hanging the suite). */
+Test(params, fifo_and_devices_refused, .timeout = 20) {
+  char *dir = new_dir();
+  char *fifo = tu_join_malloc(dir, "fifo.yaml");
+  cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+  bw_params p;
+  bw_ctx ctx;
+  cr_expect_eq(load_with(fifo, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/fifo.yaml: not a regular file (a FIFO): a params file must be a regular file", dir);
+  cr_expect_eq(load_with("/dev/zero", NULL, 0, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "/dev/zero: not a regular file (a character device): a params file must be a regular file");
+  char *top = put(dir, "top.yaml", "base: fifo.yaml\n");
+  cr_expect_eq(load_with(top, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/top.yaml:1: base: fifo.yaml is a FIFO, not a params file", dir);
+  tu_write_text(top, "data:\n  regions: fifo.yaml\n");
+  cr_expect_eq(load_with(top, NULL, 0, &p, &ctx), BW_EPARAM);
+  expect_msg(&ctx, "%s/top.yaml:2: data.regions: data file %s/fifo.yaml: is a FIFO, not a regular file", dir);
+  expect_fail("data:\n  gemeenten: /dev/zero\n", BW_EPARAM, 2, "data.gemeenten",
+              "data file /dev/zero: is a character device, not a regular file");
+  const char *set[] = {"data.gemeenten=/dev/zero"};
+  cr_expect_eq(load_with(DEFAULT_YAML, set, 1, &p, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set data.gemeenten=/dev/zero: data.gemeenten: data file /dev/zero: is a character "
+                            "device, not a regular file");
+  free(top);
+  free(fifo);
+  rm_dir(dir);
+}
+
+/* Explicit tags are refused: "!!str 20" used to be read as the number 20. */
+Test(params, yaml_tags_refused) {
+  expect_fail("run:\n  seed: !!str 20\n", BW_EPARAM, 2, "run.seed",
+              "YAML tags are not allowed (got !!str): write the value without a tag");
+  expect_fail("run:\n  replications: !!int 20\n", BW_EPARAM, 2, "run.replications", "(got !!int)");
+  expect_fail("flows:\n  p_step_down: !!float 0.5\n", BW_EPARAM, 2, "flows.p_step_down", "(got !!float)");
+  expect_fail("flows: !!map\n  p_step_down: 0.5\n", BW_EPARAM, 1, "flows", "(got !!map)");
+  expect_fail("!!map {run: {seed: 1}}\n", BW_EPARAM, 1, "(top level)", "(got !!map)");
+  expect_fail("run:\n  !!str seed: 1\n", BW_EPARAM, 2, "run", "(got !!str)");
+  expect_fail("policy:\n  ingroeipad:\n    custom: [0.2, !!float 0.5]\n", BW_EPARAM, 3,
+              "policy.ingroeipad.custom[1]", "(got !!float)");
+  expect_fail("run:\n  name: !local x\n", BW_EPARAM, 2, "run.name", "(got !local)");
+  expect_fail("run:\n  name: ! x\n", BW_EPARAM, 2, "run.name", "(got !)");
+  expect_fail("%TAG !e! tag:example.com,2000:\n---\nrun:\n  name: !e!x y\n", BW_EPARAM, 4, "run.name",
+              "(got tag:example.com,2000:x)");
+  /* a --set */
+  bw_params p;
+  bw_params_defaults(&p);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_apply_set(&p, "run.seed=!!str 20", NULL, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set run.seed=!!str 20: run.seed: YAML tags are not allowed (got !!str): write the "
+                            "value without a tag");
+}
+
+/* One spelling per key: a dotted key is refused (it used to bypass the
+ * duplicate check beside the section that sets the same key). */
+Test(params, dotted_keys_refused_duplicates_in_any_spelling) {
+  expect_fail("flows.wlz.hazard: 0.1\nflows:\n  wlz:\n    hazard: 0.2\n", BW_EPARAM, 1, "flows.wlz.hazard",
+              "a key is one name, not a dotted path: write nested sections, flows: {wlz: {hazard: ...}}");
+  expect_fail("flows:\n  wlz:\n    hazard: 0.2\nflows.wlz.hazard: 0.1\n", BW_EPARAM, 4, "flows.wlz.hazard",
+              "not a dotted path");
+  expect_fail("flows:\n  wlz.hazard: 0.1\n", BW_EPARAM, 2, "flows.wlz.hazard",
+              "write nested sections, wlz: {hazard: ...}");
+  expect_fail("flows:\n  stock: {I.x: 1}\n", BW_EPARAM, 2, "flows.stock.I.x", "not a dotted path");
+  expect_fail("run:\n  seed: 1\n  \"seed\": 2\n", BW_EPARAM, 3, "run.seed", "duplicate key (first on line 2)");
+  expect_fail("run:\n  seed: 1\n  ? seed\n  : 2\n", BW_EPARAM, 3, "run.seed", "duplicate key (first on line 2)");
+  expect_fail("run: {'seed': 1, seed: 2}\n", BW_EPARAM, 1, "run.seed", "duplicate key");
+  bw_params p;
+  bw_params_defaults(&p);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_expect_eq(bw_params_apply_set(&p, "flows={wlz.hazard: 0.1}", NULL, &ctx), BW_EPARAM);
+  cr_expect_str_eq(ctx.msg, "--set flows={wlz.hazard: 0.1}: flows.wlz.hazard: a key is one name, not a dotted path: "
+                            "write nested sections, wlz: {hazard: ...}");
+}
+
+/* Numbers a double cannot hold are refused, never read as inf or 0. */
+Test(params, overflow_underflow_subnormal_refused) {
+  expect_fail("flows:\n  wlz:\n    hazard: 1e-400\n", BW_EPARAM, 3, "flows.wlz.hazard",
+              "too small for a double: it would be read as 0 (nonzero magnitudes start at 2.2e-308) (got 1e-400)");
+  expect_fail("flows:\n  p_step_down: -0.000001e-400\n", BW_EPARAM, 2, "flows.p_step_down", "too small for a double");
+  expect_fail("budget:\n  wlz_uitname_clients: 4.9e-324\n", BW_EPARAM, 2, "budget.wlz_uitname_clients",
+              "a subnormal number, below the smallest normal double 2.2e-308 in magnitude (got 4.9e-324)");
+  expect_fail("flags:\n  threshold_eur_per_inhabitant: 1e-310\n", BW_EPARAM, 2, "flags.threshold_eur_per_inhabitant",
+              "a subnormal number");
+  expect_fail("budget:\n  mo_extra_eur: 1e309\n", BW_EPARAM, 2, "budget.mo_extra_eur",
+              "too large for a double (beyond 1.8e308) (got 1e309)");
+  expect_fail("run:\n  replications: 1e400\n", BW_EPARAM, 2, "run.replications", "too large for a double");
+  expect_fail("run:\n  replications: 1e-400\n", BW_EPARAM, 2, "run.replications", "must be an integer (got 1e-400)");
+  expect_fail("flows:\n  stock: {I: 1e300}\n", BW_EPARAM, 2, "flows.stock.I", "must be in 0..1000000 (got 1e300)");
+  /* zero in any spelling, and the smallest normal double, are numbers */
+  bw_params p;
+  expect_ok("flows:\n  wlz:\n    hazard: 0e-400\n  p_step_down: -0.0\n", &p);
+  cr_expect_eq(p.wlz_hazard, 0.0);
+  expect_ok("flows:\n  wlz:\n    hazard: 2.2250738585072014e-308\n", &p);
+  cr_expect_eq(p.wlz_hazard, 2.2250738585072014e-308);
+}
+
+/* The ranges of the table are plausible, not merely representable. */
+Test(params, plausible_ranges) {
+  expect_fail("budget:\n  wlz_uitname_clients: 4.9\n", BW_EPARAM, 2, "budget.wlz_uitname_clients",
+              "must be in 100..10000000 (got 4.9)");
+  expect_fail("budget:\n  wlz_uitname_eur: 1e13\n", BW_EPARAM, 2, "budget.wlz_uitname_eur",
+              "must be in 0..1e+11 (got 1e13)");
+  expect_fail("budget:\n  national_institutions_eur: 2e11\n", BW_EPARAM, 2, "budget.national_institutions_eur",
+              "must be in 0..1e+11");
+  expect_fail("flows:\n  stock: {A: 1e8}\n", BW_EPARAM, 2, "flows.stock.A", "must be in 0..1000000 (got 1e8)");
+  expect_fail("flows:\n  rate_per_1000: {M: 11}\n", BW_EPARAM, 2, "flows.rate_per_1000.M", "must be in 0..10 (got 11)");
+  expect_fail("costs:\n  tariff_eur_per_day: {I: 20000}\n", BW_EPARAM, 2, "costs.tariff_eur_per_day.I",
+              "must be in 0..10000 (got 20000)");
+  expect_fail("costs:\n  cost_index: 0.6\n", BW_EPARAM, 2, "costs.cost_index", "must be in -0.2..0.2 (got 0.6)");
+  expect_fail("flows:\n  growth: {I: -0.9}\n", BW_EPARAM, 2, "flows.growth.I", "must be in -0.2..0.2");
+  expect_fail("flows:\n  duration_shape: {I: 0.01}\n", BW_EPARAM, 2, "flows.duration_shape.I", "must be in 0.1..10");
+  expect_fail("flows:\n  dispersion: {I: 1e-300}\n", BW_EPARAM, 2, "flows.dispersion.I", "must be >= 0.01");
+  expect_fail("uncertainty:\n  rate_sigma: 5\n", BW_EPARAM, 2, "uncertainty.rate_sigma", "must be in 0..1 (got 5)");
+  expect_fail("uncertainty:\n  cost_index_sd: 0.5\n", BW_EPARAM, 2, "uncertainty.cost_index_sd",
+              "must be in 0..0.05 (got 0.5)");
+  /* every bound itself is a valid value */
+  bw_params p;
+  expect_ok("flows:\n  stock: {I: 1e6, A: 0}\n  rate_per_1000: {M: 10}\n  growth: {I: -0.2, A: 0.2}\n"
+            "  duration_shape: {I: 0.1, A: 10}\n  dispersion: {I: 0.01}\n"
+            "budget:\n  wlz_uitname_clients: 100\n  mo_extra_eur: 1e11\n"
+            "costs:\n  tariff_eur_per_day: {I: 10000}\nuncertainty:\n  cost_index_sd: 0.05\n",
+            &p);
+  cr_expect_eq(p.stock[BW_I], 1e6);
+  cr_expect_eq(p.wlz_uitname_clients, 100);
+}
+
+/* Options' whole numbers (-n, -s, -t): digits only, no sign '+', no space,
+ * not empty (' 10' and '+10' used to be taken for 10). */
+Test(params, strict_whole_numbers_of_options) {
+  long long v = -7;
+  const char *bad[] = {"", " 10", "10 ", "+10", "1e3", "10.0", "0x10", "-", "- 1", "\t5", "1 0", "9223372036854775808"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cr_expect_eq(bw_parse_ll(bad[i], -1000000, LLONG_MAX, &v), -1, "bw_parse_ll('%s') accepted", bad[i]);
+    cr_expect_eq(v, -7, "bw_parse_ll('%s') wrote %lld", bad[i], v);
+  }
+  cr_expect_eq(bw_parse_ll(NULL, 0, 10, &v), -1);
+  cr_expect_eq(bw_parse_ll("10", 1, 100, &v), 0);
+  cr_expect_eq(v, 10);
+  cr_expect_eq(bw_parse_ll("010", 1, 100, &v), 0);
+  cr_expect_eq(v, 10);
+  cr_expect_eq(bw_parse_ll("-5", -10, 10, &v), 0);
+  cr_expect_eq(v, -5);
+  cr_expect_eq(bw_parse_ll("101", 1, 100, &v), -1);
+  cr_expect_eq(bw_parse_ll("0", 1, 100, &v), -1);
+  unsigned long long u = 7;
+  const char *ubad[] = {"", " 1", "+1", "-1", "1 ", "18446744073709551616", "1e3", "-0"};
+  for (size_t i = 0; i < sizeof ubad / sizeof *ubad; i++) {
+    cr_expect_eq(bw_parse_u64(ubad[i], &u), -1, "bw_parse_u64('%s') accepted", ubad[i]);
+    cr_expect_eq(u, 7);
+  }
+  cr_expect_eq(bw_parse_u64("18446744073709551615", &u), 0);
+  cr_expect_eq(u, 18446744073709551615ull);
+  cr_expect_eq(bw_parse_u64("0", &u), 0);
+  cr_expect_eq(u, 0);
+}
+
+/* An alias of its own ancestor (a cycle in the YAML graph) ends in an
+ * unknown key, not in an endless walk. */
+Test(params, recursive_alias_ends) {
+  expect_fail("flows: &f\n  wlz: *f\n", BW_EPARAM, 2, "flows.wlz.wlz", "unknown key");
 }
