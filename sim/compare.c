@@ -199,8 +199,11 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
   bw_status st = bw_data_load(sc->p[0].gemeenten_path, sc->p[0].regions_path, data, ctx);
   if (st != BW_OK) return st;
   if (bw_mpi_rank() == 0) {
+    /* the directory is this process's until it exits (sim/fileset.h) */
+    if ((st = bw_outdir_lock(out_dir, o->cmd, NULL, ctx)) != BW_OK) return st;
     bw_fileset fs;
-    if ((st = bw_fileset_prepare(&fs, out_dir, files, nfiles, o->c.force, ctx)) != BW_OK) return st;
+    if ((st = bw_fileset_prepare(&fs, out_dir, o->cmd, files, nfiles, o->c.force, ctx)) != BW_OK) return st;
+    bw_fileset_abort(&fs); /* a check: nothing written yet */
   }
   *mu = bw_multi_create(data, sc->p, (const char *const *)sc->name, sc->S, paired, extras, ctx);
   if (!*mu) return ctx->status;
@@ -218,7 +221,6 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
   if ((st = bw_multi_run(*mu, &ro, 0, sc->p[0].replications, ctx)) != BW_OK) return st;
   *seconds = omp_get_wtime() - t0;
   if (bw_mpi_rank() == 0 && (st = bw_multi_summarise(*mu, ctx)) != BW_OK) return st;
-  if (bw_mpi_rank() == 0) write_log(out_dir, o->cmd, sc, threads, *seconds, groups);
   return BW_OK;
 }
 
@@ -383,10 +385,11 @@ static void h5_index_scale(bw_h5 *h, const char *path, const char *name, int S, 
 }
 
 static void h5_common(bw_h5 *h, const char *format, const char *scen_dim, const scenarios *sc, const bw_multi *mu,
-                      const bw_data *d) {
+                      const bw_data *d, const char *run_id) {
   const bw_params *p = &sc->p[0];
   bw_h5_attr_str(h, "/", "format", format);
   bw_h5_attr_int(h, "/", "format_version", FORMAT_VERSION);
+  bw_h5_attr_str(h, "/", "run_id", run_id); /* as in the manifest (sim/output.h bw_run_id) */
   bw_h5_attr_str(h, "/", "bwsim_version", BW_VERSION);
   bw_h5_attr_u64(h, "/", "seed", p->seed);
   bw_h5_attr_int(h, "/", "replications", p->replications);
@@ -581,10 +584,12 @@ static void h5_delta(bw_h5 *h, const char *grp, const bw_delta *dl, int ng, int 
           SC_YEARS);
 }
 
-static bw_status write_compare_h5(const char *tmp, const char *shown, const cmp_out *o, bw_ctx *ctx) {
+static bw_status write_compare_h5(const char *tmp, const char *shown, const void *arg, const char *run_id,
+                                  bw_ctx *ctx) {
+  const cmp_out *o = arg;
   bw_h5 h;
   if (bw_h5_create(&h, tmp, shown, ctx) != BW_OK) return ctx->status;
-  h5_common(&h, "bwsim-compare", "scenario", o->sc, o->mu, o->d);
+  h5_common(&h, "bwsim-compare", "scenario", o->sc, o->mu, o->d, run_id);
   bw_h5_group(&h, "/scenario", "per scenario: its own flags and statistics (as bwsim run gives them)");
   bw_h5_group(&h, "/delta", "per scenario k >= 1: paired differences with the base (scenario - base)");
   const bw_summary *sb = bw_multi_summary(o->mu, 0);
@@ -701,12 +706,14 @@ static double as_number(const char *t) {
   return end != t && *end == '\0' ? v : NAN;
 }
 
-static bw_status write_sweep_h5(const char *tmp, const char *shown, const sweep_out *o, bw_ctx *ctx) {
+static bw_status write_sweep_h5(const char *tmp, const char *shown, const void *arg, const char *run_id,
+                                bw_ctx *ctx) {
+  const sweep_out *o = arg;
   bw_h5 h;
   if (bw_h5_create(&h, tmp, shown, ctx) != BW_OK) return ctx->status;
   const scenarios *sc = o->sc;
   int S = sc->S, K = sc->nkeys, ng = o->d->ng;
-  h5_common(&h, "bwsim-sweep", "point", sc, o->mu, o->d);
+  h5_common(&h, "bwsim-sweep", "point", sc, o->mu, o->d, run_id);
   hsize_t dk = (hsize_t)K, dpk[2] = {(hsize_t)S, (hsize_t)K}, dp = (hsize_t)S, dpg[2] = {(hsize_t)S, (hsize_t)ng};
   bw_h5_group(&h, "/grid", "the grid: keys, and each point's values");
   bw_h5_strings(&h, "/grid/keys", 1, &dk, (const char *const *)sc->keys, "params keys of the grid");
@@ -778,6 +785,41 @@ static bw_status write_sweep_h5(const char *tmp, const char *shown, const sweep_
           "/scenarios/point", NULL);
   dims_of(&h, "", "p_max_year,cum_mean,flagged,flag_stable", "/scenarios/point", SC_GEM);
   return bw_h5_close(&h);
+}
+
+/* ---- the file set --------------------------------------------------------------- */
+
+typedef bw_status (*h5_writer)(const char *tmp, const char *shown, const void *arg, const char *run_id, bw_ctx *ctx);
+
+/* The file set of compare or sweep (sim/fileset.h): files[0..nfiles-2] by
+ * the CSV writers csv[], the last by h5 (each given arg), and the manifest
+ * CMD.sha256, under the run id of the scenarios (sim/output.h); then
+ * run.log, as bwsim run does (not part of the set). */
+static bw_status write_set(const cmd_opts *o, const scenarios *sc, const bw_multi *mu, double seconds,
+                           const char *out_dir, const char *const *files, int nfiles, const bw_text_writer *csv,
+                           h5_writer h5, const void *arg, bw_ctx *ctx) {
+  const char *cmd = o->cmd;
+  char gem[65], reg[65], run_id[65];
+  bw_status st;
+  if ((st = bw_sha256_file(sc->p[0].gemeenten_path, gem, ctx)) != BW_OK ||
+      (st = bw_sha256_file(sc->p[0].regions_path, reg, ctx)) != BW_OK)
+    return st;
+  const bw_run_identity who = {cmd, "", sc->p[0].seed, sc->p[0].replications, gem, reg, sc->S,
+                               (const char *const *)sc->name, (const char *const *)sc->yaml};
+  if ((st = bw_run_id(&who, run_id, ctx)) != BW_OK) return st;
+  bw_fileset fs;
+  if ((st = bw_fileset_prepare(&fs, out_dir, cmd, files, nfiles, o->c.force, ctx)) != BW_OK) return st;
+  for (int i = 0; i < nfiles - 1 && st == BW_OK; i++) st = bw_fileset_write_text(&fs, i, csv[i], arg, ctx);
+  if (st == BW_OK && (st = h5(fs.tmp[nfiles - 1], fs.dst[nfiles - 1], arg, run_id, ctx)) == BW_OK)
+    st = bw_fileset_sync(&fs, nfiles - 1, ctx);
+  if (st != BW_OK) {
+    bw_fileset_abort(&fs);
+    return st;
+  }
+  if ((st = bw_fileset_commit(&fs, run_id, ctx)) == BW_OK)
+    write_log(out_dir, cmd, sc, o->c.threads > 0 ? o->c.threads : omp_get_max_threads(), seconds,
+              bw_multi_ngroups(mu));
+  return st;
 }
 
 /* ---- command line ------------------------------------------------------------- */
@@ -1030,16 +1072,9 @@ int bw_compare_main(int argc, char **argv) {
         goto done;
       }
     cmp_out out = {&sc, mu, &data, ix, o.c.csv};
-    bw_fileset fs;
-    if (bw_fileset_prepare(&fs, out_dir, out_files, 4, o.c.force, &ctx) != BW_OK) goto done;
-    if (bw_fileset_write_text(&fs, 0, write_compare_csv, &out, &ctx) != BW_OK ||
-        bw_fileset_write_text(&fs, 1, write_compare_regions_csv, &out, &ctx) != BW_OK ||
-        bw_fileset_write_text(&fs, 2, write_compare_national_csv, &out, &ctx) != BW_OK ||
-        write_compare_h5(fs.tmp[3], fs.dst[3], &out, &ctx) != BW_OK || bw_fileset_sync(&fs, 3, &ctx) != BW_OK) {
-      bw_fileset_abort(&fs);
+    static const bw_text_writer csv[] = {write_compare_csv, write_compare_regions_csv, write_compare_national_csv};
+    if (write_set(&o, &sc, mu, seconds, out_dir, out_files, 4, csv, write_compare_h5, &out, &ctx) != BW_OK)
       goto done;
-    }
-    if (bw_fileset_commit(&fs, out_dir, &ctx) != BW_OK) goto done;
     if (!o.c.quiet) {
       print_compare(&sc, mu, &data, ix);
       printf("\n%d scenarios x %d replications in %.1f s.\nResults: %s/compare.csv  %s/compare_national.csv  "
@@ -1220,15 +1255,9 @@ int bw_sweep_main(int argc, char **argv) {
       rows[s] = point_measures(bw_multi_summary(mu, s), bw_multi_model(mu, s));
     }
     sweep_out out = {&sc, mu, &data, ix, rows, o.c.csv};
-    bw_fileset fs;
-    if (bw_fileset_prepare(&fs, out_dir, out_files, 3, o.c.force, &ctx) != BW_OK) goto done;
-    if (bw_fileset_write_text(&fs, 0, write_sweep_csv, &out, &ctx) != BW_OK ||
-        bw_fileset_write_text(&fs, 1, write_sweep_gemeenten_csv, &out, &ctx) != BW_OK ||
-        write_sweep_h5(fs.tmp[2], fs.dst[2], &out, &ctx) != BW_OK || bw_fileset_sync(&fs, 2, &ctx) != BW_OK) {
-      bw_fileset_abort(&fs);
+    static const bw_text_writer csv[] = {write_sweep_csv, write_sweep_gemeenten_csv};
+    if (write_set(&o, &sc, mu, seconds, out_dir, out_files, 3, csv, write_sweep_h5, &out, &ctx) != BW_OK)
       goto done;
-    }
-    if (bw_fileset_commit(&fs, out_dir, &ctx) != BW_OK) goto done;
     if (!o.c.quiet) {
       print_sweep(&sc, rows, mu);
       printf("\n%d points x %d replications in %.1f s; clients simulated %s.\nResults: %s/sweep.csv  "

@@ -1,17 +1,56 @@
-/* Result files that appear together or not at all (sim/fileset.h). */
-#define _POSIX_C_SOURCE 200809L
+/* The output directory: its lock, result file sets, the commit journal and
+ * the recovery of interrupted commits (sim/fileset.h; docs/outputs.md
+ * "Reliability"). */
+#define _DEFAULT_SOURCE /* flock, gethostname, open_memstream */
 
 #include "fileset.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "output.h" /* bw_sha256_file */
+
+#define LOCK_FILE ".bwsim.lock"
+#define JOURNAL ".bwsim-commit"
+#define JOURNAL_TMP ".bwsim-commit.tmp"
+#define TMP_PREFIX ".bwsim-tmp-"
+#define PROBE_PREFIX ".bwsim-probe."
+#define JOURNAL_MAGIC "bwsim-commit 1"
+
+/* ---- the test hook -------------------------------------------------------------- */
+
+/* One write, rename, sync or unlink step of recovery or commit: with
+ * BWSIM_TEST_KILL_AT=N[:stop] the N-th of the process raises SIGKILL
+ * (SIGSTOP) after saying which it is. */
+static void step(const char *what, const char *name) {
+  static long at = -1, n = 0;
+  static int sig = SIGKILL;
+  if (at < 0) {
+    const char *e = getenv("BWSIM_TEST_KILL_AT");
+    char *end = NULL;
+    at = e && *e ? strtol(e, &end, 10) : 0;
+    if (at > 0 && end && !strcmp(end, ":stop")) sig = SIGSTOP;
+    else if (at < 0 || (end && *end)) at = 0;
+  }
+  if (at <= 0 || ++n != at) return;
+  fprintf(stderr, "bwsim: BWSIM_TEST_KILL_AT=%ld: %s after step %ld: %s %s\n", at,
+          sig == SIGSTOP ? "SIGSTOP" : "SIGKILL", n, what, name);
+  raise(sig);
+}
+
+/* ---- paths and files -------------------------------------------------------------- */
+
 static bw_status join(char *out, size_t cap, const char *dir, const char *prefix, const char *name,
-                      const char *suffix, bw_ctx *ctx) {
-  int n = snprintf(out, cap, "%s/%s%s%s", dir, prefix, name, suffix);
+                      bw_ctx *ctx) {
+  int n = snprintf(out, cap, "%s/%s%s", dir, prefix, name);
   if (n < 0 || (size_t)n >= cap) return bw_fail(ctx, BW_EIO, "%s/%s: output path too long", dir, name);
   return BW_OK;
 }
@@ -33,9 +72,9 @@ static bw_status make_dirs(const char *dir, bw_ctx *ctx) {
     if (path[i - 1] == '/') continue; /* "a//b" */
     char c = path[i];
     path[i] = '\0';
-    if (mkdir(path, 0777) != 0 && !is_dir(path)) {
-      int e = errno;
-      return bw_fail(ctx, BW_EIO, "%s: cannot create directory: %s", path, strerror(e));
+    if (mkdir(path, 0777) != 0) {
+      int e = errno; /* before is_dir: its stat would replace it */
+      if (!is_dir(path)) return bw_fail(ctx, BW_EIO, "%s: cannot create directory: %s", path, strerror(e));
     }
     path[i] = c;
   }
@@ -43,12 +82,329 @@ static bw_status make_dirs(const char *dir, bw_ctx *ctx) {
   return BW_OK;
 }
 
+/* Make the renames in dir durable. 0 or an errno; file systems that cannot
+ * sync a directory are not an error. */
+static int sync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = fsync(fd) == 0 || errno == EINVAL || errno == ENOTSUP ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+/* Write n bytes to a new file at path and fsync it: 0 or an errno (the file
+ * may then be partial: the caller removes it). */
+static int write_file(const char *path, const char *buf, size_t n) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return errno;
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO;
+      close(fd);
+      return e;
+    }
+    buf += w;
+    n -= (size_t)w;
+  }
+  int e = fsync(fd) == 0 ? 0 : errno;
+  if (close(fd) != 0 && !e) e = errno;
+  return e;
+}
+
+/* A file name of the set: no '/', no blank, not "." or "..". */
+static int plain_name(const char *s) {
+  if (!*s || !strcmp(s, ".") || !strcmp(s, "..")) return 0;
+  for (; *s; s++)
+    if (*s == '/' || *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') return 0;
+  return 1;
+}
+
+/* ---- the journal ------------------------------------------------------------------- */
+
+typedef struct {
+  int n; /* renames */
+  char run_id[65];
+  char tmp[BW_FILESET_MAX + 1][64], dst[BW_FILESET_MAX + 1][64]; /* names in the directory */
+} journal;
+
+/* 1 read, 0 none, -1 damaged or unreadable. */
+static int read_journal(const char *dir, journal *j) {
+  memset(j, 0, sizeof *j);
+  char path[BW_PATH_MAX], line[256];
+  if (snprintf(path, sizeof path, "%s/" JOURNAL, dir) >= (int)sizeof path) return -1;
+  FILE *f = fopen(path, "r");
+  if (!f) return errno == ENOENT ? 0 : -1;
+  int ok = fgets(line, sizeof line, f) && !strcmp(line, JOURNAL_MAGIC "\n") && fgets(line, sizeof line, f) &&
+           sscanf(line, "run_id %64[0-9a-f]", j->run_id) == 1 && strlen(j->run_id) == 64;
+  int end = 0;
+  while (ok && !end && fgets(line, sizeof line, f)) {
+    char t[128], d[128];
+    if (!strcmp(line, "end\n"))
+      end = 1;
+    else if (j->n <= BW_FILESET_MAX && sscanf(line, "rename %127s %127s", t, d) == 2 && strlen(t) < 64 &&
+             strlen(d) < 64 && !strncmp(t, TMP_PREFIX, strlen(TMP_PREFIX)) && plain_name(t) && plain_name(d)) {
+      strcpy(j->tmp[j->n], t);
+      strcpy(j->dst[j->n], d);
+      j->n++;
+    } else {
+      ok = 0;
+    }
+  }
+  fclose(f);
+  return ok && end && j->n > 0 ? 1 : -1;
+}
+
+/* ---- recovery ------------------------------------------------------------------------- */
+
+/* A temporary of an earlier bwsim version: .NAME.tmp.PID or .NAME.bak.PID. */
+static int legacy_temporary(const char *s) {
+  size_t n = strlen(s), d = n;
+  while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9') d--;
+  return s[0] == '.' && d < n && d > 6 && (!strncmp(s + d - 5, ".tmp.", 5) || !strncmp(s + d - 5, ".bak.", 5));
+}
+
+static int stale_temporary(const char *s) {
+  return !strncmp(s, TMP_PREFIX, strlen(TMP_PREFIX)) || !strcmp(s, JOURNAL_TMP) ||
+         !strncmp(s, PROBE_PREFIX, strlen(PROBE_PREFIX)) || legacy_temporary(s);
+}
+
+/* Under the lock: roll an interrupted commit forward, then remove every
+ * temporary bwsim left. */
+static bw_status recover(const char *dir, bw_ctx *ctx) {
+  journal j;
+  int r = read_journal(dir, &j);
+  char path[BW_PATH_MAX], tmp[BW_PATH_MAX];
+  bw_status st = join(path, sizeof path, dir, "", JOURNAL, ctx);
+  if (st != BW_OK) return st;
+  if (r < 0) {
+    /* written whole and synced before it was renamed into place: only a
+     * file system that lost data, or a person, makes a damaged one */
+    fprintf(stderr, "bwsim: warning: %s: a damaged commit journal %s is ignored and removed\n", dir, JOURNAL);
+    unlink(path);
+  } else if (r > 0) {
+    int missing = 0;
+    for (int i = 0; i < j.n; i++) {
+      char dst[BW_PATH_MAX];
+      struct stat sb;
+      if ((st = join(tmp, sizeof tmp, dir, "", j.tmp[i], ctx)) != BW_OK ||
+          (st = join(dst, sizeof dst, dir, "", j.dst[i], ctx)) != BW_OK)
+        return st;
+      if (lstat(tmp, &sb) == 0) {
+        if (rename(tmp, dst) != 0)
+          return bw_fail(ctx, BW_EIO, "%s: cannot complete the interrupted commit of run %.12s: %s: %s", dir,
+                         j.run_id, j.dst[i], strerror(errno));
+        step("recover: rename", j.dst[i]);
+      } else if (lstat(dst, &sb) != 0) {
+        missing++;
+      }
+    }
+    int e = sync_dir(dir);
+    if (e) return bw_fail(ctx, BW_EIO, "%s: cannot sync the directory: %s", dir, strerror(e));
+    step("recover: sync", dir);
+    if (unlink(path) != 0 && errno != ENOENT)
+      return bw_fail(ctx, BW_EIO, "%s: cannot remove %s: %s", dir, JOURNAL, strerror(errno));
+    step("recover: unlink", JOURNAL);
+    sync_dir(dir);
+    if (missing)
+      fprintf(stderr, "bwsim: warning: %s: %d file%s of the interrupted commit of run %.12s missing\n", dir,
+              missing, missing == 1 ? " is" : "s are", j.run_id);
+    else
+      fprintf(stderr, "bwsim: %s: completed the commit of run %.12s that an interrupted bwsim left\n", dir,
+              j.run_id);
+  }
+  /* the stale temporaries: names first, then unlink (not while reading) */
+  DIR *d = opendir(dir);
+  if (!d) return bw_fail(ctx, BW_EIO, "%s: cannot read the directory: %s", dir, strerror(errno));
+  char *stale[64];
+  int ns = 0, removed = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && ns < 64)
+    if (stale_temporary(e->d_name) && (stale[ns] = strdup(e->d_name)) != NULL) ns++;
+  closedir(d);
+  for (int i = 0; i < ns; i++) {
+    struct stat sb;
+    if (join(tmp, sizeof tmp, dir, "", stale[i], NULL) == BW_OK && lstat(tmp, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        unlink(tmp) == 0) {
+      removed++;
+      step("recover: unlink", stale[i]);
+    }
+    free(stale[i]);
+  }
+  if (removed)
+    fprintf(stderr, "bwsim: %s: removed %d temporary file%s that an interrupted bwsim left\n", dir, removed,
+            removed == 1 ? "" : "s");
+  return BW_OK;
+}
+
+/* ---- the lock --------------------------------------------------------------------------- */
+
+struct bw_outdir_lock {
+  struct bw_outdir_lock *next;
+  dev_t dev;
+  ino_t ino; /* of the directory */
+  pid_t pid;
+  int fd, refs, until_exit;
+  char path[BW_PATH_MAX]; /* of the lock file */
+};
+
+static bw_outdir_lock_t *held; /* the locks of this process */
+
+static void release(bw_outdir_lock_t *l) {
+  for (bw_outdir_lock_t **p = &held; *p; p = &(*p)->next)
+    if (*p == l) {
+      *p = l->next;
+      break;
+    }
+  /* remove the file only while it is ours: not in a forked child, not when
+   * someone replaced it */
+  struct stat a, b;
+  if (l->pid == getpid() && fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino)
+    unlink(l->path);
+  close(l->fd);
+  free(l);
+}
+
+static void release_all(void) {
+  while (held) release(held);
+}
+
+/* pid, host, command line and start time, into the lock file. */
+static void write_holder(int fd, const char *what) {
+  char cmd[600] = "", host[256] = "?", when[64] = "?", buf[1200];
+  int f = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (f >= 0) {
+    ssize_t n = read(f, cmd, sizeof cmd - 1);
+    close(f);
+    if (n < 0) n = 0;
+    cmd[n] = '\0';
+    while (n > 0 && cmd[n - 1] == '\0') n--;
+    for (ssize_t i = 0; i < n; i++)
+      if (cmd[i] == '\0' || cmd[i] == '\n') cmd[i] = ' ';
+  }
+  if (!cmd[0]) snprintf(cmd, sizeof cmd, "bwsim %s", what ? what : "");
+  gethostname(host, sizeof host - 1);
+  host[sizeof host - 1] = '\0';
+  time_t now = time(NULL);
+  struct tm tm;
+  if (localtime_r(&now, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm);
+  int n = snprintf(buf, sizeof buf, "pid %ld\nhost %s\nstarted %s\ncommand %s\n", (long)getpid(), host, when, cmd);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+  /* best effort: on a full disk the lock holds without its description */
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) return;
+}
+
+/* "pid 123 on host, since TIME: COMMAND" from a holder's lock file. */
+static void describe_holder(int fd, char *out, size_t cap) {
+  char buf[1200], pid[32] = "", host[256] = "", when[64] = "", cmd[600] = "";
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  buf[n > 0 ? n : 0] = '\0';
+  char *save = NULL;
+  for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    if (!strncmp(line, "pid ", 4)) snprintf(pid, sizeof pid, "%s", line + 4);
+    if (!strncmp(line, "host ", 5)) snprintf(host, sizeof host, "%s", line + 5);
+    if (!strncmp(line, "started ", 8)) snprintf(when, sizeof when, "%s", line + 8);
+    if (!strncmp(line, "command ", 8)) snprintf(cmd, sizeof cmd, "%s", line + 8);
+  }
+  if (!pid[0])
+    snprintf(out, cap, "a process that is starting: its pid is not written yet");
+  else
+    snprintf(out, cap, "pid %s on %s, started %s: %s", pid, host[0] ? host : "?", when[0] ? when : "?",
+             cmd[0] ? cmd : "?");
+}
+
+bw_status bw_outdir_lock(const char *dir, const char *what, bw_outdir_lock_t **out, bw_ctx *ctx) {
+  if (out) *out = NULL;
+  bw_status st = make_dirs(dir, ctx);
+  if (st != BW_OK) return st;
+  struct stat sd;
+  if (stat(dir, &sd) != 0) return bw_fail(ctx, BW_EIO, "%s: %s", dir, strerror(errno));
+  for (bw_outdir_lock_t *l = held; l; l = l->next)
+    if (l->pid == getpid() && l->dev == sd.st_dev && l->ino == sd.st_ino) {
+      if (out) {
+        l->refs++;
+        *out = l;
+      } else {
+        l->until_exit = 1;
+      }
+      return BW_OK;
+    }
+  bw_outdir_lock_t *l = calloc(1, sizeof *l);
+  if (!l) return bw_fail(ctx, BW_ENOMEM, "out of memory");
+  if ((st = join(l->path, sizeof l->path, dir, "", LOCK_FILE, ctx)) != BW_OK) {
+    free(l);
+    return st;
+  }
+  for (int tries = 0;; tries++) {
+    l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (l->fd < 0) {
+      int e = errno;
+      free(l);
+      return bw_fail(ctx, BW_EIO, "%s: cannot write in this directory: %s", dir, strerror(e));
+    }
+    if (flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      if (e == EWOULDBLOCK) {
+        char who[1000];
+        describe_holder(l->fd, who, sizeof who);
+        close(l->fd);
+        free(l);
+        return bw_fail(ctx, BW_EEXIST,
+                       "%s is in use by another bwsim (%s): wait until it ends, or choose another --out", dir,
+                       who);
+      }
+      /* a file system without locks: say so and go on */
+      fprintf(stderr, "bwsim: warning: %s: cannot lock %s (%s): nothing stops a second run into it\n", dir,
+              LOCK_FILE, strerror(e));
+      break;
+    }
+    /* the holder before us may have removed the file it locked: then ours
+     * is not the lock file any more */
+    struct stat a, b;
+    if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) break;
+    close(l->fd);
+    if (tries == 100) {
+      free(l);
+      return bw_fail(ctx, BW_EIO, "%s: cannot take the lock %s: it keeps changing", dir, LOCK_FILE);
+    }
+  }
+  write_holder(l->fd, what);
+  static int registered;
+  if (!registered) registered = atexit(release_all) == 0;
+  l->dev = sd.st_dev;
+  l->ino = sd.st_ino;
+  l->pid = getpid();
+  l->next = held;
+  held = l;
+  if ((st = recover(dir, ctx)) != BW_OK) {
+    release(l);
+    return st;
+  }
+  if (out) {
+    l->refs = 1;
+    *out = l;
+  } else {
+    l->until_exit = 1;
+  }
+  return BW_OK;
+}
+
+void bw_outdir_unlock(bw_outdir_lock_t *lock) {
+  if (!lock || --lock->refs > 0 || lock->until_exit) return;
+  release(lock);
+}
+
+/* ---- the set -------------------------------------------------------------------------- */
+
 /* Can we create files in dir? (access() is not enough: root, read-only
  * mounts, ACLs.) */
 static bw_status probe_dir(const char *dir, bw_ctx *ctx) {
-  char path[BW_PATH_MAX], suffix[32];
-  snprintf(suffix, sizeof suffix, ".%ld", (long)getpid());
-  bw_status st = join(path, sizeof path, dir, ".bwsim-probe", "", suffix, ctx);
+  char path[BW_PATH_MAX], name[32];
+  snprintf(name, sizeof name, "%ld", (long)getpid());
+  bw_status st = join(path, sizeof path, dir, PROBE_PREFIX, name, ctx);
   if (st != BW_OK) return st;
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -60,28 +416,21 @@ static bw_status probe_dir(const char *dir, bw_ctx *ctx) {
   return BW_OK;
 }
 
-bw_status bw_fileset_prepare(bw_fileset *fs, const char *dir, const char *const *names, int n, int force,
-                             bw_ctx *ctx) {
-  memset(fs, 0, sizeof *fs);
-  if (n < 1 || n > BW_FILESET_MAX) return bw_fail(ctx, BW_EUSAGE, "bw_fileset_prepare: %d files", n);
-  bw_status st = make_dirs(dir, ctx);
-  if (st != BW_OK) return st;
-  char pid[32];
-  snprintf(pid, sizeof pid, ".%ld", (long)getpid());
-  for (int i = 0; i < n; i++) {
-    if ((st = join(fs->dst[i], sizeof fs->dst[i], dir, "", names[i], "", ctx)) != BW_OK ||
-        (st = join(fs->tmp[i], sizeof fs->tmp[i], dir, ".", names[i], ".tmp", ctx)) != BW_OK ||
-        (st = join(fs->bak[i], sizeof fs->bak[i], dir, ".", names[i], ".bak", ctx)) != BW_OK)
+static bw_status prepare_files(bw_fileset *fs, const char *dir, const char *const *names, int n, int force,
+                               bw_ctx *ctx) {
+  bw_status st;
+  for (int i = 0; i <= n; i++) {
+    const char *name = i < n ? names[i] : fs->manifest;
+    if (!plain_name(name) || strlen(name) >= sizeof fs->name[i])
+      return bw_fail(ctx, BW_EUSAGE, "bw_fileset_prepare: bad file name '%s'", name);
+    strcpy(fs->name[i], name);
+    if ((st = join(fs->dst[i], sizeof fs->dst[i], dir, "", name, ctx)) != BW_OK ||
+        (st = join(fs->tmp[i], sizeof fs->tmp[i], dir, TMP_PREFIX, name, ctx)) != BW_OK)
       return st;
-    if (strlen(fs->tmp[i]) + strlen(pid) >= BW_PATH_MAX || strlen(fs->bak[i]) + strlen(pid) >= BW_PATH_MAX)
-      return bw_fail(ctx, BW_EIO, "%s: output path too long", fs->dst[i]);
-    strcat(fs->tmp[i], pid);
-    strcat(fs->bak[i], pid);
     struct stat sb;
     if (lstat(fs->dst[i], &sb) != 0) {
       if (errno == ENOENT) continue;
-      int e = errno;
-      return bw_fail(ctx, BW_EIO, "%s: %s", fs->dst[i], strerror(e));
+      return bw_fail(ctx, BW_EIO, "%s: %s", fs->dst[i], strerror(errno));
     }
     if (!force)
       return bw_fail(ctx, BW_EEXIST, "%s already exists: use --force to replace it, or choose another --out",
@@ -93,7 +442,21 @@ bw_status bw_fileset_prepare(bw_fileset *fs, const char *dir, const char *const 
   return probe_dir(dir, ctx);
 }
 
+bw_status bw_fileset_prepare(bw_fileset *fs, const char *dir, const char *what, const char *const *names, int n,
+                             int force, bw_ctx *ctx) {
+  memset(fs, 0, sizeof *fs);
+  if (n < 1 || n > BW_FILESET_MAX || !what || !plain_name(what) ||
+      snprintf(fs->manifest, sizeof fs->manifest, "%s.sha256", what) >= (int)sizeof fs->manifest)
+    return bw_fail(ctx, BW_EUSAGE, "bw_fileset_prepare: %d files of '%s'", n, what ? what : "");
+  if (snprintf(fs->dir, sizeof fs->dir, "%s", dir) >= (int)sizeof fs->dir)
+    return bw_fail(ctx, BW_EIO, "%s: output path too long", dir);
+  bw_status st = bw_outdir_lock(dir, what, &fs->lock, ctx);
+  if (st == BW_OK && (st = prepare_files(fs, dir, names, n, force, ctx)) != BW_OK) bw_fileset_abort(fs);
+  return st;
+}
+
 bw_status bw_fileset_sync(const bw_fileset *fs, int i, bw_ctx *ctx) {
+  step("write", fs->name[i]);
   int fd = open(fs->tmp[i], O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fsync(fd) != 0) {
     int e = errno;
@@ -117,6 +480,7 @@ bw_status bw_fileset_write_text(const bw_fileset *fs, int i, bw_text_writer fn, 
     return bw_fail(ctx, BW_EIO, "%s: %s", fs->dst[i], strerror(e));
   }
   fn(f, arg);
+  step("write (partly)", fs->name[i]);
   int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
   int e = errno;
   if (fclose(f) != 0 && !bad) {
@@ -124,53 +488,179 @@ bw_status bw_fileset_write_text(const bw_fileset *fs, int i, bw_text_writer fn, 
     e = errno;
   }
   if (bad) return bw_fail(ctx, BW_EIO, "%s: write error: %s", fs->dst[i], strerror(e));
+  step("write", fs->name[i]);
   return BW_OK;
 }
 
-void bw_fileset_abort(const bw_fileset *fs) {
-  for (int i = 0; i < fs->n; i++) unlink(fs->tmp[i]);
+void bw_fileset_abort(bw_fileset *fs) {
+  for (int i = 0; fs->n > 0 && i <= fs->n; i++) unlink(fs->tmp[i]);
+  bw_outdir_unlock(fs->lock);
+  fs->lock = NULL;
 }
 
-/* Before the first rename, every existing target is hard-linked to its
- * backup; if a rename fails, the renamed files are put back (or removed when
- * there was none) so the directory is as it was. Where hard links are not
- * supported there is no backup and only the check of bw_fileset_prepare
- * stands between us and a half-done commit. */
-bw_status bw_fileset_commit(bw_fileset *fs, const char *dir, bw_ctx *ctx) {
-  int had[BW_FILESET_MAX] = {0}, backed[BW_FILESET_MAX] = {0};
-  for (int i = 0; i < fs->n; i++) {
-    struct stat sb;
-    had[i] = lstat(fs->dst[i], &sb) == 0;
-    if (had[i]) {
-      unlink(fs->bak[i]);
-      backed[i] = link(fs->dst[i], fs->bak[i]) == 0;
-    }
+static int is_run_id(const char *s) {
+  if (!s || strlen(s) != 64) return 0;
+  for (; *s; s++)
+    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'))) return 0;
+  return 1;
+}
+
+/* The manifest (sha256sum format, the run id in a comment line) into the
+ * last temporary. */
+static bw_status write_manifest(const bw_fileset *fs, const char *run_id, bw_ctx *ctx) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&text, &len);
+  if (!m) return bw_fail(ctx, BW_ENOMEM, "out of memory");
+  fprintf(m, "# bwsim %s: run_id %s (check the files: sha256sum -c %s)\n", BW_VERSION, run_id, fs->manifest);
+  bw_status st = BW_OK;
+  for (int i = 0; i < fs->n && st == BW_OK; i++) {
+    char sha[65];
+    if ((st = bw_sha256_file(fs->tmp[i], sha, ctx)) == BW_OK) fprintf(m, "%s  %s\n", sha, fs->name[i]);
   }
-  int failed = -1, err = 0;
-  for (int i = 0; i < fs->n; i++)
-    if (rename(fs->tmp[i], fs->dst[i]) != 0) {
-      failed = i;
-      err = errno;
-      break;
-    }
-  if (failed >= 0) {
-    for (int j = 0; j < failed; j++) {
-      if (backed[j])
-        rename(fs->bak[j], fs->dst[j]);
-      else if (!had[j])
-        unlink(fs->dst[j]);
-    }
-    for (int j = failed; j < fs->n; j++) unlink(fs->tmp[j]);
+  if (fclose(m) != 0 && st == BW_OK) st = bw_fail(ctx, BW_ENOMEM, "out of memory");
+  int e = st == BW_OK ? write_file(fs->tmp[fs->n], text, len) : 0;
+  free(text);
+  if (e) return bw_fail(ctx, BW_EIO, "%s: write error: %s", fs->dst[fs->n], strerror(e));
+  if (st == BW_OK) step("write", fs->manifest);
+  return st;
+}
+
+/* The journal, written whole and synced under a temporary name, renamed into
+ * place, and the directory synced: from then on the renames are done, now
+ * or by the next bwsim into the directory. */
+static bw_status write_journal(const bw_fileset *fs, const char *run_id, bw_ctx *ctx) {
+  char text[256 + (BW_FILESET_MAX + 1) * 160], tmp[BW_PATH_MAX], path[BW_PATH_MAX];
+  int len = snprintf(text, sizeof text, JOURNAL_MAGIC "\nrun_id %s\n", run_id);
+  for (int i = 0; i <= fs->n; i++)
+    len += snprintf(text + len, sizeof text - (size_t)len, "rename " TMP_PREFIX "%s %s\n", fs->name[i], fs->name[i]);
+  len += snprintf(text + len, sizeof text - (size_t)len, "end\n");
+  bw_status st;
+  if ((st = join(tmp, sizeof tmp, fs->dir, "", JOURNAL_TMP, ctx)) != BW_OK ||
+      (st = join(path, sizeof path, fs->dir, "", JOURNAL, ctx)) != BW_OK)
+    return st;
+  int e = write_file(tmp, text, (size_t)len);
+  if (!e) {
+    step("write", JOURNAL_TMP);
+    e = rename(tmp, path) == 0 ? 0 : errno;
   }
-  for (int i = 0; i < fs->n; i++)
-    if (backed[i]) unlink(fs->bak[i]); /* no-op for those renamed back */
-  if (failed >= 0)
-    return bw_fail(ctx, BW_EIO, "%s: cannot move the new file into place: %s", fs->dst[failed], strerror(err));
-  /* make the renames durable; some file systems cannot sync a directory */
-  int fd = open(dir, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
+  if (e) {
+    unlink(tmp);
+    return bw_fail(ctx, BW_EIO, "%s: cannot write the commit journal %s: %s", fs->dir, JOURNAL, strerror(e));
   }
+  step("rename", JOURNAL);
+  if ((e = sync_dir(fs->dir)) != 0) {
+    unlink(path);
+    return bw_fail(ctx, BW_EIO, "%s: cannot sync the directory: %s", fs->dir, strerror(e));
+  }
+  step("sync", fs->dir);
   return BW_OK;
+}
+
+bw_status bw_fileset_commit(bw_fileset *fs, const char *run_id, bw_ctx *ctx) {
+  if (fs->n < 1 || !is_run_id(run_id)) {
+    bw_fileset_abort(fs);
+    return bw_fail(ctx, BW_EUSAGE, "bw_fileset_commit: no file set or no run id");
+  }
+  bw_status st = write_manifest(fs, run_id, ctx);
+  if (st == BW_OK) st = write_journal(fs, run_id, ctx);
+  if (st != BW_OK) {
+    bw_fileset_abort(fs);
+    return st;
+  }
+  /* the manifest last: until it is in place, the old one describes no file
+   * that changed without the journal saying so */
+  for (int i = 0; i <= fs->n && st == BW_OK; i++) {
+    if (rename(fs->tmp[i], fs->dst[i]) != 0)
+      st = bw_fail(ctx, BW_EIO,
+                   "%s: cannot move the new file into place: %s; the new files are complete: the next bwsim "
+                   "run, compare or sweep into %s puts them in place (journal %s/" JOURNAL ")",
+                   fs->dst[i], strerror(errno), fs->dir, fs->dir);
+    else
+      step("rename", fs->name[i]);
+  }
+  int e = st == BW_OK ? sync_dir(fs->dir) : 0;
+  if (e) st = bw_fail(ctx, BW_EIO, "%s: cannot sync the directory: %s", fs->dir, strerror(e));
+  if (st == BW_OK) {
+    step("sync", fs->dir);
+    char path[BW_PATH_MAX];
+    if ((st = join(path, sizeof path, fs->dir, "", JOURNAL, ctx)) == BW_OK) {
+      if (unlink(path) != 0)
+        st = bw_fail(ctx, BW_EIO, "%s: cannot remove the commit journal: %s", fs->dir, strerror(errno));
+      else
+        step("unlink", JOURNAL);
+      sync_dir(fs->dir);
+    }
+  }
+  bw_outdir_unlock(fs->lock);
+  fs->lock = NULL;
+  return st;
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+/* Where a reader finds file name of dir: the journal's temporary while a
+ * commit is pending and it exists, else dir/name. */
+static bw_status reader_path(const char *dir, const journal *j, const char *name, char *out, size_t cap,
+                             bw_ctx *ctx) {
+  for (int i = 0; i < j->n; i++)
+    if (!strcmp(j->dst[i], name)) {
+      bw_status st = join(out, cap, dir, "", j->tmp[i], ctx);
+      struct stat sb;
+      if (st != BW_OK || lstat(out, &sb) == 0) return st;
+    }
+  return join(out, cap, dir, "", name, ctx);
+}
+
+static bw_status verify_once(const char *dir, const char *what, char run_id[65], int *pending, bw_ctx *ctx) {
+  run_id[0] = '\0';
+  *pending = 0;
+  journal j;
+  int r = read_journal(dir, &j);
+  if (r < 0) return bw_fail(ctx, BW_EIO, "%s: the commit journal %s is damaged", dir, JOURNAL);
+  if (r == 0) j.n = 0;
+  *pending = r > 0;
+  char manifest[80], path[BW_PATH_MAX], line[512];
+  snprintf(manifest, sizeof manifest, "%s.sha256", what);
+  bw_status st = reader_path(dir, &j, manifest, path, sizeof path, ctx);
+  if (st != BW_OK) return st;
+  FILE *f = fopen(path, "r");
+  if (!f) return bw_fail(ctx, BW_EIO, "%s: %s", path, strerror(errno));
+  run_id[0] = '\0';
+  int nfiles = 0;
+  while (st == BW_OK && fgets(line, sizeof line, f)) {
+    char sha[65], name[256], have[65];
+    const char *id = strstr(line, "run_id ");
+    if (line[0] == '#') {
+      if (id && sscanf(id, "run_id %64[0-9a-f]", run_id) != 1) run_id[0] = '\0';
+    } else if (sscanf(line, "%64[0-9a-f]  %255[^\n]", sha, name) != 2 || strlen(sha) != 64) {
+      st = bw_fail(ctx, BW_EIO, "%s: not a bwsim manifest: %s", path, line);
+    } else if ((st = reader_path(dir, &j, name, path, sizeof path, ctx)) == BW_OK &&
+               (st = bw_sha256_file(path, have, ctx)) == BW_OK && strcmp(sha, have) != 0) {
+      st = bw_fail(ctx, BW_EIO, "%s/%s: not the file of run %.12s (its SHA-256 differs from %s)", dir, name, run_id,
+                   manifest);
+    } else {
+      nfiles++;
+    }
+  }
+  fclose(f);
+  if (st == BW_OK && (!is_run_id(run_id) || nfiles == 0))
+    st = bw_fail(ctx, BW_EIO, "%s/%s: no run id or no file listed", dir, manifest);
+  if (st == BW_OK && *pending && strcmp(j.run_id, run_id) != 0)
+    st = bw_fail(ctx, BW_EIO, "%s: the commit journal is of run %.12s, the manifest of run %.12s", dir, j.run_id,
+                 run_id);
+  return st;
+}
+
+bw_status bw_fileset_verify(const char *dir, const char *what, char run_id[65], int *pending, bw_ctx *ctx) {
+  /* a commit that goes on while we read moves files under us: read again */
+  for (int tries = 0;; tries++) {
+    bw_ctx c;
+    bw_ctx_init(&c);
+    bw_status st = verify_once(dir, what, run_id, pending, &c);
+    if (st == BW_OK || tries == 3) {
+      if (st != BW_OK) bw_fail(ctx, st, "%s", c.msg);
+      return st;
+    }
+  }
 }

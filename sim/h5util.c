@@ -1,9 +1,14 @@
 /* The HDF5 writer of the result files (sim/h5util.h). */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC, fsync */
+
 #include "h5util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5_hl.h>
 
@@ -26,35 +31,78 @@ bw_status bw_h5_create(bw_h5 *h, const char *path, const char *shown, bw_ctx *ct
   memset(h, 0, sizeof *h);
   h->file = h->fcpl = h->fapl = h->gcpl = h->dcpl = -1;
   h->shown = shown;
+  h->path = path;
   h->ctx = ctx;
   /* we report through ctx; HDF5 would print its stack to stderr. The handler
    * is process-wide state of the library: bw_h5_close puts it back. */
   H5Eget_auto2(H5E_DEFAULT, &h->old_func, &h->old_data);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  h->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (h->fd < 0) {
+    bw_fail(ctx, BW_EIO, "%s: cannot create %s: %s", shown, path, strerror(errno));
+    return bw_h5_close(h);
+  }
   h->fcpl = H5Pcreate(H5P_FILE_CREATE);
   h->fapl = H5Pcreate(H5P_FILE_ACCESS);
   h->gcpl = H5Pcreate(H5P_GROUP_CREATE);
   h->dcpl = H5Pcreate(H5P_DATASET_CREATE);
   /* no modification times: identical runs, identical bytes; a file format
-   * that HDF5 1.8 readers open */
+   * that HDF5 1.8 readers open; in memory, grown 1 MiB at a time, never
+   * written by HDF5 */
   if (h->fcpl < 0 || h->fapl < 0 || h->gcpl < 0 || h->dcpl < 0 || H5Pset_obj_track_times(h->fcpl, 0) < 0 ||
       H5Pset_obj_track_times(h->gcpl, 0) < 0 || H5Pset_obj_track_times(h->dcpl, 0) < 0 ||
-      H5Pset_libver_bounds(h->fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0) {
+      H5Pset_libver_bounds(h->fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
+      H5Pset_fapl_core(h->fapl, (size_t)1 << 20, 0) < 0) {
     fail(h, "set up the properties of", "the file");
   } else {
     h->file = H5Fcreate(path, H5F_ACC_TRUNC, h->fcpl, h->fapl);
-    if (h->file < 0) fail(h, "create", path);
+    if (h->file < 0) fail(h, "create", "the file in memory");
   }
   if (ctx->status != BW_OK) return bw_h5_close(h);
   return BW_OK;
 }
 
+/* The file's image, from memory to h->fd. */
+static void write_image(bw_h5 *h) {
+  if (!bw_h5_ok(h)) return;
+  ssize_t n = H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(h->file, NULL, 0);
+  char *buf = n > 0 ? malloc((size_t)n) : NULL;
+  if (n <= 0 || !buf || H5Fget_file_image(h->file, buf, (size_t)n) != n) {
+    free(buf);
+    if (n > 0 && !buf)
+      bw_fail(h->ctx, BW_ENOMEM, "%s: out of memory for the file image (%zd bytes)", h->shown, n);
+    else
+      fail(h, "take the image of", "the file");
+    return;
+  }
+  const char *p = buf;
+  size_t left = (size_t)n;
+  int e = 0;
+  while (left > 0 && !e) {
+    ssize_t w = write(h->fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) e = w < 0 ? errno : EIO;
+    else p += w, left -= (size_t)w;
+  }
+  free(buf);
+  if (!e && fsync(h->fd) != 0) e = errno;
+  if (e) bw_fail(h->ctx, BW_EIO, "%s: write error: %s", h->shown, strerror(e));
+}
+
 bw_status bw_h5_close(bw_h5 *h) {
+  write_image(h);
+  /* in memory: closing writes nothing and cannot meet an I/O error */
   if (h->file >= 0 && H5Fclose(h->file) < 0) fail(h, "close", "the file");
   hid_t *p[4] = {&h->dcpl, &h->gcpl, &h->fapl, &h->fcpl};
   for (int i = 0; i < 4; i++)
     if (*p[i] >= 0) H5Pclose(*p[i]);
   h->file = h->fcpl = h->fapl = h->gcpl = h->dcpl = -1;
+  if (h->fd >= 0) {
+    if (close(h->fd) != 0 && h->ctx->status == BW_OK)
+      bw_fail(h->ctx, BW_EIO, "%s: write error: %s", h->shown, strerror(errno));
+    if (h->ctx->status != BW_OK) unlink(h->path); /* no partial file */
+  }
+  h->fd = -1;
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
   return h->ctx->status;
 }

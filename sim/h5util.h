@@ -6,7 +6,15 @@
  * datasets marked `_Encoding` = "utf-8"), and with the first error reported
  * through ctx (BW_EHDF5 with HDF5's innermost reason) and HDF5's own error
  * stack silenced. After an error every further call is a no-op, so a writer
- * can make all its calls and check once at bw_h5_close. */
+ * can make all its calls and check once at bw_h5_close.
+ *
+ * The file is built in memory (HDF5's core driver, no backing store) and
+ * bw_h5_close writes its image with write(2) and fsync: HDF5 itself never
+ * meets an I/O error. (HDF5 1.10 leaves a file whose H5Fclose failed, e.g.
+ * on a full disk, half-freed in its ID table, and its exit handler
+ * H5_term_library then crashes in H5F__close_cb: HDFFV-11052. Here a full
+ * disk, a quota or a read-only file system is an ordinary BW_EIO with the
+ * system's reason, and the partial file is removed.) */
 #ifndef BW_H5UTIL_H
 #define BW_H5UTIL_H
 
@@ -18,14 +26,19 @@
 
 typedef struct {
   hid_t file, fcpl, fapl, gcpl, dcpl;
+  int fd;           /* the file on disk, written at bw_h5_close */
+  const char *path;
   H5E_auto2_t old_func;
   void *old_data;
   const char *shown; /* the file's name in messages */
   bw_ctx *ctx;
 } bw_h5;
 
+/* Create path (BW_EIO when it cannot be: the reason named) and an empty
+ * HDF5 file in memory for it. */
 bw_status bw_h5_create(bw_h5 *h, const char *path, const char *shown, bw_ctx *ctx);
-/* Close the file (and restore HDF5's error printing); the first error. */
+/* Write the file to path and fsync it, or remove path after an error; free
+ * everything (and restore HDF5's error printing). The first error. */
 bw_status bw_h5_close(bw_h5 *h);
 /* 1 while no call has failed. */
 int bw_h5_ok(const bw_h5 *h);

@@ -16,6 +16,7 @@
 #include "cliutil.h"
 #include "compare.h"
 #include "data_csv.h"
+#include "fileset.h"
 #include "model.h"
 #include "output.h"
 #include "params_yaml.h"
@@ -237,7 +238,9 @@ static int cmd_run(int argc, char **argv) {
   char out_dir[PATH_MAX];
   if (a.c.out) snprintf(out_dir, sizeof out_dir, "%s", a.c.out);
   else snprintf(out_dir, sizeof out_dir, "results/%s", p.name);
-  if (rank == 0 && bw_output_prepare(out_dir, a.c.force, &ctx) != BW_OK) goto fail;
+  if (rank == 0 && (bw_outdir_lock(out_dir, "run", NULL, &ctx) != BW_OK || /* held until exit: sim/fileset.h */
+                    bw_output_prepare(out_dir, a.c.force, &ctx) != BW_OK))
+    goto fail;
 
   m = bw_model_create(&p, &data, &ctx);
   if (!m) goto fail;

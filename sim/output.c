@@ -10,8 +10,10 @@
  * (sim/cliutil.h, docs/outputs.md "Digits"), and no time, host, path, pid or
  * thread count is written.
  *
- * Atomicity: the five files are one sim/fileset.h set: written to
- * temporaries, synced, renamed into place together (all or none). */
+ * Atomicity: the five files are one sim/fileset.h set with the manifest
+ * run.sha256: written to temporaries, synced, and put in place under a
+ * commit journal, so that a reader finds the old set or the new one, never
+ * a mix; results.h5 and run.sha256 carry the run id (bw_run_id). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -116,7 +118,28 @@ static double stat_get(const bw_stat *st, const stat_field *f) {
 
 bw_status bw_output_prepare(const char *dir, int force, bw_ctx *ctx) {
   bw_fileset fs;
-  return bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
+  bw_status st = bw_fileset_prepare(&fs, dir, "run", out_name, OUT_N, force, ctx);
+  if (st == BW_OK) bw_fileset_abort(&fs); /* a check: nothing written */
+  return st;
+}
+
+/* ---- the run's identity ------------------------------------------------------ */
+
+bw_status bw_run_id(const bw_run_identity *id, char out[65], bw_ctx *ctx) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return bw_fail(ctx, BW_ENOMEM, "out of memory for the run id");
+  fprintf(f, "bwsim %s %s\noptions %s\nseed %llu\nreplications %d\ngemeenten_sha256 %s\nregions_sha256 %s\n"
+          "scenarios %d\n",
+          BW_VERSION, id->command, id->options ? id->options : "", id->seed, id->replications, id->gemeenten_sha256,
+          id->regions_sha256, id->n);
+  for (int i = 0; i < id->n; i++)
+    fprintf(f, "scenario %d %s\n%s\n", i, id->names[i] ? id->names[i] : "", id->params_yaml[i]);
+  int bad = fclose(f) != 0;
+  if (!bad) bw_sha256_bytes(text, len, out);
+  free(text);
+  return bad ? bw_fail(ctx, BW_ENOMEM, "out of memory for the run id") : BW_OK;
 }
 
 /* ---- which data set ------------------------------------------------------- */
@@ -343,13 +366,15 @@ static void stat_group(bw_h5 *h, const char *grp, const bw_stat *cells, const do
 }
 
 /* Root attributes: what the run was and what a reader checks first. */
-static void write_h5_root(bw_h5 *h, const bw_summary *s, const bw_provenance *prov) {
+static void write_h5_root(bw_h5 *h, const bw_summary *s, const bw_provenance *prov, const char *run_id) {
   char title[160];
   snprintf(title, sizeof title, "bwsim results: %s", prov->params_name ? prov->params_name : "");
   bw_h5_attr_str(h, "/", "title", title);
   /* what a reader checks before it trusts the layout (results/README.md) */
   bw_h5_attr_str(h, "/", "format", "bwsim-results");
   bw_h5_attr_int(h, "/", "format_version", BW_RESULTS_FORMAT_VERSION);
+  /* the identity of the run, also in run.sha256 beside the other files */
+  bw_h5_attr_str(h, "/", "run_id", run_id);
   bw_h5_attr_int(h, "/", "first_year", s->first_year);
   bw_h5_attr_int(h, "/", "last_year", s->first_year + s->ny - 1);
   bw_h5_attr_int(h, "/", "start_year", s->start_year);
@@ -766,7 +791,8 @@ static void write_h5_provenance(bw_h5 *h, const bw_provenance *prov, const data_
 }
 
 static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summary *s, const bw_model *m,
-                               const bw_data *d, const bw_provenance *prov, const data_id *id, bw_ctx *ctx) {
+                               const bw_data *d, const bw_provenance *prov, const data_id *id, const char *run_id,
+                               bw_ctx *ctx) {
   /* scratch for one dataset: [ng][ny + 1] values of 8 bytes at most, or
    * [nr][ny] twice (values and populations), or string pointers */
   size_t nbuf = (size_t)s->ng * (size_t)(s->ny + 1) + 1;
@@ -776,7 +802,7 @@ static bw_status write_h5_file(const char *tmp, const char *shown, const bw_summ
   if (!buf) return bw_fail(ctx, BW_ENOMEM, "%s: out of memory", shown);
   bw_h5 h;
   if (bw_h5_create(&h, tmp, shown, ctx) == BW_OK) {
-    write_h5_root(&h, s, prov);
+    write_h5_root(&h, s, prov, run_id);
     write_h5_gemeenten(&h, s, d, buf);
     write_h5_gemeente_year(&h, s, m, buf);
     write_h5_national(&h, s, buf);
@@ -817,9 +843,20 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
       return bw_fail(ctx, BW_EMODEL, "bw_output_write: risk row %d names no gemeente of the data",
                      i + 1);
 
-  bw_fileset fs;
-  bw_status st = bw_fileset_prepare(&fs, dir, out_name, OUT_N, force, ctx);
+  /* the run's identity: what made these numbers (sim/output.h) */
+  char run_id[65];
+  char *resolved = prov->params ? bw_params_to_yaml(prov->params) : NULL;
+  if (prov->params && !resolved) return bw_fail(ctx, BW_ENOMEM, "out of memory for the resolved params");
+  const char *yaml = resolved ? resolved : prov->params_text ? prov->params_text : "";
+  const char *name = prov->params_name;
+  const bw_run_identity who = {"run", s->exact ? "exact" : "", prov->seed, prov->replications,
+                               prov->gemeenten_sha256, prov->regions_sha256, 1, &name, &yaml};
+  bw_status st = bw_run_id(&who, run_id, ctx);
+  free(resolved);
   if (st != BW_OK) return st;
+
+  bw_fileset fs;
+  if ((st = bw_fileset_prepare(&fs, dir, "run", out_name, OUT_N, force, ctx)) != BW_OK) return st;
   data_id id;
   identify_data(prov, &id);
   const csv_job job = {s, m, d, csv, &id};
@@ -829,7 +866,7 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
       [OUT_GEMEENTE_YEAR] = write_gemeente_year_csv,
       [OUT_REGION_YEAR] = write_region_year_csv,
   };
-  st = write_h5_file(fs.tmp[OUT_H5], fs.dst[OUT_H5], s, m, d, prov, &id, ctx);
+  st = write_h5_file(fs.tmp[OUT_H5], fs.dst[OUT_H5], s, m, d, prov, &id, run_id, ctx);
   if (st == BW_OK) st = bw_fileset_sync(&fs, OUT_H5, ctx);
   for (int i = 0; i < OUT_N && st == BW_OK; i++)
     if (csv_writer[i]) st = bw_fileset_write_text(&fs, i, csv_writer[i], &job, ctx);
@@ -837,7 +874,7 @@ bw_status bw_output_write(const char *dir, int force, const bw_summary *s, const
     bw_fileset_abort(&fs);
     return st;
   }
-  return bw_fileset_commit(&fs, dir, ctx);
+  return bw_fileset_commit(&fs, run_id, ctx);
 }
 
 /* ---- the table on the terminal ------------------------------------------ */

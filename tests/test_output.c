@@ -2,8 +2,9 @@
  * SHA-256 known answers (FIPS 180-4 examples), the refusal to overwrite,
  * atomic replacement, the CSV and HDF5 contents read back (the CSV numbers
  * within the digits of their kind, docs/outputs.md), the nl dialect, pandas
- * and xarray reading the files, and byte-identical files for identical
- * input.
+ * and xarray reading the files, byte-identical files (and manifest) for
+ * identical input, the run id in results.h5 and run.sha256 and what goes
+ * into it. The kills, the lock and the disk errors: tests/test_commit.c.
  *
  * The summary is built by hand with a distinct value in every field (issue 4
  * fields included: err_* of every statistic, Wilson intervals, first
@@ -18,6 +19,7 @@
 
 #include <hdf5_hl.h>
 
+#include "fileset.h"
 #include "output.h"
 #include "test_util.h"
 
@@ -1377,8 +1379,9 @@ Test(output_write, identical_input_identical_bytes) {
 #ifdef M_PERTURB
   mallopt(M_PERTURB, 0);
 #endif
-  for (int i = 0; i < NOUT; i++) {
-    char *fa = tu_join_malloc(a, outputs[i]), *fb = tu_join_malloc(b, outputs[i]);
+  for (int i = 0; i <= NOUT; i++) { /* and the manifest: the run id has no time or host */
+    const char *name = i < NOUT ? outputs[i] : "run.sha256";
+    char *fa = tu_join_malloc(a, name), *fb = tu_join_malloc(b, name);
     assert_same_file(fa, fb);
     free(fa);
     free(fb);
@@ -1472,8 +1475,7 @@ Test(output_write, failure_midway_removes_temps) {
   write_ok(&fx, dir, 0);
   char before[NOUT][65], after[NOUT][65];
   shas(dir, before);
-  char blocker[64];
-  snprintf(blocker, sizeof blocker, ".national.csv.tmp.%ld", (long)getpid());
+  const char *blocker = ".bwsim-tmp-national.csv"; /* sim/fileset.h */
   char *bp = tu_join_malloc(dir, blocker);
   cr_assert_eq(mkdir(bp, 0777), 0);
   fx.s.risk[0].p_max_year = 0.75;
@@ -1490,19 +1492,21 @@ Test(output_write, failure_midway_removes_temps) {
   fixture_free(&fx);
 }
 
-/* The HDF5 temp cannot be created: an HDF5 error naming results.h5. */
-Test(output_write, hdf5_failure_is_ehdf5) {
+/* The HDF5 temp cannot be created: an I/O error naming results.h5 and the
+ * system's reason (sim/h5util.h: HDF5 builds the file in memory; the disk
+ * is written by bwsim). */
+Test(output_write, hdf5_temp_blocked_is_eio_with_the_reason) {
   fixture fx;
   fixture_init(&fx);
   char *dir = tu_mkdtemp("output");
-  char blocker[64];
-  snprintf(blocker, sizeof blocker, ".results.h5.tmp.%ld", (long)getpid());
+  const char *blocker = ".bwsim-tmp-results.h5";
   char *bp = tu_join_malloc(dir, blocker);
   cr_assert_eq(mkdir(bp, 0777), 0);
   bw_ctx ctx;
   bw_ctx_init(&ctx);
-  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EHDF5);
+  cr_assert_eq(bw_output_write(dir, 0, &fx.s, fx.m, &fx.prov, NULL, &ctx), BW_EIO);
   cr_assert(strstr(ctx.msg, "results.h5") != NULL, "%s", ctx.msg);
+  cr_assert(strstr(ctx.msg, strerror(EISDIR)) != NULL, "the reason: %s", ctx.msg);
   for (int i = 0; i < NOUT; i++) {
     char *p = tu_join_malloc(dir, outputs[i]);
     cr_assert(!tu_exists(p), "%s written despite the failure", outputs[i]);
@@ -1513,6 +1517,106 @@ Test(output_write, hdf5_failure_is_ehdf5) {
   tu_rm_rf(dir);
   free(dir);
   fixture_free(&fx);
+}
+
+/* ---- the run id and the manifest ------------------------------------------- */
+
+/* run.sha256: the run id in its first line, then every result file with its
+ * SHA-256 in sha256sum format; results.h5 carries the same run id;
+ * bw_fileset_verify reads the set as complete. */
+Test(output_write, manifest_lists_every_file_with_the_run_id) {
+  fixture fx;
+  fixture_init(&fx);
+  char *dir = tu_mkdtemp("output");
+  write_ok(&fx, dir, 0);
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  char vid[65];
+  int pending = -1;
+  cr_assert_eq(bw_fileset_verify(dir, "run", vid, &pending, &ctx), BW_OK, "%s", ctx.msg);
+  cr_assert_eq(pending, 0);
+  char *mp = tu_join_malloc(dir, "run.sha256");
+  char *text = tu_slurp_malloc(mp, NULL);
+  char id[65] = "", *line = text;
+  cr_assert_eq(sscanf(line, "# bwsim %*s run_id %64[0-9a-f]", id), 1, "first line: %s", text);
+  cr_assert_str_eq(vid, id);
+  int n = 0;
+  for (line = strchr(line, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+    char sha[65], name[64], want[65];
+    cr_assert_eq(sscanf(line + 1, "%64[0-9a-f]  %63s", sha, name), 2, "%s", line + 1);
+    cr_assert_lt(n, NOUT);
+    cr_assert_str_eq(name, outputs[n], "the files in order");
+    char *p = tu_join_malloc(dir, name);
+    tu_sha256_file(p, want);
+    cr_assert_str_eq(sha, want, "%s", name);
+    free(p);
+    n++;
+  }
+  cr_assert_eq(n, NOUT, "every result file listed");
+  char *h5 = tu_join_malloc(dir, "results.h5"), attr[80];
+  hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+  cr_assert_geq(f, 0);
+  tu_h5_attr_str(f, "/", "run_id", attr, sizeof attr);
+  H5Fclose(f);
+  cr_assert_str_eq(attr, id, "results.h5 and run.sha256 name the same run");
+  /* a file of another run beside them: the reader sees it */
+  char *risk = tu_join_malloc(dir, "risk.csv");
+  tu_write_text(risk, "rank\n");
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_fileset_verify(dir, "run", vid, &pending, &ctx), BW_EIO);
+  cr_assert(strstr(ctx.msg, "risk.csv") != NULL, "%s", ctx.msg);
+  /* run.sha256 alone is a result: refused without --force */
+  for (int i = 0; i < NOUT; i++) {
+    char *p = tu_join_malloc(dir, outputs[i]);
+    cr_assert_eq(unlink(p), 0);
+    free(p);
+  }
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_output_prepare(dir, 0, &ctx), BW_EEXIST);
+  cr_assert(strstr(ctx.msg, "run.sha256") != NULL, "%s", ctx.msg);
+  cr_assert_eq(tu_count_hidden(dir, NULL), 0, "no lock or temporary left");
+  free(risk);
+  free(h5);
+  free(text);
+  free(mp);
+  tu_rm_rf(dir);
+  free(dir);
+  fixture_free(&fx);
+}
+
+/* The run id is a function of what makes the numbers: each of them changes
+ * it, and nothing else goes in. */
+Test(output_write, run_id_of_what_makes_the_numbers) {
+  const char *names[2] = {"base", "other"}, *yaml[2] = {"run: {seed: 1}\n", "policy: {pooling: region}\n"};
+  char g[65], r[65];
+  bw_sha256_bytes("g", 1, g);
+  bw_sha256_bytes("r", 1, r);
+  const bw_run_identity base = {"compare", "", 7, 100, g, r, 2, names, yaml};
+  bw_run_identity v[9];
+  for (int i = 0; i < 9; i++) v[i] = base;
+  const char *other_names[2] = {"base", "other2"}, *other_yaml[2] = {"run: {seed: 1}\n", "policy: {pooling: none}\n"};
+  v[1].command = "sweep";
+  v[2].options = "exact";
+  v[3].seed = 8;
+  v[4].replications = 101;
+  v[5].gemeenten_sha256 = r;
+  v[6].regions_sha256 = g;
+  v[7].names = other_names;
+  v[8].params_yaml = other_yaml;
+  char id[9][65], again[65];
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  for (int i = 0; i < 9; i++) {
+    cr_assert_eq(bw_run_id(&v[i], id[i], &ctx), BW_OK, "%s", ctx.msg);
+    cr_assert_eq(strlen(id[i]), 64u);
+    for (int j = 0; j < i; j++) cr_assert_str_neq(id[i], id[j], "variants %d and %d", i, j);
+  }
+  cr_assert_eq(bw_run_id(&base, again, &ctx), BW_OK);
+  cr_assert_str_eq(again, id[0], "the same identity, the same id");
+  bw_run_identity one = base;
+  one.n = 1;
+  cr_assert_eq(bw_run_id(&one, again, &ctx), BW_OK);
+  cr_assert_str_neq(again, id[0], "the scenarios count");
 }
 
 Test(output_write, summary_not_matching_data_rejected) {
