@@ -133,13 +133,7 @@ static tu_proc mpirun2(const char *arg, ...) {
   va_start(ap, arg);
   tu_argv_va(argv, n, 64, arg, ap);
   va_end(ap);
-  /* Open MPI leaks in MPI_Init (see tests/test_cli.c): no leak check there */
-  const char *asan_old = getenv("ASAN_OPTIONS");
-  const char *env[] = {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                       tu_format("ASAN_OPTIONS=%s%sdetect_leaks=0", asan_old ? asan_old : "",
-                                 asan_old && *asan_old ? ":" : ""),
-                       NULL};
-  return tu_run(argv, tu_environ_with(env), tu_tmp_root);
+  return tu_run(argv, tu_mpi_environ(), tu_tmp_root);
 }
 
 /* ---- 1. the same numbers as bwsim run -------------------------------------- */
