@@ -1000,7 +1000,11 @@ static void print_sweep(const scenarios *sc, const point_row *rows, const bw_mul
 }
 
 static int finish(int rc, const char *cmd, bw_ctx *ctx) {
-  if (rc) fprintf(stderr, "bwsim %s: error: %s\n", cmd, ctx->msg[0] ? ctx->msg : bw_strerror(ctx->status));
+  /* every process gives up with the same message and exit code (sim/run.h);
+   * one prints it */
+  if (rc) bw_mpi_agree_failure(ctx);
+  if (rc && bw_mpi_rank() == 0)
+    fprintf(stderr, "bwsim %s: error: %s\n", cmd, ctx->msg[0] ? ctx->msg : bw_strerror(ctx->status));
   return rc ? bw_exit_code(ctx->status) : 0;
 }
 
@@ -1083,6 +1087,8 @@ int bw_compare_main(int argc, char **argv) {
     }
     maybe_report(&o, out_dir);
   }
+  /* how rank 0's writing went, on every process */
+  if (bw_mpi_agree(BW_OK, &ctx) != BW_OK) goto done;
   rc = 0;
 done:
   if (ix)
@@ -1268,6 +1274,8 @@ int bw_sweep_main(int argc, char **argv) {
     }
     maybe_report(&o, out_dir);
   }
+  /* how rank 0's writing went, on every process */
+  if (bw_mpi_agree(BW_OK, &ctx) != BW_OK) goto done;
   rc = 0;
 done:
   for (int k = 0; k < MAX_GRID_KEYS; k++) {

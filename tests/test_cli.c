@@ -553,6 +553,23 @@ Test(cli, bad_command_lines_refused) {
       {"--max-replications without value", {"--until-stable", "--max-replications"}},
       {"--lang de", {"--report", "--lang", "de"}},
       {"--lang without --report", {"--lang", "en"}},
+      /* long runs (docs/cluster.md) */
+      {"--checkpoint-every 0", {"--checkpoint-every", "0"}},
+      {"--checkpoint-every 10x", {"--checkpoint-every", "10x"}},
+      {"--checkpoint-every m", {"--checkpoint-every", "m"}},
+      {"--checkpoint-every without value", {"--checkpoint-every"}},
+      {"--checkpoint-every with --exact", {"--exact", "--checkpoint-every", "100"}},
+      {"--resume with --until-stable", {"--until-stable", "--resume", out}},
+      {"--resume into another --out", {"--resume", "elsewhere"}},
+      {"--resume without a checkpoint", {"--resume", out}},
+      {"--replications-range 5:3", {"--replications-range", "5:3"}},
+      {"--replications-range 3:3", {"--replications-range", "3:3"}},
+      {"--replications-range -1:4", {"--replications-range", "-1:4"}},
+      {"--replications-range 4", {"--replications-range", "4"}},
+      {"--replications-range a:b", {"--replications-range", "a:b"}},
+      {"--replications-range beyond N", {"--replications-range", "4:9"}},
+      {"--replications-range with --report", {"--replications-range", "0:4", "--report"}},
+      {"--progress-every 0", {"--progress-every", "0"}},
   };
   int n = (int)(sizeof cases / sizeof cases[0]);
   for (int i = 0; i < n; i++) {
@@ -674,6 +691,23 @@ Test(cli, help_version_and_commands) {
   p = tu_bwsim("frobnicate", NULL);
   assert_refused(&p, "unknown command");
   cr_assert(contains(p.err, "frobnicate"), "stderr should name the command: %s", p.err);
+}
+
+/* bwsim merge (docs/cluster.md): what it needs, and what does not apply. */
+Test(cli, merge_command_line) {
+  char *out = tu_path("out");
+  tu_proc p = tu_bwsim("merge", "--help", NULL);
+  cr_assert_eq(p.code, 0, "bwsim merge --help: exit %d", p.code);
+  cr_assert(contains(p.out, "--out") && contains(p.out, "--replications-range"), "merge --help:\n%s", p.out);
+  p = tu_bwsim("merge", NULL);
+  assert_refused(&p, "merge without parts");
+  p = tu_bwsim("merge", tu_path("part"), NULL);
+  assert_refused(&p, "merge without --out");
+  p = tu_bwsim("merge", tu_path("part"), "--out", out, "-n", "8", NULL);
+  assert_refused(&p, "merge with -n");
+  p = tu_bwsim("merge", tu_path("no_such_part"), "--out", out, NULL);
+  assert_refused(&p, "merge of a missing part");
+  assert_nothing_written(out, "merge of a missing part");
 }
 
 /* ---- 4. --quiet ------------------------------------------------------------ */
