@@ -826,7 +826,13 @@ static int cmd_merge(int argc, char **argv) {
       bw_fail(&ctx, BW_ENOMEM, "out of memory");
       goto fail;
     }
+    long long before = bw_acc_count(acc);
     if (bw_acc_unpack_merge(acc, ck.acc, ck.acc_len, &ctx) != BW_OK) goto fail;
+    if (bw_acc_count(acc) - before != ck.id.hi - ck.id.lo) {
+      bw_fail(&ctx, BW_EDATA, "%s: its statistics hold %lld replications, its range %lld", path,
+              bw_acc_count(acc) - before, ck.id.hi - ck.id.lo);
+      goto fail;
+    }
     bw_ckpt_free(&ck);
   }
   if (!bw_rangeset_is(&all, 0, p.replications)) {
