@@ -567,6 +567,8 @@ static int cmd_run(int argc, char **argv) {
   if (bw_mpi_agree(st, &ctx) != BW_OK) goto fail;
   if (a.c.replications) p.replications = (int)a.c.replications;
   if (a.c.have_seed) p.seed = a.c.seed;
+  /* the cross-field checks again with -n applied (uncertainty.outer_draws <= replications) */
+  if (st == BW_OK && a.c.replications) st = bw_params_validate(&p, "command line", &ctx);
   long long lo = 0, hi = p.replications;
   if (a.have_range) {
     lo = a.range_lo;

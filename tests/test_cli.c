@@ -1357,3 +1357,14 @@ Test(cli, compare_and_sweep_files_for_analysts) {
   p = tu_run(run, NULL, NULL);
   cr_assert_eq(p.code, 0, "xarray on compare.h5 / sweep.h5:\n%s%s", p.out, p.err);
 }
+
+/* -n given on the command line is checked against the params it bounds:
+ * more outer draws than replications would leave outer draws without a
+ * replication (an all-NaN variance split before this check). */
+Test(cli, replications_on_the_command_line_checked_against_outer_draws) {
+  char *out = tu_path("od");
+  tu_proc p = tu_bwsim("run", SMALL_YAML, "-n", "10", "--set", "uncertainty.outer_draws=50", "-q", "--out", out, NULL);
+  assert_refused(&p, "-n below uncertainty.outer_draws");
+  cr_assert(contains(p.err, "uncertainty.outer_draws") && contains(p.err, "-n"), "message: %s", p.err);
+  assert_nothing_written(out, "-n below uncertainty.outer_draws");
+}
