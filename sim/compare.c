@@ -175,20 +175,11 @@ typedef struct {
 
 static void write_log(const char *dir, const char *cmd, const scenarios *sc, int threads, double seconds,
                       int groups) {
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof path, "%s/run.log", dir);
-  FILE *f = fopen(path, "w");
+  FILE *f = bw_run_log_open(dir, cmd);
   if (!f) return;
-  char host[256] = "?";
-  gethostname(host, sizeof host - 1);
-  time_t now = time(NULL);
-  char when[64];
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-  fprintf(f, "bwsim %s %s\nfinished %s on %s\nscenarios %d client_groups %d\nreplications %d seed %llu\n",
-          BW_VERSION, cmd, when, host, sc->S, groups, sc->p[0].replications,
+  fprintf(f, "scenarios %d client_groups %d\nreplications %d seed %llu\n", sc->S, groups, sc->p[0].replications,
           (unsigned long long)sc->p[0].seed);
-  fprintf(f, "threads %d mpi_processes %d\nwall_seconds %.3f\n", threads, bw_mpi_size(), seconds);
-  fclose(f);
+  bw_run_log_close(f, threads, seconds);
 }
 
 /* Load the data, run every scenario on common random numbers, summarise.

@@ -297,21 +297,12 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
 
 static void write_run_log(const char *dir, const char *command, int force, const bw_params *p, int threads,
                           double seconds, const char *params_path, const char *extra) {
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof path, "%s/run.log", dir);
-  FILE *f = fopen(path, "w");
+  FILE *f = bw_run_log_open(dir, command);
   if (!f) return;
-  char host[256] = "?";
-  gethostname(host, sizeof host - 1);
-  time_t now = time(NULL);
-  char when[64];
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-  fprintf(f, "bwsim %s%s%s\nfinished %s on %s\nparams %s\nreplications %d seed %llu\n", BW_VERSION,
-          command ? " " : "", command ? command : "", when, host, params_path, p->replications,
-          (unsigned long long)p->seed);
-  fprintf(f, "threads %d mpi_processes %d\nwall_seconds %.3f\nforce %d\n", threads, bw_mpi_size(), seconds, force);
+  fprintf(f, "params %s\nreplications %d seed %llu\nforce %d\n", params_path, p->replications,
+          (unsigned long long)p->seed, force);
   if (extra && *extra) fprintf(f, "%s", extra);
-  fclose(f);
+  bw_run_log_close(f, threads, seconds);
 }
 
 /* What rank 0 does with the statistics of a whole run (run, merge). */

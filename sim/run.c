@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef BW_HAVE_MPI
@@ -61,6 +62,27 @@ int bw_mpi_size(void) {
 #else
   return 1;
 #endif
+}
+
+FILE *bw_run_log_open(const char *dir, const char *command) {
+  char path[4096 + 16];
+  snprintf(path, sizeof path, "%s/run.log", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return NULL;
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  time_t now = time(NULL);
+  char when[64];
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+  fprintf(f, "bwsim %s%s%s\nfinished %s on %s\n", BW_VERSION, command ? " " : "", command ? command : "", when,
+          host);
+  return f;
+}
+
+void bw_run_log_close(FILE *f, int threads, double seconds) {
+  if (!f) return;
+  fprintf(f, "threads %d mpi_processes %d\nwall_seconds %.3f\n", threads, bw_mpi_size(), seconds);
+  fclose(f);
 }
 
 void bw_mpi_bcast_int(int *v) {

@@ -143,6 +143,15 @@ typedef struct {
  * the statistics will exist (MPI, checkpoints, a partial file). */
 void bw_mem_estimate_run(const bw_model *m, int threads, long long nrep, int exact, int packed, bw_mem_estimate *e);
 
+/* DIR/run.log, what changes between identical runs and so stays out of the
+ * result files: bw_run_log_open writes "bwsim VERSION COMMAND" and when and
+ * where it finished, the caller adds its lines, bw_run_log_close the
+ * threads, processes and wall time. NULL when the log cannot be written
+ * (it is informative: not an error). */
+#include <stdio.h>
+FILE *bw_run_log_open(const char *dir, const char *command);
+void bw_run_log_close(FILE *f, int threads, double seconds);
+
 /* Rank 0's value of *v on every rank (no-op without MPI). */
 void bw_mpi_bcast_int(int *v);
 /* Rank 0's set on every rank (the others' is replaced): 0, or -1 out of
