@@ -49,11 +49,13 @@ static const char *const usage_main =
     "  -o, --out DIR          -f, --force    -q, --quiet\n"
     "  --until-stable [--max-replications N]   --exact   --report [--lang nl|en]\n"
     "  --checkpoint-every N|DURATION   --resume DIR   --replications-range A:B\n"
+    "  --set KEY=VALUE (also compare, sweep)   --csv-dialect en|nl (also compare, sweep)\n"
     "\n"
     "Example:\n"
     "  bwsim run --report                   default scenario (params/default.yaml), 1000 replications,\n"
     "                                       and the report\n"
-    "  bwsim run my.yaml --replications 200 --out results/try --force\n";
+    "  bwsim run my.yaml --replications 200 --out results/try --force\n"
+    "  bwsim compare params/default.yaml params/scenarios/linear.yaml --report\n";
 
 static const char *const usage_run =
     "Usage: bwsim run [PARAMS.yaml] [options]\n"
