@@ -199,6 +199,7 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
   *mu = bw_multi_create(data, sc->p, (const char *const *)sc->name, sc->S, paired, extras, ctx);
   if (!*mu) return ctx->status;
   int threads = o->c.threads > 0 ? o->c.threads : omp_get_max_threads();
+  if (o->c.threads > 0) omp_set_num_threads(o->c.threads); /* the summaries too */
   int groups = bw_multi_ngroups(*mu);
   if (!o->c.quiet && bw_mpi_rank() == 0)
     fprintf(stderr,

@@ -585,6 +585,9 @@ static int cmd_run(int argc, char **argv) {
   m = bw_model_create(&p, &data, &ctx);
   if (bw_mpi_agree(m ? BW_OK : ctx.status, &ctx) != BW_OK) goto fail;
   int threads = a.c.threads > 0 ? a.c.threads : omp_get_max_threads();
+  /* -t bounds every phase, the summary's parallel loops included (the
+   * results do not depend on it) */
+  if (a.c.threads > 0) omp_set_num_threads(a.c.threads);
   char part[96] = "";
   if (a.have_range) snprintf(part, sizeof part, " (this part: %lld .. %lld)", lo, hi - 1);
   if (!a.c.quiet && rank == 0)
