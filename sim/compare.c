@@ -216,13 +216,6 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
   return BW_OK;
 }
 
-/* risk rows are in rank order: the row of each gemeente */
-static int *index_rows(const bw_summary *s) {
-  int *ix = malloc((size_t)s->ng * sizeof *ix);
-  if (ix)
-    for (int i = 0; i < s->ng; i++) ix[s->risk[i].g] = i;
-  return ix;
-}
 
 /* ---- compare outputs ---------------------------------------------------------- */
 
@@ -1063,7 +1056,7 @@ int bw_compare_main(int argc, char **argv) {
       goto done;
     }
     for (int s = 0; s < sc.S; s++)
-      if (!(ix[s] = index_rows(bw_multi_summary(mu, s)))) {
+      if (!(ix[s] = bw_summary_row_index(bw_multi_summary(mu, s)))) {
         bw_fail(&ctx, BW_ENOMEM, "out of memory");
         goto done;
       }
@@ -1246,7 +1239,7 @@ int bw_sweep_main(int argc, char **argv) {
       goto done;
     }
     for (int s = 0; s < P; s++) {
-      if (!(ix[s] = index_rows(bw_multi_summary(mu, s)))) {
+      if (!(ix[s] = bw_summary_row_index(bw_multi_summary(mu, s)))) {
         bw_fail(&ctx, BW_ENOMEM, "out of memory");
         goto done;
       }

@@ -598,13 +598,6 @@ bw_status bw_multi_run(bw_multi *mu, const bw_run_opts *opts, int lo, int hi, bw
 
 /* ---- summaries and differences -------------------------------------------------- */
 
-/* risk rows are in rank order: row of gemeente g */
-static int *row_index(const bw_summary *s) {
-  int *ix = malloc((size_t)s->ng * sizeof *ix);
-  if (ix)
-    for (int i = 0; i < s->ng; i++) ix[s->risk[i].g] = i;
-  return ix;
-}
 
 /* se of the mean difference of two indicators with P = pk, pb and P(both) = j, n pairs */
 static double paired_se(double pk, double pb, double j, double n) {
@@ -632,7 +625,7 @@ static bw_status delta_compute(bw_multi *mu, int k, bw_ctx *ctx) {
   d->reg_p_se = malloc(nr1 * sizeof(double));
   d->reg_flag_change = malloc(nr1 * sizeof(int));
   d->nat = malloc(n_nat(mu) * sizeof(bw_stat));
-  int *ib = row_index(sb), *ik = row_index(sk);
+  int *ib = bw_summary_row_index(sb), *ik = bw_summary_row_index(sk);
   if (!d->cum_mean || !d->cum_se || !d->cum_se_unpaired || !d->p || !d->p_se || !d->p_se_unpaired ||
       !d->flag_change || !d->flag_change_stable || !d->reg_cum_mean || !d->reg_cum_se || !d->reg_p ||
       !d->reg_p_se || !d->reg_flag_change || !d->nat || !ib || !ik) {

@@ -997,6 +997,13 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
   return out;
 }
 
+int *bw_summary_row_index(const bw_summary *s) {
+  int *ix = malloc((size_t)s->ng * sizeof *ix);
+  if (ix)
+    for (int i = 0; i < s->ng; i++) ix[s->risk[i].g] = i;
+  return ix;
+}
+
 bw_summary *bw_summary_create(const bw_store *s, const bw_model *m) {
   if (!s || !m || s->nrep < 1) return NULL;
   const bw_data *d = bw_model_data(m);

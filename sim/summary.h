@@ -146,4 +146,8 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m);
 bw_summary *bw_summary_create(const bw_store *s, const bw_model *m);
 void bw_summary_free(bw_summary *s);
 
+/* The risk rows are in rank order: ix[g] = the row of gemeente g, a malloc'd
+ * array of s->ng (caller frees); NULL on out of memory. */
+int *bw_summary_row_index(const bw_summary *s);
+
 #endif
