@@ -1,4 +1,4 @@
-/* Benchmark: the batch primitives of sim/rng_batch.h and sim/fastmath.h
+/* Benchmark: the batch primitives of models/num/rng_batch.h and models/num/fastmath.h
  * against the per-client code they replace, on one core.
  *
  * Prints, single-threaded, best of 3 runs of at least ~0.3 s each, on

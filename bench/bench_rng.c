@@ -1,4 +1,4 @@
-/* Benchmark: Philox4x32-10 throughput on one core (sim/rng.h).
+/* Benchmark: Philox4x32-10 throughput on one core (models/num/rng.h).
  *
  * Prints, single-threaded, best of 3 runs of at least ~0.5 s each:
  *   philox_draws_per_s_per_core          32-bit words via bw_rng_block in a tight loop

@@ -86,7 +86,7 @@
  * from the phase-type's own forward-recurrence law: phase i with
  * probability ∝ the mean time spent in it.
  *
- * Random numbers: pools of batch-Philox words (sim/rng_batch.h) keyed
+ * Random numbers: pools of batch-Philox words (models/num/rng_batch.h) keyed
  * (seed, replication, purpose, year), purposes BW_RNG_COUNTS_* (counts.h),
  * consumed in a fixed order: a replication is a pure function of (seed,
  * replication) whatever the thread count. In the vectorised steps a lane's

@@ -7,7 +7,7 @@
  * y covers [y, y + 1).
  *
  * Random numbers: every draw is a pure function of its key (docs/model.md §9,
- * sim/rng.h): a client owns a Philox key and reads fixed words of fixed
+ * models/num/rng.h): a client owns a Philox key and reads fixed words of fixed
  * blocks, so its fate does not depend on any other client, thread or
  * scenario (common random numbers). Which blocks are generated for which
  * clients is only an optimisation: it changes no word.
@@ -36,7 +36,7 @@
  * handled in chunks of CHUNK (new clients of one care type and year,
  * gemeente after gemeente; stock clients of one care type), structure of
  * arrays, in passes: the Philox blocks, every exponential, Weibull and Wlz
- * time with the vectorised logarithms (sim/rng_batch.h, sim/fastmath.h);
+ * time with the vectorised logarithms (models/num/rng_batch.h, models/num/fastmath.h);
  * Bernoulli draws as integer comparisons of the words (below()); placement
  * (only the clients placed outside their region draw another); one
  * branch-light pass that decides each I stay's competing events and lists

@@ -1,4 +1,4 @@
-/* Tests for sim/rng_batch.h and sim/fastmath.h: the batch primitives of the
+/* Tests for models/num/rng_batch.h and models/num/fastmath.h: the batch primitives of the
  * individual kernel.
  *
  * 1. bw_rng_blocks gives, word for word, Random123's philox4x32 (10 rounds)

@@ -1,4 +1,4 @@
-/* Tests for sim/rng.h + sim/rng.c: Philox4x32-10 streams, docs/model.md §9.
+/* Tests for models/num/rng.h + models/num/rng.c: Philox4x32-10 streams, docs/model.md §9.
  *
  * 1. Known answers: the published Random123 vectors, reached three ways
  *    (raw key/counter, through bw_rng_make's field packing, through the

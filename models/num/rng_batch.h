@@ -2,7 +2,7 @@
  *
  * bw_rng_blocks(k, c1, c2, block, n, w0..w3) fills, for i < n, the four words
  * of the Philox4x32-10 block with counter (k->ctr.v[0], c1[i], c2[i], block)
- * under key k->key: exactly bw_rng_block(&k_i, block) of sim/rng.h, where k_i
+ * under key k->key: exactly bw_rng_block(&k_i, block) of models/num/rng.h, where k_i
  * is *k with ctr.v[1] = c1[i] and ctr.v[2] = c2[i]. So a kernel that works on
  * a batch of clients (c2[i] = client ordinal, c1[i] = bw_rng_c1(...) of that
  * client's family) draws the same numbers as one that works client by client.
@@ -44,7 +44,7 @@
 #endif
 
 /* `unused` for a function that also has BW_BATCH_CLONES: clang refuses the
- * two together, so there it is left out (sim/fastmath.h silences
+ * two together, so there it is left out (models/num/fastmath.h silences
  * -Wunused-function around such definitions instead). */
 #if defined(__clang__)
 #define BW_BATCH_CLONES_UNUSED
