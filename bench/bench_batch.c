@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "fastmath.h"
-#include "rng.h"
+#include "rng_purpose.h"
 #include "rng_batch.h"
 
 #define NB 4096

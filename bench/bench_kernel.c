@@ -19,7 +19,7 @@
 #include "data_csv.h"
 #include "model.h"
 #include "params_yaml.h"
-#include "rng.h"
+#include "rng_purpose.h"
 
 enum { ROUNDS = 9 };
 

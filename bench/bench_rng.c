@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "rng.h"
+#include "rng_purpose.h"
 
 #define ISSUE_DRAWS_PER_S 5e8
 #define MIN_SECONDS 0.5

@@ -31,6 +31,6 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
                          int n, int32_t *out);
 
 /* The count kernel's random-number purposes (BW_RNG_COUNTS_*) are registered
- * with every other purpose in models/num/rng.h (BW_RNG_PURPOSE_LIST). */
+ * with every other purpose in models/rng_purpose.h (BW_RNG_PURPOSE_LIST). */
 
 #endif

@@ -22,7 +22,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "fastmath.h"
-#include "rng.h"
+#include "rng_purpose.h"
 
 /* Uniform on [0, 1) with 53 bits from the next two words of s. */
 static inline double bw_stream_u53(bw_rng_stream *s) {

@@ -5,7 +5,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model.h"
-#include "rng.h"
+#include "rng_purpose.h"
 
 /* Walker alias table: draw an index with one uniform (docs/model.md §3 placement
  * and herkomst draws). */

@@ -41,7 +41,7 @@
 #include <string.h>
 
 #include "model_fixture.h"
-#include "rng.h"
+#include "rng_purpose.h"
 #include "sketch.h"
 #include "stats.h"
 #include "summary.h"

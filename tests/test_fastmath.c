@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "fastmath.h"
-#include "rng.h"
+#include "rng_purpose.h"
 #include "rng_batch.h"
 
 #define MAX_REL_ERR 4e-16

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "rng.h"
+#include "rng_purpose.h"
 
 /* Known-answer vectors for philox4x32 with 10 rounds, from the kat_vectors
  * file of the Random123 distribution (D. E. Shaw Research), as reproduced in

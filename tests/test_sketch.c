@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "rng_purpose.h"
 #include "sketch.h"
 #include "stats.h"
 

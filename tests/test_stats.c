@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "rng_purpose.h"
 #include "stats.h"
 
 #define Z 1.96

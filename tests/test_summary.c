@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "rng.h"
+#include "rng_purpose.h"
 #include "status.h"
 #include "summary.h"
 #include "test_util.h"
