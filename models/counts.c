@@ -91,18 +91,18 @@
  * consumed in a fixed order: a replication is a pure function of (seed,
  * replication) whatever the thread count. In the vectorised steps a lane's
  * binomial or Poisson count is an inversion from 0 of its 32-bit uniform
- * when its mean is below VBIG (18), else a transformed rejection (Hörmann's
+ * when its mean is below BW_LANE_TRS_MEAN (18), else a transformed rejection (Hörmann's
  * PTRS, BTRS) that starts from that uniform; which of the two depends on
  * the mean only, never on the uniform. The scalar paths (national splits,
- * the stock, PAIR groups, the national institutions' clients) use BIG_MEAN
+ * the stock, PAIR groups, the national institutions' clients) use BW_SEARCH_MAX_MEAN
  * (40) as the same kind of rule and search outward from the mode below it.
  *
  * Speed: the GEM groups (lanes = gemeenten: the centrumgemeenten, then the
  * others, each by population) are arrays over lanes, stepped by vectorised
  * inversions: the first K terms of the CDF for every lane of a
- * run of blocks of 32 lanes at once (K from the largest mean below VBIG in
+ * run of blocks of 32 lanes at once (K from the largest mean below BW_LANE_TRS_MEAN in
  * the block), the rare lane whose count lies beyond them finished one by
- * one with the same word; the lanes at or above VBIG are compacted and
+ * one with the same word; the lanes at or above BW_LANE_TRS_MEAN are compacted and
  * drawn by vectorised rounds of PTRS / BTRS (big_draws; the entries of all
  * streams of a set together). The kernels add the movers' client-time and
  * timing variance to two slots per lane as they go (fold2). A
@@ -123,6 +123,7 @@
 #include "counts.h"
 #include "fastmath.h"
 #include "rng_batch.h"
+#include "sample.h"
 
 #ifndef BW_COUNTS_TIMING_NOISE
 #define BW_COUNTS_TIMING_NOISE 1 /* 0: leave the within-step timing variance out (experiments only) */
@@ -134,26 +135,11 @@
 enum {
   MAXPH = 16,             /* phases of one care type's duration law */
   MAXD = 4 * MAXPH + 2,   /* leaver destinations of one source */
-  NT = 128,               /* cells below this size use a table for P(0) */
-  NLF = 1 << 16,          /* log-factorial and 1/k tables */
-  SMALL_MEAN = 8,         /* binomial mean from which the search starts at the mode */
   FEW = 8,                /* up to this many leavers each draw their own destination */
-  KMAX_V = 32,            /* terms of the vectorised inversion */
   VB = 16,                /* lanes per block (alignment of the lane sets) */
   MAXBLK = 64,            /* blocks of a lane set */
   BLK = 32                /* lanes per block (at least; more when a set has more than MAXBLK * BLK) */
 };
-
-/* In the scalar paths a count whose mean exceeds BIG_MEAN is drawn by
- * transformed rejection (pois_ptrs / binom_btrs), every other by a search
- * from the mode or from 0 (the rule depends on the mean only). */
-#define BIG_MEAN 40.0
-
-/* The vectorised steps (set_live, set_entries) draw a lane whose mean is at
- * least VBIG by transformed rejection (PTRS, BTRS), whose first round —
- * accepted about 85 % of the time — is itself vectorised; every other lane
- * by inversion from 0. Again the rule depends on the mean only. */
-#define VBIG 18.0
 
 /* Where the vector kernels add the client-time of the clients they move:
  * t the lanes' time slot (M time for an M source; for an I or A source the
@@ -256,75 +242,7 @@ int bw_counts_phase_type(double mean, double shape, double *m1, double *m2, doub
   return f.n;
 }
 
-/* ---- random words -------------------------------------------------------------- */
-
-/* A pool of Philox words keyed (seed, rep, purpose, year): the counters
- * (rep, c1, lane, block) for lanes 0 .. nlane − 1 and blocks 0, 1, 2, ...,
- * generated one block (4 nlane words) at a time by the vectorised batch. */
-typedef struct {
-  bw_rng_key key;
-  uint32_t block;
-  int pos, cap, nlane; /* next word, words in buf */
-  int keep;            /* room before the block for words kept from the last one (pool_take) */
-  uint32_t *c1a;       /* [nlane] this pool's family c1 */
-  const uint32_t *c2a; /* [nlane] 0, 1, ..., nlane − 1 (the workspace's) */
-  uint32_t *buf;       /* keep + 4 nlane words */
-} wpool;
-
-static void pool_init(wpool *p, uint64_t seed, uint32_t rep, unsigned purpose, unsigned year) {
-  p->key = bw_rng_make(seed, rep, 0, 0, 0, 0);
-  uint32_t c1 = bw_rng_c1(purpose, year, 0), *restrict c1a = p->c1a;
-  for (int i = 0, n = p->nlane; i < n; i++) c1a[i] = c1;
-  p->block = 0;
-  p->pos = p->cap = 0;
-}
-
-/* The next block of 4 nlane words, after the r words of the last block not
- * yet used (r <= keep): none is skipped. */
-static void pool_refill(wpool *p) {
-  int r = p->cap - p->pos;
-  uint32_t *b = p->buf + p->keep;
-  memmove(b - r, p->buf + p->pos, sizeof(uint32_t) * (size_t)r);
-  bw_rng_blocks(&p->key, p->c1a, p->c2a, p->block++, (size_t)p->nlane, b, b + p->nlane, b + 2 * p->nlane,
-                b + 3 * p->nlane);
-  p->pos = p->keep - r;
-  p->cap = p->keep + 4 * p->nlane;
-}
-
-static inline uint32_t pool_u32(wpool *p) {
-  if (p->pos == p->cap) pool_refill(p);
-  return p->buf[p->pos++];
-}
-
-static inline double pool_u01(wpool *p) { return bw_u01(pool_u32(p)); }
-
-/* n consecutive words (n <= keep), valid until the pool is next used. */
-static inline const uint32_t *pool_take(wpool *p, int n) {
-  if (p->pos + n > p->cap) pool_refill(p);
-  const uint32_t *w = p->buf + p->pos;
-  p->pos += n;
-  return w;
-}
-
 /* ---- transition tables ------------------------------------------------------- */
-
-/* A binomial's success probability with what its samplers need. */
-typedef struct {
-  double p, q, lp, lq, r, ir; /* p, 1 − p, logs, p/q, q/p */
-} bconst;
-
-static bconst bconst_make(double p) {
-  bconst b;
-  if (!(p > 0)) p = 0;
-  if (p > 1) p = 1;
-  b.p = p;
-  b.q = 1.0 - p;
-  b.lp = p > 0 ? log(p) : -INFINITY;
-  b.lq = p < 1 ? log1p(-p) : -INFINITY;
-  b.r = b.q > 0 ? p / b.q : INFINITY;
-  b.ir = p > 0 ? b.q / p : INFINITY;
-  return b;
-}
 
 /* One source of moves in one step: a live phase, the Wlz or an entry type.
  * Its clients go to `main` (a live phase: itself) unless they leave
@@ -333,17 +251,17 @@ typedef struct {
   int cls;                 /* class of a live source's own time; -1 for entries */
   int main;                /* live index of the main destination (-1: the Wlz) */
   int nd;                  /* leaver destinations */
-  bconst b;                /* success = leaving main */
+  bw_bconst b;                /* success = leaving main */
   double base[NCL];        /* client-time per client ending in main */
-  double pz[NT];           /* P(nobody leaves) = (1 − b.p)^n */
+  double pz[BW_PZ_N];           /* P(nobody leaves) = (1 − b.p)^n */
   int dest[MAXD];          /* live phase, DEST_LUMP or DEST_GONE */
   int sd[MAXD];            /* the move is a step-down I -> A */
   double pd[MAXD];         /* unconditional probability of dest i */
   uint64_t thr[MAXD];      /* a leaver goes to the first i with word < thr[i] */
   uint64_t thr1[MAXD + 1]; /* one client by one word: stays below thr1[0], else dest i − 1 for the first i with word < thr1[i] */
-  bconst cb[MAXD];         /* conditional binomials for many leavers */
+  bw_bconst cb[MAXD];         /* conditional binomials for many leavers */
   double dtime[MAXD][NCL]; /* client-time per leaver, relative to base */
-  bconst lb[NLU - 1];      /* national split of lumped leavers */
+  bw_bconst lb[NLU - 1];      /* national split of lumped leavers */
   double lw[NLU];          /* Wlz client-time per lumped leaver of each kind */
   /* variance of one client's timing within the step given its end state
    * (docs/counts.md): [0] of its group's slot vslot (TV_BW or TV_M), [1]
@@ -359,18 +277,10 @@ typedef struct {
  * (probability b.p of the clients not yet moved); the rest stay. */
 typedef struct {
   int dest, sd;
-  int flip;          /* the probability of moving is above 1/2: X ~ Binomial(n, 1 − it) stay, n − X move */
-  bconst b;          /* of min(p, 1 − p), p the probability of moving */
-  double pz[NT];     /* (1 − b.p)^n */
-  double cr[KMAX_V]; /* b.r / (i + 1) */
+  bw_binom_lane_c bn; /* the binomial of moving (flip: drawn as its complement), its tables */
   double dt[4];      /* client-time (I, In, A, M) per mover, relative to staying */
   double dv[2];      /* timing variance per mover (group slot, national slot) */
 } vdest;
-
-typedef struct {
-  double mu, imu, pmode;
-  int mode; /* -1: nothing enters */
-} pois;
 
 typedef struct {
   int64_t stepdowns, transfers, entries[NV];
@@ -445,11 +355,11 @@ struct bw_counts_ws {
   double *vx, *vy;            /* [max np] scratch */
   double *ybw, *ymo;          /* [ny * np] the GEM lanes' BW and MO cost per year (set_flush), added to
                                * the workspace's per-gemeente arrays at the end of the replication */
-  /* big_draws: the compacted lanes at or above VBIG of one call [max np] */
-  int *bidx, *bpend, *btag;
-  int bcap;                   /* capacity of the big-lane list: 4 × max np */
-  double *bn, *bu, *bk, *bpn, *bpu, *bpv, *bpk; /* [bcap + 16] */
-  double *bst;
+  /* the lanes at or above BW_LANE_TRS_MEAN of one or more vectorised calls,
+   * compacted and drawn together by bw_trs_lanes_draw (trs.n, trs.u in,
+   * trs.k out; capacity trs.cap = 4 × max np): their lane and entry stream */
+  bw_trs_lanes trs;
+  int *bidx, *btag;           /* [trs.cap + 16] */
   int pair_mode, npair, npair_max;
   int32_t *cnt;               /* PAIR rows: [row * NLP + phase] */
   double *tacc;               /* [row * NTS] */
@@ -464,498 +374,32 @@ struct bw_counts_ws {
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
   size_t rec_n, rec_cap;
-  double *lf, *invk;
+  bw_lftab lt;                /* log k! and 1/k */
   uint32_t *c2a;              /* [nlane] 0, 1, 2, ...: the pools' lane counters */
-  wpool pst, pen, pmi;
+  bw_wpool pst, pen, pmi;
   int64_t *lump;
 };
 
-static inline double lfact(const struct bw_counts_ws *c, int k) { return k < NLF ? c->lf[k] : lgamma(k + 1.0); }
-static inline double invk(const struct bw_counts_ws *c, int k) { return k < NLF ? c->invk[k] : 1.0 / k; }
-
-/* ---- samplers (one uniform each) ----------------------------------------- */
-
-/* Binomial(n, p) by search outward from the mode: the pmf at the mode from
- * log-factorials, then the neighbours by the ratio recurrence, alternating
- * up and down (an exact inversion of one fixed ordering of the support). */
-static int binom_mode(const struct bw_counts_ws *c, const bconst *b, int n, double u) {
-  int m = (int)((n + 1) * b->p);
-  if (m > n) m = n;
-  double pm = bw_exp1(lfact(c, n) - lfact(c, m) - lfact(c, n - m) + m * b->lp + (n - m) * b->lq);
-  u -= pm;
-  if (u < 0) return m;
-  int lo = m, hi = m;
-  double plo = pm, phi = pm;
-  for (;;) {
-    if (hi < n) {
-      phi *= (n - hi) * invk(c, hi + 1) * b->r;
-      hi++;
-      u -= phi;
-      if (u < 0) return hi;
-    }
-    if (lo > 0) {
-      plo *= lo * invk(c, n - lo + 1) * b->ir;
-      lo--;
-      u -= plo;
-      if (u < 0) return lo;
-    }
-    if ((hi >= n || phi < 1e-18 * pm) && (lo <= 0 || plo < 1e-18 * pm)) return m; /* rounding residue */
-  }
-}
-
-/* Binomial(n, p) by inversion from 0, given P(0) = p0. */
-static inline int binom_low(const struct bw_counts_ws *c, const bconst *b, int n, double p0, double u) {
-  double pr = p0, F = p0;
-  int k = 0;
-  while (u >= F) {
-    if (k >= n || pr == 0.0) return k;
-    pr *= (n - k) * invk(c, k + 1) * b->r;
-    k++;
-    F += pr;
-  }
-  return k;
-}
-
-static int binom_draw(const struct bw_counts_ws *c, const bconst *b, int n, double u) {
-  if (n <= 0 || b->p <= 0) return 0;
-  if (b->q <= 0) return n;
-  if (n * b->p >= SMALL_MEAN) return binom_mode(c, b, n, u);
-  double lz = n * b->lq;
-  return binom_low(c, b, n, lz > -700 ? bw_exp1(lz) : 0.0, u);
-}
-
-static int binom_big(const struct bw_counts_ws *c, const bconst *bc, int n, double u, wpool *wp);
-
-/* Binomial(n, p) for a p not known in advance (stock placement). */
-static int binom_any(const struct bw_counts_ws *c, wpool *wp, int n, double p) {
-  if (n <= 0 || !(p > 0)) return 0;
-  if (p >= 1) return n;
-  if (p > 0.5) return n - binom_any(c, wp, n, 1.0 - p);
-  bconst b = bconst_make(p);
-  if (n * p > BIG_MEAN) return binom_big(c, &b, n, pool_u01(wp), wp);
-  return binom_draw(c, &b, n, pool_u01(wp));
-}
+/* ---- draws through the sampler library (models/num/sample.h) -------------------- */
 
 /* How many of n clients leave source s this step. (Which inversion is used
  * depends on n and p only, never on the uniform: two inversions enumerate
  * the support in different orders, so they may not share a uniform.) */
-static inline int leave_count(const struct bw_counts_ws *c, const spec *s, int n, wpool *wp) {
-  double u = pool_u01(wp);
-  if (n < NT && n * s->b.p < SMALL_MEAN) return u < s->pz[n] ? 0 : binom_low(c, &s->b, n, s->pz[n], u);
-  if (n > 0 && s->b.p > 0 && s->b.q > 0 && n * s->b.p > BIG_MEAN) return binom_big(c, &s->b, n, u, wp);
-  return binom_draw(c, &s->b, n, u);
+static inline int leave_count(const struct bw_counts_ws *c, const spec *s, int n, bw_wpool *wp) {
+  double u = bw_wpool_u01(wp);
+  if (n < BW_PZ_N && n * s->b.p < BW_BINOM_MODE_MEAN)
+    return u < s->pz[n] ? 0 : bw_binom_low(&c->lt, &s->b, n, s->pz[n], u);
+  if (n > 0 && s->b.p > 0 && s->b.q > 0 && n * s->b.p > BW_SEARCH_MAX_MEAN) return bw_binom_big(&c->lt, &s->b, n, u, wp);
+  return bw_binom_inv(&c->lt, &s->b, n, u);
 }
 
-static pois pois_make(const struct bw_counts_ws *c, double mu) {
-  pois p;
-  p.mu = mu;
-  if (!(mu > 0)) {
-    p.mode = -1, p.imu = 0, p.pmode = 1;
-    return p;
-  }
-  p.imu = 1.0 / mu;
-  double fm = floor(mu);
-  p.mode = fm > 2e9 ? 2000000000 : (int)fm;
-  double lm = -mu + p.mode * log(mu) - lfact(c, p.mode);
-  p.pmode = lm > -700 ? bw_exp1(lm) : exp(lm);
-  return p;
+/* Poisson(mu) by search from the mode, one word of wp (none when mu <= 0). */
+static inline int pois_draw(const struct bw_counts_ws *c, double mu, bw_wpool *wp) {
+  bw_pois_mode_c pc = bw_pois_mode_make(&c->lt, mu);
+  return pc.mode < 0 ? 0 : bw_pois_mode(&c->lt, &pc, bw_wpool_u01(wp));
 }
 
-/* Poisson by search outward from the mode (from 0 when the mean is below 1). */
-static int pois_u(const struct bw_counts_ws *c, const pois *p, double u) {
-  if (p->mode < 0) return 0;
-  u -= p->pmode;
-  if (u < 0) return p->mode;
-  int lo = p->mode, hi = p->mode;
-  double plo = p->pmode, phi = p->pmode;
-  for (;;) {
-    phi *= p->mu * invk(c, hi + 1);
-    hi++;
-    u -= phi;
-    if (u < 0) return hi;
-    if (lo > 0) {
-      plo *= lo * p->imu;
-      lo--;
-      u -= plo;
-      if (u < 0) return lo;
-    }
-    if (phi < 1e-18 * p->pmode && (lo <= 0 || plo < 1e-18 * p->pmode)) return p->mode;
-  }
-}
-
-/* Poisson(mu) by inversion from 0, given P(0) = p0. */
-static int pois_low(const struct bw_counts_ws *c, double mu, double p0, double u) {
-  double pr = p0, F = p0;
-  int k = 0;
-  while (u >= F) {
-    k++;
-    pr *= mu * invk(c, k);
-    F += pr;
-    if (pr == 0.0) break;
-  }
-  return k;
-}
-
-static inline int pois_draw(const struct bw_counts_ws *c, const pois *p, wpool *wp) {
-  return p->mode < 0 ? 0 : pois_u(c, p, pool_u01(wp));
-}
-
-/* Large counts by transformed rejection (Hörmann 1993: PTRS for the
- * Poisson, BTRS for the binomial; mean >= 10), exact: the first uniform is
- * the caller's (a lane's word), further ones from the pool wp (a fixed order
- * of consumption, so still a pure function of the key). Expected 1.1–1.2
- * rounds of two uniforms, against O(sd) terms of a search from the mode. */
-static int pois_ptrs2(const struct bw_counts_ws *c, double mu, double u0, double v0, wpool *wp) {
-  double slam = sqrt(mu), loglam = bw_log1(mu);
-  double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-  /* 1/alpha and v_r from one division: 1 / ((b − 3.4)(b − 2)) */
-  double d1 = b - 3.4, d2 = b - 2.0, ir = 1.0 / (d1 * d2);
-  double invalpha = 1.1239 + 1.1328 * d2 * ir, vr = 0.9277 - 3.6224 * d1 * ir;
-  double u = u0, v = v0;
-  for (int first = 1;; first = 0) {
-    double U = u - 0.5, V = first ? v : pool_u01(wp);
-    double us = 0.5 - fabs(U), ius = 1.0 / us;
-    double kd = floor((2.0 * a * ius + b) * U + mu + 0.43);
-    if (us >= 0.07 && V <= vr) return (int)kd;
-    u = pool_u01(wp);
-    if (kd < 0 || (us < 0.013 && V > us)) continue;
-    int k = (int)kd;
-    if (bw_log1(V * invalpha / (a * ius * ius + b)) <= -mu + k * loglam - lfact(c, k)) return k;
-  }
-}
-
-static int pois_ptrs(const struct bw_counts_ws *c, double mu, double u0, wpool *wp) {
-  return pois_ptrs2(c, mu, u0, pool_u01(wp), wp);
-}
-
-/* Binomial(n, p), p <= 1/2, n p >= 10 (BTRS); lpq = log(p / (1 − p));
- * the first pair of uniforms (u0, v0) given, further ones from wp. */
-static int binom_btrs2(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, double v0,
-                       wpool *wp) {
-  double q = 1.0 - p, spq = sqrt(n * p * q);
-  double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = n * p + 0.5;
-  double ib = 1.0 / b, vr = 0.92 - 4.2 * ib;
-  double u = u0, v = v0;
-  for (int first = 1;; first = 0) {
-    double U = u - 0.5, V = first ? v : pool_u01(wp);
-    double us = 0.5 - fabs(U), ius = 1.0 / us;
-    double kd = floor((2.0 * a * ius + b) * U + cc);
-    if (us >= 0.07 && V <= vr && kd >= 0 && kd <= n) return (int)kd;
-    u = pool_u01(wp);
-    if (kd < 0 || kd > n) continue;
-    int k = (int)kd, m = (int)floor((n + 1) * p);
-    double alpha = (2.83 + 5.1 * ib) * spq;
-    if (bw_log1(V * alpha / (a * ius * ius + b)) <=
-        lfact(c, m) + lfact(c, n - m) - lfact(c, k) - lfact(c, n - k) + (k - m) * lpq)
-      return k;
-  }
-}
-
-static int binom_btrs(const struct bw_counts_ws *c, int n, double p, double lpq, double u0, wpool *wp) {
-  return binom_btrs2(c, n, p, lpq, u0, pool_u01(wp), wp);
-}
-
-/* Binomial(n, p) with n p > BIG_MEAN, from the word-uniform u and the pool. */
-static int binom_big(const struct bw_counts_ws *c, const bconst *bc, int n, double u, wpool *wp) {
-  if (bc->p <= 0.5) return binom_btrs(c, n, bc->p, bc->lp - bc->lq, u, wp);
-  if (n * bc->q >= 10.0) return n - binom_btrs(c, n, bc->q, bc->lq - bc->lp, u, wp);
-  bconst f = bconst_make(bc->q);
-  double lz = n * f.lq;
-  return n - binom_low(c, &f, n, lz > -700 ? bw_exp1(lz) : 0.0, u);
-}
-
-/* Word -> index by cumulative thresholds. */
-static inline int pick(const uint64_t *thr, int n, uint32_t w) {
-  int i = 0;
-  while (i < n - 1 && (uint64_t)w >= thr[i]) i++;
-  return i;
-}
-
-/* ---- vectorised inversions over lanes ------------------------------------------- */
-
-/* Lanes are handled in blocks; each block gets the inversion length K that
- * its largest mean needs (GEM lanes are sorted by population, so the blocks
- * [0,16) [16,32) [32,64) [64,128) [128,...) hold similar gemeenten). */
-
-
-/* Move Binomial(rest[g], p) clients from src to dst (a scratch sink for an
- * absorbing destination), counting them in acc, for the e lanes of a block:
- * inversion from 0 by the first K terms of the CDF (P0 gives P(0) =
- * (1 − p)^n: from the table pz for n < NT, or exp(n log(1 − p));
- * cr[i] = p/(1 − p)/(i + 1)). Lanes it cannot settle get bad[g] = 1 and move
- * nobody (the caller finishes them). Returns Σ moved, *nbad the number of
- * bad lanes. Branch-free so that GCC vectorises the loop; every clone does
- * the same IEEE operations, so the result does not depend on it. */
-#define BW_CNT_VMOVE(NAME, K, P0DECL, BAD0)                                                              \
-  BW_BATCH_CLONES static int64_t NAME(                                               \
-      int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
-      const double *restrict cr, double p, int flip, int32_t *restrict rest, int32_t *restrict dst,   \
-      double *restrict Tt, double *restrict TV, double ct, double cv, int32_t *restrict bad,         \
-      int *nbad) {                                                                                   \
-    int64_t s = 0;                                                                                   \
-    int nb = 0;                                                                                      \
-    (void)pz, (void)lq;                                                                              \
-    for (int g = 0; g < e; g++) {                                                                     \
-      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
-      int32_t ni = rest[g];                                                                          \
-      double nn = (double)ni;                                                                        \
-      P0DECL;                                                                                        \
-      double F = p0, pr = p0, k = 0.0;                                                               \
-      _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
-        k += u >= F ? 1.0 : 0.0;                                                                     \
-        pr = pr * ((nn - i) * cr[i]); /* 0 at i = n, then ±0: no max needed */                      \
-        F += pr;                                                                                     \
-      }                                                                                              \
-      double b = u >= F ? 1.0 : 0.0;                                                                 \
-      b = BAD0 ? 1.0 : b;                                                                            \
-      b = nn * p >= VBIG ? 1.0 : b;                                                                  \
-      double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                          \
-      int32_t x = (int32_t)xd;                                                                       \
-      bad[g] = (int32_t)b;                                                                           \
-      nb += (int)b;                                                                                  \
-      rest[g] -= x;                                                                                  \
-      dst[g] += x;                                                                                   \
-      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
-      s += x;                                                                                        \
-    }                                                                                                \
-    *nbad = nb;                                                                                      \
-    return s;                                                                                        \
-  }
-#define P0_TABLE                    \
-  int32_t idx = ni < NT ? ni : NT - 1; \
-  double p0 = pz[idx]
-#define P0_EXP                           \
-  double lz = nn * lq > -700.0 ? nn * lq : -700.0; \
-  double p0 = bw_exp_poly1(lz)
-BW_CNT_VMOVE(vmove_t4, 4, P0_TABLE, ni >= NT)
-BW_CNT_VMOVE(vmove_t8, 8, P0_TABLE, ni >= NT)
-BW_CNT_VMOVE(vmove_t16, 16, P0_TABLE, ni >= NT)
-BW_CNT_VMOVE(vmove_t32, 32, P0_TABLE, ni >= NT)
-BW_CNT_VMOVE(vmove_e4, 4, P0_EXP, 0)
-BW_CNT_VMOVE(vmove_e8, 8, P0_EXP, 0)
-BW_CNT_VMOVE(vmove_e16, 16, P0_EXP, 0)
-BW_CNT_VMOVE(vmove_e32, 32, P0_EXP, 0)
-
-/* floor(y) for |y| <= 1e9, y clamped to that range first: a floor that
- * GCC vectorises (no conversion; t is y rounded to the nearest integer by
- * the 1.5 2^52 shifter, in the default rounding mode). */
-static inline double bw_floor_c(double y) {
-  double lo = y < -1e9 ? -1e9 : y;
-  double yc = lo > 1e9 ? 1e9 : lo;
-  double t = (yc + 0x1.8p52) - 0x1.8p52;
-  return t - (t > yc ? 1.0 : 0.0);
-}
-
-/* One round of BTRS (binom_btrs2: Hörmann 1993) for m compacted draws
- * Binomial(n[i], p), p <= 1/2, n[i] p >= 10, from the uniforms u[i] and
- * the words wv[i]: the squeeze and the exact test (lf: the log-factorial
- * table, NLF entries; lpq = log(p / (1 − p))). st[i] = 1 accepted (k[i] the
- * draw), 0 rejected (another round with fresh uniforms), 2 undecided here
- * (an index beyond the table: the caller finishes it with binom_btrs2 from
- * the same uniforms). Branch-free (flags as doubles 0 or 1, combined by
- * products; indices by products; bw_floor_c), so that GCC vectorises it;
- * the same IEEE operations in the same order as binom_btrs2, whose bw_log1
- * is the same function. */
-BW_BATCH_CLONES static void vbtrs_round(int m, const double *restrict n, const double *restrict u,
-                                        const double *restrict v, double p, double lpq,
-                                        const double *restrict lf, double *restrict k, double *restrict st) {
-  const double q = 1.0 - p;
-  for (int i = 0; i < m; i++) {
-    double nn = n[i], V = v[i];
-    double spq = sqrt(nn * p * q);
-    double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, cc = nn * p + 0.5;
-    double ib = 1.0 / b, vr = 0.92 - 4.2 * ib;
-    double U = u[i] - 0.5, us = 0.5 - fabs(U), ius = 1.0 / us;
-    double kd = bw_floor_c((2.0 * a * ius + b) * U + cc); /* floor of the scalar's wherever it decides */
-    double in = (kd >= 0.0 ? 1.0 : 0.0) * (kd <= nn ? 1.0 : 0.0);
-    double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0) * in;
-    double tab = in * (nn < (double)NLF ? 1.0 : 0.0); /* every index below in the table */
-    double md = bw_floor_c((nn + 1.0) * p);
-    int32_t ik = (int32_t)(kd * tab), im = (int32_t)(md * tab), in_ = (int32_t)(nn * tab);
-    double alpha = (2.83 + 5.1 * ib) * spq;
-    double arg = V * alpha / (a * ius * ius + b);
-    double lhs = bw_log1(tab > 0.0 ? arg : 1.0); /* a positive argument on every lane */
-    double rhs = lf[im] + lf[in_ - im] - lf[ik] - lf[in_ - ik] + (kd - md) * lpq;
-    double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
-    double ok = fast + acc > 0.0 ? 1.0 : 0.0;
-    double und = (1.0 - ok) * in * (1.0 - tab); /* in range, beyond the table */
-    k[i] = kd;
-    st[i] = ok + 2.0 * und;
-  }
-}
-
-/* One round of PTRS (pois_ptrs2) for m compacted draws Poisson(mu[i]),
- * mu[i] >= 10, as vbtrs_round. */
-BW_BATCH_CLONES static void vptrs_round(int m, const double *restrict mu, const double *restrict u,
-                                        const double *restrict v, const double *restrict lf, double *restrict k,
-                                        double *restrict st) {
-  for (int i = 0; i < m; i++) {
-    double mb = mu[i], V = v[i];
-    double slam = sqrt(mb), loglam = bw_log1(mb);
-    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-    double d1 = b - 3.4, d2 = b - 2.0, ir = 1.0 / (d1 * d2);
-    double invalpha = 1.1239 + 1.1328 * d2 * ir, vr = 0.9277 - 3.6224 * d1 * ir;
-    double U = u[i] - 0.5, us = 0.5 - fabs(U), ius = 1.0 / us;
-    double kd = bw_floor_c((2.0 * a * ius + b) * U + mb + 0.43);
-    double fast = (us >= 0.07 ? 1.0 : 0.0) * (V <= vr ? 1.0 : 0.0);
-    double test = (kd >= 0.0 ? 1.0 : 0.0) * ((us >= 0.013 ? 1.0 : 0.0) + (V <= us ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0);
-    double tab = test * (kd < (double)NLF ? 1.0 : 0.0);
-    int32_t ik = (int32_t)(kd * tab);
-    double lhs = bw_log1(V * invalpha / (a * ius * ius + b));
-    double rhs = -mb + kd * loglam - lf[ik];
-    double acc = tab * (lhs <= rhs ? 1.0 : 0.0);
-    double ok = fast + acc > 0.0 ? 1.0 : 0.0;
-    double und = (1.0 - ok) * test * (1.0 - tab);
-    k[i] = kd;
-    st[i] = ok + 2.0 * und;
-  }
-}
-
-/* The draws of the lanes at or above VBIG of one vectorised call, compacted
- * (c->bidx, c->bn: the lane and its n or mean; c->bu its first uniform,
- * from the lane's word): rounds of vbtrs_round / vptrs_round over the
- * draws still pending, each round with fresh words from the pool wp (the
- * first round's V, then u and V), until all are accepted; results in c->bk.
- * A fixed order of consumption, so a pure function of the key. pois: 1
- * Poisson, 0 binomial with (bp, lpq). */
-static void big_draws(struct bw_counts_ws *c, int nb, int pois, double bp, double lpq, wpool *wp) {
-  int *pend = c->bpend, np_ = nb;
-  double *pn = c->bpn, *pu = c->bpu, *pv = c->bpv, *pk = c->bpk;
-  double *st = c->bst;
-  for (int i = 0; i < nb; i++) pend[i] = i, pn[i] = c->bn[i], pu[i] = c->bu[i];
-  for (int round = 0; np_ > 0; round++) {
-    if (round > 0 && np_ < 6) { /* a few left: one by one (a vector round costs 16 lanes) */
-      for (int i = 0; i < np_; i++) {
-        double u = pool_u01(wp), v = pool_u01(wp);
-        c->bk[pend[i]] = pois ? pois_ptrs2(c, pn[i], u, v, wp) : binom_btrs2(c, (int)pn[i], bp, lpq, u, v, wp);
-      }
-      break;
-    }
-    if (round > 0) {
-      const uint32_t *wu = pool_take(wp, np_);
-      for (int i = 0; i < np_; i++) pu[i] = bw_u01(wu[i]);
-    }
-    const uint32_t *wv = pool_take(wp, np_);
-    for (int i = 0; i < np_; i++) pv[i] = bw_u01(wv[i]);
-    /* padded to whole vectors with harmless draws whose results are not
-     * used (a short tail would run in the scalar epilogue) */
-    int m8 = (np_ + 15) & ~15; /* the vector loop runs from 16 on */
-    for (int i = np_; i < m8; i++) pn[i] = 2.0 * VBIG, pu[i] = 0.5, pv[i] = 0.5;
-    if (pois) vptrs_round(m8, pn, pu, pv, c->lf, pk, st);
-    else vbtrs_round(m8, pn, pu, pv, bp, lpq, c->lf, pk, st);
-    int n2 = 0;
-    for (int i = 0; i < np_; i++) n2 += st[i] == 2.0;
-    if (n2) /* beyond the log-factorial table: scalar, from the same uniforms */
-      for (int i = 0; i < np_; i++)
-        if (st[i] == 2.0)
-          c->bk[pend[i]] = pois ? pois_ptrs2(c, pn[i], pu[i], pv[i], &c->pmi)
-                                : binom_btrs2(c, (int)pn[i], bp, lpq, pu[i], pv[i], &c->pmi);
-    /* accepted: the result (every draw's, rejected ones overwritten later);
-     * rejected: compacted for the next round; without branches */
-    int m = 0;
-    for (int i = 0; i < np_; i++) {
-      int j = pend[i];
-      if (st[i] != 2.0) c->bk[j] = pk[i];
-      pend[m] = j, pn[m] = pn[i], pu[m] = pu[i];
-      m += st[i] == 0.0;
-    }
-    np_ = m;
-  }
-}
-
-/* A lane's inversion class: 0..3 for a mean below VBIG = 18 (4, 8, 16, 32
- * terms: a Poisson of mean 0.7, 2.5, 7, 18 lies beyond them with
- * probability 8e-4, 1e-3, 1.3e-3, 5e-4; binomials less). (64 terms for
- * means up to 40, with VBIG raised to 40, measured slower.) */
-
-/* Per block b of lanes [blk[b], blk[b + 1]) with mxb[b] > 0 (the others:
- * nbig 0): the largest class below 4 (kc[b]), the largest count (mn[b]),
- * the number of lanes of class 4 (nbig[b]). Branch-free integer
- * reductions, so that GCC vectorises them; one call for all blocks. */
-BW_BATCH_CLONES static void vmove_stat(int nblk, const int *restrict blk, const int32_t *restrict mxb,
-                                       const int32_t *restrict rest, double p, int *restrict nbig,
-                                       int32_t *restrict kc, int32_t *restrict mn) {
-  for (int b = 0; b < nblk; b++) {
-    int32_t k = 0, n = 0;
-    int nb = 0;
-    double bound = (double)mxb[b] * p; /* no lane's mean is larger */
-    if (bound < VBIG) { /* all below VBIG: the bound's class will do (K only sets the speed) */
-      nbig[b] = 0, kc[b] = (bound > 0.7) + (bound > 2.5) + (bound > 7.0), mn[b] = mxb[b];
-      continue;
-    }
-    if (mxb[b])
-      for (int g = blk[b]; g < blk[b + 1]; g++) {
-        double mu = (double)rest[g] * p;
-        int32_t big = mu >= VBIG;
-        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0)) * (1 - big);
-        nb += big;
-        k = c > k ? c : k;
-        n = rest[g] > n ? rest[g] : n;
-      }
-    nbig[b] = nb, kc[b] = k, mn[b] = n;
-  }
-}
-
-/* As vmove_stat for the entry means full[g] share (blocks with fmx[b] > 0). */
-BW_BATCH_CLONES static void venter_stat(int nblk, const int *restrict blk, const double *restrict fmx,
-                                        const double *restrict full, double share, int *restrict nbig,
-                                        int32_t *restrict kc) {
-  for (int b = 0; b < nblk; b++) {
-    int32_t k = 0;
-    int nb = 0;
-    double top = fmx[b] * share; /* the block's largest mean */
-    if (top < VBIG) {
-      nbig[b] = 0, kc[b] = (top > 0.7) + (top > 2.5) + (top > 7.0);
-      continue;
-    }
-    if (fmx[b] > 0)
-      for (int g = blk[b]; g < blk[b + 1]; g++) {
-        double mu = full[g] * share;
-        int32_t big = mu >= VBIG;
-        int32_t c = ((mu > 0.7) + (mu > 2.5) + (mu > 7.0)) * (1 - big);
-        nb += big;
-        k = c > k ? c : k;
-      }
-    nbig[b] = nb, kc[b] = k;
-  }
-}
-
-
-/* Add Poisson(full[g] share) entrants (inv[i] = 1/(i + 1)) to dst, with
- * their client-time and timing variance (fo), for the e lanes of a block;
- * as the moves. */
-#define BW_CNT_VENTER(K)                                                                             \
-  BW_BATCH_CLONES static int64_t venter_##K(                                         \
-      int e, const uint32_t *restrict w, const double *restrict full, double share,                  \
-      const double *restrict inv, int32_t *restrict dst, double *restrict Tt, double *restrict TV,    \
-      double ct, double cv, int32_t *restrict bad, int *nbad) {                                      \
-    int64_t s = 0;                                                                                   \
-    int nb = 0;                                                                                      \
-    for (int g = 0; g < e; g++) {                                                                     \
-      double u = ((double)w[g] + 0.5) * (1.0 / 4294967296.0);                                        \
-      double m = full[g] * share, p0 = bw_exp_poly1(-m), F = p0, pr = p0, k = 0.0;                   \
-      _Pragma("GCC unroll 64") for (int i = 0; i < K; i++) {                                         \
-        k += u >= F ? 1.0 : 0.0;                                                                     \
-        pr = pr * (m * inv[i]);                                                                      \
-        F += pr;                                                                                     \
-      }                                                                                              \
-      double b = u >= F ? 1.0 : 0.0;                                                                 \
-      b = m >= VBIG ? 1.0 : b;                                                                       \
-      double xd = k * (1.0 - b);                                                                     \
-      int32_t x = (int32_t)xd;                                                                       \
-      bad[g] = (int32_t)b;                                                                           \
-      nb += (int)b;                                                                                  \
-      dst[g] += x;                                                                                   \
-      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
-      s += x;                                                                                        \
-    }                                                                                                \
-    *nbad = nb;                                                                                      \
-    return s;                                                                                        \
-  }
-BW_CNT_VENTER(4)
-BW_CNT_VENTER(8)
-BW_CNT_VENTER(16)
-BW_CNT_VENTER(32)
+/* ---- vectorised lane arithmetic ---------------------------------------------------- */
 
 /* T[g] += cnt[g] len; returns Σ cnt. */
 BW_BATCH_CLONES static int64_t vstay(int n, const int32_t *restrict cnt, double *restrict T,
@@ -1008,16 +452,6 @@ BW_BATCH_CLONES static double vmaxmean(int e, const double *restrict mu) {
   return r;
 }
 
-static const double INV_1[64] = {
-    1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 / 8,
-    1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16,
-    1.0 / 17, 1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23, 1.0 / 24,
-    1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28, 1.0 / 29, 1.0 / 30, 1.0 / 31, 1.0 / 32,
-    1.0 / 33, 1.0 / 34, 1.0 / 35, 1.0 / 36, 1.0 / 37, 1.0 / 38, 1.0 / 39, 1.0 / 40,
-    1.0 / 41, 1.0 / 42, 1.0 / 43, 1.0 / 44, 1.0 / 45, 1.0 / 46, 1.0 / 47, 1.0 / 48,
-    1.0 / 49, 1.0 / 50, 1.0 / 51, 1.0 / 52, 1.0 / 53, 1.0 / 54, 1.0 / 55, 1.0 / 56,
-    1.0 / 57, 1.0 / 58, 1.0 / 59, 1.0 / 60, 1.0 / 61, 1.0 / 62, 1.0 / 63, 1.0 / 64};
-
 /* ---- workspace --------------------------------------------------------------- */
 
 static void gset_free(gset *s) {
@@ -1057,14 +491,14 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   gset_free(&c->gem);
   for (int x = 0; x < MAXPH; x++) free(c->inl[x].g);
   free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->ybw), free(c->ymo);
-  free(c->bidx), free(c->btag), free(c->bpend), free(c->bst), free(c->bn), free(c->bu), free(c->bk), free(c->bpn),
-      free(c->bpu), free(c->bpv), free(c->bpk);
+  free(c->bidx), free(c->btag);
+  bw_trs_lanes_free(&c->trs);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
   free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2),
       free(c->rcount), free(c->cursor), free(c->ebucket);
-  free(c->rec), free(c->rec_tmp), free(c->lf), free(c->invk), free(c->c2a), free(c->lump);
-  free(c->pst.buf), free(c->pen.buf), free(c->pmi.buf);
-  free(c->pst.c1a), free(c->pen.c1a), free(c->pmi.c1a);
+  free(c->rec), free(c->rec_tmp), free(c->c2a), free(c->lump);
+  bw_lftab_free(&c->lt);
+  bw_wpool_free(&c->pst), bw_wpool_free(&c->pen), bw_wpool_free(&c->pmi);
   free(c);
 }
 
@@ -1148,15 +582,12 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->vbad = calloc(VP, sizeof(int32_t));
   c->vsink = calloc(VP, sizeof(int32_t));
   c->vx = calloc(VP, sizeof(double));
-  c->bcap = 4 * (int)VP; /* the big lanes of several entry streams, drawn together */
-  size_t BC = (size_t)c->bcap + 16;
+  /* the big lanes of several entry streams, drawn together */
+  int bok = bw_trs_lanes_alloc(&c->trs, 4 * (int)VP) == 0;
+  size_t BC = (size_t)c->trs.cap + 16;
   c->bidx = calloc(BC, sizeof(int));
   c->btag = calloc(BC, sizeof(int));
-  c->bpend = calloc(BC, sizeof(int));
-  c->bst = calloc(BC, sizeof(double));
-  double **bd[7] = {&c->bn, &c->bu, &c->bk, &c->bpn, &c->bpu, &c->bpv, &c->bpk};
-  int bok = c->bidx && c->btag && c->bpend && c->bst;
-  for (int i = 0; i < 7; i++) bok = bok && (*bd[i] = calloc(BC, sizeof(double)));
+  bok = bok && c->bidx && c->btag;
   c->vy = calloc(VP, sizeof(double));
   c->ybw = calloc(VP * (size_t)m->ny, sizeof(double));
   c->ymo = calloc(VP * (size_t)m->ny, sizeof(double));
@@ -1175,24 +606,15 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->rcount = malloc(sizeof(int) * (size_t)nr);
   c->cursor = malloc(sizeof(int) * (size_t)(c->spy + 1));
   c->ebucket = malloc(sizeof(int) * (size_t)(c->spy + 2));
-  c->lf = malloc(sizeof(double) * NLF);
-  c->invk = malloc(sizeof(double) * NLF);
+  int lok = bw_lftab_init(&c->lt) == 0;
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
   ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->ybw && c->ymo &&
        c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
-       c->home2 && c->rcount && c->cursor && c->ebucket && c->lf && c->invk && c->c2a && c->lump;
-  wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
-  for (int i = 0; i < 3; i++) {
-    pools[i]->nlane = nlane;
-    pools[i]->keep = 4 * (int)VP + 16; /* the longest take: big_draws' list (c->bcap) */
-    pools[i]->cap = pools[i]->pos = 0;
-    pools[i]->c1a = malloc(sizeof(uint32_t) * (size_t)nlane);
-    pools[i]->c2a = c->c2a;
-    pools[i]->buf = malloc(sizeof(uint32_t) * (4 * (size_t)nlane + 4 * VP + 16));
-    ok = ok && pools[i]->buf && pools[i]->c1a;
-    if (ok) pool_init(pools[i], 0, 0, 0, 0); /* a defined state until a replication keys it */
-  }
+       c->home2 && c->rcount && c->cursor && c->ebucket && lok && c->c2a && c->lump;
+  bw_wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
+  for (int i = 0; i < 3; i++) /* the longest take: the big-lane list (c->trs.cap) */
+    ok = bw_wpool_alloc(pools[i], nlane, 4 * (int)VP + 16, c->c2a) == 0 && ok;
   if (c->pair_mode) {
     c->pair_h = malloc(sizeof(int) * A);
     c->pair_of = malloc(sizeof(int) * A);
@@ -1212,10 +634,6 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->cls_of[c->sW] = CL_W;
   for (int k = 0; k < BW_NCARE; k++) ph_equilibrium(&c->ph[k], c->pi_stock[k]);
   for (int i = 0; i < nlane; i++) c->c2a[i] = (uint32_t)i;
-  for (int k = 0; k < NLF; k++) {
-    c->lf[k] = lgamma(k + 1.0);
-    c->invk[k] = k > 0 ? 1.0 / k : 0.0;
-  }
   /* GEM lanes: the regions' centrumgemeenten first (they alone carry the
    * old-regime and central MO clients, large counts: their blocks are
    * mostly drawn by big_draws, and the other blocks have no M clients to
@@ -1434,16 +852,6 @@ static void chain_build(struct bw_counts_ws *c, const bw_model *m, const bw_oute
   }
 }
 
-/* z^n for n < NT: eight interleaved chains of products rather than one (a
- * chain of 128 dependent products per table was most of the cost of
- * spec_build and vdest_prob); each entry is within n/8 + 8 roundings of z^n. */
-static void pow_table(double z, double *pz) {
-  pz[0] = 1.0;
-  for (int n = 1; n < 8; n++) pz[n] = pz[n - 1] * z;
-  double z8 = pz[7] * z;
-  for (int n = 8; n < NT; n++) pz[n] = pz[n - 8] * z8;
-}
-
 /* Fill one spec from a row of end-state probabilities pr[d] and the
  * client-time by class in the step jointly with the end state, tm[cl D + d].
  * src: the live phase or the Wlz (chain index), or -1 for an entry type. */
@@ -1518,7 +926,7 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
     double rest = lump_p;
     for (int j = 0; j < NLU; j++) {
       double pj = pr[lu[j]] > 0 ? pr[lu[j]] : 0.0;
-      if (j < NLU - 1) s->lb[j] = bconst_make(rest > 0 ? pj / rest : 0.0);
+      if (j < NLU - 1) s->lb[j] = bw_bconst_make(rest > 0 ? pj / rest : 0.0);
       rest -= pj;
       s->lw[j] = pj > 0 ? tm[CL_W * D + lu[j]] / pj : 0.0;
       /* In's weight includes In time: its Wlz variance is in its lump's */
@@ -1540,7 +948,7 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
     cum += s->pd[i];
     double f = ptot > 0 ? cum / ptot : 1.0;
     s->thr[i] = i == nd - 1 ? (UINT64_C(1) << 32) : (uint64_t)llround(f * 4294967296.0);
-    s->cb[i] = bconst_make(rest > 0 ? s->pd[i] / rest : 1.0);
+    s->cb[i] = bw_bconst_make(rest > 0 ? s->pd[i] / rest : 1.0);
     rest -= s->pd[i];
   }
   if (ptot > 1) ptot = 1;
@@ -1550,18 +958,8 @@ static void spec_build(const struct bw_counts_ws *c, spec *s, int src, int ifam,
     cum += s->pd[i];
     s->thr1[i + 1] = i == nd - 1 ? (UINT64_C(1) << 32) : (uint64_t)llround(cum * 4294967296.0);
   }
-  s->b = bconst_make(ptot);
-  pow_table(1.0 - ptot, s->pz);
-}
-
-/* A destination's probability of moving, pm, and the tables of its
- * binomial draws. */
-static void vdest_prob(const struct bw_counts_ws *c, vdest *d, double pm) {
-  pm = pm < 1.0 ? pm : 1.0;
-  d->flip = pm > 0.5;
-  d->b = bconst_make(d->flip ? 1.0 - pm : pm);
-  pow_table(d->b.q, d->pz);
-  for (int t = 0; t < KMAX_V; t++) d->cr[t] = d->b.r < INFINITY ? d->b.r * c->invk[t + 1] : 0.0;
+  s->b = bw_bconst_make(ptot);
+  bw_pow_table(1.0 - ptot, s->pz);
 }
 
 /* The vectorised plan of live phase j: its destinations, most likely first,
@@ -1580,7 +978,7 @@ static void vplan_build(const struct bw_counts_ws *c, const spec *s, vdest *vd, 
     vdest *d = vd + k;
     d->dest = s->dest[i];
     d->sd = s->sd[i];
-    vdest_prob(c, d, rest > 0 ? s->pd[i] / rest : 0.0);
+    bw_binom_lane_make(&d->bn, &c->lt, rest > 0 ? s->pd[i] / rest : 0.0);
     rest -= s->pd[i];
     for (int cl = 0; cl < 4; cl++) d->dt[cl] = s->dtime[i][cl];
     d->dv[0] = s->dv[i][0];
@@ -1605,7 +1003,7 @@ static int pois_terms(const struct bw_counts_ws *c, double x, int rmax) {
   int n0 = x > 400 ? (int)(x - 20.0 * sqrt(x)) : 0;
   double p = n0 > 0 ? exp(-x + n0 * log(x) - lgamma(n0 + 1.0)) : exp(-x);
   for (int n = n0;; n++) {
-    if (n > n0) p *= x * invk(c, n);
+    if (n > n0) p *= x * bw_invk(&c->lt, n);
     if (!(n + 1 <= x) && !(p > 0x1p-53 * (1.0 - x / (n + 1)))) return n + rmax + 2; /* (ends on a NaN too) */
   }
 }
@@ -1629,7 +1027,7 @@ static void pois_start(pois_seqs *s, int k, double x) {
 
 static void pois_step(const struct bw_counts_ws *c, pois_seqs *s, int n) {
   if (n == 0) return;
-  double in = invk(c, n);
+  double in = bw_invk(&c->lt, n);
   for (int k = 0; k < s->k; k++) s->p[k] = s->p[k] < 1e-290 ? 0.0 : s->p[k] * (s->x[k] * in);
   if (s->late)
     for (int k = 0; k < s->k; k++)
@@ -1912,10 +1310,8 @@ typedef struct {
  * standard error). From the year's step pool, after the steps. */
 static double timing_noise(run *R, double v, double mean, double scale) {
   if (!BW_COUNTS_TIMING_NOISE) return 0.0;
-  uint32_t w = pool_u32(&R->c->pst);
-  double sum = (double)(w & 255u) + (double)((w >> 8) & 255u) + (double)((w >> 16) & 255u) + (double)(w >> 24);
   /* Σ (b + 1/2) / 256 − 2 has variance 4 (1 − 2^−16) / 12 */
-  double z = ((sum + 2.0) / 256.0 - 2.0) * sqrt(3.0 / (1.0 - 1.0 / 65536.0));
+  double z = bw_irwin_hall4(bw_wpool_u32(&R->c->pst), sqrt(3.0 / (1.0 - 1.0 / 65536.0)));
   double x = sqrt(v) * z * scale;
   return x < -mean ? -mean : x;
 }
@@ -1964,20 +1360,20 @@ static inline void move(const spec *s, int i, int k, int src, gref r, nat_acc *a
   }
 }
 
-static int entrant_dest(const spec *s, wpool *wp);
+static int entrant_dest(const spec *s, bw_wpool *wp);
 
 /* Where L leavers go: each its own word when few, else a multinomial by
  * conditional binomials. */
 static void scatter(const struct bw_counts_ws *c, const spec *s, int src, int L, gref r, nat_acc *a,
-                    wpool *wp) {
+                    bw_wpool *wp) {
   if (s->nd == 1) {
     move(s, 0, L, src, r, a);
   } else if (L <= FEW) {
-    for (int l = 0; l < L; l++) move(s, pick(s->thr, s->nd, pool_u32(wp)), 1, src, r, a);
+    for (int l = 0; l < L; l++) move(s, bw_pick_thr(s->thr, s->nd, bw_wpool_u32(wp)), 1, src, r, a);
   } else {
     int rest = L;
     for (int i = 0; i < s->nd && rest > 0; i++) {
-      int k = i == s->nd - 1 ? rest : binom_draw(c, &s->cb[i], rest, pool_u01(wp));
+      int k = i == s->nd - 1 ? rest : bw_binom_inv(&c->lt, &s->cb[i], rest, bw_wpool_u01(wp));
       if (k) move(s, i, k, src, r, a);
       rest -= k;
     }
@@ -2001,7 +1397,7 @@ static inline void enter_one(const spec *s, int i, int src, gref r, nat_acc *a) 
 }
 
 /* e clients enter through entry spec s (index src) this step. */
-static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, gref r, nat_acc *a, wpool *wp) {
+static void enter(const struct bw_counts_ws *c, const spec *s, int src, int e, gref r, nat_acc *a, bw_wpool *wp) {
   enter_time(s, e, r, a);
   int L = leave_count(c, s, e, wp);
   r.n[s->main * r.ns] += e - L;
@@ -2066,73 +1462,62 @@ static inline void fold_one(const fold2 *f, int g, int k) {
  * every lane of a set from rest to dst, with their client-time
  * (fo), vectorised over blocks of lanes (mxb: the largest count of each
  * block; a block without clients is skipped): as pois_lanes, BTRS for the
- * lanes at or above VBIG. Words from the step pool. Returns Σ moved. */
+ * lanes at or above BW_LANE_TRS_MEAN. Words from the step pool. Returns Σ moved. */
 static int64_t binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, const int32_t *mxb,
                            const vdest *d, int32_t *rest, int32_t *dst, fold2 fo) {
   int32_t *bad = c->vbad;
-  /* per block: lanes at or above VBIG, the inversion class of the largest mean below, the largest count */
+  /* per block: lanes at or above BW_LANE_TRS_MEAN, the inversion class of the largest mean below, the largest count */
   int nbig[MAXBLK];
   int32_t kc[MAXBLK], mn[MAXBLK];
-  vmove_stat(nblk, blk, mxb, rest, d->b.p, nbig, kc, mn);
+  bw_binom_lanes_class(nblk, blk, mxb, rest, d->bn.b.p, nbig, kc, mn);
   /* words for the lanes up to the last block with clients (the centrumgemeenten' lanes
    * come first: the M phases' clients are all there while MO is central) */
   int hi = 0;
   for (int b = 0; b < nblk; b++)
     if (mxb[b]) hi = blk[b + 1];
   if (!hi) return 0;
-  const uint32_t *w = pool_take(&c->pst, hi);
+  const uint32_t *w = bw_wpool_take(&c->pst, hi);
   int64_t moved = 0;
-  int nbl = 0; /* lanes at or above VBIG, compacted for big_draws */
+  int nbl = 0; /* lanes at or above BW_LANE_TRS_MEAN, compacted for big_draws */
   /* runs of consecutive blocks that need the same inversion kernel, one
    * call each (GEM lanes are sorted by population: a few runs) */
   for (int b = 0, b2; b < nblk; b = b2) {
     int var = -1; /* the kernel: 0..3 table, 4..7 exp, by K class */
-    if (mxb[b] && nbig[b] < blk[b + 1] - blk[b]) var = kc[b] + (mn[b] < NT ? 0 : 4);
+    if (mxb[b] && nbig[b] < blk[b + 1] - blk[b]) var = kc[b] + (mn[b] < BW_PZ_N ? 0 : 4);
     for (b2 = b + 1; b2 < nblk && var >= 0; b2++) {
       int v2 = -1;
-      if (mxb[b2] && nbig[b2] < blk[b2 + 1] - blk[b2]) v2 = kc[b2] + (mn[b2] < NT ? 0 : 4);
+      if (mxb[b2] && nbig[b2] < blk[b2 + 1] - blk[b2]) v2 = kc[b2] + (mn[b2] < BW_PZ_N ? 0 : 4);
       if (v2 != var) break;
     }
     int o = blk[b], e = blk[b2] - o, nb = 0, nbr = 0;
     for (int x = b; x < b2; x++) nbr += nbig[x];
     if (var >= 0) {
       fold2 fb = fold_at(&fo, o);
-#define MV(F) F(e, w + o, d->pz, d->b.lq, d->cr, d->b.p, d->flip, rest + o, dst + o, FB_ARGS, bad + o, &nb)
-      switch (var) {
-      case 0: moved += MV(vmove_t4); break;
-      case 1: moved += MV(vmove_t8); break;
-      case 2: moved += MV(vmove_t16); break;
-      case 3: moved += MV(vmove_t32); break;
-      case 4: moved += MV(vmove_e4); break;
-      case 5: moved += MV(vmove_e8); break;
-      case 6: moved += MV(vmove_e16); break;
-      default: moved += MV(vmove_e32); break;
-      }
-#undef MV
+      moved += bw_binom_lanes_inv(var & 3, var < 4, e, w + o, &d->bn, rest + o, dst + o, FB_ARGS, bad + o, &nb);
       nb -= nbr; /* the big lanes are drawn below */
     }
     if (nbr)
       for (int g = o; g < o + e; g++)
-        if (rest[g] * d->b.p >= VBIG) c->bidx[nbl] = g, c->bn[nbl] = rest[g], c->bu[nbl++] = bw_u01(w[g]);
+        if (rest[g] * d->bn.b.p >= BW_LANE_TRS_MEAN) c->bidx[nbl] = g, c->trs.n[nbl] = rest[g], c->trs.u[nbl++] = bw_u01(w[g]);
     if (!nb) continue;
     /* the lanes the inversion could not settle: one by one, with the same word */
     for (int g = o; g < o + e; g++) {
       int ni = rest[g];
-      if (!bad[g] || ni * d->b.p >= VBIG) continue;
-      double lz = ni * d->b.lq;
-      double p0 = ni < NT ? d->pz[ni] : bw_exp_poly1(lz > -700 ? lz : -700);
-      int k = binom_low(c, &d->b, ni, p0, bw_u01(w[g]));
-      if (d->flip) k = ni - k;
+      if (!bad[g] || ni * d->bn.b.p >= BW_LANE_TRS_MEAN) continue;
+      double lz = ni * d->bn.b.lq;
+      double p0 = ni < BW_PZ_N ? d->bn.pz[ni] : bw_exp_poly1(lz > -700 ? lz : -700);
+      int k = bw_binom_low(&c->lt, &d->bn.b, ni, p0, bw_u01(w[g]));
+      if (d->bn.flip) k = ni - k;
       rest[g] -= k, dst[g] += k;
       fold_one(&fo, g, k);
       moved += k;
     }
   }
   if (nbl) { /* (w is not used after this: big_draws takes from the same pool) */
-    big_draws(c, nbl, 0, d->b.p, d->b.lp - d->b.lq, &c->pst);
+    bw_trs_lanes_draw(&c->trs, nbl, 0, d->bn.b.p, d->bn.b.lp - d->bn.b.lq, &c->lt, &c->pst, &c->pmi);
     for (int i = 0; i < nbl; i++) {
-      int g = c->bidx[i], k = (int)c->bk[i];
-      if (d->flip) k = rest[g] - k;
+      int g = c->bidx[i], k = (int)c->trs.k[i];
+      if (d->bn.flip) k = rest[g] - k;
       rest[g] -= k, dst[g] += k;
       fold_one(&fo, g, k);
       moved += k;
@@ -2187,7 +1572,7 @@ static void in_step(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
     a->tin += n * len; /* staying; the leavers' time relative to it below */
     for (int q0 = 0; q0 < n; q0 += CH) {
       int nb = n - q0 < CH ? n - q0 : CH, nl = 0;
-      const uint32_t *w = pool_take(&c->pst, nb);
+      const uint32_t *w = bw_wpool_take(&c->pst, nb);
       int32_t dec[CH], lg[CH], li[CH];
       for (int q = 0; q < nb; q++) {
         int32_t i = 0;
@@ -2284,15 +1669,15 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
   const double *full = S->full[v];
   double *cum = c->vx, tot = prefix_sum(full, S->n, cum);
   if (!(tot > 0)) return;
-  wpool *wp = &c->pen;
-  double u = pool_u01(wp);
-  int N = tot > BIG_MEAN ? pois_ptrs(c, tot, u, wp) : pois_low(c, tot, bw_exp1(-tot), u);
+  bw_wpool *wp = &c->pen;
+  double u = bw_wpool_u01(wp);
+  int N = tot > BW_SEARCH_MAX_MEAN ? bw_pois_ptrs(&c->lt, tot, u, bw_wpool_u01(wp), wp) : bw_pois_low(&c->lt, tot, bw_exp1(-tot), u);
   int src = c->NL + 1 + v;
   const spec *sp = c->spec[0] + src;
   for (int e0 = 0; e0 < N; e0 += CH) {
     int nb = N - e0 < CH ? N - e0 : CH, at[CH];
     double xs[CH];
-    for (int e = 0; e < nb; e++) xs[e] = pool_u01(wp) * tot;
+    for (int e = 0; e < nb; e++) xs[e] = bw_wpool_u01(wp) * tot;
     for (int e = 0; e < nb; e++) {
       double x = xs[e];
       int lo = 0; /* the first lane with cum > x: a branch-free binary search */
@@ -2315,7 +1700,7 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
 
 /* Poisson(full[g] share) entrants of every lane of a set into dst, with
  * their client-time (fo), vectorised over blocks of lanes (fmx: the largest
- * full[g] of each block): lanes below VBIG by inversion (the block's terms
+ * full[g] of each block): lanes below BW_LANE_TRS_MEAN by inversion (the block's terms
  * from its largest such mean; a lane beyond them one by one with the same
  * word); the others are appended (with their first uniform and `tag`) to
  * the list of big lanes, *nbig_io long, whose PTRS draws entries_big makes
@@ -2326,14 +1711,14 @@ static int64_t pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, cons
   int32_t *bad = c->vbad;
   int nbig[MAXBLK];
   int32_t kc[MAXBLK];
-  venter_stat(nblk, blk, fmx, full, share, nbig, kc);
+  bw_pois_lanes_class(nblk, blk, fmx, full, share, nbig, kc);
   int hi = 0; /* words for the lanes up to the last block with entrants, as binom_lanes */
   for (int b = 0; b < nblk; b++)
     if (fmx[b] * share > 0) hi = blk[b + 1];
   if (!hi) return 0;
-  const uint32_t *w = pool_take(&c->pen, hi);
+  const uint32_t *w = bw_wpool_take(&c->pen, hi);
   int64_t in = 0;
-  int nbl = *nbig_io; /* lanes at or above VBIG, appended to the list for big_draws */
+  int nbl = *nbig_io; /* lanes at or above BW_LANE_TRS_MEAN, appended to the list for big_draws */
   /* runs of consecutive blocks with the same inversion length, one call each */
   for (int b = 0, b2; b < nblk; b = b2) {
     int var = fmx[b] * share > 0 && nbig[b] < blk[b + 1] - blk[b] ? kc[b] : -1;
@@ -2343,26 +1728,19 @@ static int64_t pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, cons
     for (int x = b; x < b2; x++) nbr += nbig[x];
     if (var >= 0) {
       fold2 fb = fold_at(&fo, o);
-#define EN(F) F(e, w + o, full + o, share, INV_1, dst + o, FB_ARGS, bad + o, &nb)
-      switch (var) {
-      case 0: in += EN(venter_4); break;
-      case 1: in += EN(venter_8); break;
-      case 2: in += EN(venter_16); break;
-      default: in += EN(venter_32); break;
-      }
-#undef EN
+      in += bw_pois_lanes_inv(var, e, w + o, full + o, share, dst + o, FB_ARGS, bad + o, &nb);
       nb -= nbr;
     }
     if (nbr)
       for (int g = o; g < o + e; g++) {
         double mu = full[g] * share;
-        if (mu >= VBIG) c->bidx[nbl] = g, c->btag[nbl] = tag, c->bn[nbl] = mu, c->bu[nbl++] = bw_u01(w[g]);
+        if (mu >= BW_LANE_TRS_MEAN) c->bidx[nbl] = g, c->btag[nbl] = tag, c->trs.n[nbl] = mu, c->trs.u[nbl++] = bw_u01(w[g]);
       }
     if (!nb) continue;
     for (int g = o; g < o + e; g++) {
       double mu = full[g] * share;
-      if (!bad[g] || mu >= VBIG) continue;
-      int x = pois_low(c, mu, bw_exp_poly1(-mu), bw_u01(w[g]));
+      if (!bad[g] || mu >= BW_LANE_TRS_MEAN) continue;
+      int x = bw_pois_low(&c->lt, mu, bw_exp_poly1(-mu), bw_u01(w[g]));
       dst[g] += x;
       fold_one(&fo, g, x);
       in += x;
@@ -2384,10 +1762,10 @@ typedef struct {
 /* The PTRS draws of the big lanes listed by pois_lanes, into their streams. */
 static void entries_big(struct bw_counts_ws *c, estream *es, int *nbl) {
   if (!*nbl) return;
-  big_draws(c, *nbl, 1, 0.0, 0.0, &c->pen);
+  bw_trs_lanes_draw(&c->trs, *nbl, 1, 0.0, 0.0, &c->lt, &c->pen, &c->pmi);
   for (int i = 0; i < *nbl; i++) {
     estream *e = es + c->btag[i];
-    int g = c->bidx[i], x = (int)c->bk[i];
+    int g = c->bidx[i], x = (int)c->trs.k[i];
     e->dst[g] += x;
     fold_one(&e->fo, g, x);
     e->in += x;
@@ -2398,7 +1776,7 @@ static void entries_big(struct bw_counts_ws *c, estream *es, int *nbl) {
 /* Entrants of a set in a full step: each stream a Poisson count per lane,
  * vectorised (pois_lanes), added to its destination (a scratch sink for the
  * absorbing ones) with its client-time; the big lanes of all streams drawn
- * together (entries_big), in batches of at most c->bcap lanes. */
+ * together (entries_big), in batches of at most c->trs.cap lanes. */
 static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = set_blocks(S, blk), nbl = 0;
   estream es[NV * (MAXD + 1)];
@@ -2410,7 +1788,7 @@ static void set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
     for (int cl = 0; cl < 4; cl++) dt[cl] = s->base[cl] + (i >= 0 ? s->dtime[i][cl] : 0.0);
     es[k].dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
     es[k].fo = fold_make(c, S, s->vslot, dt, dv0);
-    if (nbl + np > c->bcap) entries_big(c, es, &nbl);
+    if (nbl + np > c->trs.cap) entries_big(c, es, &nbl);
     es[k].in = pois_lanes(c, nblk, blk, S->fmx[v], S->full[v], S->ssh[k], es[k].dst, es[k].fo, &nbl, k);
   }
   entries_big(c, es, &nbl);
@@ -2435,8 +1813,7 @@ static void set_entries_cut(struct bw_counts_ws *c, gset *S, int kind, double sc
     for (int v = 0; v < NV; v++) {
       double mu = S->full[v][g] * scale;
       if (!(mu > 0)) continue;
-      pois pc = pois_make(c, mu);
-      int e = pois_draw(c, &pc, &c->pen);
+      int e = pois_draw(c, mu, &c->pen);
       if (!e) continue;
       a->entries[v] += e;
       enter(c, c->spec[kind] + c->NL + 1 + v, c->NL + 1 + v, e, set_ref(S, g), a, &c->pst);
@@ -2464,10 +1841,10 @@ static void lump_split(struct bw_counts_ws *c, const spec *S, nat_acc *a) {
     const spec *s = S + src;
     int rest = (int)k, part[NLU];
     for (int j = 0; j < NLU - 1; j++) {
-      double u = pool_u01(&c->pst);
-      part[j] = rest > 0 && s->lb[j].p > 0 && s->lb[j].q > 0 && rest * s->lb[j].p > BIG_MEAN
-                    ? binom_big(c, &s->lb[j], rest, u, &c->pst)
-                    : binom_draw(c, &s->lb[j], rest, u);
+      double u = bw_wpool_u01(&c->pst);
+      part[j] = rest > 0 && s->lb[j].p > 0 && s->lb[j].q > 0 && rest * s->lb[j].p > BW_SEARCH_MAX_MEAN
+                    ? bw_binom_big(&c->lt, &s->lb[j], rest, u, &c->pst)
+                    : bw_binom_inv(&c->lt, &s->lb[j], rest, u);
       rest -= part[j];
     }
     part[NLU - 1] = rest;
@@ -2504,11 +1881,10 @@ static void flush(run *R, gref r, int payer) {
   for (int cl = 0; cl < NTS; cl++) r.T[cl * r.ts] = 0;
 }
 
-/* deviate of timing_noise from one word, in sd units */
-static inline double ih_z(uint32_t w) {
-  double sum = (double)(w & 255u) + (double)((w >> 8) & 255u) + (double)((w >> 16) & 255u) + (double)(w >> 24);
-  return ((sum + 2.0) / 256.0 - 2.0) * 1.7320640313680538; /* sqrt(3 / (1 − 2^−16)) */
-}
+/* deviate of timing_noise from one word, in sd units (this constant is
+ * 5e-9 above timing_noise's sqrt(3 / (1 − 2^−16)); kept: it is in the
+ * pinned results) */
+#define IH_Z(w) bw_irwin_hall4(w, 1.7320640313680538)
 
 /* flush of the n lanes of a set at once: cost with the timing deviates
  * (one word per lane and slot, as timing_noise) into cb, cm; In's time. */
@@ -2520,7 +1896,7 @@ BW_BATCH_CLONES static void vflush(int n, const uint32_t *restrict wb, const uin
     double b = tI[g] * ycI + tA[g] * ycA, m = tM[g] * ycM;
     /* a sum of variances, some relative to another: rounding can leave it a hair below 0 */
     double sb = vb[g] > 0 ? vb[g] : 0.0, sm = vm[g] > 0 ? vm[g] : 0.0;
-    double xb = sqrt(sb) * ih_z(wb[g]) * ycu, xm = sqrt(sm) * ih_z(wm[g]) * ycM;
+    double xb = sqrt(sb) * IH_Z(wb[g]) * ycu, xm = sqrt(sm) * IH_Z(wm[g]) * ycM;
     xb = xb < -b ? -b : xb;
     xm = xm < -m ? -m : xm;
     cb[g] = noise ? b + xb : b;
@@ -2532,9 +1908,9 @@ static void set_flush(run *R, gset *S) {
   struct bw_counts_ws *c = R->c;
   size_t np = (size_t)S->np;
   double *T = S->T, *cb = c->ybw + (size_t)R->y * np, *cm = c->ymo + (size_t)R->y * np;
-  const uint32_t *wb = pool_take(&c->pst, S->np);
+  const uint32_t *wb = bw_wpool_take(&c->pst, S->np);
   memcpy(c->vrest, wb, sizeof(uint32_t) * np); /* the next take may refill */
-  const uint32_t *wm = pool_take(&c->pst, S->np);
+  const uint32_t *wm = bw_wpool_take(&c->pst, S->np);
   vflush(S->n, (const uint32_t *)c->vrest, wm, T + CL_I * np, T + CL_A * np, T + CL_M * np, T + TV_BW * np,
          T + TV_M * np, R->yc[BW_I], R->yc[BW_A], R->yc[BW_M], R->ycu, BW_COUNTS_TIMING_NOISE, cb, cm);
   double tin = 0;
@@ -2609,11 +1985,11 @@ static void step(run *R, int kind, double scale, int s) {
 }
 
 /* Multinomial of n over weights wt[0..k) by conditional binomials. */
-static void multinomial(const struct bw_counts_ws *c, wpool *wp, int n, const double *wt, int k, int *out) {
+static void multinomial(const struct bw_counts_ws *c, bw_wpool *wp, int n, const double *wt, int k, int *out) {
   double rest = 0;
   for (int i = 0; i < k; i++) rest += wt[i];
   for (int i = 0; i < k; i++) {
-    int x = (i == k - 1 || !(rest > 0)) ? n : binom_any(c, wp, n, wt[i] / rest);
+    int x = (i == k - 1 || !(rest > 0)) ? n : bw_binom_any(&c->lt, wp, n, wt[i] / rest);
     if (x > n) x = n;
     out[i] = x;
     n -= x;
@@ -2630,15 +2006,15 @@ static void simulate_stock(run *R, const bw_outer *o) {
   struct bw_counts_ws *c = R->c;
   const bw_model *m = R->m;
   const bw_params *p = &m->p;
-  wpool *wp = &c->pmi;
-  pool_init(wp, p->seed, R->rep, BW_RNG_COUNTS_STOCK, 0);
+  bw_wpool *wp = &c->pmi;
+  bw_wpool_key(wp, p->seed, R->rep, BW_RNG_COUNTS_STOCK, 0);
   double p_wave = p->wlz_p_wave * o->wlz_factor;
   if (p_wave > 1) p_wave = 1;
   static const int cls_of_care[BW_NCARE] = {CL_I, CL_A, CL_M};
   for (int care = 0; care < BW_NCARE; care++) {
     int N = (int)lround(p->stock[care]);
     if (care == BW_I) {
-      R->wave = binom_any(c, wp, N, p_wave);
+      R->wave = bw_binom_any(&c->lt, wp, N, p_wave);
       N -= R->wave;
       R->a.wlz += R->wave;
       R->a.transfers += R->wave;
@@ -2649,8 +2025,8 @@ static void simulate_stock(run *R, const bw_outer *o) {
       double cum[MAXPH], sum = 0;
       for (int i = 0; i < nph; i++) sum += c->pi_stock[care][i], cum[i] = sum;
       for (int i = 0; i < N; i++) {
-        int r = bw_alias_draw(&m->region_bw, pool_u01(wp));
-        double u1 = pool_u01(wp), u2 = pool_u01(wp), u3 = pool_u01(wp) * sum;
+        int r = bw_alias_draw(&m->region_bw, bw_wpool_u01(wp));
+        double u1 = bw_wpool_u01(wp), u2 = bw_wpool_u01(wp), u3 = bw_wpool_u01(wp) * sum;
         int h = u1 < p->p_outside_region ? bw_alias_draw(&m->herkomst_nat, u2)
                                          : bw_alias_draw(&m->herkomst_reg[r], u2);
         int ph = 0;
@@ -2722,9 +2098,9 @@ static int rec_push(struct bw_counts_ws *c, int step, int gid, int v, int i) {
 }
 
 /* Destination of one entrant of spec s: -1 main, else a leaver's index. */
-static int entrant_dest(const spec *s, wpool *wp) {
-  if (pool_u01(wp) < 1.0 - s->b.p) return -1;
-  return s->nd > 1 ? pick(s->thr, s->nd, pool_u32(wp)) : 0;
+static int entrant_dest(const spec *s, bw_wpool *wp) {
+  if (bw_wpool_u01(wp) < 1.0 - s->b.p) return -1;
+  return s->nd > 1 ? bw_pick_thr(s->thr, s->nd, bw_wpool_u32(wp)) : 0;
 }
 
 /* Entry type v of a set for this year, from S->full[v] (the per-step mean
@@ -2791,7 +2167,7 @@ static int year_entries(run *R, const bw_outer *o) {
       }
   }
   double per_step = 1.0 / spy;
-  pool_init(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
+  bw_wpool_key(&c->pmi, p->seed, R->rep, BW_RNG_COUNTS_PAIR, (unsigned)y);
   c->rec_n = 0;
   c->gem.nstr = 0;
   c->gem.sparse_on = 0;
@@ -2821,17 +2197,16 @@ static int year_entries(run *R, const bw_outer *o) {
   /* PAIR year: every I/A entrant one by one (placement, national
    * institution, step, end state); a PAIR year never holds the cut */
   if (old && c->pair_mode) {
-    wpool *wp = &c->pmi;
+    bw_wpool *wp = &c->pmi;
     const spec *S = c->spec[0];
     for (int g = 0; g < ng; g++) {
       int region = m->d.g[g].region;
       for (int care = BW_I; care <= BW_A; care++) {
-        pois pc = pois_make(c, c->lam[(size_t)care * npg + c->lane[g]]);
-        int N = pois_draw(c, &pc, wp);
+        int N = pois_draw(c, c->lam[(size_t)care * npg + c->lane[g]], wp);
         for (int e = 0; e < N; e++) {
-          int s = (int)(((uint64_t)pool_u32(wp) * (uint64_t)spy) >> 32);
-          int r = pool_u01(wp) < p->p_outside_region ? bw_alias_draw(&m->other_bw[region], pool_u01(wp)) : region;
-          int v = care == BW_A ? V_A : (pool_u01(wp) < ns ? V_IN : V_I);
+          int s = (int)(((uint64_t)bw_wpool_u32(wp) * (uint64_t)spy) >> 32);
+          int r = bw_wpool_u01(wp) < p->p_outside_region ? bw_alias_draw(&m->other_bw[region], bw_wpool_u01(wp)) : region;
+          int v = care == BW_A ? V_A : (bw_wpool_u01(wp) < ns ? V_IN : V_I);
           int i = entrant_dest(S + c->NL + 1 + v, wp);
           if (rec_push(c, s, ng + nr + pair_row(c, m, r, g), v, i)) return -1;
         }
@@ -2900,8 +2275,8 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     for (int k = 0; k < BW_NCARE; k++) R.yc[k] = w->year_cost[k * ny + y];
     R.ycu = c->wI > 0 ? R.yc[BW_I] / c->wI : c->wA > 0 ? R.yc[BW_A] / c->wA : 0.0;
     R.cut_step = (R.pair_active && cut_frac > 0 && cut_gs / c->spy == y) ? (int)(cut_gs % c->spy) : -1;
-    pool_init(&c->pst, p->seed, rep, BW_RNG_COUNTS_STEP, (unsigned)y);
-    pool_init(&c->pen, p->seed, rep, BW_RNG_COUNTS_ENTRY, (unsigned)y);
+    bw_wpool_key(&c->pst, p->seed, rep, BW_RNG_COUNTS_STEP, (unsigned)y);
+    bw_wpool_key(&c->pen, p->seed, rep, BW_RNG_COUNTS_ENTRY, (unsigned)y);
     if (year_entries(&R, o)) return -1;
 
     /* in care on 1 Jan, excluding national institutions and the Wlz; the
@@ -2970,7 +2345,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
 /* For tests of the samplers (tests/test_counts.c): n draws of Poisson(mean)
  * (pois = 1) or Binomial(trials, p) (pois = 0) through the lane samplers of
  * set_entries / set_live (pois_lanes, binom_lanes: the vectorised inversion
- * below VBIG, PTRS / BTRS at or above), all lanes of the GEM set at once,
+ * below BW_LANE_TRS_MEAN, PTRS / BTRS at or above), all lanes of the GEM set at once,
  * keyed (seed, rep, round); rep below 65536. 0, or -1 when out of memory or
  * on bad input. */
 int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, double p, uint64_t seed, uint32_t rep,
@@ -2984,7 +2359,7 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
   int32_t mxb[MAXBLK];
   vdest d;
   memset(&d, 0, sizeof d);
-  vdest_prob(c, &d, p);
+  bw_binom_lane_make(&d.bn, &c->lt, p);
   for (int done = 0, round = 0; done < n; round++) {
     int L = n - done < S->n ? n - done : S->n;
     int32_t *dst = c->vsink, *src = S->cnt, *rest = c->vrest;
@@ -3001,15 +2376,15 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
     fold2 fo = fold_make(c, S, TV_BW, dt, 0.0);
     /* the pools' year index has 8 bits: later rounds go to other keys */
     uint32_t key = rep * 65536u + (uint32_t)(round >> 8);
-    pool_init(&c->pmi, seed, key, BW_RNG_COUNTS_BIG, (unsigned)round & 255u); /* the scalar continuations' */
+    bw_wpool_key(&c->pmi, seed, key, BW_RNG_COUNTS_BIG, (unsigned)round & 255u); /* the scalar continuations' */
     if (pois) {
-      pool_init(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
+      bw_wpool_key(&c->pen, seed, key, BW_RNG_COUNTS_ENTRY, (unsigned)round & 255u);
       int nbl = 0;
       estream es = {dst, fo, 0};
       pois_lanes(c, nblk, blk, fmx, full, 1.0, dst, fo, &nbl, 0);
       entries_big(c, &es, &nbl);
     } else {
-      pool_init(&c->pst, seed, key, BW_RNG_COUNTS_STEP, (unsigned)round & 255u);
+      bw_wpool_key(&c->pst, seed, key, BW_RNG_COUNTS_STEP, (unsigned)round & 255u);
       binom_lanes(c, nblk, blk, mxb, &d, rest, dst, fo);
     }
     for (int g = 0; g < L; g++) out[done + g] = dst[g];

@@ -12,7 +12,7 @@
  * scenario (common random numbers). Which blocks are generated for which
  * clients is only an optimisation: it changes no word.
  *   new-indication count (purpose COUNT, year y, gemeente g, client c):
- *     Poisson(mu) (flows_draws.h) from the key's words in order. Negative
+ *     Poisson(mu) (models/num/sample.h: bw_poisson_draw) from the key's words in order. Negative
  *     binomial (finite dispersion): first the Gamma mean by GSL on this key,
  *     then the Poisson from the key with client BW_NCARE + c.
  *   new client (purpose ENTRY + c, year y, gemeente g, ordinal j)
@@ -37,7 +37,7 @@
  * gemeente after gemeente; stock clients of one care type), structure of
  * arrays, in passes: the Philox blocks, every exponential, Weibull and Wlz
  * time with the vectorised logarithms (models/num/rng_batch.h, models/num/fastmath.h);
- * Bernoulli draws as integer comparisons of the words (below()); placement
+ * Bernoulli draws as integer comparisons of the words (bw_u01_below()); placement
  * (only the clients placed outside their region draw another); one
  * branch-light pass that decides each I stay's competing events and lists
  * the step-downs and Wlz transfers, which get passes of their own; booking.
@@ -58,9 +58,9 @@
 #include <gsl/gsl_randist.h>
 
 #include "fastmath.h"
-#include "flows_draws.h"
 #include "internal.h"
 #include "rng_batch.h"
+#include "sample.h"
 
 /* Clients per chunk: their words and deviates (~70 kB, on the stack) stay in
  * L1/L2; 128 and 512 measured slower. */
@@ -80,7 +80,7 @@ typedef struct {
   double mort[BW_NCARE];
   int any_mort;
   double h_wlz, wlz_exit;
-  /* Bernoulli draws: bw_u01(w) < p  <=>  w < below(p) */
+  /* Bernoulli draws: bw_u01(w) < p  <=>  w < bw_u01_below(p) (sample.h) */
   uint64_t t_out, t_nat, t_sd;
   double *nat;         /* w->national: [q * ny + y] */
   uint64_t stays;
@@ -116,34 +116,9 @@ typedef struct {
   double pa[CHUNK], pb[CHUNK];
 } chunk;
 
-/* The words w with bw_u01(w) = (w + 1/2) 2^-32 < p are exactly w < below(p):
- * p 2^32 - 1/2 is exact in double, and w < ceil(p 2^32 - 1/2) iff w + 1/2 < p 2^32. */
-static uint64_t below(double p) {
-  double x = p * 4294967296.0 - 0.5;
-  if (!(x > 0)) return 0;
-  if (x >= 4294967296.0) return UINT64_C(4294967296);
-  return (uint64_t)ceil(x);
-}
-
-/* out[i] = exponential time with rate h from word w[i] (INFINITY when h = 0). */
-static void exp_times(const uint32_t *w, double h, double *out, size_t n) {
-  if (h > 0) {
-    bw_neglog_u01_batch(w, out, n);
-    for (size_t i = 0; i < n; i++) out[i] /= h;
-  } else {
-    for (size_t i = 0; i < n; i++) out[i] = INFINITY;
-  }
-}
-
-/* Weibull durations for a batch: dur[i] = scale * (-ln u_i)^(1/k). */
+/* Weibull durations of care type c for a batch: dur[i] = scale (-ln u_i)^(1/k). */
 static void weibull_batch(const kernel *k, int c, const uint32_t *w, double *dur, size_t n) {
-  bw_neglog_u01_batch(w, dur, n);
-  if (!k->expo[c]) {
-    bw_log_batch(dur, dur, n);
-    for (size_t i = 0; i < n; i++) dur[i] *= k->inv_shape[c];
-    bw_exp_batch(dur, dur, n);
-  }
-  for (size_t i = 0; i < n; i++) dur[i] *= k->scale[c];
+  bw_weibull_batch(w, k->scale[c], k->inv_shape[c], k->expo[c], dur, n);
 }
 
 /* Block b of the n clients (c1[i], c2[i]) into out[0..3]. */
@@ -301,7 +276,7 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
   } else {
     words_of(k, ch, ch->idx, nwz, 2, 2, ch->u0);
   }
-  exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nwz);
+  bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->x0, (size_t)nwz);
   for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->te[ch->idx[j]], ch->x0[j]);
 
   /* step-downs: an A stay from the natural end, the same payer */
@@ -309,7 +284,7 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
   weibull_batch(k, BW_A, ch->u0, ch->x0, (size_t)nsd);
   if (k->mort[BW_A] > 0) {
     for (int j = 0; j < nsd; j++) ch->u1[j] = w_ma[ch->sd_i[j]];
-    exp_times(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
+    bw_exp_rate_batch(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
     for (int j = 0; j < nsd; j++)
       if (ch->x1[j] < ch->x0[j]) ch->x0[j] = ch->x1[j];
   }
@@ -336,19 +311,7 @@ static void fwd_weibull_chunk(const kernel *k, chunk *ch, const bw_fwd_weibull *
   uint32_t(*b3)[CHUNK] = ch->b[3];
   blocks(k, ch->c1, ch->c2, n, 3, b3);
   double *x = ch->x0, *e1 = ch->sd_t, *e2 = ch->wz_t; /* scratch */
-  bw_neglog_u01_batch(b3[0], e1, (size_t)n);
-  bw_neglog_u01_batch(b3[1], e2, (size_t)n);
-  for (int i = 0; i < n; i++) x[i] = e1[i] * f->inv_beta;
-  bw_log_batch(x, ch->d, (size_t)n);
-  for (int i = 0; i < n; i++) ch->d[i] *= f->k;
-  bw_exp_batch(ch->d, ch->d, (size_t)n);
-  /* accepted iff E2 >= x^k + h - E1 */
-  int nrej = 0;
-  for (int i = 0; i < n; i++) {
-    ch->idx[nrej] = i;
-    nrej += e2[i] < ch->d[i] + f->h - e1[i];
-    ch->d[i] = scale * x[i];
-  }
+  int nrej = bw_fwd_weibull_lanes(f, b3[0], b3[1], n, scale, ch->d, e1, e2, x, ch->idx);
   for (int j = 0; j < nrej; j++) {
     int i = ch->idx[j];
     double xi = 0;
@@ -415,7 +378,7 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
     } else {
       words_of(k, ch, ch->sd_i, nw, 2, 2, ch->u0);
     }
-    exp_times(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
+    bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
     for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->x0[j]);
     /* compact (idx[j] >= j: in place) */
     for (int j = 0; j < nk; j++) {
@@ -444,7 +407,7 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
 
   /* residual stay by the forward-recurrence law (docs/model.md §3.1): k = 1:
    * λ·Exp(1) (U·Gamma(2) is Exp(1)); k > 1: λ·x, x with density
-   * exp(-x^k)/Γ(1 + 1/k), by rejection (flows_draws.h); k < 1: U·λ·G^(1/k),
+   * exp(-x^k)/Γ(1 + 1/k), by rejection (models/num/sample_weibull.c); k < 1: U·λ·G^(1/k),
    * G ~ Gamma(1 + 1/k) by GSL. */
   double scale = k->scale[c], kshape = p->duration_shape[c];
   if (kshape == 1.0) {
@@ -463,9 +426,9 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
     }
   }
   /* mortality (own stay) */
-  exp_times(ch->u1, k->mort[c], ch->mt, (size_t)nk);
+  bw_exp_rate_batch(ch->u1, k->mort[c], ch->mt, (size_t)nk);
   if (c == BW_I) {
-    exp_times(ch->u0, k->h_wlz, ch->wz, (size_t)nk);
+    bw_exp_rate_batch(ch->u0, k->h_wlz, ch->wz, (size_t)nk);
     i_stays(k, ch, nk, 1, ch->ws[0], ch->ws[1], ch->ws[2], k->any_mort ? ch->ws[3] : NULL);
   } else {
     for (int j = 0; j < nk; j++) ch->te[j] = ch->mt[j] < ch->d[j] ? ch->mt[j] : ch->d[j];
@@ -477,7 +440,7 @@ static void simulate_stock(kernel *k, chunk *ch, uint32_t rep, const bw_outer *o
   const bw_params *p = &k->m->p;
   double p_wave = p->wlz_p_wave * o->wlz_factor;
   if (p_wave > 1) p_wave = 1;
-  uint64_t t_wave = below(p_wave);
+  uint64_t t_wave = bw_u01_below(p_wave);
   for (int c = 0; c < BW_NCARE; c++) {
     size_t n = (size_t)lround(p->stock[c]);
     for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
@@ -509,7 +472,7 @@ static void entry_chunk(kernel *k, chunk *ch, int c, int y, int n) {
   /* entry time, natural duration, mortality */
   for (int i = 0; i < n; i++) ch->t0[i] = y + bw_u01(b0[0][i]);
   weibull_batch(k, c, b0[1], ch->d, (size_t)n);
-  exp_times(ch->b[2][0], k->mort[c], ch->mt, (size_t)n);
+  bw_exp_rate_batch(ch->b[2][0], k->mort[c], ch->mt, (size_t)n);
 
   /* placement: the herkomst region, or (p_outside_region) another ∝ historical budget */
   const bw_alias *others = c == BW_M ? m->other_mo : m->other_bw;
@@ -531,54 +494,12 @@ static void entry_chunk(kernel *k, chunk *ch, int c, int y, int n) {
     }
     k->nat[BW_Q_ENTRIES_NATIONAL_INST * ny + y] += n_nat;
     k->nat[BW_Q_ENTRIES_I * ny + y] += n - n_nat;
-    exp_times(ch->b[1][0], k->h_wlz, ch->wz, (size_t)n);
+    bw_exp_rate_batch(ch->b[1][0], k->h_wlz, ch->wz, (size_t)n);
     i_stays(k, ch, n, old, ch->b[1][2], ch->b[1][3], ch->b[2][1], need2 ? ch->b[2][2] : NULL);
   } else {
     k->nat[(BW_Q_ENTRIES_I + c) * ny + y] += n;
     for (int i = 0; i < n; i++) ch->te[i] = ch->t0[i] + (ch->mt[i] < ch->d[i] ? ch->mt[i] : ch->d[i]);
     book_stays(k, ch, c, n, old, mo_local, ch->cen, ch->her, NULL, ch->t0, ch->te);
-  }
-}
-
-/* The squeeze of the first PTRS proposal (flows_draws.h) in SIMD lanes, the
- * same expressions in the same order as bw_ptrs_init / bw_ptrs_try: k[i] = the
- * count when mu[i] >= 10 and the squeeze accepts (u1[i], u2[i]), else -1. */
-BW_BATCH_CLONES static void ptrs_squeeze(const double *restrict mu, const double *restrict u1,
-                                         const double *restrict u2, double *restrict k, int n) {
-  for (int i = 0; i < n; i++) {
-    double m = mu[i] >= 10.0 ? mu[i] : 10.0;
-    double b = 0.931 + 2.53 * sqrt(m);
-    double a = -0.059 + 0.02483 * b;
-    double vr = 0.9277 - 3.6224 / (b - 2.0);
-    double U = u1[i] - 0.5, V = u2[i];
-    double us = 0.5 - fabs(U);
-    double kk = floor((2.0 * a / us + b) * U + m + 0.43);
-    k[i] = mu[i] >= 10.0 && us >= 0.07 && V <= vr ? kk : -1.0;
-  }
-}
-
-/* bw_poisson_inv (flows_draws.h) for n means in (0, 10) in SIMD lanes: the
- * same operations in the same order, lanes that have found their count
- * stand still. p, F: scratch; x[i] the count. */
-BW_BATCH_CLONES static void poisson_inv_lanes(const double *restrict mu, const double *restrict u,
-                                              double *restrict p, double *restrict F, double *restrict x,
-                                              int n) {
-  for (int i = 0; i < n; i++) {
-    p[i] = bw_exp1(-mu[i]);
-    F[i] = p[i];
-    x[i] = 0;
-  }
-  for (int it = 1; it <= 80; it++) {
-    int active = 0;
-    for (int i = 0; i < n; i++) {
-      int go = u[i] > F[i];
-      double pn = p[i] * (mu[i] / it);
-      p[i] = go ? pn : p[i];
-      F[i] = go ? F[i] + pn : F[i];
-      x[i] += go;
-      active |= go;
-    }
-    if (!active) break;
   }
 }
 
@@ -620,7 +541,7 @@ static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const 
       u1[i] = bw_u01_53(ch->b[0][0][i], ch->b[0][1][i]);
       u2[i] = bw_u01_53_open(ch->b[0][2][i], ch->b[0][3][i]);
     }
-    ptrs_squeeze(mu, u1, u2, fast, n);
+    bw_ptrs_squeeze_lanes(mu, u1, u2, fast, n);
     /* mu < 10: inversion, in SIMD lanes */
     int ns = 0;
     for (int i = 0; i < n; i++) {
@@ -629,7 +550,7 @@ static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const 
     }
     double *smu = ch->t0, *su = ch->d, *sp = ch->mt, *sF = ch->te, *sx = ch->wz;
     for (int j = 0; j < ns; j++) smu[j] = mu[ch->idx[j]], su[j] = u1[ch->idx[j]];
-    poisson_inv_lanes(smu, su, sp, sF, sx, ns);
+    bw_poisson_inv_lanes(smu, su, sp, sF, sx, ns);
     for (int i = 0; i < n; i++) cnt[g0 + i] = fast[i] >= 0 ? (int)fast[i] : 0;
     for (int j = 0; j < ns; j++) cnt[g0 + ch->idx[j]] = (int)sx[j];
     /* mu >= 10 and the squeeze rejected: the whole test, then more proposals */
@@ -715,9 +636,9 @@ static void kernel_init(kernel *k, const bw_model *m, bw_workspace *w, uint32_t 
   }
   k->h_wlz = p->wlz_hazard;
   k->wlz_exit = p->wlz_exit_rate;
-  k->t_out = below(p->p_outside_region);
-  k->t_nat = below(p->national_institution_share);
-  k->t_sd = below(p->p_step_down);
+  k->t_out = bw_u01_below(p->p_outside_region);
+  k->t_nat = bw_u01_below(p->national_institution_share);
+  k->t_sd = bw_u01_below(p->p_step_down);
   k->nat = w->national;
   k->acc = w->aux;
   k->row_stride = 2 * (size_t)(m->ny + 1);
