@@ -41,6 +41,10 @@ typedef struct {
   char **name;   /* [S] label in outputs */
   char **yaml;   /* [S] resolved params */
   char **changed;/* [S] "key: base -> value" lines ("" for the base) */
+  /* [S] the params file each was loaded from (with the --set of the
+   * command line) and what changed it after (--vs, --grid; NULL: nothing):
+   * where bw_params_check_data finds the file and line of a key */
+  const char **file, **origin;
   /* sweep: the grid */
   int nkeys;
   char *keys[MAX_GRID_KEYS];
@@ -57,6 +61,7 @@ static void scenarios_free(scenarios *sc) {
     for (int i = 0; i < sc->S * sc->nkeys; i++) free(sc->values[i]);
   for (int k = 0; k < sc->nkeys; k++) free(sc->keys[k]);
   free(sc->p), free(sc->name), free(sc->yaml), free(sc->changed), free(sc->values);
+  free(sc->file), free(sc->origin);
   memset(sc, 0, sizeof *sc);
 }
 
@@ -66,7 +71,9 @@ static int scenarios_alloc(scenarios *sc, int S) {
   sc->name = calloc((size_t)S, sizeof *sc->name);
   sc->yaml = calloc((size_t)S, sizeof *sc->yaml);
   sc->changed = calloc((size_t)S, sizeof *sc->changed);
-  return sc->p && sc->name && sc->yaml && sc->changed ? 0 : -1;
+  sc->file = calloc((size_t)S, sizeof *sc->file);
+  sc->origin = calloc((size_t)S, sizeof *sc->origin);
+  return sc->p && sc->name && sc->yaml && sc->changed && sc->file && sc->origin ? 0 : -1;
 }
 
 /* "key: a -> b" for every table key whose value differs; malloc'd */
@@ -96,15 +103,19 @@ static char *describe_changes(const bw_params *base, const bw_params *p) {
   return out;
 }
 
+/* The params file given, or params/default.yaml here or in the source tree. */
+static const char *params_path(const char *path) {
+  static char def[PATH_MAX];
+  if (path) return path;
+  if (bw_file_exists("params/default.yaml")) return "params/default.yaml";
+  snprintf(def, sizeof def, "%s/params/default.yaml", BW_SOURCE_DIR);
+  return def;
+}
+
 /* The params file with the common --set assignments, or the default params. */
 static bw_status load_base(const char *path, const bw_common_opts *c, bw_params *p, bw_ctx *ctx) {
-  char def[PATH_MAX];
   if (!path) {
-    path = "params/default.yaml";
-    if (!bw_file_exists(path)) {
-      snprintf(def, sizeof def, "%s/params/default.yaml", BW_SOURCE_DIR);
-      path = def;
-    }
+    path = params_path(NULL);
   } else if (!bw_file_exists(path)) {
     return bw_fail(ctx, BW_EUSAGE, "%s: params file not found (or not a regular file)", path);
   }
@@ -171,6 +182,7 @@ typedef struct {
   bw_common_opts c;
   int report, yes;
   const char *lang;
+  double progress_every; /* --progress-every (0: 60) */
 } cmd_opts;
 
 static void write_log(const char *dir, const char *cmd, const scenarios *sc, int threads, double seconds,
@@ -189,6 +201,11 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
                          bw_ctx *ctx) {
   bw_status st = bw_data_load(sc->p[0].gemeenten_path, sc->p[0].regions_path, data, ctx);
   if (st != BW_OK) return st;
+  /* every scenario against the data (paired: their differences too), before any output */
+  for (int s = 0; s < sc->S; s++)
+    if ((st = bw_params_check_data(&sc->p[s], data, sc->file[s], (const char *const *)o->c.sets, o->c.nsets,
+                                   sc->origin[s] ? sc->origin[s] : "command line", paired, ctx)) != BW_OK)
+      return st;
   if (bw_mpi_rank() == 0) {
     /* the directory is this process's until it exits (sim/fileset.h) */
     if ((st = bw_outdir_lock(out_dir, o->cmd, NULL, ctx)) != BW_OK) return st;
@@ -208,7 +225,9 @@ static bw_status run_all(const cmd_opts *o, const scenarios *sc, int paired, int
             threads == 1 ? "" : "s",
             groups == 1 ? "once per replication (the scenarios differ only on the budget side)"
                         : "once per group of scenarios with the same clients");
-  bw_run_opts ro = {o->c.threads, !o->c.quiet && isatty(STDERR_FILENO), NULL};
+  /* a bar on a terminal, else a line every --progress-every seconds (as run) */
+  bw_run_opts ro = {o->c.threads, o->c.quiet ? 0 : isatty(STDERR_FILENO) ? BW_PROGRESS_BAR : BW_PROGRESS_LINES, NULL,
+                    o->progress_every};
   double t0 = omp_get_wtime();
   if ((st = bw_multi_run(*mu, &ro, 0, sc->p[0].replications, ctx)) != BW_OK) return st;
   *seconds = omp_get_wtime() - t0;
@@ -831,6 +850,8 @@ static const char *const usage_compare =
     "  -n, --replications N   replications (default: the base's run.replications).\n"
     "  -s, --seed S           seed of every scenario (default: the base's run.seed).\n"
     "  -t, --threads T        OpenMP threads.   -q, --quiet   no progress, no table.\n"
+    "      --progress-every S when stderr is not a terminal (a batch job), a progress line every\n"
+    "                         S seconds (default 60; 30s, 5m also read).\n"
     "  -o, --out DIR          output directory (default: results/compare).\n"
     "  -f, --force            replace existing result files in DIR.\n"
     "      --report           also write DIR/report/ (bwsim report DIR).  --lang nl|en\n"
@@ -874,6 +895,8 @@ static const char *const usage_sweep =
     "      --set key=value    change a parameter at every point (repeatable).\n"
     "      --yes              run a grid of more than 1000 points.\n"
     "  -n, --replications N   -s, --seed S   -t, --threads T   -q, --quiet\n"
+    "      --progress-every S when stderr is not a terminal, a progress line every S seconds\n"
+    "                         (default 60; 30s, 5m also read).\n"
     "  -o, --out DIR          output directory (default: results/sweep).   -f, --force\n"
     "      --report [--lang nl|en]   also write DIR/report/.\n"
     BW_CSV_DIALECT_HELP
@@ -888,6 +911,21 @@ static const char *const usage_sweep =
     "Example (verdeelmodel benchmarking):\n"
     "  bwsim sweep params/default.yaml --grid budget.verdeelmodel.urbanity=0,0.5,1 \\\n"
     "              --grid budget.verdeelmodel.single_hh=0.5,1,1.5 -n 400\n";
+
+/* "N" or "N" followed by s, m or h: seconds (as bwsim run's --progress-every). */
+static int parse_seconds(const char *s, double *seconds) {
+  size_t n = strlen(s);
+  double unit = 1;
+  if (n > 0 && strchr("smh", s[n - 1])) unit = s[n - 1] == 's' ? 1 : s[n - 1] == 'm' ? 60 : 3600, n--;
+  char digits[32];
+  long long v;
+  if (n == 0 || n >= sizeof digits) return -1;
+  memcpy(digits, s, n);
+  digits[n] = '\0';
+  if (bw_parse_ll(digits, 1, 100000000, &v)) return -1;
+  *seconds = (double)v * unit;
+  return 0;
+}
 
 /* Options of compare and sweep; positional files into files[]. 1 = --help shown. */
 static int parse_opts(const char *cmd, int argc, char **argv, cmd_opts *o, const char **files, int *nfiles,
@@ -907,6 +945,11 @@ static int parse_opts(const char *cmd, int argc, char **argv, cmd_opts *o, const
       if (i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value", s);
       if (*nextra >= MAX_SCEN) return bw_usage_error(cmd, "at most 64 %s options", extra_opt);
       extra[(*nextra)++] = argv[++i];
+    } else if (!strcmp(s, "--progress-every")) {
+      if (i + 1 >= argc) return bw_usage_error(cmd, "option '%s' needs a value", s);
+      if (parse_seconds(argv[++i], &o->progress_every))
+        return bw_usage_error(cmd, "--progress-every: seconds between progress lines (60, 30s, 5m; got '%s')",
+                              argv[i]);
     } else if (!strcmp(s, "--report")) {
       o->report = 1;
     } else if (!strcmp(s, "--yes")) {
@@ -1035,10 +1078,13 @@ int bw_compare_main(int argc, char **argv) {
     if (s < nfiles) {
       if (load_base(files[s], &o.c, &sc.p[s], &ctx) != BW_OK) goto done;
       sc.name[s] = strdup(sc.p[s].name);
+      sc.file[s] = params_path(files[s]);
     } else {
       char origin[64];
       snprintf(origin, sizeof origin, "--vs");
       sc.p[s] = sc.p[0];
+      sc.file[s] = sc.file[0];
+      sc.origin[s] = "--vs";
       if (apply_list(&sc.p[s], vs[s - nfiles], origin, &ctx) != BW_OK) goto done;
       sc.name[s] = strdup(vs[s - nfiles]);
     }
@@ -1209,6 +1255,8 @@ int bw_sweep_main(int argc, char **argv) {
   }
   for (int s = 0; s < P; s++) {
     sc.p[s] = base;
+    sc.file[s] = params_path(nfiles ? files[0] : NULL);
+    sc.origin[s] = "--grid";
     char name[512] = "";
     size_t len = 0;
     for (int k = 0, rest = s, stride = P; k < sc.nkeys; k++) {

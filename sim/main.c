@@ -573,6 +573,9 @@ static int cmd_run(int argc, char **argv) {
                    lo, hi, p.replications, p.replications - 1);
   }
   if (st == BW_OK) st = bw_data_load(p.gemeenten_path, p.regions_path, &data, &ctx);
+  /* the params against the data: nothing can stop the run on its values */
+  if (st == BW_OK)
+    st = bw_params_check_data(&p, &data, params_path, a.c.sets, a.c.nsets, "command line", 0, &ctx);
   if (bw_mpi_agree(st, &ctx) != BW_OK) goto fail;
 
   char out_dir[PATH_MAX];
@@ -605,7 +608,7 @@ static int cmd_run(int argc, char **argv) {
             p.replications, data.ng);
   if (bw_mpi_agree(acc ? BW_OK : ctx.status, &ctx) != BW_OK) goto fail;
   int tty = isatty(STDERR_FILENO);
-  bw_run_opts ro = {a.c.threads, a.c.quiet ? 0 : tty ? BW_PROGRESS_BAR : BW_PROGRESS_LINES, NULL};
+  bw_run_opts ro = {a.c.threads, a.c.quiet ? 0 : tty ? BW_PROGRESS_BAR : BW_PROGRESS_LINES, NULL, a.progress_every};
   double t0 = omp_get_wtime();
   int nrep = 0;
   if (a.exact || a.until_stable) {

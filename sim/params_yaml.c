@@ -35,6 +35,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <yaml.h>
 
 /* ---- the table ----------------------------------------------------------- */
@@ -1668,3 +1670,471 @@ static char *to_yaml(const bw_params *p, int changed) {
 char *bw_params_to_yaml(const bw_params *p) { return to_yaml(p, 0); }
 
 char *bw_params_to_yaml_changed(const bw_params *p) { return to_yaml(p, 1); }
+
+/* ---- the params against the data: what a run can reach ------------------------------- */
+
+/* docs/limits.md "Combinations". The range of each key bounds it with the
+ * others at their defaults; here the whole run is bounded at once, from the
+ * params and the data, before anything is simulated or written:
+ *  - the outer draws (docs/model.md §7) at their extremes: a normal deviate
+ *    is the inverse CDF of a 32-bit uniform in [2^-33, 1 - 2^-33], so
+ *    |z| <= 6.4 always (models/uncertainty.c);
+ *  - each gemeente's new-indication count at its largest mean (need effect
+ *    eps_g at its extreme, the Gamma mean of a negative binomial at its
+ *    e^-46 tail) and the Poisson tail e^-46 beyond it; the national count is
+ *    their sum, bounded by Hoeffding's inequality at e^-46 around its mean
+ *    (eps_g has mean 1);
+ *  - the clients in care in a year: the stock and every earlier cohort times
+ *    the probability that its stay (an I stay plus its step-down A stay, by a
+ *    union bound) lasts that long at the longest mean duration, plus
+ *    Hoeffding's e^-46 term for the stays drawn; never more than every client
+ *    that ever entered. Mortality and Wlz transfers only shorten stays;
+ *  - cost: those clients at the highest tariff they can be charged, indexed
+ *    by the highest cost index; budget: the macrobudgets with |settlement|
+ *    <= U (q / clients + 1), q <= every I client that ever entered.
+ * Every cell of the statistics (sim/sketch.h) is bounded by the cost plus the
+ * |budget| of a year, or their sum over the reform years (a cumulative
+ * shortfall), twice that for the paired differences of compare and sweep. A
+ * run whose bound stays below BW_CELL_XMAX cannot stop on it, except with a
+ * probability below e^-40 per replication. */
+
+#define BOUND_Z 6.4          /* |z| of any outer normal deviate */
+#define BOUND_TAIL 46.0      /* -log of each tail probability */
+#define BOUND_HALF_PI 1.5707963267948966
+#define BOUND_R 7.0          /* radius of the outer deviates of one care type together */
+#define BOUND_CELL_MAX 274877906944.0 /* BW_CELL_XMAX (sim/sketch.h) */
+#define BOUND_COUNT_MAX 2147483647.0  /* a gemeente-year's count is an int (models/flows.c) */
+
+typedef struct {
+  double excess;      /* max of the ratios below: > 1 is refused */
+  double cell;        /* largest value a cell can take, EUR */
+  double count;       /* largest new-indication count of a gemeente-year */
+  double clients;     /* largest national count of clients in a year */
+  double cost, budget;/* the largest national cost and |budget| of a year */
+  int cell_cum;       /* the cell bound is a cumulative one */
+} run_bound;
+
+/* x >= k with P(Gamma(k, 1) > x) <= e^-BOUND_TAIL by Chernoff:
+ * (x / k)^k e^(k - x) <= e^-BOUND_TAIL. */
+static double gamma_tail(double k) {
+  double lo = k, hi = k + 10.0 * (BOUND_TAIL + 10.0) + 100.0 * sqrt(k);
+  for (int i = 0; i < 200; i++) {
+    double x = 0.5 * (lo + hi);
+    if (k * log(x / k) + k - x <= -BOUND_TAIL) hi = x;
+    else lo = x;
+  }
+  return hi;
+}
+
+/* The Poisson count of mean mu: P(X >= mu + t) <= exp(-t^2 / (2 (mu + t/3))). */
+static double poisson_tail(double mu) {
+  const double L = BOUND_TAIL;
+  return mu + L / 3.0 + sqrt(L * L / 9.0 + 2.0 * mu * L);
+}
+
+/* P(D > s) for a Weibull stay of the given mean and shape (stock: the
+ * residual stay, by the forward-recurrence law: Q(1/k, (s/λ)^k)). */
+static double stay_survival(double s, double mean, double shape, int stock) {
+  if (s <= 0) return 1.0;
+  double lambda = mean / gsl_sf_gamma(1.0 + 1.0 / shape), x = pow(s / lambda, shape);
+  if (!stock) return exp(-x);
+  if (!(x < 1e300)) return 0.0;
+  gsl_sf_result r;
+  if (gsl_sf_gamma_inc_Q_e(1.0 / shape, x, &r) != GSL_SUCCESS) return 1.0;
+  return r.val < 1.0 ? r.val : 1.0;
+}
+
+/* P(in BW care after s years) of an I client: its I stay D_I, then with
+ * probability psd an A stay D_A: S_I(s) + psd P(D_I <= s < D_I + D_A), the
+ * integral as an upper Riemann sum (S_A decreases). */
+static double i_survival(double s, double meanI, double shapeI, int stock, double psd, double meanA, double shapeA) {
+  double v = stay_survival(s, meanI, shapeI, stock);
+  if (psd > 0 && s > 0) {
+    enum { J = 32 };
+    double sum = 0, F0 = 0;
+    for (int j = 0; j < J; j++) {
+      double u0 = s * j / J, u1 = s * (j + 1) / J;
+      double F1 = 1.0 - stay_survival(u1, meanI, shapeI, stock);
+      if (j == 0) F0 = 1.0 - stay_survival(u0, meanI, shapeI, stock);
+      sum += (F1 - F0) * stay_survival(s - u1, meanA, shapeA, 0);
+      F0 = F1;
+    }
+    v += psd * sum;
+  }
+  return v < 1.0 ? v : 1.0;
+}
+
+/* verdeelmodel form of a gemeente (models/model.c weight_per_capita) */
+static double need_weight(const bw_weights *b, const bw_gemeente *g) {
+  return b->constant + b->single_hh * g->pct_single_hh / 100.0 + b->nonwestern * g->pct_nonwestern / 100.0 +
+         b->urbanity * (5.0 - g->urbanity) / 4.0;
+}
+
+/* What compute_bound derives once from params and data. */
+typedef struct {
+  const bw_params *p;
+  int ng, ny;
+  double pop0, macro_bw, macro_mo;
+  const double *need, *hist; /* [ng]: need_g x population (mean-1 need), H_g */
+  double e_max, var_eps;     /* eps_g: its largest value and its variance */
+} bound_in;
+
+/* One care type c with the outer deviates zr (its rate), zd (its durations)
+ * and zc (the cost index): per year its national new indications (n_new),
+ * the clients that ever were in it (n_ever), in care (in) and its cost. */
+static void care_path(const bound_in *b, int c, double zr, double zd, double zc, double *n_new, double *n_ever,
+                      double *in_care, double *cost) {
+  const bw_params *p = b->p;
+  const double L = BOUND_TAIL;
+  double a = c == BW_M ? 0.0 : p->supply_attraction, k = p->dispersion[c];
+  for (int y = 0; y < b->ny; y++) {
+    double grow = pow(1.0 + p->population_growth, y), popk = b->pop0 * grow / 1000.0;
+    double level = p->rate_per_1000[c] * exp(p->rate_sigma * zr) * pow(1.0 + p->growth[c], y);
+    double mean = 0, var = 0;
+    for (int g = 0; g < b->ng; g++) {
+      double own = level * (1.0 - a) * b->need[g] * grow / 1000.0, sup = level * a * popk * b->hist[g];
+      double mu = own + sup, m1 = own * b->e_max + sup;
+      /* the count's variance: eps_g, the Gamma mean, the Poisson */
+      mean += mu;
+      var += own * own * b->var_eps + m1 * (1.0 + (isinf(k) ? 0.0 : m1 / k));
+    }
+    n_new[y] = mean + sqrt(2.0 * L * var) + L;
+  }
+  const double dm = exp(p->duration_sigma * zd), ci = p->cost_index + p->cost_index_sd * zc;
+  const double mean_c = p->duration_mean_years[c] * dm, shape = p->duration_shape[c];
+  const double meanA = p->duration_mean_years[BW_A] * dm, shapeA = p->duration_shape[BW_A];
+  const double psd = c == BW_I ? p->p_step_down : 0.0;
+  double tariff = p->tariff_eur_per_day[c];
+  if (c == BW_I && psd > 0 && p->tariff_eur_per_day[BW_A] > tariff) tariff = p->tariff_eur_per_day[BW_A];
+  for (int y = 0; y < b->ny; y++) {
+    double in = p->stock[c] * i_survival(y, mean_c, shape, 1, psd, meanA, shapeA), n = p->stock[c];
+    for (int t = 0; t <= y; t++) {
+      in += n_new[t] * i_survival(y - t - 1.0, mean_c, shape, 0, psd, meanA, shapeA);
+      n += n_new[t];
+    }
+    in += sqrt(0.5 * L * n); /* Hoeffding: the stays drawn */
+    if (in > n) in = n;
+    n_ever[y] = n, in_care[y] = in;
+    double tf = tariff;
+    if (c == BW_M && p->first_year + y >= p->mo_extra_from) tf *= 1.0 + p->mo_extra_eur / b->macro_mo;
+    cost[y] = in * tf * 365.0 * pow(1.0 + ci, y);
+  }
+}
+
+static void compute_bound(const bw_params *p, const bw_data *d, int paired, run_bound *out) {
+  memset(out, 0, sizeof *out);
+  const int ng = d->ng, nr = d->nr, ny = bw_params_nyears(p);
+  if (ng <= 0 || nr <= 0 || ny <= 0 || ny > BW_MAX_YEARS) return;
+  const int on = p->uncertainty_enabled;
+  const double L = BOUND_TAIL;
+  bound_in b = {p, ng, ny, 0, 0, 0, NULL, NULL, 1.0, 0.0};
+  double sum_need = 0;
+  for (int r = 0; r < nr; r++) b.macro_bw += d->r[r].hist_budget_bw_eur, b.macro_mo += d->r[r].hist_budget_mo_eur;
+  for (int g = 0; g < ng; g++) {
+    b.pop0 += d->g[g].population;
+    sum_need += d->g[g].population * need_weight(&p->need, &d->g[g]);
+  }
+  if (!(b.macro_bw > 0) || !(b.macro_mo > 0) || !(sum_need > 0) || !(b.pop0 > 0)) {
+    out->excess = INFINITY; /* the model refuses these itself */
+    return;
+  }
+  double *need = malloc((size_t)ng * sizeof *need), *hist = calloc((size_t)ng, sizeof *hist);
+  if (!need || !hist) {
+    free(need), free(hist);
+    out->excess = INFINITY;
+    return;
+  }
+  for (int g = 0; g < ng; g++) need[g] = d->g[g].population * need_weight(&p->need, &d->g[g]) * b.pop0 / sum_need;
+  for (int r = 0; r < nr; r++) hist[d->r[r].centrum] += d->r[r].hist_budget_bw_eur / b.macro_bw;
+  b.need = need, b.hist = hist;
+  const double s_need = on ? p->need_effect_sigma : 0.0;
+  b.e_max = exp(s_need * BOUND_Z - 0.5 * s_need * s_need), b.var_eps = expm1(s_need * s_need);
+
+  /* a gemeente-year's count (an int), at every outer deviate's extreme */
+  for (int c = 0; c < BW_NCARE; c++) {
+    double a = c == BW_M ? 0.0 : p->supply_attraction, k = p->dispersion[c];
+    double xk = isinf(k) ? 1.0 : gamma_tail(k) / k, zr = on ? BOUND_Z : 0.0;
+    for (int y = 0; y < ny; y++) {
+      double grow = pow(1.0 + p->population_growth, y), popk = b.pop0 * grow / 1000.0;
+      double level = p->rate_per_1000[c] * exp(p->rate_sigma * zr) * pow(1.0 + p->growth[c], y);
+      for (int g = 0; g < ng; g++) {
+        double mu = level * ((1.0 - a) * need[g] * grow / 1000.0 * b.e_max + a * popk * hist[g]);
+        double cnt = mu > 0 ? poisson_tail(mu * xk) : 0.0;
+        if (cnt > out->count) out->count = cnt;
+      }
+    }
+  }
+
+  /* per care type, the largest path over the outer deviates (z_rate,
+   * z_duration, z_cost) within the ball of radius BOUND_R, each at most
+   * BOUND_Z: the cost grows with each, so over a patch of directions it is
+   * at most its value at the patch's largest coordinates */
+  double cost[BW_NCARE][BW_MAX_YEARS] = {{0}}, inI[BW_MAX_YEARS] = {0}, everI[BW_MAX_YEARS] = {0};
+  double clients_max = 0;
+  enum { NP = 5 };
+  for (int c = 0; c < BW_NCARE; c++) {
+    for (int i = 0; i < (on ? NP : 1); i++)
+      for (int j = 0; j < (on ? NP : 1); j++) {
+        double zr = 0, zd = 0, zc = 0;
+        if (on) {
+          double t0 = BOUND_HALF_PI * i / NP, t1 = BOUND_HALF_PI * (i + 1) / NP, f0 = BOUND_HALF_PI * j / NP, f1 = BOUND_HALF_PI * (j + 1) / NP;
+          zr = fmin(BOUND_Z, BOUND_R * sin(t1) * cos(f0));
+          zd = fmin(BOUND_Z, BOUND_R * sin(t1) * sin(f1));
+          zc = fmin(BOUND_Z, BOUND_R * cos(t0));
+        }
+        double nn[BW_MAX_YEARS], ne[BW_MAX_YEARS], ic[BW_MAX_YEARS], co[BW_MAX_YEARS];
+        care_path(&b, c, zr, zd, zc, nn, ne, ic, co);
+        for (int y = 0; y < ny; y++) {
+          if (co[y] > cost[c][y]) cost[c][y] = co[y];
+          if (ne[y] > clients_max) clients_max = ne[y];
+          if (c == BW_I && ic[y] > inI[y]) inI[y] = ic[y];
+          if (c == BW_I && ne[y] > everI[y]) everI[y] = ne[y];
+        }
+      }
+  }
+  free(need), free(hist);
+
+  /* the least BW cost (for macro_correct): stock clients still in their
+   * first stay through the year, none transferred or dead */
+  double cbw_min[BW_MAX_YEARS];
+  double p_wave = p->wlz_p_wave * p->wlz_realisation_factor * exp(p->wlz_factor_sigma * (on ? BOUND_Z : 0.0));
+  if (p_wave > 1) p_wave = 1;
+  const double zlo = on ? BOUND_Z : 0.0, dmin = exp(-p->duration_sigma * zlo);
+  const double ci_min = p->cost_index - p->cost_index_sd * zlo;
+  for (int y = 0; y < ny; y++) {
+    double low = 0;
+    for (int c = 0; c < BW_NCARE; c++) {
+      if (c == BW_M) continue;
+      double keep = stay_survival(y + 1.0, p->duration_mean_years[c] * dmin, p->duration_shape[c], 1) *
+                    exp(-(p->mortality_rate[c] + (c == BW_I ? p->wlz_hazard : 0.0)) * (y + 1.0)) *
+                    (c == BW_I ? 1.0 - p_wave : 1.0);
+      double stay = p->stock[c] * keep - sqrt(0.5 * L * p->stock[c]);
+      if (stay > 0) low += stay * p->tariff_eur_per_day[c] * 365.0 * pow(1.0 + ci_min, y);
+    }
+    cbw_min[y] = low;
+  }
+
+  /* per year: cost C, the BW macrobudget before settlement (base: at most
+   * base_hi, at least base_lo), the settlement X in [-U, x_hi]; a budget is
+   * at most b_pos = base_hi + U + MO and below zero by at most
+   * b_neg = x_hi - base_lo. A shortfall (cost - budget, of a gemeente, a
+   * region or the nation, over a year or summed over years) lies in
+   * [-b_pos, C + b_neg]; a difference of two such, (C + b_neg + b_pos). */
+  double cmax = 0, bmax = 0, qprev = 0, exposure = 0, cum_lo = 0, cum_hi = 0, cum_pair = 0;
+  double base_hi = b.macro_bw - p->wlz_uitname_eur - p->national_institutions_eur, base_lo = base_hi;
+  int y_first = p->start_year - p->first_year;
+  if (y_first < 0) y_first = 0;
+  for (int y = 0; y < ny; y++) {
+    double cbw = cost[BW_I][y] + cost[BW_A][y], ctot = cbw + cost[BW_M][y];
+    double cbw_prev = y > 0 ? cost[BW_I][y - 1] + cost[BW_A][y - 1] : 0;
+    /* with macro_correct the growth at an evaluation year is last year's
+     * cost growth: at most cbw[y-1] / cbw_min[y-2], at least 0 */
+    if (y > 0) {
+      int t = p->first_year + y;
+      int eval = p->bijsturing == BW_BIJST_MACRO && t >= p->bijsturing_first_year &&
+                 (t - p->bijsturing_first_year) % p->bijsturing_every == 0 && y >= 2;
+      double step = (1.0 + p->budget_index) * (1.0 + p->volume_growth);
+      if (eval) {
+        double r = cbw_min[y - 2] > 0 ? cbw_prev / cbw_min[y - 2] : INFINITY;
+        base_hi *= r > step ? r : step;
+        base_lo = 0;
+      } else {
+        base_hi *= step, base_lo *= step;
+      }
+    }
+    double index = pow(1.0 + p->budget_index, y) * pow(1.0 + p->volume_growth, y);
+    double U = 0, x_hi = 0;
+    if (y > 0) { /* X = U q / clients - U, in year y-1 prices */
+      U = p->wlz_uitname_eur * pow(1.0 + p->budget_index, y - 1);
+      x_hi = U * (qprev / p->wlz_uitname_clients - 1.0);
+    }
+    /* Wlz client-years: the wave, then transfers at the hazard from the
+     * I client-years so far (Hoeffding), never more than every I client */
+    exposure += inI[y];
+    double q = p->stock[BW_I] * p_wave + p->wlz_hazard * exposure + sqrt(0.5 * L * everI[y]) + L;
+    qprev = q < everI[y] ? q : everI[y];
+    double mo = (b.macro_mo + (p->first_year + y >= p->mo_extra_from ? p->mo_extra_eur : 0.0)) * index;
+    double b_pos = base_hi + U + mo, b_neg = x_hi - base_lo > 0 ? x_hi - base_lo : 0.0;
+    if (ctot > cmax) cmax = ctot;
+    if (b_pos > bmax) bmax = b_pos;
+    double hi = ctot + b_neg, year = hi > b_pos ? hi : b_pos, pair = hi + b_pos;
+    if ((paired ? pair : year) > out->cell) out->cell = paired ? pair : year;
+    if (y >= y_first) cum_hi += hi, cum_lo += b_pos, cum_pair += pair;
+  }
+  double cum = paired ? cum_pair : (cum_hi > cum_lo ? cum_hi : cum_lo);
+  out->cost = cmax, out->budget = bmax, out->clients = clients_max;
+  if (cum > out->cell) out->cell = cum, out->cell_cum = 1;
+  double clients = clients_max > out->count ? clients_max : out->count;
+  out->excess = out->cell / BOUND_CELL_MAX;
+  if (!(out->excess >= 0)) out->excess = INFINITY;
+  if (out->count / BOUND_COUNT_MAX > out->excess) out->excess = out->count / BOUND_COUNT_MAX;
+  if (clients / BOUND_CELL_MAX > out->excess) out->excess = clients / BOUND_CELL_MAX;
+}
+
+/* The keys a bound is blamed on: each numeric key (each care type apart)
+ * and the horizon, tried at its default. */
+typedef struct {
+  int k;       /* table entry */
+  int elem;    /* T_CARE3: the care type; else -1 */
+} candidate;
+
+/* q = p with candidate c at its default; 0 when that changes nothing. */
+static int reset_candidate(const bw_params *p, const bw_params *def, const candidate *c, bw_params *q) {
+  const pentry *e = &PARAMS[c->k];
+  *q = *p;
+  char *f = (char *)q + e->off;
+  const char *fd = (const char *)def + e->off;
+  if (!strcmp(e->key, "run.last_year")) {
+    int last = p->first_year + (def->last_year - def->first_year);
+    if (last >= p->last_year) return 0;
+    q->last_year = last;
+    return 1;
+  }
+  size_t n;
+  switch (e->type) {
+  case T_DOUBLE: n = sizeof(double); break;
+  case T_CARE3: f += (size_t)c->elem * sizeof(double), fd += (size_t)c->elem * sizeof(double), n = sizeof(double); break;
+  case T_BOOL:
+  case T_ENUM: n = sizeof(int); break;
+  case T_WEIGHTS: n = sizeof(bw_weights); break;
+  default: return 0;
+  }
+  if (!memcmp(f, fd, n)) return 0;
+  memcpy(f, fd, n);
+  return 1;
+}
+
+static int is_candidate_type(const pentry *e) {
+  return e->type == T_DOUBLE || e->type == T_CARE3 || e->type == T_BOOL || e->type == T_ENUM ||
+         e->type == T_WEIGHTS || !strcmp(e->key, "run.last_year");
+}
+
+/* Which layer set each key of the params at path + sets (file and line);
+ * keys whose value in p differs from that (set later: -n, --vs, --grid) are
+ * blamed on `other`. 0, or -1 when the layers cannot be rebuilt. */
+static int provenance(layers *L, const bw_params *p, const char *path, const char *const *sets, int nsets,
+                      const char *other) {
+  bw_params d;
+  bw_params_defaults(&d);
+  layers_init(L, &d);
+  bw_ctx quiet;
+  bw_ctx_init(&quiet);
+  char *text = NULL;
+  bw_status st = load_layers(L, path, &text, &quiet);
+  free(text);
+  for (int i = 0; i < nsets && !st; i++) st = apply_set(L, sets[i], "--set", &quiet);
+  if (st) return -1;
+  int idx = layers_push(L, other);
+  for (int k = 0; k < NPARAMS; k++) {
+    char a[BW_PARAMS_TEXT_MAX], b[BW_PARAMS_TEXT_MAX];
+    if (PARAMS[k].type == T_PATH) continue;
+    value_text(p, k, a, sizeof a);
+    value_text(&L->p, k, b, sizeof b);
+    if (strcmp(a, b) && idx > 0) {
+      L->set_by[k] = idx;
+      L->line[k] = 0;
+      L->file[k] = L->names[idx - 1];
+    }
+  }
+  return 0;
+}
+
+static const char *care_key(int k, int elem, char *buf, size_t n) {
+  if (elem < 0) return PARAMS[k].key;
+  snprintf(buf, n, "%s.%s", PARAMS[k].key, CARE_NAMES[elem]);
+  return buf;
+}
+
+static bw_status check_data(const src_t *s, const bw_params *p, const bw_data *d, int paired) {
+  /* the BW budget of 2021 must exceed what comes off it before the mix */
+  double macro_bw = 0, pop = 0;
+  for (int r = 0; r < d->nr; r++) macro_bw += d->r[r].hist_budget_bw_eur;
+  for (int g = 0; g < d->ng; g++) pop += d->g[g].population;
+  if (!(p->wlz_uitname_eur + p->national_institutions_eur < macro_bw)) {
+    int ku = key_index("budget.wlz_uitname_eur"), kl = key_index("budget.national_institutions_eur");
+    int k = set_by(s, kl) > set_by(s, ku) || (p->wlz_uitname_eur == 0 && set_by(s, kl) > 0) ? kl : ku;
+    char u[32], l[32], m[32];
+    bw_num_show(u, sizeof u, p->wlz_uitname_eur);
+    bw_num_show(l, sizeof l, p->national_institutions_eur);
+    bw_num_show(m, sizeof m, macro_bw);
+    if (set_by(s, ku) == 0 && set_by(s, kl) == 0)
+      return bw_fail(s->ctx, BW_EDATA,
+                     "%s: hist_budget_bw_2021_eur: the regions' BW budgets of 2021 add up to %s EUR, not more than "
+                     "budget.wlz_uitname_eur + budget.national_institutions_eur (%s + %s): the BW macrobudget "
+                     "M_2021 - U - L would not be positive",
+                     p->regions_path, m, u, l);
+    return fail_key(s, k,
+                    "budget.wlz_uitname_eur + budget.national_institutions_eur (%s + %s EUR) must be less than the "
+                    "BW budget of 2021, the sum of hist_budget_bw_2021_eur in %s (%s EUR): the BW macrobudget "
+                    "M_2021 - U - L must be positive",
+                    u, l, p->regions_path, m);
+  }
+  run_bound b;
+  compute_bound(p, d, paired, &b);
+  if (b.excess <= 1.0) return BW_OK;
+  /* the key whose default brings the bound down most */
+  bw_params def, q;
+  bw_params_defaults(&def);
+  int best = -1, best_elem = -1;
+  double best_excess = b.excess;
+  run_bound bq, best_b = b;
+  for (int k = 0; k < NPARAMS; k++) {
+    if (!is_candidate_type(&PARAMS[k])) continue;
+    for (int e = PARAMS[k].type == T_CARE3 ? 0 : -1; e < (PARAMS[k].type == T_CARE3 ? BW_NCARE : 0); e++) {
+      candidate c = {k, e};
+      if (!reset_candidate(p, &def, &c, &q)) continue;
+      compute_bound(&q, d, paired, &bq);
+      if (bq.excess < best_excess * (1 - 1e-9)) best = k, best_elem = e, best_excess = bq.excess, best_b = bq;
+    }
+  }
+  char what[200], lim[32], got[32];
+  if (b.count / BOUND_COUNT_MAX >= b.excess) {
+    bw_num_show(got, sizeof got, round(b.count));
+    snprintf(what, sizeof what, "the new indications of one gemeente in one year could reach %s, beyond the "
+             "model's counter (2147483647)", got);
+  } else {
+    snprintf(got, sizeof got, "%.3g", b.cell);
+    bw_num_show(lim, sizeof lim, BOUND_CELL_MAX);
+    snprintf(what, sizeof what, "a %s%s could reach %s EUR, beyond the %.3g EUR the statistics hold per cell",
+             b.cell_cum ? "shortfall summed over the reform years" : "yearly cost, budget or shortfall",
+             paired ? " (or a paired difference)" : "", got, BOUND_CELL_MAX);
+  }
+  if (best < 0) {
+    /* nothing in the params: the data */
+    char ptxt[32];
+    bw_num_show(ptxt, sizeof ptxt, pop);
+    return bw_fail(s->ctx, BW_EDATA,
+                   "%s: population: with these params %s (the gemeenten's population adds up to %s; "
+                   "docs/limits.md \"Combinations\")",
+                   p->gemeenten_path, what, ptxt);
+  }
+  char key[KEY_MAX], val[BW_PARAMS_TEXT_MAX], dval[BW_PARAMS_TEXT_MAX];
+  const char *kn = care_key(best, best_elem, key, sizeof key);
+  if (bw_params_value_text(p, kn, val, sizeof val)) snprintf(val, sizeof val, "?");
+  if (bw_params_value_text(&def, kn, dval, sizeof dval)) snprintf(dval, sizeof dval, "?");
+  if (!strcmp(kn, "run.last_year")) snprintf(dval, sizeof dval, "%d", p->first_year + def.last_year - def.first_year);
+  return fail_keyed(s, best, kn,
+                    "with the other values %s; %s weighs most: at %s it would be %.3g (got %s; "
+                    "docs/limits.md \"Combinations\")",
+                    what, kn, dval, best_b.excess * (b.count / BOUND_COUNT_MAX >= b.excess ? BOUND_COUNT_MAX : BOUND_CELL_MAX), val);
+}
+
+bw_status bw_params_check_data(const bw_params *p, const bw_data *d, const char *path, const char *const *sets,
+                               int nsets, const char *other, int paired, bw_ctx *ctx) {
+  src_t s0 = {path ? path : "params", 0, NULL, NULL, NULL, ctx};
+  bw_ctx quiet;
+  bw_ctx_init(&quiet);
+  src_t q = s0;
+  q.ctx = &quiet;
+  if (check_data(&q, p, d, paired) == BW_OK) return BW_OK;
+  /* refused: again, with each key's file and line */
+  layers L;
+  if (path && provenance(&L, p, path, sets, nsets, other ? other : "command line") == 0) {
+    src_t s = {path, 1, L.set_by, L.line, L.file, ctx};
+    bw_status st = check_data(&s, p, d, paired);
+    layers_free(&L);
+    return st;
+  }
+  if (path) layers_free(&L);
+  return check_data(&s0, p, d, paired);
+}

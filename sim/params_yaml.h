@@ -70,6 +70,24 @@ bw_status bw_params_apply_set(bw_params *p, const char *assignment, const char *
  * start_year within the horizon; `name` prefixes the message. */
 bw_status bw_params_validate(const bw_params *p, const char *name, bw_ctx *ctx);
 
+/* The params against their data tables, after params, data and command
+ * line are all applied (docs/limits.md "Combinations"), before any output:
+ * - budget.wlz_uitname_eur + budget.national_institutions_eur must be less
+ *   than the regions' BW budget of 2021 (M_2021 - U - L > 0);
+ * - a conservative bound of the largest value a run can put in a cell of
+ *   its statistics (a gemeente's, region's or the nation's yearly cost,
+ *   budget or shortfall, their sums over the reform years; paired != 0:
+ *   twice that, the differences of compare and sweep) must be within the
+ *   statistics' limit (BW_CELL_XMAX), and a gemeente-year's new-indication
+ *   count within an int. A run it accepts does not stop on either.
+ * A refusal (BW_EPARAM, or BW_EDATA when only the data can be blamed) names
+ * the key whose default value lowers the bound most, with the file and line
+ * that set it: the layers of path with the --set assignments sets[0..nsets)
+ * are rebuilt for that; a key whose value in p differs from them (-n, --vs,
+ * --grid) is blamed on `other`. path NULL: no lines. */
+bw_status bw_params_check_data(const bw_params *p, const bw_data *d, const char *path, const char *const *sets,
+                               int nsets, const char *other, int paired, bw_ctx *ctx);
+
 /* bw_params_defaults with the shipped data tables: the params of an empty file. */
 void bw_params_defaults_shipped(bw_params *p);
 

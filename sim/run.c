@@ -526,7 +526,10 @@ bw_status bw_drive_set(const bw_visitor *v, const bw_run_opts *opts, const bw_ra
   round_map rm = {0};
   unsigned char *seen = NULL;
   progress pg = {rank == 0 ? opts->progress : 0, opts->label, omp_get_wtime(), 0,
-                 lr && lr->progress_every > 0 ? lr->progress_every : 60, 0, 0, 0, size};
+                 lr && lr->progress_every > 0 ? lr->progress_every
+                 : opts->progress_every > 0    ? opts->progress_every
+                                               : 60,
+                 0, 0, 0, size};
   pg.base = lr && lr->done ? bw_rangeset_count(lr->done) : todo->n ? todo->r[0].lo : 0;
   pg.total = pg.base + bw_rangeset_count(todo);
   /* the statistics hold nothing that is not on disk yet (a resumed run):

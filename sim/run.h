@@ -16,6 +16,7 @@ typedef struct {
                    BW_PROGRESS_LINES: a line every bw_drive_long.progress_every
                    seconds (default 60: batch logs); 0: none */
   const char *label; /* the progress bar's label (NULL: none) */
+  double progress_every; /* seconds between progress lines when bw_drive_long gives none (0: 60) */
 } bw_run_opts;
 
 enum { BW_PROGRESS_BAR = 1, BW_PROGRESS_LINES = 2 };
