@@ -104,9 +104,9 @@ static void set_flush(run *R, gset *S) {
   size_t np = (size_t)S->np;
   double *T = S->T, *cb = c->ybw + (size_t)R->y * np, *cm = c->ymo + (size_t)R->y * np;
   const uint32_t *wb = bw_wpool_take(&c->pst, S->np);
-  memcpy(c->vrest, wb, sizeof(uint32_t) * np); /* the next take may refill */
+  memcpy(c->flush_words, wb, sizeof(uint32_t) * np); /* the next take may refill */
   const uint32_t *wm = bw_wpool_take(&c->pst, S->np);
-  vflush(S->n, (const uint32_t *)c->vrest, wm, T + CL_I * np, T + CL_A * np, T + CL_M * np, T + TV_BW * np,
+  vflush(S->n, c->flush_words, wm, T + CL_I * np, T + CL_A * np, T + CL_M * np, T + TV_BW * np,
          T + TV_M * np, R->yc[BW_I], R->yc[BW_A], R->yc[BW_M], R->ycu, BW_COUNTS_TIMING_NOISE, cb, cm);
   double tin = 0;
   for (int g = 0; g < S->n; g++) tin += T[CL_IN * np + (size_t)g];
@@ -376,9 +376,8 @@ static int year_entries(run *R, const bw_outer *o) {
      * superposition: one stream with the summed mean) */
     int on_r = v == V_M ? !mo_local : old && !c->pair_mode;
     if (on_r) {
-      double *rm = c->home2;
-      region_means(c, m, care_of[v], rm);
-      for (int r = 0; r < nr; r++) G->full[v][c->lane[m->d.r[r].centrum]] += rm[r] * share * per_step;
+      region_means(c, m, care_of[v], c->region_mean);
+      for (int r = 0; r < nr; r++) G->full[v][c->lane[m->d.r[r].centrum]] += c->region_mean[r] * share * per_step;
     }
     if (set_entry_year(R, G, v, on || on_r)) return -1;
   }
@@ -446,7 +445,7 @@ int bw_counts_simulate(const bw_model *m, uint32_t rep, bw_workspace *w, bw_oute
     memset(c->tacc, 0, sizeof(double) * (size_t)c->npair_max * NTS);
   }
   gset *G = &c->gem;
-  memset(c->vsink, 0, sizeof(int32_t) * (size_t)G->np);
+  memset(c->lane_sink, 0, sizeof(int32_t) * (size_t)G->np);
   memset(G->cnt, 0, sizeof(int32_t) * (size_t)c->NL * (size_t)G->np);
   memset(G->T, 0, sizeof(double) * NTS * (size_t)G->np);
   for (int x = 0; x < MAXPH; x++) c->inl[x].n = 0;

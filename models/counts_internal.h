@@ -303,7 +303,14 @@ struct bw_counts_ws {
   /* groups */
   gset gem;
   int *perm, *lane;           /* GEM lane -> gemeente, gemeente -> lane */
-  int32_t *vrest, *vbad, *vsink; /* [max np] scratch */
+  /* lane scratch [max np]: a phase's clients not yet moved (set_live); the
+   * lanes a lane sampler could not settle; the destination of movers and
+   * entrants that leave every count (an absorbing state) */
+  union {
+    int32_t *lane_rest;
+    uint32_t *flush_words; /* set_flush: the lanes' words of the BW timing deviates */
+  };
+  int32_t *lane_bad, *lane_sink;
   /* the GEM set's national-institution clients one by one (few: about
    * 1 % of I entries), a list of their lanes per In phase; the cnt rows of
    * the In phases stay 0 between steps (bwc_in_harvest) */
@@ -312,7 +319,7 @@ struct bw_counts_ws {
     int n, cap;
   } inl[MAXPH];
   int oom; /* a list could not grow: the replication fails */
-  double *vx, *vy;            /* [max np] scratch */
+  double *entry_cum;          /* [max np] cumulative entry means over lanes (set_entries_sparse) */
   double *ybw, *ymo;          /* [ny * np] the GEM lanes' BW and MO cost per year (set_flush), added to
                                * the workspace's per-gemeente arrays at the end of the replication */
   /* the lanes at or above BW_LANE_TRS_MEAN of one or more vectorised calls,
@@ -330,7 +337,8 @@ struct bw_counts_ws {
   double *ne;                 /* [np] need_g ε_g / 1000 of this replication */
   double *popL, *histL;       /* [y * np + i] population; [np] historical BW share of the lane's gemeente */
   int *regL;                  /* [np] region of the lane's gemeente */
-  double *home, *hist, *home2; /* [nr] scratch */
+  double *home, *hist;        /* [nr] region_means: entry means by home region, historical budgets */
+  double *region_mean;        /* [nr] a year's entry mean placed per region (year_entries) */
   int *rcount, *cursor, *ebucket; /* [nr], [spy], [spy + 1] */
   erec *rec, *rec_tmp;
   size_t rec_n, rec_cap;

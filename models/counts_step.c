@@ -98,7 +98,7 @@ fold2 bwc_fold_make(const struct bw_counts_ws *c, gset *S, int vslot, const doub
  * lanes at or above BW_LANE_TRS_MEAN. Words from the step pool. Returns Σ moved. */
 int64_t bwc_binom_lanes(struct bw_counts_ws *c, int nblk, const int *blk, const int32_t *mxb,
                            const vdest *d, int32_t *rest, int32_t *dst, fold2 fo) {
-  int32_t *bad = c->vbad;
+  int32_t *bad = c->lane_bad;
   /* per block: lanes at or above BW_LANE_TRS_MEAN, the inversion class of the largest mean below, the largest count */
   int nbig[MAXBLK];
   int32_t kc[MAXBLK], mn[MAXBLK];
@@ -238,7 +238,7 @@ static void in_step(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
 void bwc_set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
   int np = S->np, blk[MAXBLK + 1], nblk = bwc_set_blocks(S, blk);
   double len = c->kind_len[kind];
-  int32_t *rest = c->vrest;
+  int32_t *rest = c->lane_rest;
   for (int j = c->NL - 1; j >= 0; j--) {
     int32_t *nj = S->cnt + (size_t)j * np;
     const spec *s = c->spec[kind] + j;
@@ -255,7 +255,7 @@ void bwc_set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
     const vdest *vd = c->vplan[kind] + (size_t)j * MAXD;
     for (int i = 0; i < c->nvd[kind][j] && left > 0; i++) {
       const vdest *d = vd + i;
-      int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->vsink;
+      int32_t *dst = d->dest >= 0 ? S->cnt + (size_t)d->dest * np : c->lane_sink;
       /* the movers' client-time relative to staying, and timing variance */
       fold2 fo = bwc_fold_make(c, S, s->vslot, d->dt, d->dv[0]);
       int64_t moved = bwc_binom_lanes(c, nblk, blk, mxb, d, rest, dst, fo);
@@ -277,7 +277,7 @@ void bwc_set_live(struct bw_counts_ws *c, gset *S, int kind, nat_acc *a) {
 static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *a) {
   enum { CH = 64 };
   const double *full = S->full[v];
-  double *cum = c->vx, tot = bw_prefix_sum(full, S->n, cum);
+  double *cum = c->entry_cum, tot = bw_prefix_sum(full, S->n, cum);
   if (!(tot > 0)) return;
   bw_wpool *wp = &c->pen;
   double u = bw_wpool_u01(wp);
@@ -318,7 +318,7 @@ static void set_entries_sparse(struct bw_counts_ws *c, gset *S, int v, nat_acc *
  * this call). Words from the entry pool. Returns Σ entrants so far. */
 int64_t bwc_pois_lanes(struct bw_counts_ws *c, int nblk, const int *blk, const double *fmx,
                           const double *full, double share, int32_t *dst, fold2 fo, int *nbig_io, int tag) {
-  int32_t *bad = c->vbad;
+  int32_t *bad = c->lane_bad;
   int nbig[MAXBLK];
   int32_t kc[MAXBLK];
   bw_pois_lanes_class(nblk, blk, fmx, full, share, nbig, kc);
@@ -387,7 +387,7 @@ void bwc_set_entries(struct bw_counts_ws *c, gset *S, nat_acc *a) {
     int dest = i < 0 ? s->main : s->dest[i];
     double dt[4], dv0 = s->bv[0] + (i >= 0 ? s->dv[i][0] : 0.0);
     for (int cl = 0; cl < 4; cl++) dt[cl] = s->base[cl] + (i >= 0 ? s->dtime[i][cl] : 0.0);
-    es[k].dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->vsink;
+    es[k].dst = dest >= 0 ? S->cnt + (size_t)dest * np : c->lane_sink;
     es[k].fo = bwc_fold_make(c, S, s->vslot, dt, dv0);
     if (nbl + np > c->trs.cap) bwc_entries_big(c, es, &nbl);
     es[k].in = bwc_pois_lanes(c, nblk, blk, S->fmx[v], S->full[v], S->ssh[k], es[k].dst, es[k].fo, &nbl, k);

@@ -24,7 +24,7 @@ int bw_counts_test_draws(const bw_model *m, int pois, double mean_or_trials, dou
   bw_binom_lane_make(&d.bn, &c->lt, p);
   for (int done = 0, round = 0; done < n; round++) {
     int L = n - done < S->n ? n - done : S->n;
-    int32_t *dst = c->vsink, *src = S->cnt, *rest = c->vrest;
+    int32_t *dst = c->lane_sink, *src = S->cnt, *rest = c->lane_rest;
     double *full = S->full[0];
     for (int g = 0; g < np; g++) {
       dst[g] = 0;

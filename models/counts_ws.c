@@ -50,11 +50,11 @@ void bw_counts_ws_free(struct bw_counts_ws *c) {
   for (int k = 0; k < 3; k++) free(c->spec[k]), free(c->vplan[k]), free(c->nvd[k]);
   gset_free(&c->gem);
   for (int x = 0; x < MAXPH; x++) free(c->inl[x].g);
-  free(c->perm), free(c->lane), free(c->vrest), free(c->vbad), free(c->vsink), free(c->vx), free(c->vy), free(c->ybw), free(c->ymo);
+  free(c->perm), free(c->lane), free(c->lane_rest), free(c->lane_bad), free(c->lane_sink), free(c->entry_cum), free(c->ybw), free(c->ymo);
   free(c->bidx), free(c->btag);
   bw_trs_lanes_free(&c->trs);
   free(c->cnt), free(c->tacc), free(c->payer), free(c->pair_h), free(c->pair_of);
-  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->home2),
+  free(c->lam), free(c->ne), free(c->popL), free(c->histL), free(c->regL), free(c->home), free(c->hist), free(c->region_mean),
       free(c->rcount), free(c->cursor), free(c->ebucket);
   free(c->rec), free(c->rec_tmp), free(c->c2a), free(c->lump);
   bw_lftab_free(&c->lt);
@@ -138,17 +138,16 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   }
   c->perm = malloc(sizeof(int) * (size_t)ng);
   c->lane = malloc(sizeof(int) * (size_t)ng);
-  c->vrest = calloc(VP, sizeof(int32_t));
-  c->vbad = calloc(VP, sizeof(int32_t));
-  c->vsink = calloc(VP, sizeof(int32_t));
-  c->vx = calloc(VP, sizeof(double));
+  c->lane_rest = calloc(VP, sizeof(int32_t));
+  c->lane_bad = calloc(VP, sizeof(int32_t));
+  c->lane_sink = calloc(VP, sizeof(int32_t));
+  c->entry_cum = calloc(VP, sizeof(double));
   /* the big lanes of several entry streams, drawn together */
   int bok = bw_trs_lanes_alloc(&c->trs, 4 * (int)VP) == 0;
   size_t BC = (size_t)c->trs.cap + 16;
   c->bidx = calloc(BC, sizeof(int));
   c->btag = calloc(BC, sizeof(int));
   bok = bok && c->bidx && c->btag;
-  c->vy = calloc(VP, sizeof(double));
   c->ybw = calloc(VP * (size_t)m->ny, sizeof(double));
   c->ymo = calloc(VP * (size_t)m->ny, sizeof(double));
   c->cnt = calloc(A * (size_t)c->NLP, sizeof(int32_t));
@@ -162,16 +161,16 @@ struct bw_counts_ws *bw_counts_ws_create(const bw_model *m) {
   c->regL = calloc(npg, sizeof(int));
   c->home = malloc(sizeof(double) * (size_t)nr);
   c->hist = malloc(sizeof(double) * (size_t)nr);
-  c->home2 = malloc(sizeof(double) * (size_t)nr);
+  c->region_mean = malloc(sizeof(double) * (size_t)nr);
   c->rcount = malloc(sizeof(int) * (size_t)nr);
   c->cursor = malloc(sizeof(int) * (size_t)(c->spy + 1));
   c->ebucket = malloc(sizeof(int) * (size_t)(c->spy + 2));
   int lok = bw_lftab_init(&c->lt) == 0;
   c->c2a = malloc(sizeof(uint32_t) * (size_t)nlane);
   c->lump = calloc((size_t)NS, sizeof(int64_t));
-  ok = ok && bok && c->perm && c->lane && c->vrest && c->vbad && c->vsink && c->vx && c->vy && c->ybw && c->ymo &&
+  ok = ok && bok && c->perm && c->lane && c->lane_rest && c->lane_bad && c->lane_sink && c->entry_cum && c->ybw && c->ymo &&
        c->cnt && c->tacc && c->payer && c->lam && c->ne && c->popL && c->histL && c->regL && c->home && c->hist &&
-       c->home2 && c->rcount && c->cursor && c->ebucket && lok && c->c2a && c->lump;
+       c->region_mean && c->rcount && c->cursor && c->ebucket && lok && c->c2a && c->lump;
   bw_wpool *pools[3] = {&c->pst, &c->pen, &c->pmi};
   for (int i = 0; i < 3; i++) /* the longest take: the big-lane list (c->trs.cap) */
     ok = bw_wpool_alloc(pools[i], nlane, 4 * (int)VP + 16, c->c2a) == 0 && ok;

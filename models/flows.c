@@ -100,13 +100,38 @@ typedef struct {
   uint32_t c1[CHUNK], c2[CHUNK];  /* counter words of each client's key */
   uint32_t b[4][4][CHUNK];        /* blocks 0..3, words 0..3 */
   int reg[CHUNK];                 /* new clients: the herkomst region */
-  /* stays: start, natural duration, Wlz time, mortality time, end;
-   * centrumgemeente of the placement region, herkomst, national institution */
-  double t0[CHUNK], d[CHUNK], wz[CHUNK], mt[CHUNK], te[CHUNK];
+  /* stays: start, natural duration, Wlz time, mortality time, end; before a
+   * chunk's clients exist, draw_counts keeps its inversion lanes here */
+  union {
+    struct {
+      double t0[CHUNK], d[CHUNK], wz[CHUNK], mt[CHUNK], te[CHUNK];
+    };
+    struct { /* draw_counts: the means below 10, their uniforms, pmf, CDF and counts (bw_poisson_inv_lanes) */
+      double inv_mu[CHUNK], inv_u[CHUNK], inv_p[CHUNK], inv_F[CHUNK], inv_x[CHUNK];
+    };
+  };
+  /* centrumgemeente of the placement region, herkomst, national institution */
   int cen[CHUNK], her[CHUNK], nat[CHUNK];
   uint32_t ws[4][CHUNK];          /* stock I, compacted: step-down?, A duration, A mortality, Wlz exit */
   int idx[CHUNK], sd_i[CHUNK];    /* compacted client indices */
-  double sd_t[CHUNK], wz_t[CHUNK], x0[CHUNK], x1[CHUNK];
+  /* per-pass deviates, one memory under the name of what each pass keeps in it */
+  union {
+    struct { /* i_stays and the Wlz wave */
+      double pad_[2][CHUNK];
+      double wlz_stay[CHUNK]; /* Wlz stays of the transferred clients */
+      double sd_mort[CHUNK];  /* A mortality times of the step-downs */
+    };
+    struct { /* i_stays: the step-downs' A stays (after sd_mort: their lengths) */
+      double pad2_[2][CHUNK];
+      double sd_len[CHUNK];
+    };
+    struct { /* draw_counts: second uniform, squeeze result, mean, first uniform */
+      double cnt_u2[CHUNK], cnt_fast[CHUNK], cnt_mu[CHUNK], cnt_u1[CHUNK];
+    };
+    struct { /* fwd_weibull_chunk: the two exponentials of each proposal, its x */
+      double fw_e1[CHUNK], fw_e2[CHUNK], fw_x[CHUNK];
+    };
+  };
   uint32_t u0[CHUNK], u1[CHUNK], tmp[6][CHUNK];
   /* follow-up stays (step-downs), structure of arrays */
   double fa[CHUNK], fb[CHUNK];
@@ -276,17 +301,17 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
   } else {
     words_of(k, ch, ch->idx, nwz, 2, 2, ch->u0);
   }
-  bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->x0, (size_t)nwz);
-  for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->te[ch->idx[j]], ch->x0[j]);
+  bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->wlz_stay, (size_t)nwz);
+  for (int j = 0; j < nwz; j++) wlz_transfer(k, ch->te[ch->idx[j]], ch->wlz_stay[j]);
 
   /* step-downs: an A stay from the natural end, the same payer */
   for (int j = 0; j < nsd; j++) ch->u0[j] = w_da[ch->sd_i[j]];
-  weibull_batch(k, BW_A, ch->u0, ch->x0, (size_t)nsd);
+  weibull_batch(k, BW_A, ch->u0, ch->sd_len, (size_t)nsd);
   if (k->mort[BW_A] > 0) {
     for (int j = 0; j < nsd; j++) ch->u1[j] = w_ma[ch->sd_i[j]];
-    bw_exp_rate_batch(ch->u1, k->mort[BW_A], ch->x1, (size_t)nsd);
+    bw_exp_rate_batch(ch->u1, k->mort[BW_A], ch->sd_mort, (size_t)nsd);
     for (int j = 0; j < nsd; j++)
-      if (ch->x1[j] < ch->x0[j]) ch->x0[j] = ch->x1[j];
+      if (ch->sd_mort[j] < ch->sd_len[j]) ch->sd_len[j] = ch->sd_mort[j];
   }
   double *sd_count = k->nat + BW_Q_STEPDOWNS_IA * k->ny;
   for (int j = 0; j < nsd; j++) {
@@ -294,7 +319,7 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
     double t = ch->te[i];
     sd_count[(int)t] += 1.0;
     ch->fa[j] = t;
-    ch->fb[j] = t + ch->x0[j];
+    ch->fb[j] = t + ch->sd_len[j];
     ch->fcen[j] = ch->cen[i];
     ch->fher[j] = ch->her[i];
   }
@@ -310,8 +335,7 @@ static void i_stays(kernel *k, chunk *ch, int n, int old, const uint32_t *w_sd, 
 static void fwd_weibull_chunk(const kernel *k, chunk *ch, const bw_fwd_weibull *f, double scale, int n) {
   uint32_t(*b3)[CHUNK] = ch->b[3];
   blocks(k, ch->c1, ch->c2, n, 3, b3);
-  double *x = ch->x0, *e1 = ch->sd_t, *e2 = ch->wz_t; /* scratch */
-  int nrej = bw_fwd_weibull_lanes(f, b3[0], b3[1], n, scale, ch->d, e1, e2, x, ch->idx);
+  int nrej = bw_fwd_weibull_lanes(f, b3[0], b3[1], n, scale, ch->d, ch->fw_e1, ch->fw_e2, ch->fw_x, ch->idx);
   for (int j = 0; j < nrej; j++) {
     int i = ch->idx[j];
     double xi = 0;
@@ -378,8 +402,8 @@ static void stock_chunk(kernel *k, chunk *ch, int c, uint32_t i0, int n, uint64_
     } else {
       words_of(k, ch, ch->sd_i, nw, 2, 2, ch->u0);
     }
-    bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->x0, (size_t)nw);
-    for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->x0[j]);
+    bw_exp_rate_batch(ch->u0, k->wlz_exit, ch->wlz_stay, (size_t)nw);
+    for (int j = 0; j < nw; j++) wlz_transfer(k, 0.0, ch->wlz_stay[j]);
     /* compact (idx[j] >= j: in place) */
     for (int j = 0; j < nk; j++) {
       int i = ch->idx[j];
@@ -518,7 +542,7 @@ static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const 
   double level = p->rate_per_1000[c] * o->rate_mult[c] * pow(1.0 + p->growth[c], y);
   double k_disp = p->dispersion[c];
   int nb = !isinf(k_disp);
-  double *mu = ch->x0, *u1 = ch->x1, *u2 = ch->sd_t, *fast = ch->wz_t;
+  double *mu = ch->cnt_mu, *u1 = ch->cnt_u1, *u2 = ch->cnt_u2, *fast = ch->cnt_fast;
   for (int g0 = 0; g0 < ng; g0 += CHUNK) {
     int n = ng - g0 < CHUNK ? ng - g0 : CHUNK;
     for (int i = 0; i < n; i++) {
@@ -548,11 +572,10 @@ static void draw_counts(kernel *k, chunk *ch, int c, int y, uint32_t rep, const 
       ch->idx[ns] = i;
       ns += mu[i] > 0 && mu[i] < 10.0;
     }
-    double *smu = ch->t0, *su = ch->d, *sp = ch->mt, *sF = ch->te, *sx = ch->wz;
-    for (int j = 0; j < ns; j++) smu[j] = mu[ch->idx[j]], su[j] = u1[ch->idx[j]];
-    bw_poisson_inv_lanes(smu, su, sp, sF, sx, ns);
+    for (int j = 0; j < ns; j++) ch->inv_mu[j] = mu[ch->idx[j]], ch->inv_u[j] = u1[ch->idx[j]];
+    bw_poisson_inv_lanes(ch->inv_mu, ch->inv_u, ch->inv_p, ch->inv_F, ch->inv_x, ns);
     for (int i = 0; i < n; i++) cnt[g0 + i] = fast[i] >= 0 ? (int)fast[i] : 0;
-    for (int j = 0; j < ns; j++) cnt[g0 + ch->idx[j]] = (int)sx[j];
+    for (int j = 0; j < ns; j++) cnt[g0 + ch->idx[j]] = (int)ch->inv_x[j];
     /* mu >= 10 and the squeeze rejected: the whole test, then more proposals */
     for (int i = 0; i < n; i++) {
       if (!(mu[i] >= 10.0 && fast[i] < 0)) continue;
