@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const bw_csv_style bw_csv_en = {"en", ',', '.', 0}, bw_csv_nl = {"nl", ';', ',', 1};
 
@@ -23,6 +26,38 @@ static int whole_digits(const char *s, int neg_ok) {
   if (!isdigit((unsigned char)*s)) return 0;
   while (isdigit((unsigned char)*s)) s++;
   return *s == '\0';
+}
+
+/* In the child: fd to path (opened for writing), or left alone for NULL. */
+static void redirect(int fd, const char *path) {
+  if (!path) return;
+  int to = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (to < 0) _exit(126);
+  if (to != fd) {
+    dup2(to, fd);
+    close(to);
+  }
+}
+
+int bw_run_program(char *const argv[], const char *out_path, const char *err_path) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0 && in != STDIN_FILENO) dup2(in, STDIN_FILENO), close(in);
+    redirect(STDOUT_FILENO, out_path);
+    redirect(STDERR_FILENO, err_path);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
 }
 
 int bw_parse_ll(const char *s, long long lo, long long hi, long long *out) {

@@ -1,7 +1,8 @@
 /* Small helpers shared by the commands (run, compare, sweep, validate,
- * report): number parsing for options, the progress bar, and the one CSV
- * writer of the result files: RFC 4180 fields in two dialects (en, nl) and
- * numbers with the digits they deserve (docs/outputs.md). */
+ * report): number parsing for options, the progress bar, running a helper
+ * program (bw_run_program), and the one CSV writer of the result files:
+ * RFC 4180 fields in two dialects (en, nl) and numbers with the digits they
+ * deserve (docs/outputs.md). */
 #ifndef BW_CLIUTIL_H
 #define BW_CLIUTIL_H
 
@@ -28,6 +29,14 @@ int bw_parse_ll(const char *s, long long lo, long long hi, long long *out);
 int bw_parse_u64(const char *s, unsigned long long *out);
 /* 1 when path is an existing regular file. */
 int bw_file_exists(const char *path);
+
+/* Run the program argv[0] (a path: no shell, no PATH search) with argv and
+ * wait for it: stdin from /dev/null, stdout and stderr to the files
+ * out_path and err_path (created or truncated; "/dev/null" discards; NULL:
+ * ours). Returns its exit status (0..255; 127: it could not be executed),
+ * 128 + the signal that ended it, or -1 when it could not be started or
+ * waited for (errno). */
+int bw_run_program(char *const argv[], const char *out_path, const char *err_path);
 
 /* The options every simulating command shares. */
 #define BW_MAX_SETS 64

@@ -421,7 +421,9 @@ Test(counts, stock_on_1_jan_is_the_params_stock) {
 
 /* ---- immigration–death (docs/model.md §10.1) ------------------------------------------ */
 
-
+/* The closed forms of this section: models/oracle.h (included here, with the
+ * section that uses it). */
+#include "oracle.h"
 
 /* The immigration–death model of docs/model.md §10.1 in the count kernel:
  * exponential stays of mean ID_M, constant Poisson entries ID_LAMBDA a
@@ -469,11 +471,10 @@ Test(counts, immigration_death) {
   char what[96];
   for (int c = 0; c < BW_NCARE; c++) {
     for (int y = 1; y < ny; y++) {
-      double q = exp(-y / m[c]);
-      double pois = lambda[c] * m[c] * (1 - q), bin = n0[c] * q * (1 - q);
+      bw_oracle_law law = bw_oracle_id_count(n0[c], lambda[c], m[c], y);
       snprintf(what, sizeof what, "counts: clients_%s_jan1 in %d", names[c], p.first_year + y);
-      assert_mean(&X(c, y, 0), R, n0[c] * q + pois, what);
-      assert_variance(&X(c, y, 0), R, bin + pois, bin * (1 - 6 * q * (1 - q)) + pois, what);
+      assert_mean(&X(c, y, 0), R, law.mean, what);
+      assert_variance(&X(c, y, 0), R, law.var, law.k4, what);
     }
     snprintf(what, sizeof what, "counts: entries_%s per year", names[c]);
     assert_mean(e + (size_t)c * ny * R, ny * R, lambda[c], what);
@@ -488,8 +489,7 @@ Test(counts, immigration_death) {
     double yc[BW_NCARE], cy[BW_NCARE];
     for (int c = 0; c < BW_NCARE; c++) {
       yc[c] = p.tariff_eur_per_day[c] * 365.0 * pow(1 + p.cost_index, y);
-      double dq = exp(-y / m[c]) - exp(-(y + 1) / m[c]);
-      cy[c] = n0[c] * m[c] * dq + lambda[c] * m[c] * (1 - m[c] * dq);
+      cy[c] = bw_oracle_id_years_stock(n0[c], m[c], y) + bw_oracle_id_years_entries(lambda[c], m[c], y);
     }
     if (p.first_year + y >= p.mo_extra_from) yc[BW_M] *= 1 + p.mo_extra_eur / hist_mo;
     snprintf(what, sizeof what, "counts: national I + A cost in %d", p.first_year + y);
@@ -509,25 +509,17 @@ Test(counts, immigration_death) {
  * the spread of their timing within the year as one deviate per group with
  * the conditional variance (docs/counts.md), so by the law of total
  * variance the cost of a year must have the model's variance, not less.
- * With exponential stays (rate μ = 1/m), N0 clients on 1 Jan of the first
- * year and Poisson entries at rate λ, a client's time in year y is
- * f = |[a, a + D] ∩ [y, y + 1]|; the stock is N0 independent clients, the
- * entrants a Poisson process (Campbell: Var Σ f = λ ∫ E f(a)² da):
- *   Var T_y = N0 (2 e^(−μy) I1 − (e^(−μy) (1 − e^(−μ)) / μ)²)
- *           + λ (2 I1 (1 − e^(−μy)) / μ + J),
- *   I1 = ∫_0^1 t e^(−μt) dt = (1 − e^(−μ) (1 + μ)) / μ²,
- *   J = ∫_0^1 E min(D, r)² dr = 2 / μ² (1 − (2 − e^(−μ) (2 + μ)) / μ).
+ * With exponential stays, N0 clients on 1 Jan of the first year and Poisson
+ * entries, the variance of the client-years T_y of year y is
+ * bw_oracle_id_years_var (models/oracle.h: a client's time in the year, the
+ * stock independent clients, the entrants a Poisson process).
  * Power: with R = 2000 (Release) the standard error of a sample variance
  * is about 3.2 % of it; a kernel built without the timing deviates
  * (-DBW_COUNTS_TIMING_NOISE=0) has a first-year I + A cost variance 27 %
  * too small and fails here with z = −8.6. The sample's excess kurtosis
  * enters the standard error. */
 static double imm_death_var(double n0, double lambda, double m, int y) {
-  double mu = 1.0 / m, em = exp(-mu), ey = exp(-mu * y);
-  double I1 = (1.0 - em * (1.0 + mu)) / (mu * mu);
-  double J = 2.0 / (mu * mu) * (1.0 - (2.0 - em * (2.0 + mu)) / mu);
-  double ef = ey * (1.0 - em) / mu;
-  return n0 * (2.0 * ey * I1 - ef * ef) + lambda * (2.0 * I1 * (1.0 - ey) / mu + J);
+  return bw_oracle_id_years_var(n0, lambda, m, y);
 }
 
 Test(counts, immigration_death_cost_variance, .timeout = 300) {

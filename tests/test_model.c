@@ -27,7 +27,6 @@
  * rates where the property does not need the default sizes). */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@
 #include "data_csv.h"
 #include "model.h"
 #include "model_fixture.h"
+#include "oracle.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -72,11 +72,9 @@ static void need_weights(const bw_params *p, const bw_data *d, double *need) {
 
 /* Client-years in year index y of a queue with stock n0, entry rate lam and
  * exponential stays of mean m: ∫_y^{y+1} E N(t) dt, split into the stock's
- * and the entries' part. */
-static double stock_years(double n0, double m, int y) { return n0 * m * (exp(-y / m) - exp(-(y + 1) / m)); }
-static double entry_years(double lam, double m, int y) {
-  return lam * m * (1 - m * (exp(-y / m) - exp(-(y + 1) / m)));
-}
+ * and the entries' part (models/oracle.h). */
+static double stock_years(double n0, double m, int y) { return bw_oracle_id_years_stock(n0, m, y); }
+static double entry_years(double lam, double m, int y) { return bw_oracle_id_years_entries(lam, m, y); }
 
 Test(flows, immigration_death) {
   enum { R = 300 };
@@ -127,14 +125,11 @@ Test(flows, immigration_death) {
     for (int r = 0; r < R; r++)
       cr_assert_eq(X(c, 0, r), n0[c], "clients_%s_jan1 in %d, rep %d", names[c], p.first_year, r);
     for (int y = 1; y < ny; y++) {
-      double q = exp(-y / m[c]);                /* survival of a stock client to t = y */
-      double pois = lambda[c] * m[c] * (1 - q); /* mean (= variance, = k4) of the entered part */
-      double bin = n0[c] * q * (1 - q);
-      double mean = n0[c] * q + pois, var = bin + pois;
-      double k4 = bin * (1 - 6 * q * (1 - q)) + pois; /* cumulants add */
+      /* Binomial(N0, e^(-y/m)) + Poisson(λm(1 - e^(-y/m))) */
+      bw_oracle_law law = bw_oracle_id_count(n0[c], lambda[c], m[c], y);
       snprintf(what, sizeof what, "clients_%s_jan1 in %d", names[c], p.first_year + y);
-      assert_mean(&X(c, y, 0), R, mean, what);
-      assert_variance(&X(c, y, 0), R, var, k4, what);
+      assert_mean(&X(c, y, 0), R, law.mean, what);
+      assert_variance(&X(c, y, 0), R, law.var, law.k4, what);
     }
     /* entries: Poisson(λ) per year, independent years: pool all years */
     snprintf(what, sizeof what, "entries_%s per year", names[c]);
@@ -218,11 +213,11 @@ Test(flows, step_down_and_mortality) {
     assert_mean(sd + (size_t)y * R, R, esd, what);
     if (y == 0) continue;
     double t = y;
-    double direct = n0[BW_A] * exp(-t / a) + lambda[BW_A] * a * (1 - exp(-t / a));
+    double direct = bw_oracle_id_count(n0[BW_A], lambda[BW_A], a, t).mean;
     double stepped = psd * (lI * a * (1 - exp(-t / a)) + c0 * (exp(-t / b) - exp(-t / a)) / (1 / a - 1 / b));
     snprintf(what, sizeof what, "clients_A_jan1 in %d (with step-downs)", p.first_year + y);
     assert_mean(na + (size_t)y * R, R, direct + stepped, what);
-    double em = n0[BW_M] * exp(-t / mM) + lambda[BW_M] * mM * (1 - exp(-t / mM));
+    double em = bw_oracle_id_count(n0[BW_M], lambda[BW_M], mM, t).mean;
     snprintf(what, sizeof what, "clients_M_jan1 in %d (with mortality)", p.first_year + y);
     assert_mean(nm + (size_t)y * R, R, em, what);
   }
@@ -608,8 +603,7 @@ static double G_min(double tau, double x) { return x > 0 ? (tau - g_min(tau, x))
 static double wlz_integrand(double w, const void *v) {
   const wlz_arg *a = v;
   /* transfer density at lag w: h e^{-(h + mu) w} times the survival of the stay */
-  double z = pow(w / a->scale, a->k);
-  double surv = a->which < 2 ? gsl_sf_gamma_inc_Q(1.0 / a->k, z) : exp(-z);
+  double surv = a->which < 2 ? bw_oracle_residual_survival(w, a->k, a->scale) : exp(-pow(w / a->scale, a->k));
   double dens = a->h * exp(-(a->h + a->mu) * w) * surv;
   switch (a->which) {
     case 0:
@@ -629,7 +623,7 @@ static double wlz_integrand(double w, const void *v) {
  * [2] the same two for an entry at a uniform time in the first year. */
 static void wlz_integrals(const bw_params *p, double dmult, double I[4]) {
   double k = p->duration_shape[BW_I];
-  wlz_arg a = {p->duration_mean_years[BW_I] * dmult / gsl_sf_gamma(1 + 1 / k),
+  wlz_arg a = {bw_oracle_weibull_scale(p->duration_mean_years[BW_I] * dmult, k),
                k,
                p->wlz_hazard,
                p->mortality_rate[BW_I],
