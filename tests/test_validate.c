@@ -5,6 +5,9 @@
  *  - the table printed is the table written (validation.txt), every check of
  *    docs/model.md §10 is there, the CSV files and the plots exist and every PNG
  *    (on disk and embedded in index.html) is a well-formed PNG (chunk CRCs);
+ *    the data files and the plots are two whole sets (sim/fileset.h), each
+ *    matching its manifest; without plots there is no plot set, and --force
+ *    over a report with plots leaves none of the old ones;
  *  - the report files are byte-identical for 1 and 2 threads;
  *  - without python (BWSIM_PYTHON pointing nowhere) the checks still run and
  *    the command says the plots were skipped;
@@ -25,6 +28,8 @@
 #define _GNU_SOURCE /* nftw, mkdtemp, execvpe (test_util.h) */
 
 #include "test_util.h"
+
+#include "fileset.h" /* bw_fileset_verify */
 
 #define DATA_DIR BW_TEST_DIR "/data/validate"
 #define DEFAULT_YAML DATA_DIR "/default.yaml"
@@ -153,6 +158,16 @@ static unsigned char *b64_decode(const char *s, size_t *n) {
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
+/* The set `what` of dir is whole: every file its manifest lists has its SHA-256. */
+static void assert_set(const char *dir, const char *what) {
+  char run_id[65];
+  int pending = 0;
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  cr_assert_eq(bw_fileset_verify(dir, what, run_id, &pending, &ctx), BW_OK, "%s: set %s: %s", dir, what, ctx.msg);
+  cr_assert_eq(pending, 0, "%s: set %s: a commit is pending", dir, what);
+}
+
 /* A line of text that starts with `label` and holds ` word `. */
 static int has_line(const char *text, const char *label, const char *word) {
   size_t l = strlen(label);
@@ -234,6 +249,8 @@ Test(validate, default_params_pass) {
   }
   cr_assert_eq(embedded, N_PNG, "index.html embeds %d PNGs, expected %d", embedded, N_PNG);
   cr_assert(tu_exists(tu_join(a, "fan.csv")) && strstr(tu_slurp(tu_join(a, "fan.csv"), NULL), "individual,clients_IA_jan1,2021,"));
+  assert_set(a, "validate");
+  assert_set(a, "validate_plots");
   /* no temporary directory left beside the report */
   DIR *dir = opendir(tu_tmp_root);
   cr_assert_not_null(dir);
@@ -250,11 +267,22 @@ Test(validate, default_params_pass) {
                      r1.out);
   for (int i = 0; i < N_PNG; i++) cr_assert(!tu_exists(tu_join(b, PNG_FILES[i])), "%s written without python", PNG_FILES[i]);
   cr_assert(!tu_exists(tu_join(b, "index.html")));
+  assert_set(b, "validate");
+  cr_assert(!tu_exists(tu_join(b, "validate_plots.sha256")), "a plot set without plots");
   for (int i = 0; i < N_DATA_FILES; i++) {
     size_t la, lb;
     char *x = tu_slurp(tu_join(a, DATA_FILES[i]), &la), *y = tu_slurp(tu_join(b, DATA_FILES[i]), &lb);
     cr_assert(la == lb && memcmp(x, y, la) == 0, "%s differs between 2 threads and 1 thread", DATA_FILES[i]);
   }
+
+  /* --force over the report with plots, without python: no old plot (nor
+   * its manifest) survives beside the new data */
+  const char *args2[] = {DEFAULT_YAML, "-n", NREP, "-t", "2", "-o", a, "-f", "-q", NULL};
+  tu_proc r2 = run_validate(NO_PYTHON, args2);
+  cr_assert_eq(r2.code, 0, "exit %d replacing a report\nstderr:\n%s", r2.code, r2.err);
+  for (int i = 0; i < N_PNG; i++) cr_assert(!tu_exists(tu_join(a, PNG_FILES[i])), "old %s survived --force", PNG_FILES[i]);
+  cr_assert(!tu_exists(tu_join(a, "index.html")) && !tu_exists(tu_join(a, "validate_plots.sha256")));
+  assert_set(a, "validate");
 }
 
 Test(validate, broken_calibration_fails) {
