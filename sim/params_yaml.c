@@ -22,6 +22,7 @@
 
 #include "numparse.h"
 #include "params_yaml.h"
+#include "sketch.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -93,7 +94,7 @@ typedef struct {
  * at their defaults so that the run stays within what the engine represents
  * (a shortfall of at most 2.75e11 EUR in any cell of the statistics);
  * several values near their bounds at once, or a horizon of decades, can
- * still exceed it, and the run then says so. Yearly growth rates: at most
+ * still exceed it: bw_params_check_data refuses those before the run. Yearly growth rates: at most
  * 20 % a year either way. Money: national amounts per year, at most 1e11
  * EUR (the whole BW budget is 1.55e9). */
 #define MONEY_MAX 1e11
@@ -1676,33 +1677,31 @@ char *bw_params_to_yaml_changed(const bw_params *p) { return to_yaml(p, 1); }
 /* docs/limits.md "Combinations". The range of each key bounds it with the
  * others at their defaults; here the whole run is bounded at once, from the
  * params and the data, before anything is simulated or written:
- *  - the outer draws (docs/model.md §7) at their extremes: a normal deviate
- *    is the inverse CDF of a 32-bit uniform in [2^-33, 1 - 2^-33], so
- *    |z| <= 6.4 always (models/uncertainty.c);
- *  - each gemeente's new-indication count at its largest mean (need effect
- *    eps_g at its extreme, the Gamma mean of a negative binomial at its
- *    e^-46 tail) and the Poisson tail e^-46 beyond it; the national count is
- *    their sum, bounded by Hoeffding's inequality at e^-46 around its mean
- *    (eps_g has mean 1);
+ *  - the outer draws of one care type (docs/model.md §7: its rate and
+ *    duration multipliers, the cost index) anywhere in the ball of radius
+ *    BOUND_R around the medians, each at most BOUND_Z (a normal deviate is
+ *    the inverse CDF of a 32-bit uniform in [2^-33, 1 - 2^-33]: |z| <= 6.4,
+ *    models/uncertainty.c); outside the ball with probability 1.3e-10;
+ *  - the need effect eps_g at its largest value for a gemeente's count (an
+ *    int), the national count at e^-46 by the variance of eps_g, the Gamma
+ *    mean of a negative binomial and the Poisson;
  *  - the clients in care in a year: the stock and every earlier cohort times
- *    the probability that its stay (an I stay plus its step-down A stay, by a
- *    union bound) lasts that long at the longest mean duration, plus
- *    Hoeffding's e^-46 term for the stays drawn; never more than every client
- *    that ever entered. Mortality and Wlz transfers only shorten stays;
+ *    the probability that its stay (an I stay and its step-down A stay)
+ *    lasts that long, plus Hoeffding's e^-46 term for the stays drawn, never
+ *    more than every client that entered. Mortality and Wlz transfers only
+ *    shorten stays;
  *  - cost: those clients at the highest tariff they can be charged, indexed
- *    by the highest cost index; budget: the macrobudgets with |settlement|
- *    <= U (q / clients + 1), q <= every I client that ever entered.
- * Every cell of the statistics (sim/sketch.h) is bounded by the cost plus the
- * |budget| of a year, or their sum over the reform years (a cumulative
- * shortfall), twice that for the paired differences of compare and sweep. A
- * run whose bound stays below BW_CELL_XMAX cannot stop on it, except with a
- * probability below e^-40 per replication. */
+ *    by the cost index; budget: the macrobudgets with the settlement X in
+ *    [-U, U (q / clients - 1)], q bounded by the wave and the hazard.
+ * Every cell of the statistics (sim/sketch.h) holds a cost, a budget or a
+ * shortfall of a year or summed over the reform years (paired: the
+ * difference of two), each bounded from these. */
 
 #define BOUND_Z 6.4          /* |z| of any outer normal deviate */
 #define BOUND_TAIL 46.0      /* -log of each tail probability */
 #define BOUND_HALF_PI 1.5707963267948966
 #define BOUND_R 7.0          /* radius of the outer deviates of one care type together */
-#define BOUND_CELL_MAX 274877906944.0 /* BW_CELL_XMAX (sim/sketch.h) */
+#define BOUND_CELL_MAX BW_CELL_XMAX /* the statistics' limit per cell */
 #define BOUND_COUNT_MAX 2147483647.0  /* a gemeente-year's count is an int (models/flows.c) */
 
 typedef struct {
@@ -1806,10 +1805,13 @@ static void care_path(const bound_in *b, int c, double zr, double zd, double zc,
   const double psd = c == BW_I ? p->p_step_down : 0.0;
   double tariff = p->tariff_eur_per_day[c];
   if (c == BW_I && psd > 0 && p->tariff_eur_per_day[BW_A] > tariff) tariff = p->tariff_eur_per_day[BW_A];
+  /* P(still in care) s years after an entry (s = -1 .. ny - 2) */
+  double sv[BW_MAX_YEARS + 1];
+  for (int k = 0; k <= b->ny; k++) sv[k] = i_survival(k - 1.0, mean_c, shape, 0, psd, meanA, shapeA);
   for (int y = 0; y < b->ny; y++) {
     double in = p->stock[c] * i_survival(y, mean_c, shape, 1, psd, meanA, shapeA), n = p->stock[c];
     for (int t = 0; t <= y; t++) {
-      in += n_new[t] * i_survival(y - t - 1.0, mean_c, shape, 0, psd, meanA, shapeA);
+      in += n_new[t] * sv[y - t];
       n += n_new[t];
     }
     in += sqrt(0.5 * L * n); /* Hoeffding: the stays drawn */

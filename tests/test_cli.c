@@ -1368,3 +1368,35 @@ Test(cli, replications_on_the_command_line_checked_against_outer_draws) {
   cr_assert(contains(p.err, "uncertainty.outer_draws") && contains(p.err, "-n"), "message: %s", p.err);
   assert_nothing_written(out, "-n below uncertainty.outer_draws");
 }
+
+/* compare and sweep, like run, write progress lines when stderr is not a
+ * terminal (here a file): "bwsim: D/N replications (P %), R rep/s, elapsed
+ * E, ETA T", at least the last one; -q: none; --progress-every in --help and
+ * checked like run's. */
+Test(cli, compare_and_sweep_progress_lines_in_batch_logs) {
+  char *cmp = tu_path("cmp"), *sw = tu_path("sw");
+  tu_proc p = tu_bwsim("compare", SMALL_YAML, "--vs", "policy.pooling=region", "-n", "6", "--progress-every", "1",
+                       "--out", cmp, NULL);
+  cr_assert_eq(p.code, 0, "compare: %s", p.err);
+  cr_assert(contains(p.err, "bwsim: 6/6 replications (100.0 %), ") && contains(p.err, " rep/s, elapsed ") &&
+                contains(p.err, ", ETA "),
+            "compare wrote no progress line:\n%s", p.err);
+  p = tu_bwsim("sweep", SMALL_YAML, "--grid", "flags.p_star=0.3,0.6", "-n", "6", "--progress-every", "2s", "--out",
+               sw, NULL);
+  cr_assert_eq(p.code, 0, "sweep: %s", p.err);
+  cr_assert(contains(p.err, "bwsim: 6/6 replications (100.0 %), "), "sweep wrote no progress line:\n%s", p.err);
+  p = tu_bwsim("compare", SMALL_YAML, "--vs", "policy.pooling=region", "-n", "6", "-q", "--force", "--out", cmp,
+               NULL);
+  cr_assert_eq(p.code, 0, "compare -q: %s", p.err);
+  cr_assert(!contains(p.err, "replications ("), "compare -q wrote progress:\n%s", p.err);
+  char *bad = tu_path("bad");
+  p = tu_bwsim("compare", SMALL_YAML, "--vs", "policy.pooling=region", "--progress-every", "0", "--out", bad, NULL);
+  assert_refused(&p, "compare --progress-every 0");
+  cr_assert(contains(p.err, "--progress-every"), "%s", p.err);
+  assert_nothing_written(bad, "compare --progress-every 0");
+  const char *cmds[2] = {"compare", "sweep"};
+  for (int i = 0; i < 2; i++) {
+    p = tu_bwsim(cmds[i], "--help", NULL);
+    cr_assert(contains(p.out, "--progress-every S"), "%s --help lacks --progress-every:\n%s", cmds[i], p.out);
+  }
+}

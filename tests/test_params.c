@@ -1487,3 +1487,171 @@ Test(params, strict_whole_numbers_of_options) {
 Test(params, recursive_alias_ends) {
   expect_fail("flows: &f\n  wlz: *f\n", BW_EPARAM, 2, "flows.wlz.wlz", "unknown key");
 }
+
+/* ---- the params against the data (bw_params_check_data) --------------------- */
+
+#include "data_csv.h"
+
+static void bound_setup(void) { tu_setup("params_bound"); }
+
+TestSuite(params_bound, .init = bound_setup, .fini = tu_teardown);
+
+/* yaml written to DIR/t.yaml (data: the shipped tables), loaded, checked
+ * against its data; the status, the message in msg. */
+static bw_status check_file(const char *yaml, int paired, char *path, size_t npath, char *msg, size_t nmsg) {
+  snprintf(path, npath, "%s", tu_path("t.yaml"));
+  tu_write_text(path, yaml);
+  bw_params p;
+  bw_data d = {0};
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  bw_status st = bw_params_load(path, &p, NULL, &ctx);
+  cr_assert_eq(st, BW_OK, "%s", ctx.msg);
+  cr_assert_eq(bw_data_load(p.gemeenten_path, p.regions_path, &d, &ctx), BW_OK, "%s", ctx.msg);
+  st = bw_params_check_data(&p, &d, path, NULL, 0, NULL, paired, &ctx);
+  snprintf(msg, nmsg, "%s", ctx.msg);
+  bw_data_free(&d);
+  return st;
+}
+
+/* A combination beyond the statistics' limit is refused with the file, the
+ * line and the key whose default lowers the bound most; so is a Wlz
+ * uitname larger than the BW budget it comes off. */
+Test(params_bound, refuses_a_combination_with_file_line_key) {
+  char path[512], msg[BW_MSG_MAX], want[600];
+  bw_status st = check_file("run: {name: big}\nflows:\n  stock: {I: 30000}\n  rate_per_1000: {I: 10}\n", 0, path,
+                            sizeof path, msg, sizeof msg);
+  cr_assert_eq(st, BW_EPARAM, "accepted (%d): %s", st, msg);
+  cr_assert_eq(bw_exit_code(st), 2);
+  snprintf(want, sizeof want, "%s:4: flows.rate_per_1000.I: ", path);
+  cr_assert(strncmp(msg, want, strlen(want)) == 0, "message: %s\nwant prefix: %s", msg, want);
+  cr_assert(strstr(msg, "beyond the 2.75e+11 EUR"), "%s", msg);
+
+  st = check_file("run: {name: u}\nbudget:\n  wlz_uitname_eur: 1.6e9\n", 0, path, sizeof path, msg, sizeof msg);
+  cr_assert_eq(st, BW_EPARAM, "accepted: %s", msg);
+  snprintf(want, sizeof want, "%s:3: budget.wlz_uitname_eur: ", path);
+  cr_assert(strncmp(msg, want, strlen(want)) == 0, "message: %s", msg);
+  cr_assert(strstr(msg, "M_2021 - U - L must be positive"), "%s", msg);
+  /* just below the budget: accepted */
+  st = check_file("run: {name: u}\nbudget:\n  wlz_uitname_eur: 1.5e9\n", 0, path, sizeof path, msg, sizeof msg);
+  cr_assert_eq(st, BW_OK, "%s", msg);
+}
+
+/* The same through bwsim run: exit 2 with file:line: key, and no output directory. */
+Test(params_bound, refusal_from_the_command_line) {
+  char *path = tu_path("big.yaml"), *out = tu_path("out");
+  tu_write_text(path, "run:\n  name: big\n  last_year: 2084\nflows:\n  growth: {I: 0.2, A: 0.2, M: 0.2}\n");
+  tu_proc r = tu_bwsim("run", path, "-n", "2", "-q", "--out", out, NULL);
+  cr_assert_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+  char want[600];
+  snprintf(want, sizeof want, "%s:", path);
+  cr_assert(strstr(r.err, want) && strstr(r.err, "docs/limits.md"), "stderr: %s", r.err);
+  cr_assert(strstr(r.err, "run.last_year") || strstr(r.err, "flows.growth."), "stderr: %s", r.err);
+  cr_assert(!tu_exists(out), "a refused run created %s", out);
+}
+
+/* The defaults and every shipped scenario pass, alone and paired. */
+Test(params_bound, accepts_the_shipped_params) {
+  const char *files[] = {"default.yaml",
+                         "scenarios/bijsturing_pause.yaml",
+                         "scenarios/linear.yaml",
+                         "scenarios/mo_decentralised.yaml",
+                         "scenarios/pooling_region.yaml",
+                         "scenarios/start_2027.yaml",
+                         "scenarios/supply_attraction_0.1.yaml",
+                         "scenarios/supply_attraction_0.3.yaml",
+                         "scenarios/verdeelmodel_population.yaml",
+                         "scenarios/verdeelmodel_urban.yaml",
+                         "scenarios/wlz_high.yaml"};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", PARAMS_DIR, files[i]);
+    bw_params p;
+    bw_data d = {0};
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+    cr_assert_eq(bw_params_load(path, &p, NULL, &ctx), BW_OK, "%s: %s", files[i], ctx.msg);
+    cr_assert_eq(bw_data_load(p.gemeenten_path, p.regions_path, &d, &ctx), BW_OK, "%s", ctx.msg);
+    for (int paired = 0; paired < 2; paired++)
+      cr_expect_eq(bw_params_check_data(&p, &d, path, NULL, 0, NULL, paired, &ctx), BW_OK, "%s (paired %d): %s",
+                   files[i], paired, ctx.msg);
+    bw_data_free(&d);
+  }
+}
+
+/* The bound is conservative: params drawn at random from extreme but
+ * valid values that the check accepts run (-n 2) to the end, never into the
+ * cell limit; and the draws are extreme enough that the check refuses some. */
+Test(params_bound, accepted_extremes_run, .timeout = 600) {
+  static const struct {
+    const char *key;
+    const char *vals[3];
+  } knobs[] = {
+    {"flows.stock.I", {"22000", "100000", "1000000"}},
+    {"flows.stock.M", {"11000", "200000", "1000000"}},
+    {"flows.rate_per_1000.A", {"0.24", "1", "5"}},
+    {"flows.rate_per_1000.M", {"0.63", "1.5", "6"}},
+    {"flows.growth.I", {"0.01", "0.05", "0.2"}},
+    {"flows.duration_mean_years.I", {"3", "10", "60"}},
+    {"flows.duration_shape.A", {"1", "0.3", "5"}},
+    {"costs.tariff_eur_per_day.I", {"165", "500", "10000"}},
+    {"costs.cost_index", {"0.02", "0.05", "0.2"}},
+    {"budget.budget_index", {"0.02", "0.05", "0.2"}},
+    {"budget.mo_extra_eur", {"65000000", "1e9", "1e11"}},
+    {"uncertainty.rate_sigma", {"0.1", "0.2", "1"}},
+    {"uncertainty.duration_sigma", {"0.1", "0.2", "1"}},
+    {"flows.dispersion.M", {".inf", "10", "0.05"}},
+    {"run.last_year", {"2031", "2035", "2060"}},
+  };
+  enum { NK = sizeof knobs / sizeof *knobs, TRIALS = 60, RUNS_MAX = 8 };
+  const char *dir = tu_tmp_root;
+  bw_data d = {0};
+  bw_ctx ctx;
+  bw_ctx_init(&ctx);
+  bw_params base;
+  bw_params_defaults_shipped(&base);
+  cr_assert_eq(bw_data_load(base.gemeenten_path, base.regions_path, &d, &ctx), BW_OK, "%s", ctx.msg);
+  uint64_t x = 0x9e3779b97f4a7c15ull; /* a fixed sequence: the test is reproducible */
+  int accepted = 0, refused = 0, ran = 0;
+  for (int t = 0; t < TRIALS; t++) {
+    bw_params p = base;
+    p.replications = 2;
+    const char *argv[4 + 2 * NK + 8];
+    char sets[NK][96];
+    int na = 0, ns = 0;
+    for (int k = 0; k < NK; k++) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      int v = (int)((x >> 33) % 6) - 3; /* the default 4 times in 6 */
+      if (v <= 0) continue;
+      snprintf(sets[ns], sizeof sets[ns], "%s=%s", knobs[k].key, knobs[k].vals[v]);
+      cr_assert_eq(bw_params_apply_set(&p, sets[ns], "--set", &ctx), BW_OK, "%s", ctx.msg);
+      ns++;
+    }
+    if (bw_params_validate(&p, "t", &ctx) != BW_OK) continue;
+    if (bw_params_check_data(&p, &d, NULL, NULL, 0, NULL, 0, &ctx) != BW_OK) {
+      cr_assert(strstr(ctx.msg, "docs/limits.md"), "%s", ctx.msg);
+      refused++;
+      continue;
+    }
+    accepted++;
+    if (ran >= RUNS_MAX) continue;
+    char out[600], seed[32];
+    snprintf(out, sizeof out, "%s/run%d", dir, t);
+    snprintf(seed, sizeof seed, "%d", t + 1);
+    argv[na++] = "run";
+    for (int i = 0; i < ns; i++) argv[na++] = "--set", argv[na++] = sets[i];
+    const char *tail[] = {"-n", "2", "-s", seed, "-q", "-t", "1", "--out", out};
+    for (size_t i = 0; i < sizeof tail / sizeof *tail; i++) argv[na++] = tail[i];
+    argv[na] = NULL;
+    char *av[4 + 2 * NK + 8];
+    av[0] = (char *)BW_BINARY;
+    for (int i = 0; i <= na; i++) av[i + 1] = (char *)argv[i];
+    tu_proc r = tu_run(av, NULL, dir);
+    ran++;
+    cr_assert_eq(r.code, 0, "trial %d accepted but the run failed (exit %d): %s", t, r.code, r.err);
+    cr_assert(!strstr(r.err, "beyond"), "trial %d: %s", t, r.err);
+  }
+  bw_data_free(&d);
+  cr_assert(ran >= 4, "only %d accepted draws ran (accepted %d, refused %d)", ran, accepted, refused);
+  cr_assert(refused >= 4, "the draws are not extreme: only %d of %d refused", refused, accepted + refused);
+}
