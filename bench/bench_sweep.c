@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     ps[i].verdeelmodel.urbanity = urb[i / 4];
     ps[i].verdeelmodel.single_hh = shh[i % 4];
   }
-  bw_run_opts ro = {threads, 0, NULL};
+  bw_run_opts ro = {.threads = threads, .progress = 0};
   double load0[3] = {0}, load1[3] = {0};
   getloadavg(load0, 3);
   printf("bench_sweep: %s, %d replications, %d thread(s), %d rounds, kernel %s\n", path, n,
