@@ -69,6 +69,27 @@ int bw_parse_ll(const char *s, long long lo, long long hi, long long *out) {
   return 0;
 }
 
+int bw_parse_every(const char *s, long long *count, double *seconds) {
+  size_t n = strlen(s);
+  if (n == 0) return -1;
+  double unit = 0;
+  switch (s[n - 1]) {
+  case 's': unit = 1; break;
+  case 'm': unit = 60; break;
+  case 'h': unit = 3600; break;
+  default: break;
+  }
+  char digits[32];
+  if (n - (unit > 0) >= sizeof digits) return -1;
+  memcpy(digits, s, n - (unit > 0));
+  digits[n - (unit > 0)] = '\0';
+  long long v;
+  if (bw_parse_ll(digits, 1, 100000000, &v)) return -1;
+  if (unit > 0) *seconds = (double)v * unit, *count = 0;
+  else *count = v, *seconds = 0;
+  return 0;
+}
+
 int bw_parse_u64(const char *s, unsigned long long *out) {
   if (!whole_digits(s, 0)) return -1;
   errno = 0;

@@ -24,6 +24,10 @@ const bw_csv_style *bw_csv_style_named(const char *name);
  * '-' and nothing else (no '+', no space, not empty): 0, or -1 (junk, out of
  * range). */
 int bw_parse_ll(const char *s, long long lo, long long hi, long long *out);
+/* A count or a duration, as --checkpoint-every and --progress-every take
+ * them: "N" (1 .. 1e8) gives *count = N, *seconds = 0; "Ns", "Nm", "Nh"
+ * give *seconds (N s, min, h), *count = 0. 0, or -1 (junk, out of range). */
+int bw_parse_every(const char *s, long long *count, double *seconds);
 /* A whole non-negative decimal number that fits 64 bits (a seed), only
  * digits: 0 or -1. */
 int bw_parse_u64(const char *s, unsigned long long *out);

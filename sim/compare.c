@@ -914,16 +914,10 @@ static const char *const usage_sweep =
 
 /* "N" or "N" followed by s, m or h: seconds (as bwsim run's --progress-every). */
 static int parse_seconds(const char *s, double *seconds) {
-  size_t n = strlen(s);
-  double unit = 1;
-  if (n > 0 && strchr("smh", s[n - 1])) unit = s[n - 1] == 's' ? 1 : s[n - 1] == 'm' ? 60 : 3600, n--;
-  char digits[32];
-  long long v;
-  if (n == 0 || n >= sizeof digits) return -1;
-  memcpy(digits, s, n);
-  digits[n] = '\0';
-  if (bw_parse_ll(digits, 1, 100000000, &v)) return -1;
-  *seconds = (double)v * unit;
+  long long n;
+  double sec;
+  if (bw_parse_every(s, &n, &sec)) return -1;
+  *seconds = sec > 0 ? sec : (double)n;
   return 0;
 }
 

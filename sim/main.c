@@ -184,27 +184,6 @@ typedef struct {
 } run_args;
 
 /* "N" (a count: *count) or "N" followed by s, m or h (a duration: *seconds). */
-static int parse_every(const char *s, long long *count, double *seconds) {
-  size_t n = strlen(s);
-  if (n == 0) return -1;
-  double unit = 0;
-  switch (s[n - 1]) {
-  case 's': unit = 1; break;
-  case 'm': unit = 60; break;
-  case 'h': unit = 3600; break;
-  default: break;
-  }
-  char digits[32];
-  if (n - (unit > 0) >= sizeof digits) return -1;
-  memcpy(digits, s, n - (unit > 0));
-  digits[n - (unit > 0)] = '\0';
-  long long v;
-  if (bw_parse_ll(digits, 1, 100000000, &v)) return -1;
-  if (unit > 0) *seconds = (double)v * unit, *count = 0;
-  else *count = v, *seconds = 0;
-  return 0;
-}
-
 static int parse_run_args(int argc, char **argv, run_args *a) {
   memset(a, 0, sizeof *a);
   const char *long_opt = NULL; /* the first option of a long run, for messages */
@@ -240,7 +219,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->lang = val;
     } else if (!strcmp(s, "--checkpoint-every")) {
       NEED_VALUE();
-      if (parse_every(val, &a->ckpt_reps, &a->ckpt_seconds))
+      if (bw_parse_every(val, &a->ckpt_reps, &a->ckpt_seconds))
         return usage_error("--checkpoint-every: a number of replications (1000) or a duration (90s, 10m, 2h); "
                            "got '%s'",
                            val);
@@ -262,7 +241,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       NEED_VALUE();
       long long n;
       double sec;
-      if (parse_every(val, &n, &sec))
+      if (bw_parse_every(val, &n, &sec))
         return usage_error("--progress-every: seconds between progress lines (60, 30s, 5m; got '%s')", val);
       a->progress_every = sec > 0 ? sec : (double)n;
     } else if (!strcmp(s, "--allow-memory")) {
