@@ -19,6 +19,8 @@
 
 #include "report_cmd.h"
 
+#include "cliutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -143,40 +145,7 @@ static const char *script_path(const struct report_kind *k) {
   return p && *p ? p : k->script;
 }
 
-/* ---- children ----------------------------------------------------------- */
-
-/* Run argv[0] (a path) with argv; stdout to /dev/null when quiet_out, stderr
- * to /dev/null when quiet_err (else both pass through). Returns the exit
- * status (0..255), 128 + signal, or -1 when fork or wait failed (errno). */
-static int run_child(char *const argv[], int quiet_out, int quiet_err) {
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    if (quiet_out || quiet_err) {
-      int nul = open("/dev/null", O_WRONLY);
-      if (nul < 0) _exit(126);
-      if ((quiet_out && dup2(nul, 1) < 0) || (quiet_err && dup2(nul, 2) < 0)) _exit(126);
-      close(nul);
-    }
-    int in = open("/dev/null", O_RDONLY);
-    if (in >= 0) {
-      dup2(in, 0);
-      close(in);
-    }
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  int status;
-  pid_t w;
-  do w = waitpid(pid, &status, 0);
-  while (w < 0 && errno == EINTR);
-  if (w < 0) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
+/* ---- children (run by bw_run_program, sim/cliutil.h) ---------------------- */
 
 /* The interpreter exists and imports what the script needs. */
 static bw_status check_python(const char *py, bw_ctx *ctx) {
@@ -185,7 +154,7 @@ static bw_status check_python(const char *py, bw_ctx *ctx) {
                    ", or point BWSIM_PYTHON at a python3 that has them",
                    py, strerror(errno));
   char *argv[] = {(char *)py, "-c", "import numpy, h5py, matplotlib, yaml", NULL};
-  int rc = run_child(argv, 1, 1);
+  int rc = bw_run_program(argv, "/dev/null", "/dev/null");
   if (rc < 0) return bw_fail(ctx, BW_EIO, "cannot run %s: %s", py, strerror(errno));
   if (rc != 0)
     return bw_fail(ctx, BW_EIO,
@@ -285,7 +254,7 @@ bw_status bw_report_write(const char *dir, const char *lang, int force, int quie
   const char *input = kind == &report_kinds[0] ? dir : h5;
   char *argv[] = {(char *)py,      (char *)script, (char *)input, "--out", tmp,
                   "--lang",        (char *)lang,   quiet ? "--quiet" : NULL, NULL};
-  int rc = run_child(argv, quiet, 0);
+  int rc = bw_run_program(argv, quiet ? "/dev/null" : NULL, NULL);
   if (rc != 0) {
     int e = errno;
     remove_tree(tmp);
