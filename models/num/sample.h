@@ -303,8 +303,10 @@ int bw_binom_big(const bw_lftab *t, const bw_bconst *b, int n, double u, bw_wpoo
  * for p > 1/2, BTRS above BW_SEARCH_MAX_MEAN, else bw_binom_inv. */
 int bw_binom_any(const bw_lftab *t, bw_wpool *wp, int n, double p);
 
-/* pz[n] = z^n for n < BW_PZ_N (eight interleaved product chains; each entry
- * within n/8 + 8 roundings). */
+/* pz[n] = z^n for n < BW_PZ_N (eight interleaved product chains: pz[n] =
+ * pz[n - 8] z^8). Each entry is within about n roundings of z^n: each of the
+ * n/8 products by z^8 adds its own rounding and the 7 that z^8 carries
+ * (tests/test_samplers.c asserts n + 2 half-ulps). */
 void bw_pow_table(double z, double *pz);
 
 /* The tables of a lane binomial with probability pm of moving: flip when
