@@ -277,7 +277,7 @@ static inline int bw_binom_low(const bw_lftab *t, const bw_bconst *b, int n, dou
   int k = 0;
   while (u >= F) {
     if (k >= n || pr == 0.0) return k;
-    pr *= (n - k) * bw_invk(t, k + 1) * b->r;
+    pr *= (n - k) * (bw_invk(t, k + 1) * b->r); /* the lane twin's association: (n - k) cr[k] */
     k++;
     F += pr;
   }
