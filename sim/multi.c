@@ -306,7 +306,7 @@ typedef struct {
 typedef struct {
   bw_workspace **ws;    /* [ngroups] */
   bw_rep_result **res;  /* [S] when paired, else [1] */
-  double *scratch;
+  bw_acc_part **part;   /* [S]: this thread's part of each scenario's statistics */
   digest dg[2];         /* base, scenario */
   pair_state *pair;     /* [S] partials */
   extra_state *ext;     /* [S] partials */
@@ -400,7 +400,9 @@ static void mthread_free(void *self, void *tp) {
     for (int s = 0; s < mu->S; s++) extra_free(&t->ext[s]);
   digest_free(&t->dg[0]);
   digest_free(&t->dg[1]);
-  free(t->ws), free(t->res), free(t->scratch), free(t->pair), free(t->ext);
+  if (t->part)
+    for (int s = 0; s < mu->S; s++) bw_acc_part_free(t->part[s]);
+  free(t->ws), free(t->res), free(t->part), free(t->pair), free(t->ext);
   free(t);
 }
 
@@ -411,8 +413,9 @@ static void *mthread_create(void *self) {
   int nres = mu->paired ? mu->S : 1, ok = 1;
   t->ws = calloc((size_t)mu->ngroups, sizeof *t->ws);
   t->res = calloc((size_t)nres, sizeof *t->res);
-  t->scratch = malloc(bw_acc_scratch_len(mu->sc[0].acc) * sizeof *t->scratch);
-  ok = t->ws && t->res && t->scratch && !digest_init(mu, &t->dg[0]) && !digest_init(mu, &t->dg[1]);
+  t->part = calloc((size_t)mu->S, sizeof *t->part);
+  ok = t->ws && t->res && t->part && !digest_init(mu, &t->dg[0]) && !digest_init(mu, &t->dg[1]);
+  for (int s = 0; ok && s < mu->S; s++) ok = (t->part[s] = bw_acc_part_create(mu->sc[s].acc, 0)) != NULL;
   for (int k = 0; ok && k < mu->ngroups; k++) ok = (t->ws[k] = bw_workspace_create(mu->sc[mu->leaders[k]].m)) != NULL;
   for (int s = 0; ok && s < nres; s++) {
     ok = (t->res[s] = bw_rep_result_create(mu->sc[s].m)) != NULL;
@@ -449,7 +452,7 @@ static bw_status mthread_visit(void *self, void *tp, int rep, bw_ctx *ctx) {
     const scen *c = &mu->sc[s];
     bw_rep_result *r = t->res[mu->paired ? s : 0];
     bw_evaluate_budgets(c->m, t->ws[c->group], r);
-    bw_status st = bw_acc_add(c->acc, rep, r, t->scratch, ctx);
+    bw_status st = bw_acc_part_add(t->part[s], rep, r, ctx);
     if (st != BW_OK) return st;
     if (!mu->paired && !mu->extras) continue;
     digest *dg = &t->dg[s == 0 ? 0 : 1];
@@ -466,6 +469,8 @@ static bw_status mthread_finish(void *self, void *tp, bw_ctx *ctx) {
   bw_multi *mu = self;
   mthread *t = tp;
   for (int s = 0; s < mu->S; s++) {
+    bw_status st = bw_acc_part_finish(t->part[s], ctx);
+    if (st != BW_OK) return st;
     int rc = 0;
     if (mu->paired && s >= 1) rc = pair_merge(mu, &mu->pair[s], &t->pair[s]);
     if (!rc && mu->extras) {

@@ -678,6 +678,9 @@ void bw_mem_estimate_run(const bw_model *m, int threads, long long nrep, int exa
   bw_rep_result_free(r);
   if (per_thread <= 0) per_thread = 4e6; /* not glibc: the larger (count kernel) figure */
   per_thread += (2 * ngy + nr * ny + 64 * ny) * 8;
+  /* its part of the statistics (bw_acc_part): a block of replications'
+   * values and its own counts */
+  per_thread += bw_acc_block_for((size_t)cells) * cells * 8 + counts;
   e->threads = threads * per_thread;
   /* the summary: statistics of every cell and their scratch, and the
    * writers' buffers (measured) */
@@ -696,10 +699,13 @@ typedef struct {
   bw_acc *acc;
 } run_self;
 
+/* A thread's workspace, result and part of the statistics (bw_acc_part: it
+ * adds without waiting for the other threads; bw_acc_part_finish merges it
+ * into the shared accumulator after the loop). */
 typedef struct {
   bw_workspace *w;
   bw_rep_result *r;
-  double *scratch;
+  bw_acc_part *part;
 } run_thread;
 
 static void run_thread_free(void *self, void *tp) {
@@ -708,7 +714,7 @@ static void run_thread_free(void *self, void *tp) {
   if (!t) return;
   bw_workspace_free(t->w);
   bw_rep_result_free(t->r);
-  free(t->scratch);
+  bw_acc_part_free(t->part);
   free(t);
 }
 
@@ -718,8 +724,8 @@ static void *run_thread_create(void *self) {
   if (!t) return NULL;
   t->w = bw_workspace_create(s->m);
   t->r = bw_rep_result_create(s->m);
-  t->scratch = malloc(bw_acc_scratch_len(s->acc) * sizeof *t->scratch);
-  if (!t->w || !t->r || !t->scratch) {
+  t->part = bw_acc_part_create(s->acc, 0);
+  if (!t->w || !t->r || !t->part) {
     run_thread_free(self, t);
     return NULL;
   }
@@ -730,8 +736,13 @@ static bw_status run_visit(void *self, void *tp, int rep, bw_ctx *ctx) {
   run_self *s = self;
   run_thread *t = tp;
   bw_status st = bw_simulate(s->m, (uint32_t)rep, t->w, t->r, ctx);
-  if (st == BW_OK) st = bw_acc_add(s->acc, rep, t->r, t->scratch, ctx);
+  if (st == BW_OK) st = bw_acc_part_add(t->part, rep, t->r, ctx);
   return st;
+}
+
+static bw_status run_thread_finish(void *self, void *tp, bw_ctx *ctx) {
+  (void)self;
+  return bw_acc_part_finish(((run_thread *)tp)->part, ctx);
 }
 
 static size_t run_packed_size(void *self) { return bw_acc_packed_size(((run_self *)self)->acc); }
@@ -784,7 +795,7 @@ static bw_status mpi_gather_store(bw_store *store, int lo, int hi, bw_ctx *ctx) 
 static bw_status run_acc(const bw_model *m, const bw_run_opts *opts, bw_acc *acc, const bw_rangeset *todo,
                          bw_drive_long *lr, bw_ctx *ctx) {
   run_self self = {m, acc};
-  bw_visitor v = {&self,           run_thread_create, run_visit, NULL,     run_thread_free,
+  bw_visitor v = {&self,           run_thread_create, run_visit, run_thread_finish, run_thread_free,
                   run_packed_size, run_pack,          run_unpack_merge, run_clear};
   return bw_drive_set(&v, opts, todo, lr, ctx);
 }

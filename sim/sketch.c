@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h" /* bw_fm_log_, BW_BATCH_CLONES */
+
 #define BW_Z95 1.96
 #define BW_TAIL 0.05
 /* bins added beyond the one needed when the range grows: at least 32, and a
@@ -89,6 +91,11 @@ void bw_cell_prefetch(const bw_cell *cell, int64_t bin) {
     __builtin_prefetch(cell->cnt + (bin - cell->lo), 1);
 }
 
+void bw_cell_prefetch_all(const bw_cell *cell) {
+  const char *p = (const char *)cell->cnt, *end = p + (size_t)cell->len * sizeof *cell->cnt;
+  for (; p < end; p += 64) __builtin_prefetch(p, 1);
+}
+
 int bw_cell_add(bw_cell *cell, double x) {
   if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
   return bw_cell_add_bin(cell, x, bin_of(cell, x));
@@ -103,6 +110,105 @@ int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
   cell->s1 += v;
   cell->s2 += v * v;
   add_extremes(cell, x, x);
+  return 0;
+}
+
+/* ---- blocks of values --------------------------------------------------------
+ * bin_of calls libm's asinh (about 20 ns); a block computes the same bins in a
+ * vector loop: a = log(|u| + sqrt(u^2 + 1)) with the vectorisable log of
+ * fastmath.h and u = x (1/c). a differs from libm's asinh(|x / c|) by a
+ * few ulps at most (each step rounds once; both are within 2 ulps of the
+ * true value), far less than BIN_SLACK (1 + a) = 2^-40 (1 + a).
+ * When floor(inv_h (s - slack)) = floor(inv_h (s + slack)), s = a with the
+ * sign of u, that is bin_of's bin (rounding is monotone); otherwise (a value
+ * within 2^-40 of a bin edge in asinh, or exactly 0: probability ~1e-7 per
+ * value, and zeros) the block takes bin_of's path for its values. The bins,
+ * and so every count, are therefore exactly those bw_cell_add gives. */
+#define BIN_SLACK 0x1p-40
+#define BIN_TMAX 1073741824.0 /* 2^30: bins beyond take bin_of's path */
+
+/* bins of n values into bin; returns the number of values whose bin is
+ * ambiguous (they must be recomputed). */
+/* llround(x * 256) for |x| <= BW_CELL_XMAX, inline: y - trunc(y) is exact */
+static inline int64_t round_fix(double x) {
+  double y = x * BW_FIX_SCALE, t = trunc(y), f = y - t;
+  return (int64_t)t + (f >= 0.5) - (f <= -0.5);
+}
+
+BW_BATCH_CLONES static int bins_vec(double c, double inv_h, const double *x, int n, int32_t *bin) {
+  int32_t *bhi = bin + n;
+  /* x (1/c) is within an ulp of x / c: a change of asinh far below the slack */
+  const double inv_c = 1.0 / c;
+  for (int i = 0; i < n; i++) {
+    double u = x[i] * inv_c;
+    double au = fabs(u);
+    double ac = au < 1e150 ? au : 1e150; /* u^2 must not overflow (beyond: bin_of) */
+    double w = ac + sqrt(ac * ac + 1.0);
+    double a = bw_fm_log_(w);
+    double e = BIN_SLACK * (1.0 + a);
+    double s = u < 0.0 ? -a : a;
+    double tlo = floor((s - e) * inv_h), thi = floor((s + e) * inv_h);
+    /* bin_of's path for: beyond +-2^30 bins, u^2 overflowing, and u = 0 */
+    int slow = tlo <= -BIN_TMAX || thi >= BIN_TMAX || au >= 1e150 || u == 0.0;
+    tlo = tlo > -BIN_TMAX ? (tlo < BIN_TMAX ? tlo : BIN_TMAX) : -BIN_TMAX;
+    thi = slow ? tlo + 1.0 : thi;
+    bin[i] = (int32_t)tlo;
+    bhi[i] = (int32_t)thi;
+  }
+  int amb = 0;
+  for (int i = 0; i < n; i++) amb += bin[i] != bhi[i];
+  return amb;
+}
+
+int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin) {
+  if (n <= 0) return 0;
+  for (int i = 0; i < n; i++)
+    if (isnan(x[i]) || fabs(x[i]) > BW_CELL_XMAX) return -2;
+  if (bins_vec(cell->c, cell->inv_h, x, n, bin) > 0)
+    for (int i = 0; i < n; i++) {
+      if (bin[n + i] == bin[i]) continue;
+      int64_t b = bin_of(cell, x[i]);
+      if (b <= -(int64_t)BIN_TMAX || b >= (int64_t)BIN_TMAX) {
+        /* far outside any sane range: one value at a time */
+        for (int k = 0; k < n; k++) {
+          int rc = bw_cell_add(cell, x[k]);
+          if (rc) return rc;
+        }
+        return 0;
+      }
+      bin[i] = (int32_t)b;
+    }
+  int32_t bmin = bin[0], bmax = bin[0];
+  for (int i = 1; i < n; i++) {
+    bmin = bin[i] < bmin ? bin[i] : bmin;
+    bmax = bin[i] > bmax ? bin[i] : bmax;
+  }
+  if (cover(cell, bmin, (int64_t)bmax + 1) != 0) return -1;
+  uint32_t *cnt = cell->cnt;
+  int64_t lo = cell->lo;
+  for (int i = 0; i < n; i++) cnt[bin[i] - lo]++;
+  /* |round(256 x)| <= 2^46: a block of up to 2^16 values sums in 64 bits */
+  int64_t s1 = 0;
+  bw_i128 s2 = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t v = round_fix(x[i]);
+    s1 += v;
+    s2 += (bw_i128)v * v;
+  }
+  double mn = x[0], mx = x[0];
+  for (int i = 1; i < n; i++) {
+    mn = x[i] < mn ? x[i] : mn;
+    mx = x[i] > mx ? x[i] : mx;
+  }
+  if (mn == 0.0 || mx == 0.0) /* -0 before +0 */
+    for (int i = 0; i < n; i++) {
+      if (total_less(x[i], mn)) mn = x[i];
+      if (total_less(mx, x[i])) mx = x[i];
+    }
+  cell->n += (uint64_t)n;
+  cell->s1 += s1;
+  cell->s2 += s2;
+  add_extremes(cell, mn, mx);
   return 0;
 }
 
@@ -127,15 +233,48 @@ int bw_cell_merge(bw_cell *dst, const bw_cell *src) {
 
 /* ---- reading the histogram ------------------------------------------------ */
 
+void bw_edge_tab_free(bw_edge_tab *t) {
+  free(t->v);
+  memset(t, 0, sizeof *t);
+}
+
+int bw_edge_tab_build(bw_edge_tab *t, double inv_h, const bw_cell *const *cells, size_t ncell) {
+  memset(t, 0, sizeof *t);
+  t->inv_h = inv_h;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (size_t k = 0; k < ncell; k++) {
+    const bw_cell *c = cells[k];
+    if (!c || c->inv_h != inv_h || c->n == 0 || c->len == 0) continue;
+    if (c->lo < lo) lo = c->lo;
+    if (c->lo + (int64_t)c->len + 1 > hi) hi = c->lo + (int64_t)c->len + 1;
+  }
+  if (lo >= hi) return 0;
+  if (hi - lo > BW_EDGE_TAB_MAX) return 0; /* too wide: sinh per edge */
+  t->v = malloc((size_t)(hi - lo) * sizeof *t->v);
+  if (!t->v) return -1;
+  t->lo = lo;
+  t->n = (size_t)(hi - lo);
+  for (size_t k = 0; k < t->n; k++) t->v[k] = sinh((double)(lo + (int64_t)k) / inv_h);
+  return 0;
+}
+
+/* Lower edge of bin i in x: c sinh(i / inv_h), from the table when it holds
+ * it (the same double: the table holds sinh(i / inv_h)). */
+static inline double edge_t(const bw_cell *cell, const bw_edge_tab *tab, int64_t i) {
+  if (tab && tab->v && tab->inv_h == cell->inv_h && i >= tab->lo && i < tab->lo + (int64_t)tab->n)
+    return cell->c * tab->v[i - tab->lo];
+  return edge(cell, i);
+}
+
 /* The values of bin k (index into cnt) lie in [lo, hi], the bin's edges
  * clipped to the observed [min, max]; the estimate is the midpoint. */
 typedef struct {
   double mid, half;
 } bin_val;
 
-static bin_val bin_value(const bw_cell *cell, uint32_t k) {
+static bin_val bin_value(const bw_cell *cell, const bw_edge_tab *tab, uint32_t k) {
   int64_t i = cell->lo + (int64_t)k;
-  double a = edge(cell, i), b = edge(cell, i + 1);
+  double a = edge_t(cell, tab, i), b = edge_t(cell, tab, i + 1);
   if (a < cell->min) a = cell->min;
   if (b > cell->max) b = cell->max;
   if (b < a) b = a; /* a one-value bin at an edge */
@@ -144,47 +283,85 @@ static bin_val bin_value(const bw_cell *cell, uint32_t k) {
   return (bin_val){0.5 * (a + b), 0.5 * (b - a) + slack};
 }
 
-/* Order statistic of 0-based rank r (r < n): the bin holding it. The
- * smallest and largest values are known exactly. */
-static bin_val order_stat(const bw_cell *cell, uint64_t r) {
-  if (r == 0) return (bin_val){cell->min, 0.0};
-  if (r + 1 == cell->n) return (bin_val){cell->max, 0.0};
-  uint64_t cum = 0;
-  for (uint32_t k = 0; k < cell->len; k++) {
-    cum += cell->cnt[k];
-    if (cum > r) return bin_value(cell, k);
+/* The order statistics of 0-based ranks r[0 .. k-1] (each < n) in one pass
+ * over the bins: the bin holding each (the smallest and largest values are
+ * known exactly); and, in the same pass, m4 = sum over the bins of
+ * count (mid - mean)^4 (mean NaN: not wanted). */
+enum { MAX_RANKS = 12 };
+static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint64_t *r, int k, bin_val *out,
+                        double mean, double *m4) {
+  int ord[MAX_RANKS], m = 0;
+  for (int j = 0; j < k; j++) {
+    if (r[j] == 0) out[j] = (bin_val){cell->min, 0.0};
+    else if (r[j] + 1 == cell->n) out[j] = (bin_val){cell->max, 0.0};
+    else {
+      int at = m++;
+      while (at > 0 && r[ord[at - 1]] > r[j]) {
+        ord[at] = ord[at - 1];
+        at--;
+      }
+      ord[at] = j;
+    }
   }
-  return (bin_val){cell->max, 0.0}; /* unreachable for r < n */
+  uint64_t cum = 0;
+  int next = 0;
+  double acc = 0.0;
+  int want_m4 = !isnan(mean);
+  for (uint32_t b = 0; b < cell->len; b++) {
+    if (cell->cnt[b] == 0) continue;
+    cum += cell->cnt[b];
+    bin_val v = {0.0, 0.0};
+    int have = 0;
+    while (next < m && cum > r[ord[next]]) {
+      if (!have) v = bin_value(cell, tab, b), have = 1;
+      out[ord[next++]] = v;
+    }
+    if (want_m4) {
+      double x = have ? v.mid : bin_value(cell, tab, b).mid, c = (double)cell->cnt[b];
+      double dd = (x - mean) * (x - mean);
+      acc += c * dd * dd;
+    } else if (next == m) {
+      break;
+    }
+  }
+  for (; next < m; next++) out[ord[next]] = (bin_val){cell->max, 0.0}; /* unreachable for r < n */
+  if (m4) *m4 = acc;
 }
 
-/* Type-7 quantile (h = (n-1)p) and the bound on its error. */
-static double quantile7(const bw_cell *cell, double p, double *err) {
+/* Type-7 quantile (h = (n-1)p) from the order statistics a (rank floor(h))
+ * and b (the next, when there is one), and the bound on its error. */
+static double quantile7(const bw_cell *cell, double p, bin_val a, bin_val b, double *err) {
   double h = (double)(cell->n - 1) * p;
   uint64_t lo = (uint64_t)floor(h);
-  bin_val a = order_stat(cell, lo);
   if (lo + 1 >= cell->n) {
     *err = a.half;
     return a.mid;
   }
-  bin_val b = order_stat(cell, lo + 1);
   double f = h - (double)lo;
   *err = (1.0 - f) * a.half + f * b.half;
   return a.mid + f * (b.mid - a.mid);
 }
 
-/* Standard error of the p-quantile as in stats.c: from the order
- * statistics at the ranks of an approximate 95 % interval. */
-static double quantile_se(const bw_cell *cell, double p) {
-  double n = (double)cell->n, np = n * p;
+/* The ranks behind quantile7 (two: floor(h) and the next, or floor(h)
+ * twice) and behind the standard error of the p-quantile as in stats.c (the
+ * order statistics at the ranks of an approximate 95 % interval). */
+static void quantile_ranks(uint64_t n, double p, uint64_t *r) {
+  double h = (double)(n - 1) * p;
+  uint64_t lo = (uint64_t)floor(h);
+  r[0] = lo;
+  r[1] = lo + 1 < n ? lo + 1 : lo;
+  double dn = (double)n, np = dn * p;
   double half = BW_Z95 * sqrt(np * (1.0 - p));
   double l = floor(np - half), u = ceil(np + half);
   if (l < 1.0) l = 1.0;
-  if (u > n) u = n;
-  return (order_stat(cell, (uint64_t)u - 1).mid - order_stat(cell, (uint64_t)l - 1).mid) /
-         (2.0 * BW_Z95);
+  if (u > dn) u = dn;
+  r[2] = (uint64_t)u - 1;
+  r[3] = (uint64_t)l - 1;
 }
 
-void bw_cell_stat(const bw_cell *cell, bw_stat *out) {
+void bw_cell_stat(const bw_cell *cell, bw_stat *out) { bw_cell_stat_tab(cell, NULL, out); }
+
+void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out) {
   const double u = NAN;
   if (cell->n == 0) {
     *out = (bw_stat){u, u, u, u, u, u, u, u, u, u, u, u, u, u, u, u};
@@ -203,9 +380,16 @@ void bw_cell_stat(const bw_cell *cell, bw_stat *out) {
   double mean = (double)(((long double)q + (long double)r / ln) / scale);
   out->mean = mean;
 
-  out->q05 = quantile7(cell, 0.05, &out->err_q05);
-  out->q50 = quantile7(cell, 0.50, &out->err_q50);
-  out->q95 = quantile7(cell, 0.95, &out->err_q95);
+  /* every order statistic, and the fourth central moment, in one pass */
+  static const double ps[3] = {0.05, 0.50, 0.95};
+  uint64_t rk[MAX_RANKS];
+  bin_val os[MAX_RANKS];
+  for (int j = 0; j < 3; j++) quantile_ranks(n, ps[j], rk + 4 * j);
+  double m4 = 0.0;
+  order_stats(cell, tab, rk, MAX_RANKS, os, n > 1 ? mean : NAN, &m4);
+  out->q05 = quantile7(cell, 0.05, os[0], os[1], &out->err_q05);
+  out->q50 = quantile7(cell, 0.50, os[4], os[5], &out->err_q50);
+  out->q95 = quantile7(cell, 0.95, os[8], os[9], &out->err_q95);
 
   /* CVaR95: mean of the largest k = ceil(n/20) values, from the top bins */
   uint64_t k = (n + 19) / 20, need = k;
@@ -213,7 +397,7 @@ void bw_cell_stat(const bw_cell *cell, bw_stat *out) {
   for (uint32_t b = cell->len; b-- > 0 && need > 0;) {
     if (cell->cnt[b] == 0) continue;
     uint64_t take = cell->cnt[b] < need ? cell->cnt[b] : need;
-    bin_val v = bin_value(cell, b);
+    bin_val v = bin_value(cell, tab, b);
     tail += (double)take * v.mid;
     tail_err += (double)take * v.half;
     need -= take;
@@ -231,24 +415,26 @@ void bw_cell_stat(const bw_cell *cell, bw_stat *out) {
   out->sd = sd;
   out->se_mean = sd / sqrt(dn);
 
-  /* fourth central moment and the CVaR tail moments from the bins */
-  double m4 = 0.0, e1 = 0.0, e2 = 0.0, q95 = out->q95;
-  for (uint32_t b = 0; b < cell->len; b++) {
+  /* the CVaR tail moments over the bins whose midpoint exceeds q95 (a
+   * suffix of the bins: the midpoints do not decrease), in ascending order */
+  double e1 = 0.0, e2 = 0.0, q95 = out->q95;
+  uint32_t b0 = cell->len;
+  while (b0 > 0 && bin_value(cell, tab, b0 - 1).mid > q95) b0--;
+  for (uint32_t b = b0; b < cell->len; b++) {
     if (cell->cnt[b] == 0) continue;
-    double x = bin_value(cell, b).mid, c = (double)cell->cnt[b];
-    double dd = (x - mean) * (x - mean);
-    m4 += c * dd * dd;
-    if (x > q95) {
-      e1 += c * (x - q95);
-      e2 += c * (x - q95) * (x - q95);
-    }
+    double x = bin_value(cell, tab, b).mid, c = (double)cell->cnt[b];
+    e1 += c * (x - q95);
+    e2 += c * (x - q95) * (x - q95);
   }
   double mu4 = m4 / dn;
   double var_s2 = (mu4 - var * var * (dn - 3.0) / (dn - 1.0)) / dn;
   out->se_sd = (sd > 0.0 && var_s2 > 0.0) ? sqrt(var_s2) / (2.0 * sd) : 0.0;
-  out->se_q05 = quantile_se(cell, 0.05);
-  out->se_q50 = quantile_se(cell, 0.50);
-  out->se_q95 = quantile_se(cell, 0.95);
+  for (int j = 0; j < 3; j++) {
+    double se = (os[4 * j + 2].mid - os[4 * j + 3].mid) / (2.0 * BW_Z95);
+    if (j == 0) out->se_q05 = se;
+    else if (j == 1) out->se_q50 = se;
+    else out->se_q95 = se;
+  }
   double ebar = e1 / dn, var_e = (e2 - dn * ebar * ebar) / (dn - 1.0);
   if (var_e < 0.0) var_e = 0.0;
   out->se_cvar95 = sqrt(var_e / (BW_TAIL * BW_TAIL * dn));

@@ -164,18 +164,41 @@ struct bw_acc {
                            and those with the old-regime part (the individual kernel) */
   bw_store *store;      /* exact values, or NULL */
   int owns_store;
+  int nocells;          /* a thread's part (bw_acc_part): counts only, no cells */
+  int ntile;            /* tiles of TILE cells (n_cells order), each with a lock */
+  omp_lock_t *tlock;
   omp_lock_t lock[NSTRIPE + 1];
 };
+
+/* cells per tile of a part's flush: TILE x block values (128 kB at the
+ * default block) stay in L2 while their cells take them */
+enum { TILE = 64 };
 
 /* s_gt, docs/model.md §8: BW + MO shortfall per inhabitant of g in year y. One
  * expression, used for every P(s_gt > theta), so all see the same value. */
 static inline double per_inhabitant(double bw, double mo, double pop) { return (bw + mo) / pop; }
 
-static inline bw_i128 fix(double x) { return (bw_i128)llround(x * BW_FIX_SCALE); }
+/* llround(x * 256), inline: y - trunc(y) is exact (and 0 for |y| >= 2^52) */
+static inline bw_i128 fix(double x) {
+  double y = x * BW_FIX_SCALE;
+  if (!(fabs(y) < 0x1p62)) return (bw_i128)llround(y);
+  double t = trunc(y), f = y - t;
+  return (bw_i128)((int64_t)t + (f >= 0.5) - (f <= -0.5));
+}
 
 static size_t n_split(const bw_acc *a) { return (size_t)a->K * (size_t)a->ng * (size_t)(a->ny + 1); }
 /* gemeente x year cells held: none in a light accumulator */
 static size_t n_gy(const bw_acc *a) { return a->light ? 0 : NCV * (size_t)a->ng * (size_t)a->ny; }
+/* every cell, in one order: gy, cum, nat, reg (a part's row of values) */
+static size_t n_cells(const bw_acc *a) { return n_gy(a) + (size_t)a->ng + a->n_nat + a->n_reg; }
+static bw_cell *cell_at(bw_acc *a, size_t j) {
+  if (j < n_gy(a)) return &a->gy[j];
+  j -= n_gy(a);
+  if (j < (size_t)a->ng) return &a->cum[j];
+  j -= (size_t)a->ng;
+  if (j < a->n_nat) return &a->nat[j];
+  return &a->reg[j - a->n_nat];
+}
 
 void bw_acc_free(bw_acc *a) {
   if (!a) return;
@@ -192,6 +215,8 @@ void bw_acc_free(bw_acc *a) {
   free(a->kn), free(a->ks1), free(a->ks2), free(a->dsum), free(a->dterm), free(a->dn);
   if (a->owns_store) bw_store_free(a->store);
   for (int i = 0; i <= NSTRIPE; i++) omp_destroy_lock(&a->lock[i]);
+  for (int i = 0; a->tlock && i < a->ntile; i++) omp_destroy_lock(&a->tlock[i]);
+  free(a->tlock);
   free(a);
 }
 
@@ -201,6 +226,14 @@ static void init_cells(bw_acc *a) {
   const bw_model *m = a->m;
   const bw_data *d = bw_model_data(m);
   int ng = a->ng, ny = a->ny, nreform = a->y_last - a->y_first + 1;
+  for (int r = 0; r < a->nr; r++)
+    for (int y = 0; y < ny; y++) {
+      double pop = 0;
+      for (int g = 0; g < ng; g++)
+        if (d->g[g].region == r) pop += bw_model_population(m, g, y);
+      a->reg_pop[(size_t)r * ny + y] = pop > 0 ? pop : 1.0;
+    }
+  if (a->nocells) return;
   for (int v = 0; v < NCV && !a->light; v++)
     for (int g = 0; g < ng; g++)
       for (int y = 0; y < ny; y++)
@@ -216,17 +249,12 @@ static void init_cells(bw_acc *a) {
     for (int y = 0; y < ny; y++) bw_cell_init(&a->nat[(size_t)q * ny + y], c, BW_NAT_INV_H);
   }
   for (int r = 0; r < a->nr; r++)
-    for (int y = 0; y < ny; y++) {
-      double pop = 0;
-      for (int g = 0; g < ng; g++)
-        if (d->g[g].region == r) pop += bw_model_population(m, g, y);
-      a->reg_pop[(size_t)r * ny + y] = pop > 0 ? pop : 1.0;
-      bw_cell_init(&a->reg[(size_t)r * ny + y], BW_EUR_PER_INH_SCALE * (pop > 0 ? pop : 1.0),
+    for (int y = 0; y < ny; y++)
+      bw_cell_init(&a->reg[(size_t)r * ny + y], BW_EUR_PER_INH_SCALE * a->reg_pop[(size_t)r * ny + y],
                    BW_GEM_INV_H);
-    }
 }
 
-static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep_national) {
+static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep_national, int nocells) {
   const bw_params *p = bw_model_params(m);
   const bw_data *d = bw_model_data(m);
   if (!m || !p || !d || d->ng < 1 || bw_model_nyears(m) < 1) return NULL;
@@ -249,18 +277,25 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
   a->y_last = a->ny - 1;
   a->K = p->outer_draws > 0 ? p->outer_draws : 0;
   size_t ngy = (size_t)a->ng * (size_t)a->ny;
-  a->gy = calloc(light ? 1 : NCV * ngy, sizeof *a->gy);
-  a->cum = calloc((size_t)a->ng, sizeof *a->cum);
-  a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
-  a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
+  a->nocells = nocells;
+  if (!nocells) {
+    a->gy = calloc(light ? 1 : NCV * ngy, sizeof *a->gy);
+    a->cum = calloc((size_t)a->ng, sizeof *a->cum);
+    a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
+    a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
+    a->ntile = (int)((n_cells(a) + TILE - 1) / TILE);
+    a->tlock = malloc((size_t)a->ntile * sizeof *a->tlock);
+    if (a->tlock)
+      for (int i = 0; i < a->ntile; i++) omp_init_lock(&a->tlock[i]);
+  }
   a->reg_pop = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_pop);
   a->exceed = calloc(ngy, sizeof *a->exceed);
   a->exceed_oth = calloc(ngy, sizeof *a->exceed_oth);
   a->any = calloc((size_t)a->ng, sizeof *a->any);
   a->first = calloc((size_t)a->ng * (size_t)(a->ny + 1), sizeof *a->first);
   a->reg_exceed = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_exceed);
-  int ok = a->gy && a->cum && a->nat && a->reg && a->reg_pop && a->exceed && a->exceed_oth && a->any &&
-           a->first && a->reg_exceed;
+  int ok = (nocells || (a->gy && a->cum && a->nat && a->reg && a->tlock)) && a->reg_pop && a->exceed &&
+           a->exceed_oth && a->any && a->first && a->reg_exceed;
   if (ok && a->K > 0) {
     a->kn = calloc((size_t)a->K, sizeof *a->kn);
     a->ks1 = calloc(n_split(a), sizeof *a->ks1);
@@ -286,8 +321,8 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
   return a;
 }
 
-bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) { return acc_create(m, exact_nrep, 0, 1); }
-bw_acc *bw_acc_create_light(const bw_model *m, int keep_national) { return acc_create(m, 0, 1, keep_national); }
+bw_acc *bw_acc_create(const bw_model *m, int exact_nrep) { return acc_create(m, exact_nrep, 0, 1, 0); }
+bw_acc *bw_acc_create_light(const bw_model *m, int keep_national) { return acc_create(m, 0, 1, keep_national, 0); }
 
 long long bw_acc_count(const bw_acc *a) { return a ? a->n : 0; }
 bw_store *bw_acc_store(bw_acc *a) { return a ? a->store : NULL; }
@@ -308,7 +343,8 @@ static inline void cell_add(bw_cell *c, double x, int *err) {
  * counts of ~12,000 cells are spread over tens of MB, and one cache miss per
  * value would otherwise dominate. */
 static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw, const double *smo,
-                          const double *oth_bw, const double *oth_mo, const bw_rep_result *dec, int *err) {
+                          const double *oth_bw, const double *oth_mo, const bw_rep_result *dec, double *row,
+                          int *err) {
   const int ny = a->ny, ng = a->ng;
   int64_t bins[NCV][BW_MAX_YEARS];
   double vals[NCV][BW_MAX_YEARS];
@@ -326,13 +362,17 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
       vals[CV_BW][y] = sbw[i];
       vals[CV_MO][y] = smo[i];
       for (int v = 0; v < NCV && !a->light; v++) {
-        const bw_cell *c = &a->gy[(size_t)v * ng * ny + i];
         double x = vals[v][y];
         if (isnan(x) || fabs(x) > BW_CELL_XMAX) {
           if (*err == 0) *err = -2;
           vals[v][y] = 0.0;
           x = 0.0;
         }
+        if (row) {
+          row[(size_t)v * ng * ny + i] = x;
+          continue;
+        }
+        const bw_cell *c = &a->gy[(size_t)v * ng * ny + i];
         bins[v][y] = bw_cell_bin(c, x);
         bw_cell_prefetch(c, bins[v][y]);
       }
@@ -342,7 +382,7 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     for (int y = 0; y < ny; y++) {
       size_t i = (size_t)g * ny + y;
       double bw = sbw[i], mo = smo[i], pop = bw_model_population(a->m, g, y);
-      for (int v = 0; v < NCV && !a->light; v++) {
+      for (int v = 0; v < NCV && !a->light && !row; v++) {
         int rc = bw_cell_add_bin(&a->gy[(size_t)v * ng * ny + i], vals[v][y], bins[v][y]);
         if (rc != 0 && *err == 0) *err = rc;
       }
@@ -367,7 +407,13 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
         if (dec->have_old) co[y] += fix(dec->cost_bw_old[i]);
       }
     }
-    if (!a->light) {
+    if (row) {
+      if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
+        if (*err == 0) *err = -2;
+        cum = 0.0;
+      }
+      row[n_gy(a) + (size_t)g] = cum;
+    } else if (!a->light) {
       cell_add(&a->cum[g], cum, err);
     } else {
       if (nc == 0) gc0 = g;
@@ -399,15 +445,28 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
 
 /* National quantities, regions and the counters of one replication. */
 static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, const double *terms,
-                     int have_old, int *err) {
+                     int have_old, double *row, int *err) {
   const int ny = a->ny;
   if (terms) {
     for (size_t i = 0; i < (size_t)BW_DECOMP_NTERMS * ny; i++) a->dterm[i] += fix(terms[i]);
     a->dn[0]++;
     a->dn[1] += (uint64_t)(have_old != 0);
   }
-  for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
-  for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
+  if (row) {
+    double *rn = row + n_gy(a) + (size_t)a->ng, *rr = rn + a->n_nat;
+    for (size_t i = 0; i < a->n_nat + a->n_reg; i++) {
+      double x = i < a->n_nat ? nat[i] : regsum[i - a->n_nat];
+      if (isnan(x) || fabs(x) > BW_CELL_XMAX) {
+        if (*err == 0) *err = -2;
+        x = 0.0;
+      }
+      if (i < a->n_nat) rn[i] = x;
+      else rr[i - a->n_nat] = x;
+    }
+  } else {
+    for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
+    for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
+  }
   for (size_t i = 0; i < (size_t)a->nr * ny; i++) {
     a->reg_exceed[i] += per_inhabitant(regsum[i], 0.0, a->reg_pop[i]) > a->theta;
   }
@@ -437,9 +496,9 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
     omp_set_lock(&a->lock[s]);
     if (s < NSTRIPE)
       add_gemeenten(a, rep, (int)((long)a->ng * s / NSTRIPE), (int)((long)a->ng * (s + 1) / NSTRIPE),
-                    sbw, smo, oth_bw, oth_mo, dec, &err);
+                    sbw, smo, oth_bw, oth_mo, dec, NULL, &err);
     else
-      add_rest(a, rep, nat, regsum, terms, dec && dec->have_old, &err);
+      add_rest(a, rep, nat, regsum, terms, dec && dec->have_old, NULL, &err);
     omp_unset_lock(&a->lock[s]);
   }
   if (err == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory growing a statistics histogram");
@@ -479,10 +538,7 @@ bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch
 
 void bw_acc_clear(bw_acc *a) {
   size_t ngy = (size_t)a->ng * (size_t)a->ny, nry = (size_t)a->nr * (size_t)a->ny;
-  for (size_t i = 0; i < n_gy(a); i++) bw_cell_clear(&a->gy[i]);
-  for (int g = 0; g < a->ng; g++) bw_cell_clear(&a->cum[g]);
-  for (size_t i = 0; i < a->n_nat; i++) bw_cell_clear(&a->nat[i]);
-  for (size_t i = 0; i < a->n_reg; i++) bw_cell_clear(&a->reg[i]);
+  for (size_t i = 0; !a->nocells && i < n_cells(a); i++) bw_cell_clear(cell_at(a, i));
   memset(a->exceed, 0, ngy * sizeof *a->exceed);
   memset(a->exceed_oth, 0, ngy * sizeof *a->exceed_oth);
   memset(a->any, 0, (size_t)a->ng * sizeof *a->any);
@@ -632,6 +688,175 @@ bw_status bw_acc_unpack_merge(bw_acc *dst, const unsigned char *buf, size_t n, b
   return BW_OK;
 }
 
+
+/* ---- a thread's part ----------------------------------------------------------
+ * The cells of ~12,000 outputs hold ~100 MB of bins: adding one replication
+ * at a time misses the cache once per cell. A part keeps a block of
+ * replications' values (replication-major: one row per replication, written
+ * in order) and its own integer counts; when the block is full it adds the
+ * block to the shared cells tile by tile (bw_cell_add_block: each histogram
+ * is loaded once for the whole block), taking a tile's lock only if it is
+ * free (a tile another thread holds is taken on a later pass), so threads
+ * do not wait for each other. Its counts are merged once, at the end. */
+struct bw_acc_part {
+  bw_acc *a;      /* the shared accumulator */
+  bw_acc *own;    /* this thread's counts (no cells) */
+  int block, nb;  /* replications per block, held now */
+  int first_tile; /* where this part's flushes start */
+  size_t ncell;   /* values per replication */
+  double *vals;   /* [block][ncell] */
+  double *scratch;
+  double *col;    /* [block]: one cell's values */
+  int32_t *bins;  /* [2 block] */
+  unsigned char *done; /* [a->ntile] */
+};
+
+/* Replications per block: about BW_PART_BYTES of values per thread, at most
+ * BW_PART_MAXB (a cell's histogram spans ~100 cache lines: the block must be
+ * large beside that), at least 8. */
+#define BW_PART_BYTES (16.0 * 1024 * 1024)
+#define BW_PART_MAXB 256
+
+int bw_acc_block_for(size_t values_per_rep) {
+  double per = (double)values_per_rep * sizeof(double);
+  double b = BW_PART_BYTES / (per > 0 ? per : 1);
+  return b > BW_PART_MAXB ? BW_PART_MAXB : b < 8 ? 8 : (int)b;
+}
+
+int bw_acc_part_block(const bw_acc *a) { return bw_acc_block_for(n_cells(a)); }
+
+void bw_acc_part_free(bw_acc_part *p) {
+  if (!p) return;
+  bw_acc_free(p->own);
+  free(p->vals), free(p->scratch), free(p->col), free(p->bins), free(p->done);
+  free(p);
+}
+
+bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
+  if (!a || a->nocells) return NULL;
+  static int next_id;
+  int id;
+#pragma omp atomic capture
+  id = next_id++;
+  bw_acc_part *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->a = a;
+  p->block = block > 0 ? (block > 65536 ? 65536 : block) : bw_acc_part_block(a);
+  p->ncell = n_cells(a);
+  p->first_tile = (int)(((long long)id * 7919) % (a->ntile > 0 ? a->ntile : 1));
+  p->own = acc_create(a->m, 0, a->light, a->n_nat > 0, 1);
+  p->vals = malloc((size_t)p->block * (p->ncell ? p->ncell : 1) * sizeof *p->vals);
+  p->scratch = malloc(bw_acc_scratch_len(a) * sizeof *p->scratch);
+  p->col = malloc((size_t)p->block * sizeof *p->col);
+  p->bins = malloc(2 * (size_t)p->block * sizeof *p->bins);
+  p->done = malloc((size_t)(a->ntile > 0 ? a->ntile : 1));
+  if (!p->own || !p->vals || !p->scratch || !p->col || !p->bins || !p->done) {
+    bw_acc_part_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* One tile's cells += the block's values. */
+static int flush_tile(bw_acc_part *p, int t) {
+  size_t j0 = (size_t)t * TILE, j1 = j0 + TILE < p->ncell ? j0 + TILE : p->ncell;
+  const double *v = p->vals;
+  for (size_t j = j0; j < j1; j++) {
+    if (j + 1 < p->ncell) bw_cell_prefetch_all(cell_at(p->a, j + 1)); /* its bins, while this one adds */
+    for (int b = 0; b < p->nb; b++) p->col[b] = v[(size_t)b * p->ncell + j];
+    int rc = bw_cell_add_block(cell_at(p->a, j), p->col, p->nb, p->bins);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* The block's values into the shared cells, tile by tile: a free tile is
+ * taken, a held one left for a later pass; only a pass that found every
+ * remaining tile held waits for one. */
+static bw_status flush_cells(bw_acc_part *p, bw_ctx *ctx) {
+  if (p->nb == 0) return BW_OK;
+  bw_acc *a = p->a;
+  int nt = a->ntile, left = nt, err = 0;
+  memset(p->done, 0, (size_t)(nt > 0 ? nt : 1));
+  while (left > 0 && !err) {
+    int progress = 0, pending = -1;
+    for (int k = 0; k < nt && !err; k++) {
+      int t = (k + p->first_tile) % nt;
+      if (p->done[t]) continue;
+      if (!omp_test_lock(&a->tlock[t])) {
+        if (pending < 0) pending = t;
+        continue;
+      }
+      err = flush_tile(p, t);
+      omp_unset_lock(&a->tlock[t]);
+      p->done[t] = 1;
+      left--;
+      progress++;
+    }
+    if (!progress && pending >= 0 && !err) { /* every remaining tile held: wait for one */
+      omp_set_lock(&a->tlock[pending]);
+      err = flush_tile(p, pending);
+      omp_unset_lock(&a->tlock[pending]);
+      p->done[pending] = 1;
+      left--;
+    }
+  }
+  p->nb = 0;
+  if (err == -1) return bw_fail(ctx, BW_ENOMEM, "out of memory growing a statistics histogram");
+  if (err) return bw_fail(ctx, BW_EMODEL, "a shortfall is NaN or beyond %.3g EUR", BW_CELL_XMAX);
+  return BW_OK;
+}
+
+bw_status bw_acc_part_add(bw_acc_part *p, int rep, const bw_rep_result *r, bw_ctx *ctx) {
+  bw_acc *a = p->own;
+  if (!r || r->ng != a->ng || r->ny != a->ny || rep < 0)
+    return bw_fail(ctx, BW_EMODEL, "bw_acc_part_add: replication %d does not match the accumulator", rep);
+  bw_store *store = p->a->store;
+  if (store && rep >= store->nrep)
+    return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d", store->nrep, rep);
+  double *regsum = p->scratch;
+  double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
+  if (terms) bw_decomp_year_terms(a->m, r, terms);
+  const double *cf_bw = NULL, *cf_mo = NULL;
+  if (!a->light) {
+    if (r->have_cf) {
+      cf_bw = r->cf->shortfall_bw;
+      cf_mo = r->cf->shortfall_mo;
+    } else {
+      a->have_other = 0;
+    }
+  }
+  double *row = p->vals + (size_t)p->nb * p->ncell;
+  int err = 0;
+  region_sums(a, r->shortfall_bw, r->shortfall_mo, regsum);
+  add_gemeenten(a, rep, 0, a->ng, r->shortfall_bw, r->shortfall_mo, cf_bw, cf_mo, terms ? r : NULL, row, &err);
+  add_rest(a, rep, r->national, regsum, terms, terms && r->have_old, row, &err);
+  if (err) return bw_fail(ctx, BW_EMODEL, "replication %d: a shortfall is NaN or beyond %.3g EUR", rep,
+                          BW_CELL_XMAX);
+  if (store) bw_store_put(store, rep, r);
+  if (++p->nb == p->block) return flush_cells(p, ctx);
+  return BW_OK;
+}
+
+bw_status bw_acc_part_finish(bw_acc_part *p, bw_ctx *ctx) {
+  bw_status st = flush_cells(p, ctx);
+  if (st != BW_OK) return st;
+  bw_acc *a = p->a, *own = p->own;
+  cell_span cd[N_CELL_SPANS], cs[N_CELL_SPANS];
+  int_span id[N_INT_SPANS], is[N_INT_SPANS];
+  spans(a, cd, id);
+  spans(own, cs, is);
+  for (int k = 0; k <= NSTRIPE; k++) omp_set_lock(&a->lock[k]);
+  for (int k = 0; k < N_INT_SPANS; k++)
+    if (id[k].n) add_ints(id[k], is[k].v);
+  a->n += own->n;
+  a->have_other &= own->have_other;
+  for (int k = NSTRIPE; k >= 0; k--) omp_unset_lock(&a->lock[k]);
+  bw_acc_clear(own);
+  own->have_other = !own->light;
+  return BW_OK;
+}
+
 /* ---- summary ------------------------------------------------------------- */
 
 void bw_summary_free(bw_summary *s) {
@@ -693,10 +918,18 @@ static pmax max_over_reform(const double *p, const double *se, const double *lo,
 
 /* Statistics of cell c, or all NaN when the accumulator keeps no such cell
  * (light accumulators). */
-static void cell_stat_opt(const bw_cell *c, bw_stat *out) {
+typedef struct {
+  bw_edge_tab t[2]; /* gemeente and region cells (BW_GEM_INV_H), national (BW_NAT_INV_H) */
+} edge_tabs;
+
+static void cstat(const bw_cell *c, const edge_tabs *et, bw_stat *out) {
+  bw_cell_stat_tab(c, c->inv_h == et->t[0].inv_h ? &et->t[0] : &et->t[1], out);
+}
+
+static void cell_stat_opt(const bw_cell *c, const edge_tabs *et, bw_stat *out) {
   bw_cell empty;
   if (!c) bw_cell_init(&empty, 1.0, 1.0);
-  bw_cell_stat(c ? c : &empty, out);
+  cstat(c ? c : &empty, et, out);
 }
 
 /* Exact statistics of values gathered by get(rep) from the store. */
@@ -722,7 +955,7 @@ static void exact_stat(const bw_store *s, store_get get, int g, int y, double *b
 
 /* Everything about gemeente g: statistics per year and its unranked risk
  * row. buf: nrep doubles of this thread (exact mode only). */
-static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *buf) {
+static void summarise_gemeente(const bw_acc *a, const edge_tabs *et, bw_summary *out, int g, double *buf) {
   const int ng = a->ng, ny = a->ny;
   const bw_store *st = a->store;
   const uint64_t n = (uint64_t)a->n;
@@ -736,9 +969,9 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
       if (st)
         exact_stat(st, getter[v], g, y, buf, dst);
       else if (a->light)
-        cell_stat_opt(NULL, dst); /* a light accumulator keeps no gemeente x year cells */
+        cell_stat_opt(NULL, et, dst); /* a light accumulator keeps no gemeente x year cells */
       else
-        bw_cell_stat(&a->gy[(size_t)v * ng * ny + i], dst);
+        cstat(&a->gy[(size_t)v * ng * ny + i], et, dst);
     }
     bw_stat *pi = &out->gy[BW_GV_SHORTFALL_PER_INH][i];
     *pi = out->gy[BW_GV_SHORTFALL][i];
@@ -786,7 +1019,7 @@ static void summarise_gemeente(const bw_acc *a, bw_summary *out, int g, double *
     }
     bw_stat_compute(buf, (size_t)st->nrep, &cs);
   } else {
-    bw_cell_stat(&a->cum[g], &cs);
+    cstat(&a->cum[g], et, &cs);
   }
   row->cum_mean = cs.mean;
   row->cum_q95 = cs.q95;
@@ -828,7 +1061,7 @@ static double param_share(const bw_acc *a, int g, int j) {
   return (double)(vb / (vb + msw));
 }
 
-static void summarise_regions(const bw_acc *a, bw_summary *out, double *buf) {
+static void summarise_regions(const bw_acc *a, const edge_tabs *et, bw_summary *out, double *buf) {
   const int ny = a->ny, nr = a->nr;
   const bw_data *d = bw_model_data(a->m);
   const bw_store *st = a->store;
@@ -845,7 +1078,7 @@ static void summarise_regions(const bw_acc *a, bw_summary *out, double *buf) {
         }
         bw_stat_compute(buf, (size_t)st->nrep, &out->region[i]);
       } else {
-        cell_stat_opt(a->n_reg ? &a->reg[i] : NULL, &out->region[i]);
+        cell_stat_opt(a->n_reg ? &a->reg[i] : NULL, et, &out->region[i]);
       }
       proportion(a->reg_exceed[i], (uint64_t)a->n, &out->region_p_exceed[i],
                  &out->region_p_exceed_se[i], &lo[y], &hi[y]);
@@ -926,18 +1159,38 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
   if (nthreads < 1) nthreads = 1;
   size_t nbuf = a->store ? (size_t)a->store->nrep : 1;
   double *scratch = calloc((size_t)nthreads * nbuf, sizeof(double));
+  /* the bin edges, one sinh per edge for all cells (not two per bin per cell) */
+  edge_tabs et;
+  memset(&et, 0, sizeof et);
+  if (!a->store && !a->nocells) {
+    size_t nc = n_cells(a), ng_ = 0, nn_ = 0;
+    const bw_cell **gem = malloc((nc ? nc : 1) * sizeof *gem), **nat = malloc((nc ? nc : 1) * sizeof *nat);
+    ok &= gem && nat;
+    for (size_t j = 0; ok && j < nc; j++) {
+      const bw_cell *c = cell_at((bw_acc *)a, j);
+      if (j >= n_gy(a) + (size_t)a->ng && j < n_gy(a) + (size_t)a->ng + a->n_nat) nat[nn_++] = c;
+      else gem[ng_++] = c;
+    }
+    if (ok) ok &= bw_edge_tab_build(&et.t[0], BW_GEM_INV_H, gem, ng_) == 0;
+    if (ok) ok &= bw_edge_tab_build(&et.t[1], BW_NAT_INV_H, nat, nn_) == 0;
+    free(gem), free(nat);
+  } else {
+    et.t[0].inv_h = BW_GEM_INV_H;
+    et.t[1].inv_h = BW_NAT_INV_H;
+  }
   if (!ok || !out->p_exceed || !out->p_exceed_se || !out->p_exceed_lo || !out->p_exceed_hi ||
       !out->first_exceed || !out->national || !out->risk || !out->region ||
       !out->region_p_exceed || !out->region_p_exceed_se || !out->region_risk || !keys || !ranked ||
       !scratch) {
     free(keys), free(ranked), free(scratch);
+    bw_edge_tab_free(&et.t[0]), bw_edge_tab_free(&et.t[1]);
     bw_summary_free(out);
     return NULL;
   }
 
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
   for (int g = 0; g < ng; g++)
-    summarise_gemeente(a, out, g, scratch + (size_t)omp_get_thread_num() * nbuf);
+    summarise_gemeente(a, &et, out, g, scratch + (size_t)omp_get_thread_num() * nbuf);
 
   for (int q = 0; q < BW_NQ; q++)
     for (int y = 0; y < ny; y++) {
@@ -945,10 +1198,10 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
       if (a->store)
         exact_stat(a->store, get_nat, q, y, scratch, &out->national[i]);
       else
-        cell_stat_opt(a->n_nat ? &a->nat[i] : NULL, &out->national[i]);
+        cell_stat_opt(a->n_nat ? &a->nat[i] : NULL, &et, &out->national[i]);
     }
 
-  summarise_regions(a, out, scratch);
+  summarise_regions(a, &et, out, scratch);
 
   /* drivers: the model combines the means of the sums (bw_decomp_combine) */
   if (out->decomp) {
@@ -994,6 +1247,7 @@ bw_summary *bw_summary_from_acc(const bw_acc *a, const bw_model *m) {
   memcpy(out->risk, ranked, (size_t)ng * sizeof *ranked);
 
   free(keys), free(ranked), free(scratch);
+  bw_edge_tab_free(&et.t[0]), bw_edge_tab_free(&et.t[1]);
   return out;
 }
 

@@ -124,6 +124,28 @@ size_t bw_acc_scratch_len(const bw_acc *a);
  * locks inside); the result does not depend on the order of the calls. */
 bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch, bw_ctx *ctx);
 
+/* A thread's part of an accumulator: what a thread adds without waiting for
+ * the others. Its replications' values are kept in a block (about 16 MB)
+ * and added to a's cells a block at a time (much cheaper per value than one
+ * at a time: each cell's bins are loaded once per block); its counts are
+ * merged into a by bw_acc_part_finish. The bytes of a's statistics are those
+ * bw_acc_add gives for the same replications. block: replications per block
+ * (0: bw_acc_part_block). NULL on out of memory. */
+typedef struct bw_acc_part bw_acc_part;
+bw_acc_part *bw_acc_part_create(bw_acc *a, int block);
+int bw_acc_part_block(const bw_acc *a);
+/* The default block for values_per_rep values per replication (cells of
+ * the accumulator): a part holds block x values_per_rep doubles. */
+int bw_acc_block_for(size_t values_per_rep);
+/* Add replication rep to the part (the thread's own: not thread-safe on one
+ * part; any number of parts of one accumulator may add concurrently). */
+bw_status bw_acc_part_add(bw_acc_part *p, int rep, const bw_rep_result *r, bw_ctx *ctx);
+/* Everything the part holds into its accumulator (thread-safe); the part is
+ * then empty and may be used again. */
+bw_status bw_acc_part_finish(bw_acc_part *p, bw_ctx *ctx);
+/* Free (what it holds and has not finished is lost). */
+void bw_acc_part_free(bw_acc_part *p);
+
 /* dst += src (same model). Exact: any grouping gives the same bytes. */
 bw_status bw_acc_merge(bw_acc *dst, const bw_acc *src, bw_ctx *ctx);
 /* Forget all values (keep the allocation): for the next batch of a process. */

@@ -191,6 +191,31 @@ static void add_threads(bw_acc *a, bw_rep_result **reps, int R, int nt) {
   cr_assert_eq(failed, 0, "bw_acc_add from %d threads failed", nt);
 }
 
+/* All R through per-thread parts (bw_acc_part: the path of bwsim run) on nt
+ * threads, block replications per block (0: the default), dynamic schedule;
+ * every part finished once at the end. */
+static void add_parts(bw_acc *a, bw_rep_result **reps, int R, int nt, int block) {
+  int failed = 0;
+#pragma omp parallel num_threads(nt)
+  {
+    bw_acc_part *p = bw_acc_part_create(a, block);
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+#pragma omp for schedule(dynamic, 1)
+    for (int k = 0; k < R; k++)
+      if (!p || bw_acc_part_add(p, k, reps[k], &ctx) != BW_OK) {
+#pragma omp atomic write
+        failed = 1;
+      }
+    if (!p || bw_acc_part_finish(p, &ctx) != BW_OK) {
+#pragma omp atomic write
+      failed = 1;
+    }
+    bw_acc_part_free(p);
+  }
+  cr_assert_eq(failed, 0, "bw_acc_part_add from %d threads failed", nt);
+}
+
 static void merge(bw_acc *dst, const bw_acc *src) {
   bw_ctx ctx;
   bw_ctx_init(&ctx);
@@ -335,6 +360,39 @@ static void order_independence(const bw_model *m, bw_rep_result **reps, int R, c
   snprintf(what, sizeof what, "%s: 4 threads", label);
   assert_identical(s0, s, what);
   bw_summary_free(s);
+
+  /* per-thread parts (blocks added tile by tile): 1 thread with the
+   * default block, 3 threads with blocks of 5 (many flushes, a partial last
+   * block), and a part reused after its finish */
+  static const int pt[3][2] = {{1, 0}, {3, 5}, {2, 1}};
+  for (int k = 0; k < 3; k++) {
+    bw_acc *pa = new_acc(m, 0);
+    add_parts(pa, reps, R, pt[k][0], pt[k][1]);
+    cr_assert_eq(bw_acc_count(pa), R);
+    s = summarise(pa, m);
+    snprintf(what, sizeof what, "%s: parts, %d threads, block %d", label, pt[k][0], pt[k][1]);
+    assert_identical(s0, s, what);
+    bw_summary_free(s);
+    bw_acc_free(pa);
+  }
+  {
+    bw_acc *pa = new_acc(m, 0);
+    bw_acc_part *p = bw_acc_part_create(pa, 4);
+    cr_assert_not_null(p);
+    bw_ctx ctx;
+    bw_ctx_init(&ctx);
+    for (int k = 0; k < R; k++) {
+      cr_assert_eq(bw_acc_part_add(p, k, reps[k], &ctx), BW_OK, "%s", ctx.msg);
+      if (k == R / 3) cr_assert_eq(bw_acc_part_finish(p, &ctx), BW_OK, "%s", ctx.msg);
+    }
+    cr_assert_eq(bw_acc_part_finish(p, &ctx), BW_OK, "%s", ctx.msg);
+    bw_acc_part_free(p);
+    s = summarise(pa, m);
+    snprintf(what, sizeof what, "%s: one part finished twice", label);
+    assert_identical(s0, s, what);
+    bw_summary_free(s);
+    bw_acc_free(pa);
+  }
 
   /* even + odd, merged both ways */
   bw_acc *ev = new_acc(m, 0), *od = new_acc(m, 0), *ev2 = new_acc(m, 0), *od2 = new_acc(m, 0);

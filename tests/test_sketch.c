@@ -592,6 +592,71 @@ Test(sketch, add_in_two_steps_is_add) {
   gsl_rng_free(r);
 }
 
+/* bw_cell_add_block (the bins in a vector loop) is n bw_cell_add calls: the
+ * same state for values of every size and sign, zeros, values on and next
+ * to the bin edges (where the vector bins are ambiguous and bin_of decides),
+ * blocks of every length; rejections change nothing. */
+Test(sketch, add_block_is_add) {
+  gsl_rng *r = rng_open(11);
+  static const double cs[3] = {50, 1, 1e6};
+  static const double hs[3] = {512, 4096, 3};
+  enum { N = 6000 };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * N * sizeof *bins);
+  cr_assert(x && bins);
+  for (int k = 0; k < 3; k++) {
+    double c = cs[k], h = hs[k];
+    for (int i = 0; i < N; i++) {
+      switch (i % 6) {
+      case 0: x[i] = gsl_ran_gaussian(r, 10 * c); break;
+      case 1: x[i] = gsl_ran_lognormal(r, log(1e4), 3.0) * (i % 4 ? 1 : -1); break;
+      case 2: { /* on a bin edge, and an ulp either side */
+        double e = c * sinh((double)(gsl_rng_uniform_int(r, 20000) - 10000) / h);
+        x[i] = i % 12 == 2 ? e : nextafter(e, i % 24 == 8 ? INFINITY : -INFINITY);
+        if (fabs(x[i]) > BW_CELL_XMAX) x[i] = 0.5;
+        break;
+      }
+      case 3: x[i] = i % 9 == 3 ? -0.0 : 0.0; break;
+      case 4: x[i] = gsl_ran_gaussian(r, 1e-6 * c); break;
+      default: x[i] = (i % 10 == 5 ? -1 : 1) * BW_CELL_XMAX * gsl_rng_uniform(r); break;
+      }
+    }
+    bw_cell one, blk;
+    bw_cell_init(&one, c, h);
+    bw_cell_init(&blk, c, h);
+    fill_cell(&one, x, N);
+    for (int i = 0, len = 1; i < N; i += len, len = len * 3 % 1001 + 1) {
+      int n = i + len <= N ? len : N - i;
+      cr_assert_eq(bw_cell_add_block(&blk, x + i, n, bins), 0, "block at %d", i);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "c %g, 1/h %g: one by one vs blocks", c, h);
+    assert_same_state(&one, &blk, what);
+    /* rejections: nothing of the block is added */
+    bw_stat before, after;
+    bw_cell_stat(&blk, &before);
+    double bad[3] = {1.0, NAN, 2.0}, big[2] = {1.0, 2 * BW_CELL_XMAX};
+    cr_assert_eq(bw_cell_add_block(&blk, bad, 3, bins), -2);
+    cr_assert_eq(bw_cell_add_block(&blk, big, 2, bins), -2);
+    bw_cell_stat(&blk, &after);
+    cr_assert(memcmp(&before, &after, sizeof before) == 0 && blk.n == one.n, "rejections change nothing");
+    /* the edge table gives the same statistics as sinh per edge */
+    const bw_cell *cells[2] = {&one, &blk};
+    bw_edge_tab tab;
+    cr_assert_eq(bw_edge_tab_build(&tab, h, cells, 2), 0);
+    bw_stat st;
+    bw_cell_stat_tab(&one, &tab, &st);
+    bw_cell_stat(&one, &before);
+    cr_assert(memcmp(&st, &before, sizeof st) == 0, "%s: the edge table changes the statistics", what);
+    bw_edge_tab_free(&tab);
+    bw_cell_free(&one);
+    bw_cell_free(&blk);
+  }
+  free(x);
+  free(bins);
+  gsl_rng_free(r);
+}
+
 /* ---- 4. signed zeros ------------------------------------------------------- */
 
 /* Next permutation of a[0..n-1] in lexicographic order of the indices. */
