@@ -104,6 +104,11 @@ typedef struct bw_params {
 
 /* Fill every field with the docs/model.md default (data paths left empty). */
 void bw_params_defaults(bw_params *p);
+/* Reduce p's flows to the immigration–death model of docs/model.md §10.1,
+ * one M/G/∞ queue per care type (the closed forms of models/oracle.h): no
+ * Wlz, no step-down, no national institutions, no mortality, no growth,
+ * Poisson counts, no outer draws. Stays, rates and stock are left as they are. */
+void bw_params_immigration_death(bw_params *p);
 
 /* Number of reported years. */
 static inline int bw_params_nyears(const bw_params *p) { return p->last_year - p->first_year + 1; }

@@ -83,3 +83,18 @@ void bw_data_free(bw_data *d) {
   d->r = NULL;
   d->ng = d->nr = 0;
 }
+
+void bw_params_immigration_death(bw_params *p) {
+  for (int c = 0; c < BW_NCARE; c++) {
+    p->growth[c] = 0.0;
+    p->dispersion[c] = INFINITY;
+    p->mortality_rate[c] = 0.0;
+  }
+  p->population_growth = 0.0;
+  p->p_step_down = 0.0;
+  p->wlz_p_wave = 0.0;
+  p->wlz_hazard = 0.0;
+  p->national_institution_share = 0.0;
+  p->uncertainty_enabled = 0;
+  p->outer_draws = 0;
+}

@@ -367,24 +367,6 @@ static void resid_rep(void *user, uint32_t rep, const bw_rep_result *r) {
 
 /* ---- params variants -------------------------------------------------------------- */
 
-/* No Wlz, no step-down, no national institutions, no mortality, no growth,
- * Poisson counts, no outer draws: the flows of docs/model.md §3 reduced to one
- * M/G/∞ queue per care type. */
-static void reduce_flows(bw_params *p) {
-  for (int c = 0; c < BW_NCARE; c++) {
-    p->growth[c] = 0.0;
-    p->dispersion[c] = INFINITY;
-    p->mortality_rate[c] = 0.0;
-  }
-  p->population_growth = 0.0;
-  p->p_step_down = 0.0;
-  p->wlz_p_wave = 0.0;
-  p->wlz_hazard = 0.0;
-  p->national_institution_share = 0.0;
-  p->uncertainty_enabled = 0;
-  p->outer_draws = 0;
-}
-
 static double total_population(const bw_data *d) {
   double s = 0;
   for (int g = 0; g < d->ng; g++) s += d->g[g].population;
@@ -400,7 +382,7 @@ static const double QUEUE_N0[BW_NCARE] = {400.0, 1000.0, 200.0};
 static const double QUEUE_MEAN[BW_NCARE] = {3.0, 2.0, 1.0};
 
 static void queue_params(bw_params *p, double pop) {
-  reduce_flows(p);
+  bw_params_immigration_death(p);
   for (int c = 0; c < BW_NCARE; c++) {
     p->duration_shape[c] = 1.0;
     p->duration_mean_years[c] = QUEUE_MEAN[c];
@@ -719,7 +701,7 @@ static bw_status check_stationary(vstate *s, bw_ctx *ctx) {
   vreport *r = &s->rep;
   int ny = s->ny, R = s->N;
   bw_params v = s->p;
-  reduce_flows(&v);
+  bw_params_immigration_death(&v);
   double n0[BW_NCARE], scale[BW_NCARE];
   for (int c = 0; c < BW_NCARE; c++) {
     n0[c] = nearbyint(s->p.stock[c] / STATIONARY_SCALE);
@@ -777,7 +759,7 @@ static bw_status check_residual_law(vstate *s, bw_ctx *ctx) {
   s->nresid = R;
   for (int c = 0; c < BW_NCARE; c++) {
     bw_params v = s->p;
-    reduce_flows(&v);
+    bw_params_immigration_death(&v);
     for (int j = 0; j < BW_NCARE; j++) {
       v.stock[j] = j == c ? 1.0 : 0.0;
       v.rate_per_1000[j] = 0.0;

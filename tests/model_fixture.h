@@ -55,21 +55,13 @@ static inline sim sim_open(const bw_params *p, const bw_data *d) {
 static inline void queue_params(bw_params *p, double pop, const double lambda[BW_NCARE], const double n0[BW_NCARE],
                          const double m[BW_NCARE]) {
   bw_params_defaults(p);
+  bw_params_immigration_death(p);
   for (int c = 0; c < BW_NCARE; c++) {
     p->duration_shape[c] = 1.0;
     p->duration_mean_years[c] = m[c];
-    p->growth[c] = 0.0;
-    p->dispersion[c] = INFINITY;
-    p->mortality_rate[c] = 0.0;
     p->rate_per_1000[c] = lambda[c] * 1000.0 / pop;
     p->stock[c] = n0[c];
   }
-  p->population_growth = 0.0;
-  p->p_step_down = 0.0;
-  p->wlz_p_wave = 0.0;
-  p->wlz_hazard = 0.0;
-  p->national_institution_share = 0.0;
-  p->uncertainty_enabled = 0;
 }
 
 static inline void sim_close(sim *s) {
