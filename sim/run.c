@@ -653,9 +653,11 @@ static double heap_bytes(void) {
 
 /* Measured on the default data (docs/cluster.md "Memory"): the bins of a
  * cell take about CELL_A + CELL_B * sqrt(2 ln n) bytes after n replications
- * (the spread of n values grows as the largest of n normal deviates). */
-#define CELL_A 4509.0
-#define CELL_B 1196.0
+ * (the spread of n values grows as the largest of n normal deviates); the
+ * bins are 16-bit counters (sketch.h), half the bytes of the 32-bit ones
+ * these constants were first measured with. */
+#define CELL_A 2255.0
+#define CELL_B 598.0
 
 void bw_mem_estimate_run(const bw_model *m, int threads, long long nrep, int exact, int packed, bw_mem_estimate *e) {
   memset(e, 0, sizeof *e);

@@ -38,8 +38,10 @@ void bw_cell_init(bw_cell *cell, double c, double inv_h) {
 
 void bw_cell_free(bw_cell *cell) {
   free(cell->cnt);
+  free(cell->car);
   cell->cnt = NULL;
-  cell->len = 0;
+  cell->car = NULL;
+  cell->len = cell->ncar = cell->capcar = 0;
 }
 
 void bw_cell_clear(bw_cell *cell) {
@@ -48,6 +50,63 @@ void bw_cell_clear(bw_cell *cell) {
   cell->min = INFINITY;
   cell->max = -INFINITY;
   if (cell->cnt) memset(cell->cnt, 0, (size_t)cell->len * sizeof *cell->cnt);
+  cell->ncar = 0;
+}
+
+/* ---- carries: multiples of 65536 of a bin's count ---------------------------- */
+
+/* index of the first carry with bin >= i */
+static inline uint32_t carry_find(const bw_cell *cell, int64_t i) {
+  uint32_t a = 0, b = cell->ncar;
+  while (a < b) {
+    uint32_t m = a + (b - a) / 2;
+    if (cell->car[m].bin < i) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+static inline uint64_t carry_of(const bw_cell *cell, int64_t i) {
+  if (cell->ncar == 0) return 0;
+  uint32_t k = carry_find(cell, i);
+  return k < cell->ncar && cell->car[k].bin == i ? cell->car[k].hi : 0;
+}
+
+/* room for `more` new carries: 0, -1 out of memory (nothing changed) */
+static int carry_reserve(bw_cell *cell, uint32_t more) {
+  if (cell->capcar - cell->ncar >= more) return 0;
+  uint64_t cap = cell->capcar ? 2 * (uint64_t)cell->capcar : 4;
+  if (cap < (uint64_t)cell->ncar + more) cap = (uint64_t)cell->ncar + more;
+  if (cap > UINT32_MAX) return -1;
+  bw_carry *c = realloc(cell->car, (size_t)cap * sizeof *c);
+  if (!c) return -1;
+  cell->car = c;
+  cell->capcar = (uint32_t)cap;
+  return 0;
+}
+
+/* carry of bin i += hi (room reserved for a new one) */
+static void carry_add(bw_cell *cell, int64_t i, uint64_t hi) {
+  uint32_t k = carry_find(cell, i);
+  if (k < cell->ncar && cell->car[k].bin == i) {
+    cell->car[k].hi += hi;
+    return;
+  }
+  memmove(cell->car + k + 1, cell->car + k, (size_t)(cell->ncar - k) * sizeof *cell->car);
+  cell->car[k] = (bw_carry){i, hi};
+  cell->ncar++;
+}
+
+/* the count of bin k (index into cnt) */
+static inline uint64_t cnt_at(const bw_cell *cell, uint32_t k) {
+  uint64_t v = cell->cnt[k];
+  if (cell->ncar) v += carry_of(cell, cell->lo + (int64_t)k) << 16;
+  return v;
+}
+
+uint64_t bw_cell_count(const bw_cell *cell, int64_t i) {
+  if (cell->len == 0 || i < cell->lo || i >= cell->lo + (int64_t)cell->len) return 0;
+  return cnt_at(cell, (uint32_t)(i - cell->lo));
 }
 
 static inline int64_t bin_of(const bw_cell *cell, double x) {
@@ -69,7 +128,7 @@ static int cover(bw_cell *cell, int64_t a, int64_t b) {
   if (b > hi) hi = b + pad;
   if (hi - lo > (int64_t)UINT32_MAX / 2) return -1;
   uint32_t len = (uint32_t)(hi - lo);
-  uint32_t *cnt = calloc(len, sizeof *cnt);
+  uint16_t *cnt = calloc(len, sizeof *cnt);
   if (!cnt) return -1;
   if (cell->len) memcpy(cnt + (cell->lo - lo), cell->cnt, (size_t)cell->len * sizeof *cnt);
   free(cell->cnt);
@@ -104,6 +163,10 @@ int bw_cell_add(bw_cell *cell, double x) {
 int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
   if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
   if (cover(cell, i, i + 1) != 0) return -1;
+  if (cell->cnt[i - cell->lo] == UINT16_MAX) {
+    if (carry_reserve(cell, 1) != 0) return -1;
+    carry_add(cell, i, 1);
+  }
   cell->cnt[i - cell->lo]++;
   bw_i128 v = (bw_i128)llround(x * BW_FIX_SCALE);
   cell->n++;
@@ -127,14 +190,9 @@ int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
 #define BIN_SLACK 0x1p-40
 #define BIN_TMAX 1073741824.0 /* 2^30: bins beyond take bin_of's path */
 
-/* bins of n values into bin; returns the number of values whose bin is
- * ambiguous (they must be recomputed). */
-/* llround(x * 256) for |x| <= BW_CELL_XMAX, inline: y - trunc(y) is exact */
-static inline int64_t round_fix(double x) {
-  double y = x * BW_FIX_SCALE, t = trunc(y), f = y - t;
-  return (int64_t)t + (f >= 0.5) - (f <= -0.5);
-}
-
+/* bins of n values into bin (and bin[n ..]: the bin of the value's upper
+ * slack); returns the number of values whose bin is ambiguous (they must be
+ * recomputed). */
 BW_BATCH_CLONES static int bins_vec(double c, double inv_h, const double *x, int n, int32_t *bin) {
   int32_t *bhi = bin + n;
   /* x (1/c) is within an ulp of x / c: a change of asinh far below the slack */
@@ -160,22 +218,74 @@ BW_BATCH_CLONES static int bins_vec(double c, double inv_h, const double *x, int
   return amb;
 }
 
-int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin) {
+/* 1 when some x[i] is NaN or beyond BW_CELL_XMAX */
+BW_BATCH_CLONES static int any_bad(const double *x, int n) {
+  int bad = 0;
+  for (int i = 0; i < n; i++) bad |= !(fabs(x[i]) <= BW_CELL_XMAX);
+  return bad;
+}
+
+/* The block's exact sums and extremes in a vector loop. v = round(256 x)
+ * (llround's value; |v| <= 2^46, an integer-valued double) is split as
+ * v = a 2^24 + b, a = floor(v 2^-24) (|a| <= 2^22), 0 <= b < 2^24, all
+ * exact in doubles; then v^2 = a^2 2^48 + a b 2^25 + b^2, and the sums of
+ * a^2, a b (64-bit signed) and b^2 (64-bit unsigned) of up to 2^16 values
+ * cannot overflow: 32 x 32-bit products summed in 64-bit lanes, combined in
+ * 128 bits once per block. The extremes as integer keys in total_less's
+ * order (the bits of a double, the magnitude bits flipped when negative:
+ * -0 is then -1, below +0's 0), whose min and max vectorise. */
+typedef struct {
+  int64_t s1;
+  bw_i128 s2;
+  double mn, mx;
+} block_sums;
+
+static inline int64_t order_key(double x) {
+  int64_t k;
+  memcpy(&k, &x, sizeof k);
+  return k ^ (int64_t)((uint64_t)(k >> 63) >> 1);
+}
+static inline double key_value(int64_t k) {
+  k ^= (int64_t)((uint64_t)(k >> 63) >> 1);
+  double x;
+  memcpy(&x, &k, sizeof x);
+  return x;
+}
+
+BW_BATCH_CLONES static block_sums sums_vec(const double *x, int n) {
+  int64_t sa = 0, sb = 0, saa = 0, sab = 0;
+  uint64_t sbb = 0;
+  int64_t kmn = INT64_MAX, kmx = INT64_MIN;
+  for (int i = 0; i < n; i++) {
+    double y = x[i] * BW_FIX_SCALE, t = trunc(y), f = y - t;
+    double v = t + (f >= 0.5 ? 1.0 : 0.0) - (f <= -0.5 ? 1.0 : 0.0);
+    double ah = floor(v * 0x1p-24), bl = v - ah * 0x1p24;
+    int64_t ai = (int32_t)ah, bi = (int32_t)bl;
+    sa += ai;
+    sb += bi;
+    saa += ai * ai;
+    sab += ai * bi;
+    sbb += (uint64_t)(bi * bi);
+    int64_t k = order_key(x[i]);
+    kmn = k < kmn ? k : kmn;
+    kmx = k > kmx ? k : kmx;
+  }
+  block_sums r;
+  r.s1 = sa * (int64_t)(1 << 24) + sb;
+  r.s2 = (bw_i128)saa * ((bw_i128)1 << 48) + (bw_i128)sab * ((bw_i128)1 << 25) + (bw_i128)sbb;
+  r.mn = key_value(kmn);
+  r.mx = key_value(kmx);
+  return r;
+}
+
+int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin, int32_t range[2]) {
   if (n <= 0) return 0;
-  for (int i = 0; i < n; i++)
-    if (isnan(x[i]) || fabs(x[i]) > BW_CELL_XMAX) return -2;
+  if (any_bad(x, n)) return -2;
   if (bins_vec(cell->c, cell->inv_h, x, n, bin) > 0)
     for (int i = 0; i < n; i++) {
       if (bin[n + i] == bin[i]) continue;
       int64_t b = bin_of(cell, x[i]);
-      if (b <= -(int64_t)BIN_TMAX || b >= (int64_t)BIN_TMAX) {
-        /* far outside any sane range: one value at a time */
-        for (int k = 0; k < n; k++) {
-          int rc = bw_cell_add(cell, x[k]);
-          if (rc) return rc;
-        }
-        return 0;
-      }
+      if (b <= -(int64_t)BIN_TMAX || b >= (int64_t)BIN_TMAX) return 1; /* far outside any sane range */
       bin[i] = (int32_t)b;
     }
   int32_t bmin = bin[0], bmax = bin[0];
@@ -183,46 +293,83 @@ int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin) {
     bmin = bin[i] < bmin ? bin[i] : bmin;
     bmax = bin[i] > bmax ? bin[i] : bmax;
   }
-  if (cover(cell, bmin, (int64_t)bmax + 1) != 0) return -1;
-  uint32_t *cnt = cell->cnt;
-  int64_t lo = cell->lo;
-  for (int i = 0; i < n; i++) cnt[bin[i] - lo]++;
-  /* |round(256 x)| <= 2^46: a block of up to 2^16 values sums in 64 bits */
-  int64_t s1 = 0;
-  bw_i128 s2 = 0;
-  for (int i = 0; i < n; i++) {
-    int64_t v = round_fix(x[i]);
-    s1 += v;
-    s2 += (bw_i128)v * v;
-  }
-  double mn = x[0], mx = x[0];
-  for (int i = 1; i < n; i++) {
-    mn = x[i] < mn ? x[i] : mn;
-    mx = x[i] > mx ? x[i] : mx;
-  }
-  if (mn == 0.0 || mx == 0.0) /* -0 before +0 */
-    for (int i = 0; i < n; i++) {
-      if (total_less(x[i], mn)) mn = x[i];
-      if (total_less(mx, x[i])) mx = x[i];
-    }
-  cell->n += (uint64_t)n;
-  cell->s1 += s1;
-  cell->s2 += s2;
-  add_extremes(cell, mn, mx);
+  range[0] = bmin;
+  range[1] = bmax;
   return 0;
+}
+
+void bw_cell_prefetch_range(const bw_cell *cell, const int32_t range[2]) {
+  int64_t a = range[0] > cell->lo ? range[0] : cell->lo;
+  int64_t b = (int64_t)range[1] + 1 < cell->lo + (int64_t)cell->len ? (int64_t)range[1] + 1 : cell->lo + (int64_t)cell->len;
+  if (a >= b) return;
+  const char *p = (const char *)(cell->cnt + (a - cell->lo)), *end = (const char *)(cell->cnt + (b - cell->lo));
+  p = (const char *)((uintptr_t)p & ~(uintptr_t)63);
+  for (; p < end; p += 64) __builtin_prefetch(p, 1);
+}
+
+int bw_cell_add_block_bins(bw_cell *cell, const double *x, int n, int32_t *bin, const int32_t range[2]) {
+  if (n <= 0) return 0;
+  if (cover(cell, range[0], (int64_t)range[1] + 1) != 0) return -1;
+  uint16_t *cnt = cell->cnt;
+  int64_t lo = cell->lo;
+  /* counts that wrap past 65535: their bins (in bin[n ..]) get a carry */
+  int32_t *wrap = bin + n;
+  int nw = 0;
+  for (int i = 0; i < n; i++) {
+    uint16_t v = (uint16_t)(cnt[bin[i] - lo] + 1);
+    cnt[bin[i] - lo] = v;
+    if (__builtin_expect(v == 0, 0)) wrap[nw++] = bin[i];
+  }
+  if (nw > 0) {
+    if (carry_reserve(cell, (uint32_t)nw) != 0) {
+      for (int i = 0; i < n; i++) cnt[bin[i] - lo]--; /* undo: nothing added */
+      return -1;
+    }
+    for (int k = 0; k < nw; k++) carry_add(cell, wrap[k], 1);
+  }
+  block_sums bs = sums_vec(x, n);
+  cell->n += (uint64_t)n;
+  cell->s1 += bs.s1;
+  cell->s2 += bs.s2;
+  add_extremes(cell, bs.mn, bs.mx);
+  return 0;
+}
+
+int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin) {
+  int32_t range[2];
+  int rc = bw_cell_block_bins(cell, x, n, bin, range);
+  if (rc == 1) {
+    for (int k = 0; k < n; k++) {
+      rc = bw_cell_add(cell, x[k]);
+      if (rc) return rc;
+    }
+    return 0;
+  }
+  if (rc) return rc;
+  return bw_cell_add_block_bins(cell, x, n, bin, range);
 }
 
 int bw_cell_merge(bw_cell *dst, const bw_cell *src) {
   if (dst->c != src->c || dst->inv_h != src->inv_h) return -2;
   if (src->n == 0) return 0;
-  /* the used part of src only */
+  /* the used part of src only (a bin with a carry is used) */
   uint32_t a = 0, b = src->len;
-  while (a < b && src->cnt[a] == 0) a++;
-  while (b > a && src->cnt[b - 1] == 0) b--;
+  while (a < b && cnt_at(src, a) == 0) a++;
+  while (b > a && cnt_at(src, b - 1) == 0) b--;
   if (a < b) {
     if (cover(dst, src->lo + a, src->lo + b) != 0) return -1;
-    uint32_t *d = dst->cnt + (src->lo + a - dst->lo);
-    for (uint32_t k = a; k < b; k++) d[k - a] += src->cnt[k];
+    uint16_t *d = dst->cnt + (src->lo + a - dst->lo);
+    /* room for every carry first (src's, and the sums past 65535), so that
+     * nothing fails half-way */
+    uint32_t more = src->ncar;
+    for (uint32_t k = a; k < b; k++) more += (uint32_t)d[k - a] + src->cnt[k] > UINT16_MAX;
+    if (carry_reserve(dst, more) != 0) return -1;
+    for (uint32_t k = a; k < b; k++) {
+      uint32_t v = (uint32_t)d[k - a] + src->cnt[k];
+      d[k - a] = (uint16_t)v;
+      if (v > UINT16_MAX) carry_add(dst, src->lo + (int64_t)k, 1);
+    }
+    for (uint32_t k = 0; k < src->ncar; k++) carry_add(dst, src->car[k].bin, src->car[k].hi);
   }
   dst->n += src->n;
   dst->s1 += src->s1;
@@ -308,8 +455,9 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
   double acc = 0.0;
   int want_m4 = !isnan(mean);
   for (uint32_t b = 0; b < cell->len; b++) {
-    if (cell->cnt[b] == 0) continue;
-    cum += cell->cnt[b];
+    uint64_t cb = cnt_at(cell, b);
+    if (cb == 0) continue;
+    cum += cb;
     bin_val v = {0.0, 0.0};
     int have = 0;
     while (next < m && cum > r[ord[next]]) {
@@ -317,7 +465,7 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
       out[ord[next++]] = v;
     }
     if (want_m4) {
-      double x = have ? v.mid : bin_value(cell, tab, b).mid, c = (double)cell->cnt[b];
+      double x = have ? v.mid : bin_value(cell, tab, b).mid, c = (double)cb;
       double dd = (x - mean) * (x - mean);
       acc += c * dd * dd;
     } else if (next == m) {
@@ -395,8 +543,9 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
   uint64_t k = (n + 19) / 20, need = k;
   double tail = 0.0, tail_err = 0.0;
   for (uint32_t b = cell->len; b-- > 0 && need > 0;) {
-    if (cell->cnt[b] == 0) continue;
-    uint64_t take = cell->cnt[b] < need ? cell->cnt[b] : need;
+    uint64_t cb = cnt_at(cell, b);
+    if (cb == 0) continue;
+    uint64_t take = cb < need ? cb : need;
     bin_val v = bin_value(cell, tab, b);
     tail += (double)take * v.mid;
     tail_err += (double)take * v.half;
@@ -421,8 +570,9 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
   uint32_t b0 = cell->len;
   while (b0 > 0 && bin_value(cell, tab, b0 - 1).mid > q95) b0--;
   for (uint32_t b = b0; b < cell->len; b++) {
-    if (cell->cnt[b] == 0) continue;
-    double x = bin_value(cell, tab, b).mid, c = (double)cell->cnt[b];
+    uint64_t cb = cnt_at(cell, b);
+    if (cb == 0) continue;
+    double x = bin_value(cell, tab, b).mid, c = (double)cb;
     e1 += c * (x - q95);
     e2 += c * (x - q95) * (x - q95);
   }
@@ -467,7 +617,19 @@ size_t bw_cell_pack(const bw_cell *cell, unsigned char *buf) {
   h.lo = cell->lo;
   h.len = cell->len;
   memcpy(buf, &h, sizeof h);
-  if (cell->len) memcpy(buf + sizeof h, cell->cnt, (size_t)cell->len * sizeof(uint32_t));
+  /* the counts as 32-bit integers (the format of 32-bit counters) */
+  unsigned char *o = buf + sizeof h;
+  for (uint32_t k = 0; k < cell->len; k++) {
+    uint32_t v = cell->cnt[k];
+    memcpy(o + (size_t)k * sizeof v, &v, sizeof v);
+  }
+  for (uint32_t k = 0; k < cell->ncar; k++) {
+    size_t at = (size_t)(cell->car[k].bin - cell->lo) * sizeof(uint32_t);
+    uint32_t v;
+    memcpy(&v, o + at, sizeof v);
+    v += (uint32_t)(cell->car[k].hi << 16);
+    memcpy(o + at, &v, sizeof v);
+  }
   return bw_cell_packed_size(cell);
 }
 
@@ -487,9 +649,26 @@ size_t bw_cell_unpack_merge(bw_cell *dst, const unsigned char *buf, size_t avail
   src.lo = h.lo;
   src.len = h.len;
   if (h.len) {
-    src.cnt = malloc((size_t)h.len * sizeof(uint32_t));
+    src.cnt = malloc((size_t)h.len * sizeof *src.cnt);
     if (!src.cnt) return 0;
-    memcpy(src.cnt, buf + sizeof h, (size_t)h.len * sizeof(uint32_t));
+    uint32_t nhi = 0;
+    for (uint32_t k = 0; k < h.len; k++) {
+      uint32_t v;
+      memcpy(&v, buf + sizeof h + (size_t)k * sizeof v, sizeof v);
+      src.cnt[k] = (uint16_t)v;
+      nhi += v > UINT16_MAX;
+    }
+    if (nhi) {
+      if (carry_reserve(&src, nhi) != 0) {
+        bw_cell_free(&src);
+        return 0;
+      }
+      for (uint32_t k = 0; k < h.len; k++) {
+        uint32_t v;
+        memcpy(&v, buf + sizeof h + (size_t)k * sizeof v, sizeof v);
+        if (v > UINT16_MAX) src.car[src.ncar++] = (bw_carry){h.lo + (int64_t)k, v >> 16};
+      }
+    }
   }
   int rc = bw_cell_merge(dst, &src);
   bw_cell_free(&src);

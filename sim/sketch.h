@@ -34,6 +34,16 @@ __extension__ typedef __int128 bw_i128;
  * up to 2^32 values): 2^38, about 2.7e11. */
 #define BW_CELL_XMAX 274877906944.0
 
+/* A bin's count is cnt[k] + 65536 * (its carry): 16-bit counters (half the
+ * memory, and half the bytes a block of replications streams through, of
+ * 32-bit ones), and for the rare bin past 65535 (a point mass, such as an
+ * exact zero, over tens of thousands of replications) a carry in a short
+ * sorted list. The counts are exact integers either way. */
+typedef struct {
+  int64_t bin;  /* absolute bin index */
+  uint64_t hi;  /* multiples of 65536 in its count */
+} bw_carry;
+
 typedef struct {
   uint64_t n;
   bw_i128 s1, s2;  /* sum of round(256 x), sum of its square */
@@ -42,8 +52,13 @@ typedef struct {
   double inv_h;    /* bins per unit of asinh(x / c) */
   int64_t lo;      /* bin index of cnt[0] */
   uint32_t len;    /* bins held */
-  uint32_t *cnt;   /* len counts (NULL when len = 0) */
+  uint32_t ncar, capcar; /* carries held, allocated */
+  uint16_t *cnt;   /* len counts mod 65536 (NULL when len = 0) */
+  bw_carry *car;   /* ncar carries, ascending bin */
 } bw_cell;
+
+/* The count of absolute bin i (0 outside the held bins). */
+uint64_t bw_cell_count(const bw_cell *cell, int64_t i);
 
 /* An empty cell with bins of width 1/inv_h in asinh(x / c); c > 0, inv_h > 0. */
 void bw_cell_init(bw_cell *cell, double c, double inv_h);
@@ -70,6 +85,17 @@ int bw_cell_add_bin(bw_cell *cell, double x, int64_t bin);
  * counts incremented while they are in cache). bin: scratch of 2 n. 0, -1 out
  * of memory, -2 a value is NaN or beyond BW_CELL_XMAX (nothing added). */
 int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin);
+
+/* bw_cell_add_block in two steps, so that a caller can compute the next
+ * cell's bins and prefetch the counts they touch while this cell adds:
+ * bw_cell_block_bins(cell, x, n, bin, range) gives the bins (bin: 2 n) and
+ * their range [range[0], range[1]]: 0; -2 as above; 1 a bin beyond +-2^30
+ * (add the values one at a time). bw_cell_prefetch_range(cell, range) then
+ * bw_cell_add_block_bins(cell, x, n, bin, range) with the same x and bin:
+ * 0, or -1 out of memory (nothing added). */
+int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin, int32_t range[2]);
+void bw_cell_prefetch_range(const bw_cell *cell, const int32_t range[2]);
+int bw_cell_add_block_bins(bw_cell *cell, const double *x, int n, int32_t *bin, const int32_t range[2]);
 
 /* dst += src (same c and inv_h): 0, -1 out of memory, -2 scales differ. */
 int bw_cell_merge(bw_cell *dst, const bw_cell *src);

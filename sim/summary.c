@@ -706,8 +706,8 @@ struct bw_acc_part {
   size_t ncell;   /* values per replication */
   double *vals;   /* [block][ncell] */
   double *scratch;
-  double *col;    /* [block]: one cell's values */
-  int32_t *bins;  /* [2 block] */
+  double *col;    /* [2][block]: two cells' values */
+  int32_t *bins;  /* [2][2 block] */
   unsigned char *done; /* [a->ntile] */
 };
 
@@ -747,8 +747,8 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   p->own = acc_create(a->m, 0, a->light, a->n_nat > 0, 1);
   p->vals = malloc((size_t)p->block * (p->ncell ? p->ncell : 1) * sizeof *p->vals);
   p->scratch = malloc(bw_acc_scratch_len(a) * sizeof *p->scratch);
-  p->col = malloc((size_t)p->block * sizeof *p->col);
-  p->bins = malloc(2 * (size_t)p->block * sizeof *p->bins);
+  p->col = malloc(2 * (size_t)p->block * sizeof *p->col);
+  p->bins = malloc(4 * (size_t)p->block * sizeof *p->bins);
   p->done = malloc((size_t)(a->ntile > 0 ? a->ntile : 1));
   if (!p->own || !p->vals || !p->scratch || !p->col || !p->bins || !p->done) {
     bw_acc_part_free(p);
@@ -757,15 +757,33 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   return p;
 }
 
-/* One tile's cells += the block's values. */
+/* One tile's cells += the block's values: the next cell's bins are computed
+ * and the counts they touch prefetched while this cell's are incremented
+ * (only the range the block touches: a cell's histogram also holds the
+ * tails of every replication so far). */
 static int flush_tile(bw_acc_part *p, int t) {
   size_t j0 = (size_t)t * TILE, j1 = j0 + TILE < p->ncell ? j0 + TILE : p->ncell;
   const double *v = p->vals;
+  const int nb = p->nb;
+  int cur = 0, rc_next = 0;
+  int32_t range[2][2];
+  if (j0 >= j1) return 0;
+  for (int b = 0; b < nb; b++) p->col[b] = v[(size_t)b * p->ncell + j0];
+  rc_next = bw_cell_block_bins(cell_at(p->a, j0), p->col, nb, p->bins, range[0]);
   for (size_t j = j0; j < j1; j++) {
-    if (j + 1 < p->ncell) bw_cell_prefetch_all(cell_at(p->a, j + 1)); /* its bins, while this one adds */
-    for (int b = 0; b < p->nb; b++) p->col[b] = v[(size_t)b * p->ncell + j];
-    int rc = bw_cell_add_block(cell_at(p->a, j), p->col, p->nb, p->bins);
+    int rc = rc_next, nxt = cur ^ 1;
+    double *xc = p->col + (size_t)cur * p->block, *xn = p->col + (size_t)nxt * p->block;
+    int32_t *bc = p->bins + (size_t)cur * 2 * p->block, *bn = p->bins + (size_t)nxt * 2 * p->block;
+    if (j + 1 < j1) {
+      for (int b = 0; b < nb; b++) xn[b] = v[(size_t)b * p->ncell + j + 1];
+      rc_next = bw_cell_block_bins(cell_at(p->a, j + 1), xn, nb, bn, range[nxt]);
+      if (rc_next == 0) bw_cell_prefetch_range(cell_at(p->a, j + 1), range[nxt]);
+    }
+    bw_cell *c = cell_at(p->a, j);
+    if (rc == 1) rc = bw_cell_add_block(c, xc, nb, bc); /* a bin far out: one value at a time */
+    else if (rc == 0) rc = bw_cell_add_block_bins(c, xc, nb, bc, range[cur]);
     if (rc) return rc;
+    cur = nxt;
   }
   return 0;
 }

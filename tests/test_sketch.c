@@ -305,10 +305,7 @@ Test(sketch, values_on_bin_edges_vs_exact) {
 /* ---- 2. exact mergeability ----------------------------------------------- */
 
 /* Count in absolute bin i (0 outside the held range). */
-static uint64_t bin_count(const bw_cell *c, int64_t i) {
-  if (c->len == 0 || i < c->lo || i >= c->lo + (int64_t)c->len) return 0;
-  return c->cnt[i - c->lo];
-}
+static uint64_t bin_count(const bw_cell *c, int64_t i) { return bw_cell_count(c, i); }
 
 /* The same state: n, sums, extremes (bitwise), scales and every bin count
  * (the held range itself may differ: it depends on how the cell grew). */
@@ -655,6 +652,81 @@ Test(sketch, add_block_is_add) {
   free(x);
   free(bins);
   gsl_rng_free(r);
+}
+
+/* The counters are 16-bit with a carry per 65536 (sketch.h): a bin past
+ * 65535, reached one value at a time, in blocks, by merges (two halves whose
+ * sum wraps) and through pack / unpack (the 32-bit counts of the packed
+ * format), holds the exact count, and every route gives the same state and
+ * bytes. Values: a point mass at 0 (200,003 of them: three carries) beside a
+ * spread of 3,000 values, several bins of which also pass 65535 in the
+ * merge of the halves. */
+Test(sketch, counts_past_65535_carry_exactly) {
+  enum { NZ = 200003, NS = 3000, N = NZ + NS };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * 4096 * sizeof *bins);
+  cr_assert(x && bins);
+  for (int i = 0; i < N; i++) x[i] = i < NZ ? (i % 7 ? 0.0 : -0.0) : 1.0 + (i - NZ) % 5;
+  /* shuffle deterministically so that blocks mix the mass and the spread */
+  for (int i = N - 1; i > 0; i--) {
+    int j = (int)(((uint64_t)i * 2654435761u) % (uint64_t)(i + 1));
+    double t = x[i];
+    x[i] = x[j];
+    x[j] = t;
+  }
+  const double c = 5, h = 512;
+  bw_cell one, blk, lo, hi, merged, unpacked;
+  bw_cell_init(&one, c, h);
+  bw_cell_init(&blk, c, h);
+  bw_cell_init(&lo, c, h);
+  bw_cell_init(&hi, c, h);
+  bw_cell_init(&merged, c, h);
+  bw_cell_init(&unpacked, c, h);
+  fill_cell(&one, x, N);
+  for (int i = 0, len = 7; i < N; i += len, len = len * 5 % 4093 + 1) {
+    int n = i + len <= N ? len : N - i;
+    cr_assert_eq(bw_cell_add_block(&blk, x + i, n, bins), 0, "block at %d", i);
+  }
+  fill_cell(&lo, x, N / 2);
+  fill_cell(&hi, x + N / 2, N - N / 2);
+  cr_assert(bw_cell_count(&lo, 0) < 131072 && bw_cell_count(&hi, 0) < 131072);
+  cr_assert_eq(bw_cell_merge(&merged, &lo), 0);
+  cr_assert_eq(bw_cell_merge(&merged, &hi), 0);
+  cr_assert_eq(bw_cell_count(&one, 0), (uint64_t)NZ, "the point mass: %llu", (unsigned long long)bw_cell_count(&one, 0));
+  cr_assert_eq(bw_cell_count(&blk, 0), (uint64_t)NZ);
+  cr_assert_eq(bw_cell_count(&merged, 0), (uint64_t)NZ);
+  /* pack the halves (32-bit counts), unpack_merge both */
+  size_t n1 = bw_cell_packed_size(&lo), n2 = bw_cell_packed_size(&hi);
+  unsigned char *buf = malloc(n1 + n2);
+  cr_assert(buf);
+  cr_assert_eq(bw_cell_pack(&lo, buf), n1);
+  cr_assert_eq(bw_cell_pack(&hi, buf + n1), n2);
+  cr_assert_eq(bw_cell_unpack_merge(&unpacked, buf, n1 + n2), n1);
+  cr_assert_eq(bw_cell_unpack_merge(&unpacked, buf + n1, n2), n2);
+  /* and the merged cell packed whole: a 32-bit count of 200,003 */
+  size_t nm = bw_cell_packed_size(&merged);
+  unsigned char *bm = malloc(nm);
+  cr_assert(bm);
+  bw_cell_pack(&merged, bm);
+  bw_cell again;
+  bw_cell_init(&again, c, h);
+  cr_assert_eq(bw_cell_unpack_merge(&again, bm, nm), nm);
+  assert_same_state(&one, &blk, "carries: one by one vs blocks");
+  assert_same_state(&one, &merged, "carries: one by one vs merged halves");
+  assert_same_state(&one, &unpacked, "carries: one by one vs unpacked halves");
+  assert_same_state(&one, &again, "carries: one by one vs the merged cell packed and unpacked");
+  bw_stat st;
+  bw_cell_stat(&one, &st);
+  cr_assert(fabs(st.q50) <= st.err_q50 && fabs(st.q05) <= st.err_q05,
+            "the median and q05 lie in the point mass: %g +- %g, %g +- %g", st.q50, st.err_q50, st.q05, st.err_q05);
+  /* clear forgets the carries too */
+  bw_cell_clear(&one);
+  cr_assert_eq(bw_cell_count(&one, 0), 0u);
+  cr_assert_eq(bw_cell_add(&one, 0.0), 0);
+  cr_assert_eq(bw_cell_count(&one, 0), 1u);
+  bw_cell *all[] = {&one, &blk, &lo, &hi, &merged, &unpacked, &again};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) bw_cell_free(all[k]);
+  free(buf), free(bm), free(x), free(bins);
 }
 
 /* ---- 4. signed zeros ------------------------------------------------------- */
