@@ -115,7 +115,7 @@ void bw_outdir_unlock(bw_outdir_lock_t *lock);
 
 /* ---- the set ---------------------------------------------------------------- */
 
-enum { BW_FILESET_MAX = 8 };
+enum { BW_FILESET_MAX = 16 }; /* validate: 7 data files, 4 plots, index.html */
 
 typedef struct {
   int n;                                     /* result files; slot n is the manifest */

@@ -12,11 +12,10 @@
  * only with --force); another directory is never written into. Its lock is
  * taken before the simulation and held to the end. The report is built in a
  * scratch directory (the plot script reads the data files from it and draws
- * beside them), then committed as two file sets: the data files with the
- * manifest validate.sha256, then the plots with validate_plots.sha256
- * (sim/fileset.h holds at most BW_FILESET_MAX files per set). A reader sees
- * the old or the new data files, never a mix; files of a replaced report
- * that the new one lacks (plots not drawn this time) are removed last.
+ * beside them), then committed as one file set with the manifest
+ * validate.sha256: a reader sees the old report or the new one, never a mix;
+ * files of a replaced report that the new one lacks (plots not drawn this
+ * time, files of an older version) are removed with it.
  *
  * Validate runs in one process: the slots are not gathered across MPI
  * processes, and under mpirun with more than one it refuses to start. */
@@ -71,8 +70,8 @@ static const char *const usage_validate =
     "  -q, --quiet           no progress bar and no table; only failed checks and errors.\n"
     "  -h, --help            this text.\n"
     "\n"
-    "Writes, as whole sets (sim/fileset.h: a reader sees the old files or the new ones,\n"
-    "each set checked by its manifest DIR/validate.sha256, DIR/validate_plots.sha256):\n"
+    "Writes, as one whole set (sim/fileset.h: a reader sees the old report or the new one,\n"
+    "checked by its manifest DIR/validate.sha256):\n"
     "  DIR/validation.txt  the printed table;   DIR/validation.csv  one row per check;\n"
     "  DIR/validation_cells.csv  every compared year and care type or quantity;\n"
     "  DIR/fan.csv, residual_samples.csv, residual_density.csv  the data of the plots;\n"
@@ -299,7 +298,7 @@ static bw_status write_report(const vstate *s, const char *header, const char *o
       !mkdtemp(scratch))
     return bw_fail(ctx, BW_EIO, "%s: cannot make a scratch directory: %s", scratch, strerror(errno));
   bw_status st = BW_OK;
-  const char *names[VAL_NFILES + 2 + VAL_NPLOTS];
+  const char *names[VAL_NFILES + 1 + VAL_NPLOTS];
   for (int i = 0; i < VAL_NFILES && st == BW_OK; i++) {
     names[i] = val_files[i].name;
     st = write_file(scratch, &val_files[i], s, i == 0 ? header : NULL, ctx);
@@ -309,16 +308,12 @@ static bw_status write_report(const vstate *s, const char *header, const char *o
     *plots_skipped = val_draw_plots(scratch, why, cap);
     st = validate_run_id(s, run_id, ctx);
   }
-  if (st == BW_OK) st = commit_set(scratch, out, "validate", names, VAL_NFILES, force, run_id, ctx);
-  if (st == BW_OK && !*plots_skipped)
-    st = commit_set(scratch, out, "validate_plots", val_plot_files, VAL_NPLOTS, force, run_id, ctx);
+  int n = VAL_NFILES;
+  if (!*plots_skipped)
+    for (int i = 0; i < VAL_NPLOTS; i++) names[n++] = val_plot_files[i];
+  if (st == BW_OK) st = commit_set(scratch, out, "validate", names, n, force, run_id, ctx);
   if (st == BW_OK && replacing) {
-    int n = VAL_NFILES;
     names[n++] = "validate.sha256";
-    if (!*plots_skipped) {
-      names[n++] = "validate_plots.sha256";
-      for (int i = 0; i < VAL_NPLOTS; i++) names[n++] = val_plot_files[i];
-    }
     remove_stale(out, names, n);
   }
   remove_flat_dir(scratch);
