@@ -184,45 +184,52 @@ int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
  * true value), far less than BIN_SLACK (1 + a) = 2^-40 (1 + a).
  * When floor(inv_h (s - slack)) = floor(inv_h (s + slack)), s = a with the
  * sign of u, that is bin_of's bin (rounding is monotone); otherwise (a value
- * within 2^-40 of a bin edge in asinh, or exactly 0: probability ~1e-7 per
- * value, and zeros) the block takes bin_of's path for its values. The bins,
- * and so every count, are therefore exactly those bw_cell_add gives. */
+ * within 2^-40 of a bin edge in asinh: probability ~1e-7 per value) the
+ * block takes bin_of's path for it, and exact zeros bin 0 (asinh(+-0) = +-0,
+ * floor(+-0) = 0). The bins, and so every count, are therefore exactly those
+ * bw_cell_add gives. (Single precision for the sqrt and log was tried: its
+ * wider slack sends ~1 % of the values to libm, and the block was slower.) */
 #define BIN_SLACK 0x1p-40
 #define BIN_TMAX 1073741824.0 /* 2^30: bins beyond take bin_of's path */
+#define BIN_UMAX 1e150        /* |u| beyond (u^2 overflowing) takes bin_of's path */
 
 /* bins of n values into bin (and bin[n ..]: the bin of the value's upper
- * slack); returns the number of values whose bin is ambiguous (they must be
- * recomputed). */
-BW_BATCH_CLONES static int bins_vec(double c, double inv_h, const double *x, int n, int32_t *bin) {
+ * slack); returns whether some value's bin is ambiguous (those must be
+ * recomputed), whether a value is NaN or beyond XMAX, and the bins' range. */
+typedef struct {
+  int amb, bad;       /* nonzero: some bin is ambiguous; 1: a value NaN or beyond XMAX */
+  int32_t bmin, bmax; /* range of bin[] */
+} bins_info;
+
+BW_BATCH_CLONES static bins_info bins_vec(double c, double inv_h, const double *x, int n, int32_t *bin) {
   int32_t *bhi = bin + n;
   /* x (1/c) is within an ulp of x / c: a change of asinh far below the slack */
   const double inv_c = 1.0 / c;
+  int amb = 0, bad = 0;
+  int32_t bmin = INT32_MAX, bmax = INT32_MIN;
   for (int i = 0; i < n; i++) {
     double u = x[i] * inv_c;
     double au = fabs(u);
-    double ac = au < 1e150 ? au : 1e150; /* u^2 must not overflow (beyond: bin_of) */
+    double ac = au < BIN_UMAX ? au : BIN_UMAX; /* u^2 must not overflow (beyond: bin_of) */
     double w = ac + sqrt(ac * ac + 1.0);
     double a = bw_fm_log_(w);
     double e = BIN_SLACK * (1.0 + a);
     double s = u < 0.0 ? -a : a;
     double tlo = floor((s - e) * inv_h), thi = floor((s + e) * inv_h);
-    /* bin_of's path for: beyond +-2^30 bins, u^2 overflowing, and u = 0 */
-    int slow = tlo <= -BIN_TMAX || thi >= BIN_TMAX || au >= 1e150 || u == 0.0;
+    /* the slow path for: beyond +-2^30 bins, |u| >= BIN_UMAX and u = 0 (and
+     * NaN, whose tlo is clamped below: no NaN is converted) */
+    int slow = tlo <= -BIN_TMAX || thi >= BIN_TMAX || au >= BIN_UMAX || u == 0.0;
     tlo = tlo > -BIN_TMAX ? (tlo < BIN_TMAX ? tlo : BIN_TMAX) : -BIN_TMAX;
     thi = slow ? tlo + 1.0 : thi;
-    bin[i] = (int32_t)tlo;
-    bhi[i] = (int32_t)thi;
+    int32_t lo = (int32_t)tlo, hi = (int32_t)thi;
+    bin[i] = lo;
+    bhi[i] = hi;
+    amb |= hi - lo; /* nonzero: some bin is ambiguous */
+    bad |= !(fabs(x[i]) <= BW_CELL_XMAX);
+    bmin = lo < bmin ? lo : bmin;
+    bmax = lo > bmax ? lo : bmax;
   }
-  int amb = 0;
-  for (int i = 0; i < n; i++) amb += bin[i] != bhi[i];
-  return amb;
-}
-
-/* 1 when some x[i] is NaN or beyond BW_CELL_XMAX */
-BW_BATCH_CLONES static int any_bad(const double *x, int n) {
-  int bad = 0;
-  for (int i = 0; i < n; i++) bad |= !(fabs(x[i]) <= BW_CELL_XMAX);
-  return bad;
+  return (bins_info){amb, bad, bmin, bmax};
 }
 
 /* The block's exact sums and extremes in a vector loop. v = round(256 x)
@@ -280,21 +287,23 @@ BW_BATCH_CLONES static block_sums sums_vec(const double *x, int n) {
 
 int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin, int32_t range[2]) {
   if (n <= 0) return 0;
-  if (any_bad(x, n)) return -2;
-  if (bins_vec(cell->c, cell->inv_h, x, n, bin) > 0)
+  bins_info bi = bins_vec(cell->c, cell->inv_h, x, n, bin);
+  if (bi.bad) return -2;
+  if (bi.amb > 0) {
     for (int i = 0; i < n; i++) {
       if (bin[n + i] == bin[i]) continue;
-      int64_t b = bin_of(cell, x[i]);
+      int64_t b = x[i] == 0.0 ? 0 : bin_of(cell, x[i]); /* asinh(+-0) = +-0, floor: 0 */
       if (b <= -(int64_t)BIN_TMAX || b >= (int64_t)BIN_TMAX) return 1; /* far outside any sane range */
       bin[i] = (int32_t)b;
     }
-  int32_t bmin = bin[0], bmax = bin[0];
-  for (int i = 1; i < n; i++) {
-    bmin = bin[i] < bmin ? bin[i] : bmin;
-    bmax = bin[i] > bmax ? bin[i] : bmax;
+    bi.bmin = bi.bmax = bin[0];
+    for (int i = 1; i < n; i++) {
+      bi.bmin = bin[i] < bi.bmin ? bin[i] : bi.bmin;
+      bi.bmax = bin[i] > bi.bmax ? bin[i] : bi.bmax;
+    }
   }
-  range[0] = bmin;
-  range[1] = bmax;
+  range[0] = bi.bmin;
+  range[1] = bi.bmax;
   return 0;
 }
 

@@ -165,14 +165,22 @@ struct bw_acc {
   bw_store *store;      /* exact values, or NULL */
   int owns_store;
   int nocells;          /* a thread's part (bw_acc_part): counts only, no cells */
+  double *pop;          /* nocells: [g * ny + y] the population (bw_model_population) */
+  unsigned char *over;  /* nocells: [g * ny + y] scratch, s_gt > theta this replication */
   int ntile;            /* tiles of TILE cells (n_cells order), each with a lock */
   omp_lock_t *tlock;
   omp_lock_t lock[NSTRIPE + 1];
 };
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define BW_PART_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BW_PART_CLONES
+#endif
+
 /* cells per tile of a part's flush: TILE x block values (128 kB at the
  * default block) stay in L2 while their cells take them */
-enum { TILE = 64 };
+enum { TILE = 64 }; /* a multiple of 8 (flush_tile) */
 
 /* s_gt, docs/model.md §8: BW + MO shortfall per inhabitant of g in year y. One
  * expression, used for every P(s_gt > theta), so all see the same value. */
@@ -213,6 +221,7 @@ void bw_acc_free(bw_acc *a) {
   free(a->gy), free(a->cum), free(a->nat), free(a->reg), free(a->reg_pop);
   free(a->exceed), free(a->exceed_oth), free(a->any), free(a->first), free(a->reg_exceed);
   free(a->kn), free(a->ks1), free(a->ks2), free(a->dsum), free(a->dterm), free(a->dn);
+  free(a->pop), free(a->over);
   if (a->owns_store) bw_store_free(a->store);
   for (int i = 0; i <= NSTRIPE; i++) omp_destroy_lock(&a->lock[i]);
   for (int i = 0; a->tlock && i < a->ntile; i++) omp_destroy_lock(&a->tlock[i]);
@@ -294,7 +303,15 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
   a->any = calloc((size_t)a->ng, sizeof *a->any);
   a->first = calloc((size_t)a->ng * (size_t)(a->ny + 1), sizeof *a->first);
   a->reg_exceed = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg_exceed);
-  int ok = (nocells || (a->gy && a->cum && a->nat && a->reg && a->tlock)) && a->reg_pop && a->exceed &&
+  if (nocells) {
+    a->pop = malloc(ngy * sizeof *a->pop);
+    a->over = malloc(ngy);
+    if (a->pop)
+      for (int g = 0; g < a->ng; g++)
+        for (int y = 0; y < a->ny; y++) a->pop[(size_t)g * a->ny + y] = bw_model_population(m, g, y);
+  }
+  int ok = (!nocells || (a->pop && a->over)) &&
+           (nocells || (a->gy && a->cum && a->nat && a->reg && a->tlock)) && a->reg_pop && a->exceed &&
            a->exceed_oth && a->any && a->first && a->reg_exceed;
   if (ok && a->K > 0) {
     a->kn = calloc((size_t)a->K, sizeof *a->kn);
@@ -440,6 +457,84 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
         a->ks2[base + j] += v * v;
       }
     }
+  }
+}
+
+/* add_gemeenten for a part's row (row != NULL, a nocells accumulator), all
+ * gemeenten of one replication: the same counts and the same row, in loops
+ * over the gemeente-years that vectorise (the values and checks, the
+ * exceedances) and short ones per gemeente (first year, cumulative). */
+BW_PART_CLONES static int row_values(size_t ngy, const double *sbw, const double *smo, double *rt, double *rb,
+                                     double *rm) {
+  int bad = 0;
+  for (size_t i = 0; i < ngy; i++) {
+    double t = sbw[i] + smo[i];
+    rt[i] = t;
+    rb[i] = sbw[i];
+    rm[i] = smo[i];
+    bad |= !(fabs(t) <= BW_CELL_XMAX) | !(fabs(sbw[i]) <= BW_CELL_XMAX) | !(fabs(smo[i]) <= BW_CELL_XMAX);
+  }
+  return bad;
+}
+
+BW_PART_CLONES static void exceed_count(size_t ngy, const double *bw, const double *mo, const double *pop,
+                                        double theta, uint64_t *cnt, unsigned char *over) {
+  for (size_t i = 0; i < ngy; i++) {
+    unsigned char o = per_inhabitant(bw[i], mo[i], pop[i]) > theta;
+    cnt[i] += o;
+    if (over) over[i] = o;
+  }
+}
+
+static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *smo, const double *oth_bw,
+                           const double *oth_mo, const bw_rep_result *dec, double *row, int *err) {
+  const int ny = a->ny, ng = a->ng;
+  const size_t ngy = (size_t)ng * ny;
+  if (!a->light) {
+    double *rt = row + (size_t)CV_TOTAL * ngy, *rb = row + (size_t)CV_BW * ngy, *rm = row + (size_t)CV_MO * ngy;
+    if (row_values(ngy, sbw, smo, rt, rb, rm)) {
+      if (*err == 0) *err = -2;
+      for (size_t i = 0; i < ngy; i++) {
+        if (!(fabs(rt[i]) <= BW_CELL_XMAX)) rt[i] = 0.0;
+        if (!(fabs(rb[i]) <= BW_CELL_XMAX)) rb[i] = 0.0;
+        if (!(fabs(rm[i]) <= BW_CELL_XMAX)) rm[i] = 0.0;
+      }
+    }
+  }
+  exceed_count(ngy, sbw, smo, a->pop, a->theta, a->exceed, a->over);
+  if (oth_bw) exceed_count(ngy, oth_bw, oth_mo, a->pop, a->theta, a->exceed_oth, NULL);
+  for (int g = 0; g < ng; g++) {
+    const size_t i0 = (size_t)g * ny;
+    double cum = 0.0;
+    int first = ny;
+    for (int y = a->y_first; y <= a->y_last; y++) {
+      cum += sbw[i0 + y] + smo[i0 + y];
+      if (a->over[i0 + y] && first == ny) first = y;
+    }
+    a->any[g] += first < ny;
+    a->first[(size_t)g * (ny + 1) + first]++;
+    if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
+      if (*err == 0) *err = -2;
+      cum = 0.0;
+    }
+    row[n_gy(a) + (size_t)g] = cum;
+    if (a->K > 0) {
+      size_t base = ((size_t)(rep % a->K) * ng + g) * (size_t)(ny + 1);
+      for (int j = 0; j <= ny; j++) {
+        bw_i128 v = fix(j < ny ? sbw[i0 + j] + smo[i0 + j] : cum);
+        a->ks1[base + j] += v;
+        a->ks2[base + j] += v * v;
+      }
+    }
+  }
+  if (dec) {
+    bw_i128 *cb = a->dsum, *cm = cb + ngy, *pt = cm + ngy, *co = pt + ngy;
+    for (size_t i = 0; i < ngy; i++) cb[i] += fix(dec->cost_bw[i]);
+    for (size_t i = 0; i < ngy; i++) cm[i] += fix(dec->cost_mo[i]);
+    if (a->pooling == BW_POOL_REGION) /* else 0 */
+      for (size_t i = 0; i < ngy; i++) pt[i] += fix(bw_pooling_transfer(dec, i));
+    if (dec->have_old)
+      for (size_t i = 0; i < ngy; i++) co[i] += fix(dec->cost_bw_old[i]);
   }
 }
 
@@ -706,21 +801,22 @@ struct bw_acc_part {
   size_t ncell;   /* values per replication */
   double *vals;   /* [block][ncell] */
   double *scratch;
-  double *col;    /* [2][block]: two cells' values */
+  double *col;    /* [2][8][block]: two groups of eight cells' values */
   int32_t *bins;  /* [2][2 block] */
   unsigned char *done; /* [a->ntile] */
 };
 
 /* Replications per block: about BW_PART_BYTES of values per thread, at most
  * BW_PART_MAXB (a cell's histogram spans ~100 cache lines: the block must be
- * large beside that), at least 8. */
+ * large beside that), at least 16. */
 #define BW_PART_BYTES (16.0 * 1024 * 1024)
 #define BW_PART_MAXB 256
 
 int bw_acc_block_for(size_t values_per_rep) {
   double per = (double)values_per_rep * sizeof(double);
   double b = BW_PART_BYTES / (per > 0 ? per : 1);
-  return b > BW_PART_MAXB ? BW_PART_MAXB : b < 8 ? 8 : (int)b;
+  /* a multiple of 16 (the vector loops over a block then have no scalar tail) */
+  return b > BW_PART_MAXB ? BW_PART_MAXB : b < 16 ? 16 : (int)b / 16 * 16;
 }
 
 int bw_acc_part_block(const bw_acc *a) { return bw_acc_block_for(n_cells(a)); }
@@ -747,7 +843,7 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   p->own = acc_create(a->m, 0, a->light, a->n_nat > 0, 1);
   p->vals = malloc((size_t)p->block * (p->ncell ? p->ncell : 1) * sizeof *p->vals);
   p->scratch = malloc(bw_acc_scratch_len(a) * sizeof *p->scratch);
-  p->col = malloc(2 * (size_t)p->block * sizeof *p->col);
+  p->col = malloc(16 * (size_t)p->block * sizeof *p->col);
   p->bins = malloc(4 * (size_t)p->block * sizeof *p->bins);
   p->done = malloc((size_t)(a->ntile > 0 ? a->ntile : 1));
   if (!p->own || !p->vals || !p->scratch || !p->col || !p->bins || !p->done) {
@@ -757,34 +853,47 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   return p;
 }
 
+/* The block's values of cells j .. j+7 (a cache line of each row) into
+ * dst [8][block]. */
+static void gather8(const bw_acc_part *p, size_t j, double *dst) {
+  size_t m = p->ncell - j < 8 ? p->ncell - j : 8;
+  for (int b = 0; b < p->nb; b++) {
+    const double *r = p->vals + (size_t)b * p->ncell + j;
+    for (size_t k = 0; k < m; k++) dst[k * (size_t)p->block + (size_t)b] = r[k];
+  }
+}
+
 /* One tile's cells += the block's values: the next cell's bins are computed
  * and the counts they touch prefetched while this cell's are incremented
  * (only the range the block touches: a cell's histogram also holds the
- * tails of every replication so far). */
+ * tails of every replication so far). The values are gathered eight cells
+ * (a cache line of each row) at a time. */
 static int flush_tile(bw_acc_part *p, int t) {
   size_t j0 = (size_t)t * TILE, j1 = j0 + TILE < p->ncell ? j0 + TILE : p->ncell;
-  const double *v = p->vals;
   const int nb = p->nb;
+  const size_t B = (size_t)p->block;
   int cur = 0, rc_next = 0;
   int32_t range[2][2];
   if (j0 >= j1) return 0;
-  for (int b = 0; b < nb; b++) p->col[b] = v[(size_t)b * p->ncell + j0];
-  rc_next = bw_cell_block_bins(cell_at(p->a, j0), p->col, nb, p->bins, range[0]);
+  /* cell j's values: group (j / 8) & 1 of col, row j % 8 (TILE is a multiple of 8) */
+#define COL(j) (p->col + ((((j) / 8) & 1) * 8 + (j) % 8) * B)
+  gather8(p, j0, COL(j0));
+  rc_next = bw_cell_block_bins(cell_at(p->a, j0), COL(j0), nb, p->bins, range[0]);
   for (size_t j = j0; j < j1; j++) {
     int rc = rc_next, nxt = cur ^ 1;
-    double *xc = p->col + (size_t)cur * p->block, *xn = p->col + (size_t)nxt * p->block;
-    int32_t *bc = p->bins + (size_t)cur * 2 * p->block, *bn = p->bins + (size_t)nxt * 2 * p->block;
+    int32_t *bc = p->bins + (size_t)cur * 2 * B, *bn = p->bins + (size_t)nxt * 2 * B;
     if (j + 1 < j1) {
-      for (int b = 0; b < nb; b++) xn[b] = v[(size_t)b * p->ncell + j + 1];
-      rc_next = bw_cell_block_bins(cell_at(p->a, j + 1), xn, nb, bn, range[nxt]);
+      if ((j + 1) % 8 == 0) gather8(p, j + 1, COL(j + 1));
+      rc_next = bw_cell_block_bins(cell_at(p->a, j + 1), COL(j + 1), nb, bn, range[nxt]);
       if (rc_next == 0) bw_cell_prefetch_range(cell_at(p->a, j + 1), range[nxt]);
     }
     bw_cell *c = cell_at(p->a, j);
-    if (rc == 1) rc = bw_cell_add_block(c, xc, nb, bc); /* a bin far out: one value at a time */
-    else if (rc == 0) rc = bw_cell_add_block_bins(c, xc, nb, bc, range[cur]);
+    if (rc == 1) rc = bw_cell_add_block(c, COL(j), nb, bc); /* a bin far out: one value at a time */
+    else if (rc == 0) rc = bw_cell_add_block_bins(c, COL(j), nb, bc, range[cur]);
     if (rc) return rc;
     cur = nxt;
   }
+#undef COL
   return 0;
 }
 
@@ -847,7 +956,7 @@ bw_status bw_acc_part_add(bw_acc_part *p, int rep, const bw_rep_result *r, bw_ct
   double *row = p->vals + (size_t)p->nb * p->ncell;
   int err = 0;
   region_sums(a, r->shortfall_bw, r->shortfall_mo, regsum);
-  add_gemeenten(a, rep, 0, a->ng, r->shortfall_bw, r->shortfall_mo, cf_bw, cf_mo, terms ? r : NULL, row, &err);
+  part_gemeenten(a, rep, r->shortfall_bw, r->shortfall_mo, cf_bw, cf_mo, terms ? r : NULL, row, &err);
   add_rest(a, rep, r->national, regsum, terms, terms && r->have_old, row, &err);
   if (err) return bw_fail(ctx, BW_EMODEL, "replication %d: a shortfall is NaN or beyond %.3g EUR", rep,
                           BW_CELL_XMAX);
