@@ -9,27 +9,10 @@
 #include "counts.h"
 #include "internal.h"
 
-static const char *const quantity_names[] = {
-#define BW_X_NAME(e, name, unit) name,
-    BW_NATIONAL_LIST(BW_X_NAME)
-#undef BW_X_NAME
-};
-static const char *const quantity_units[] = {
-#define BW_X_UNIT(e, name, unit) unit,
-    BW_NATIONAL_LIST(BW_X_UNIT)
-#undef BW_X_UNIT
-};
-
-static const char *const decomp_names[] = {
-#define BW_X_D(e, name, desc) name,
-    BW_DECOMP_LIST(BW_X_D)
-#undef BW_X_D
-};
-static const char *const decomp_descs[] = {
-#define BW_X_D(e, name, desc) desc,
-    BW_DECOMP_LIST(BW_X_D)
-#undef BW_X_D
-};
+static const char *const quantity_names[] = {BW_NATIONAL_LIST(BW_X_COL2)};
+static const char *const quantity_units[] = {BW_NATIONAL_LIST(BW_X_COL3)};
+static const char *const decomp_names[] = {BW_DECOMP_LIST(BW_X_COL2)};
+static const char *const decomp_descs[] = {BW_DECOMP_LIST(BW_X_COL3)};
 const char *bw_decomp_name(int k) { return (k >= 0 && k < BW_NDECOMP) ? decomp_names[k] : "?"; }
 const char *bw_decomp_desc(int k) { return (k >= 0 && k < BW_NDECOMP) ? decomp_descs[k] : "?"; }
 

@@ -28,12 +28,13 @@
   X(BW_Q_BUDGET_EUR, "budget_eur", "EUR")                     \
   X(BW_Q_SHORTFALL_EUR, "shortfall_eur", "EUR")
 
-typedef enum {
-#define BW_X_Q(e, name, unit) e,
-  BW_NATIONAL_LIST(BW_X_Q)
-#undef BW_X_Q
-  BW_NQ
-} bw_quantity;
+/* Columns of a three-column X-macro list X(enum, name, text): for enums and
+ * the name and text tables derived from it. */
+#define BW_X_COL1(a, b, c) a,
+#define BW_X_COL2(a, b, c) b,
+#define BW_X_COL3(a, b, c) c,
+
+typedef enum { BW_NATIONAL_LIST(BW_X_COL1) BW_NQ } bw_quantity;
 
 const char *bw_quantity_name(int q);
 const char *bw_quantity_unit(int q);
@@ -83,12 +84,7 @@ double bw_model_population(const bw_model *m, int g, int y);
   X(BW_D_BUDGET_MO, "budget_mo_eur", "minus the MO budget")                                        \
   X(BW_D_POOLING, "pooling_eur", "what regional pooling moves to (+) or from (-) the gemeente; 0 without pooling")
 
-typedef enum {
-#define BW_X_D(e, name, desc) e,
-  BW_DECOMP_LIST(BW_X_D)
-#undef BW_X_D
-  BW_NDECOMP
-} bw_decomp;
+typedef enum { BW_DECOMP_LIST(BW_X_COL1) BW_NDECOMP } bw_decomp;
 
 const char *bw_decomp_name(int k);
 const char *bw_decomp_desc(int k);
