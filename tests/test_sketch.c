@@ -24,7 +24,8 @@
  *    the one-step add.
  * 4. -0.0 and +0.0: every order of a multiset holding both gives the same
  *    bytes.
- * 5. Memory follows the spread of the values, not their number; clear. */
+ * 5. Memory follows the spread of the values, not their number; a first block
+ *    holds room for the tails; counts past 65535 carry exactly; clear. */
 #include <criterion/criterion.h>
 #include <float.h>
 #include <gsl/gsl_randist.h>
@@ -794,6 +795,61 @@ Test(sketch, signed_zeros_in_any_order) {
 
 /* 10^5 values in [0, 1000): the held bins cover that range (plus the growth
  * pad at each end), however many values there are. */
+/* A cell's first block (>= 16 values) holds its bins with a quarter of the
+ * block's range more on each side (sketch.c): later blocks whose values stay
+ * within that room do not copy the histogram (same array, same length), and
+ * one beyond it grows it. The packed form holds only the bins with counts. */
+Test(sketch, first_block_holds_room_for_the_tails) {
+  gsl_rng *r = rng_open(21);
+  enum { B = 160 };
+  double x[B];
+  int32_t bins[2 * B];
+  bw_cell cell, one;
+  bw_cell_init(&cell, 5, 512);
+  bw_cell_init(&one, 5, 512);
+  for (int i = 0; i < B; i++) x[i] = i == 0 ? 100.0 : i == 1 ? 900.0 : gsl_ran_flat(r, 100, 900);
+  cr_assert_eq(bw_cell_add_block(&cell, x, B, bins), 0);
+  fill_cell(&one, x, B);
+  const uint16_t *held = cell.cnt;
+  const uint32_t len = cell.len;
+  int64_t lo_bin = (int64_t)floor(asinh(100.0 / 5) * 512), hi_bin = (int64_t)floor(asinh(900.0 / 5) * 512);
+  int64_t room = (hi_bin - lo_bin + 1) / 4;
+  cr_assert(cell.lo <= lo_bin - room && cell.lo + (int64_t)len >= hi_bin + 1 + room,
+            "held [%lld, %lld) for bins [%lld, %lld] and room %lld", (long long)cell.lo,
+            (long long)(cell.lo + len), (long long)lo_bin, (long long)hi_bin, (long long)room);
+  /* 100 more blocks in [80, 1000]: within the room on both sides */
+  for (int k = 0; k < 100; k++) {
+    for (int i = 0; i < B; i++) x[i] = gsl_ran_flat(r, 80, 1000);
+    cr_assert_eq(bw_cell_add_block(&cell, x, B, bins), 0);
+    fill_cell(&one, x, B);
+  }
+  cr_assert(cell.cnt == held && cell.len == len, "the histogram was copied: %u -> %u bins", len, cell.len);
+  assert_same_state(&one, &cell, "first block's room: blocks vs one by one");
+  /* only the used bins are packed: the round trip gives the same state */
+  uint32_t used_lo = 0, used_hi = cell.len;
+  while (bw_cell_count(&cell, cell.lo + used_lo) == 0) used_lo++;
+  while (bw_cell_count(&cell, cell.lo + used_hi - 1) == 0) used_hi--;
+  size_t n = bw_cell_packed_size(&cell);
+  bw_cell none;
+  bw_cell_init(&none, 5, 512);
+  cr_assert_eq(n - bw_cell_packed_size(&none), (size_t)(used_hi - used_lo) * sizeof(uint32_t),
+               "packed bytes beyond the head: the used bins only");
+  unsigned char *buf = malloc(n);
+  cr_assert(buf);
+  cr_assert_eq(bw_cell_pack(&cell, buf), n);
+  bw_cell back;
+  bw_cell_init(&back, 5, 512);
+  cr_assert_eq(bw_cell_unpack_merge(&back, buf, n), n);
+  assert_same_state(&cell, &back, "used bins packed and unpacked");
+  /* a value far beyond the room grows the histogram */
+  x[0] = 1e6;
+  cr_assert_eq(bw_cell_add_block(&cell, x, 1, bins), 0);
+  cr_assert(cell.len > len);
+  free(buf);
+  bw_cell_free(&cell), bw_cell_free(&one), bw_cell_free(&back), bw_cell_free(&none);
+  gsl_rng_free(r);
+}
+
 Test(sketch, memory_follows_the_spread_not_the_count) {
   gsl_rng *r = rng_open(6);
   const double c = 5, h = 512;
