@@ -167,6 +167,9 @@ struct bw_acc {
   int nocells;          /* a thread's part (bw_acc_part): counts only, no cells */
   double *pop;          /* nocells: [g * ny + y] the population (bw_model_population) */
   unsigned char *over;  /* nocells: [g * ny + y] scratch, s_gt > theta this replication */
+  int64_t *dpend;       /* nocells with dsum: [4 * ng * ny] the fixed-point values of dsum not
+                           yet added (|v| < 2^46 each, at most 2^16 replications: no overflow) */
+  double *dtmp;         /* nocells with dsum: [ng * ny] scratch */
   int ntile;            /* tiles of TILE cells (n_cells order), each with a lock */
   omp_lock_t *tlock;
   omp_lock_t lock[NSTRIPE + 1];
@@ -221,7 +224,7 @@ void bw_acc_free(bw_acc *a) {
   free(a->gy), free(a->cum), free(a->nat), free(a->reg), free(a->reg_pop);
   free(a->exceed), free(a->exceed_oth), free(a->any), free(a->first), free(a->reg_exceed);
   free(a->kn), free(a->ks1), free(a->ks2), free(a->dsum), free(a->dterm), free(a->dn);
-  free(a->pop), free(a->over);
+  free(a->pop), free(a->over), free(a->dpend), free(a->dtmp);
   if (a->owns_store) bw_store_free(a->store);
   for (int i = 0; i <= NSTRIPE; i++) omp_destroy_lock(&a->lock[i]);
   for (int i = 0; a->tlock && i < a->ntile; i++) omp_destroy_lock(&a->tlock[i]);
@@ -324,6 +327,11 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
     a->dterm = calloc((size_t)BW_DECOMP_NTERMS * (size_t)a->ny, sizeof *a->dterm);
     a->dn = calloc(2, sizeof *a->dn);
     ok = a->dsum && a->dterm && a->dn;
+    if (ok && nocells) {
+      a->dpend = calloc(4 * ngy, sizeof *a->dpend);
+      a->dtmp = malloc(ngy * sizeof *a->dtmp);
+      ok = a->dpend && a->dtmp;
+    }
   }
   if (ok && exact_nrep > 0) {
     a->store = bw_store_create(exact_nrep, a->ng, a->ny);
@@ -486,6 +494,34 @@ BW_PART_CLONES static void exceed_count(size_t ngy, const double *bw, const doub
   }
 }
 
+/* pend[i] += fix(x[i]) in 64-bit lanes where |256 x| < 2^46 (fix's value:
+ * y - trunc(y) exact, and the integer t + 1.5 2^52 holds t in its low bits),
+ * else sum[i] += fix(x[i]) at once (and NaN as fix gives it). */
+BW_PART_CLONES static int fix_lanes(size_t n, const double *x, int64_t *pend) {
+  int far = 0;
+  const double magic = 0x1.8p52;
+  int64_t mbits;
+  memcpy(&mbits, &magic, sizeof mbits);
+  for (size_t i = 0; i < n; i++) {
+    double y = x[i] * BW_FIX_SCALE;
+    int near = fabs(y) < 0x1p46;
+    double t = trunc(y), f = y - t;
+    double v = t + (f >= 0.5 ? 1.0 : 0.0) - (f <= -0.5 ? 1.0 : 0.0);
+    double m = (near ? v : 0.0) + magic;
+    int64_t k;
+    memcpy(&k, &m, sizeof k);
+    pend[i] += k - mbits;
+    far |= !near;
+  }
+  return far;
+}
+
+static void fix_pending(size_t n, const double *x, int64_t *pend, bw_i128 *sum) {
+  if (fix_lanes(n, x, pend))
+    for (size_t i = 0; i < n; i++)
+      if (!(fabs(x[i] * BW_FIX_SCALE) < 0x1p46)) sum[i] += fix(x[i]);
+}
+
 static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *smo, const double *oth_bw,
                            const double *oth_mo, const bw_rep_result *dec, double *row, int *err) {
   const int ny = a->ny, ng = a->ng;
@@ -529,13 +565,23 @@ static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *
   }
   if (dec) {
     bw_i128 *cb = a->dsum, *cm = cb + ngy, *pt = cm + ngy, *co = pt + ngy;
-    for (size_t i = 0; i < ngy; i++) cb[i] += fix(dec->cost_bw[i]);
-    for (size_t i = 0; i < ngy; i++) cm[i] += fix(dec->cost_mo[i]);
-    if (a->pooling == BW_POOL_REGION) /* else 0 */
-      for (size_t i = 0; i < ngy; i++) pt[i] += fix(bw_pooling_transfer(dec, i));
-    if (dec->have_old)
-      for (size_t i = 0; i < ngy; i++) co[i] += fix(dec->cost_bw_old[i]);
+    int64_t *pb = a->dpend, *pm = pb + ngy, *pp = pm + ngy, *po = pp + ngy;
+    fix_pending(ngy, dec->cost_bw, pb, cb);
+    fix_pending(ngy, dec->cost_mo, pm, cm);
+    if (a->pooling == BW_POOL_REGION) { /* else 0 */
+      for (size_t i = 0; i < ngy; i++) a->dtmp[i] = bw_pooling_transfer(dec, i);
+      fix_pending(ngy, a->dtmp, pp, pt);
+    }
+    if (dec->have_old) fix_pending(ngy, dec->cost_bw_old, po, co);
   }
+}
+
+/* dsum += the pending values (a part's flush and finish). */
+static void fold_pending(bw_acc *a) {
+  if (!a->dpend) return;
+  size_t n = 4 * (size_t)a->ng * (size_t)a->ny;
+  for (size_t i = 0; i < n; i++) a->dsum[i] += a->dpend[i];
+  memset(a->dpend, 0, n * sizeof *a->dpend);
 }
 
 /* National quantities, regions and the counters of one replication. */
@@ -901,6 +947,7 @@ static int flush_tile(bw_acc_part *p, int t) {
  * taken, a held one left for a later pass; only a pass that found every
  * remaining tile held waits for one. */
 static bw_status flush_cells(bw_acc_part *p, bw_ctx *ctx) {
+  fold_pending(p->own);
   if (p->nb == 0) return BW_OK;
   bw_acc *a = p->a;
   int nt = a->ntile, left = nt, err = 0;
