@@ -442,6 +442,24 @@ typedef struct {
   double mid, half;
 } bin_val;
 
+/* The table's sinh(i / inv_h) for the cell's edges lo .. lo + len, or NULL
+ * when the table does not hold them all. */
+static const double *tab_span(const bw_cell *cell, const bw_edge_tab *tab) {
+  if (!tab || !tab->v || tab->inv_h != cell->inv_h || cell->lo < tab->lo ||
+      cell->lo + (int64_t)cell->len + 1 > tab->lo + (int64_t)tab->n)
+    return NULL;
+  return tab->v + (cell->lo - tab->lo);
+}
+
+/* bin_value's midpoint, the edges from span (tab_span): the same double. */
+static inline double bin_mid_span(const bw_cell *cell, const double *span, uint32_t k) {
+  double a = cell->c * span[k], b = cell->c * span[k + 1];
+  if (a < cell->min) a = cell->min;
+  if (b > cell->max) b = cell->max;
+  if (b < a) b = a;
+  return 0.5 * (a + b);
+}
+
 static bin_val bin_value(const bw_cell *cell, const bw_edge_tab *tab, uint32_t k) {
   int64_t i = cell->lo + (int64_t)k;
   double a = edge_t(cell, tab, i), b = edge_t(cell, tab, i + 1);
@@ -476,6 +494,7 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
   uint64_t cum = 0;
   int next = 0;
   double acc = 0.0;
+  const double *span = tab_span(cell, tab);
   int want_m4 = !isnan(mean);
   for (uint32_t b = 0; b < cell->len; b++) {
     uint64_t cb = cnt_at(cell, b);
@@ -488,7 +507,7 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
       out[ord[next++]] = v;
     }
     if (want_m4) {
-      double x = have ? v.mid : bin_value(cell, tab, b).mid, c = (double)cb;
+      double x = have ? v.mid : span ? bin_mid_span(cell, span, b) : bin_value(cell, tab, b).mid, c = (double)cb;
       double dd = (x - mean) * (x - mean);
       acc += c * dd * dd;
     } else if (next == m) {
@@ -591,14 +610,17 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
    * suffix of the bins: the midpoints do not decrease), in ascending order */
   double e1 = 0.0, e2 = 0.0, q95 = out->q95;
   uint32_t b0 = cell->len;
-  while (b0 > 0 && bin_value(cell, tab, b0 - 1).mid > q95) b0--;
+  const double *span = tab_span(cell, tab);
+#define MID(b) (span ? bin_mid_span(cell, span, (b)) : bin_value(cell, tab, (b)).mid)
+  while (b0 > 0 && MID(b0 - 1) > q95) b0--;
   for (uint32_t b = b0; b < cell->len; b++) {
     uint64_t cb = cnt_at(cell, b);
     if (cb == 0) continue;
-    double x = bin_value(cell, tab, b).mid, c = (double)cb;
+    double x = MID(b), c = (double)cb;
     e1 += c * (x - q95);
     e2 += c * (x - q95) * (x - q95);
   }
+#undef MID
   double mu4 = m4 / dn;
   double var_s2 = (mu4 - var * var * (dn - 3.0) / (dn - 1.0)) / dn;
   out->se_sd = (sd > 0.0 && var_s2 > 0.0) ? sqrt(var_s2) / (2.0 * sd) : 0.0;
