@@ -654,11 +654,11 @@ static double heap_bytes(void) {
 /* Measured on the default data (bench_stats, and peak RSS at n = 10^3 and
  * 10^5): the bins of a cell take about CELL_A + CELL_B * sqrt(2 ln n) bytes
  * after n replications. 16-bit counters, held from a cell's first block
- * with a quarter of its range more on each side (sketch.c), so that little
+ * with a third of its range more on each side (sketch.c), so that little
  * grows afterwards (the spread of n values grows as the largest of n normal
  * deviates, and mostly stays within that room). */
-#define CELL_A 3620.0
-#define CELL_B 231.0
+#define CELL_A 4531.0
+#define CELL_B 150.0
 
 void bw_mem_estimate_run(const bw_model *m, int threads, long long nrep, int exact, int packed, bw_mem_estimate *e) {
   memset(e, 0, sizeof *e);

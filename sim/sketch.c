@@ -25,7 +25,7 @@
  * side: on the default data the spread of 10^5 replications stays within
  * it (docs/statistics.md), so the histogram is not copied again. */
 #define BW_FIRST_BLOCK 16
-#define BW_FIRST_PAD_DIV 4
+#define BW_FIRST_PAD_DIV 3
 
 /* a < b: numeric order, -0 before +0 (NaN never reaches a cell) */
 static inline int total_less(double a, double b) {

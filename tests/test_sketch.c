@@ -795,7 +795,7 @@ Test(sketch, signed_zeros_in_any_order) {
 
 /* 10^5 values in [0, 1000): the held bins cover that range (plus the growth
  * pad at each end), however many values there are. */
-/* A cell's first block (>= 16 values) holds its bins with a quarter of the
+/* A cell's first block (>= 16 values) holds its bins with a third of the
  * block's range more on each side (sketch.c): later blocks whose values stay
  * within that room do not copy the histogram (same array, same length), and
  * one beyond it grows it. The packed form holds only the bins with counts. */
@@ -813,7 +813,7 @@ Test(sketch, first_block_holds_room_for_the_tails) {
   const uint16_t *held = cell.cnt;
   const uint32_t len = cell.len;
   int64_t lo_bin = (int64_t)floor(asinh(100.0 / 5) * 512), hi_bin = (int64_t)floor(asinh(900.0 / 5) * 512);
-  int64_t room = (hi_bin - lo_bin + 1) / 4;
+  int64_t room = (hi_bin - lo_bin + 1) / 3;
   cr_assert(cell.lo <= lo_bin - room && cell.lo + (int64_t)len >= hi_bin + 1 + room,
             "held [%lld, %lld) for bins [%lld, %lld] and room %lld", (long long)cell.lo,
             (long long)(cell.lo + len), (long long)lo_bin, (long long)hi_bin, (long long)room);
