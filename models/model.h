@@ -145,6 +145,9 @@ static inline double bw_pooling_transfer(const bw_rep_result *r, size_t i) {
  * (by population when the region's budget is 0). Arrays [g * ny + y]. */
 void bw_pool_shortfall(const bw_model *m, const double *budget_bw, const double *budget_mo,
                        double *short_bw, double *short_mo, int y);
+/* The same for the years y0 .. y1-1 in one pass (the same bits). */
+void bw_pool_shortfall_years(const bw_model *m, const double *budget_bw, const double *budget_mo,
+                             double *short_bw, double *short_mo, int y0, int y1);
 
 /* Per-thread scratch (client buffers, alias draws). Allocate before the
  * parallel region; reused for every replication. */
