@@ -648,24 +648,36 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
   return BW_OK;
 }
 
+/* The year terms of replication r's drivers (bw_decomp_year_terms) in the
+ * scratch after the region sums (regsum: nr x ny doubles), or NULL when a
+ * keeps no drivers. */
+static double *rep_terms(const bw_acc *a, const bw_rep_result *r, double *regsum) {
+  double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
+  if (terms) bw_decomp_year_terms(a->m, r, terms);
+  return terms;
+}
+
+/* The shortfall under the other pooling setting: the model's counterfactual
+ * (bw_budget_apply); unknown (and so for the whole run) when it was not
+ * computed. Light accumulators keep no such flags. */
+static void rep_other_pooling(bw_acc *a, const bw_rep_result *r, const double **cf_bw, const double **cf_mo) {
+  if (a->light) return;
+  if (r->have_cf) {
+    *cf_bw = r->cf->shortfall_bw;
+    *cf_mo = r->cf->shortfall_mo;
+  } else {
+#pragma omp atomic write
+    a->have_other = 0;
+  }
+}
+
 bw_status bw_acc_add(bw_acc *a, int rep, const bw_rep_result *r, double *scratch, bw_ctx *ctx) {
   if (!a || !r || r->ng != a->ng || r->ny != a->ny || rep < 0)
     return bw_fail(ctx, BW_EMODEL, "bw_acc_add: replication %d does not match the accumulator", rep);
   double *regsum = scratch;
-  double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
-  if (terms) bw_decomp_year_terms(a->m, r, terms);
-  /* the shortfall under the other pooling setting: the model's
-   * counterfactual (bw_budget_apply), unknown when it was not computed */
+  double *terms = rep_terms(a, r, regsum);
   const double *cf_bw = NULL, *cf_mo = NULL;
-  if (!a->light) {
-    if (r->have_cf) {
-      cf_bw = r->cf->shortfall_bw;
-      cf_mo = r->cf->shortfall_mo;
-    } else {
-#pragma omp atomic write
-      a->have_other = 0;
-    }
-  }
+  rep_other_pooling(a, r, &cf_bw, &cf_mo);
   bw_status st = add_values(a, rep, r->shortfall_bw, r->shortfall_mo, r->national, cf_bw, cf_mo,
                             terms ? r : NULL, terms, regsum, ctx);
   if (st == BW_OK && a->store) {
@@ -989,17 +1001,9 @@ bw_status bw_acc_part_add(bw_acc_part *p, int rep, const bw_rep_result *r, bw_ct
   if (store && rep >= store->nrep)
     return bw_fail(ctx, BW_EMODEL, "--exact keeps %d replications, not replication %d", store->nrep, rep);
   double *regsum = p->scratch;
-  double *terms = a->dsum ? regsum + (size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny : NULL;
-  if (terms) bw_decomp_year_terms(a->m, r, terms);
+  double *terms = rep_terms(a, r, regsum);
   const double *cf_bw = NULL, *cf_mo = NULL;
-  if (!a->light) {
-    if (r->have_cf) {
-      cf_bw = r->cf->shortfall_bw;
-      cf_mo = r->cf->shortfall_mo;
-    } else {
-      a->have_other = 0;
-    }
-  }
+  rep_other_pooling(a, r, &cf_bw, &cf_mo);
   double *row = p->vals + (size_t)p->nb * p->ncell;
   int err = 0;
   region_sums(a, r->shortfall_bw, r->shortfall_mo, regsum);
