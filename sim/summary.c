@@ -363,13 +363,20 @@ static inline void cell_add(bw_cell *c, double x, int *err) {
   if (rc != 0 && *err == 0) *err = rc;
 }
 
+/* x as a cell takes it: a NaN or a value beyond BW_CELL_XMAX becomes 0 and
+ * sets *err (-2) unless an error is set already. */
+static inline double cell_value(double x, int *err) {
+  if (!(isnan(x) || fabs(x) > BW_CELL_XMAX)) return x;
+  if (*err == 0) *err = -2;
+  return 0.0;
+}
+
 /* Gemeenten [g0, g1) of one replication. oth_* may be NULL (unknown).
  * The bins of a gemeente's cells are computed and prefetched first: the
  * counts of ~12,000 cells are spread over tens of MB, and one cache miss per
  * value would otherwise dominate. */
 static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw, const double *smo,
-                          const double *oth_bw, const double *oth_mo, const bw_rep_result *dec, double *row,
-                          int *err) {
+                          const double *oth_bw, const double *oth_mo, const bw_rep_result *dec, int *err) {
   const int ny = a->ny, ng = a->ng;
   int64_t bins[NCV][BW_MAX_YEARS];
   double vals[NCV][BW_MAX_YEARS];
@@ -387,16 +394,7 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
       vals[CV_BW][y] = sbw[i];
       vals[CV_MO][y] = smo[i];
       for (int v = 0; v < NCV && !a->light; v++) {
-        double x = vals[v][y];
-        if (isnan(x) || fabs(x) > BW_CELL_XMAX) {
-          if (*err == 0) *err = -2;
-          vals[v][y] = 0.0;
-          x = 0.0;
-        }
-        if (row) {
-          row[(size_t)v * ng * ny + i] = x;
-          continue;
-        }
+        double x = vals[v][y] = cell_value(vals[v][y], err);
         const bw_cell *c = &a->gy[(size_t)v * ng * ny + i];
         bins[v][y] = bw_cell_bin(c, x);
         bw_cell_prefetch(c, bins[v][y]);
@@ -407,7 +405,7 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
     for (int y = 0; y < ny; y++) {
       size_t i = (size_t)g * ny + y;
       double bw = sbw[i], mo = smo[i], pop = bw_model_population(a->m, g, y);
-      for (int v = 0; v < NCV && !a->light && !row; v++) {
+      for (int v = 0; v < NCV && !a->light; v++) {
         int rc = bw_cell_add_bin(&a->gy[(size_t)v * ng * ny + i], vals[v][y], bins[v][y]);
         if (rc != 0 && *err == 0) *err = rc;
       }
@@ -432,20 +430,11 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
         if (dec->have_old) co[y] += fix(dec->cost_bw_old[i]);
       }
     }
-    if (row) {
-      if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
-        if (*err == 0) *err = -2;
-        cum = 0.0;
-      }
-      row[n_gy(a) + (size_t)g] = cum;
-    } else if (!a->light) {
+    if (!a->light) {
       cell_add(&a->cum[g], cum, err);
     } else {
       if (nc == 0) gc0 = g;
-      if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
-        if (*err == 0) *err = -2;
-        cum = 0.0;
-      }
+      cum = cell_value(cum, err);
       cums[nc] = cum;
       cbins[nc] = bw_cell_bin(&a->cum[g], cum);
       bw_cell_prefetch(&a->cum[g], cbins[nc]);
@@ -549,10 +538,7 @@ static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *
     }
     a->any[g] += first < ny;
     a->first[(size_t)g * (ny + 1) + first]++;
-    if (isnan(cum) || fabs(cum) > BW_CELL_XMAX) {
-      if (*err == 0) *err = -2;
-      cum = 0.0;
-    }
+    cum = cell_value(cum, err);
     row[n_gy(a) + (size_t)g] = cum;
     if (a->K > 0) {
       size_t base = ((size_t)(rep % a->K) * ng + g) * (size_t)(ny + 1);
@@ -595,15 +581,8 @@ static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum
   }
   if (row) {
     double *rn = row + n_gy(a) + (size_t)a->ng, *rr = rn + a->n_nat;
-    for (size_t i = 0; i < a->n_nat + a->n_reg; i++) {
-      double x = i < a->n_nat ? nat[i] : regsum[i - a->n_nat];
-      if (isnan(x) || fabs(x) > BW_CELL_XMAX) {
-        if (*err == 0) *err = -2;
-        x = 0.0;
-      }
-      if (i < a->n_nat) rn[i] = x;
-      else rr[i - a->n_nat] = x;
-    }
+    for (size_t i = 0; i < a->n_nat; i++) rn[i] = cell_value(nat[i], err);
+    for (size_t i = 0; i < a->n_reg; i++) rr[i] = cell_value(regsum[i], err);
   } else {
     for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
     for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
@@ -637,7 +616,7 @@ static bw_status add_values(bw_acc *a, int rep, const double *sbw, const double 
     omp_set_lock(&a->lock[s]);
     if (s < NSTRIPE)
       add_gemeenten(a, rep, (int)((long)a->ng * s / NSTRIPE), (int)((long)a->ng * (s + 1) / NSTRIPE),
-                    sbw, smo, oth_bw, oth_mo, dec, NULL, &err);
+                    sbw, smo, oth_bw, oth_mo, dec, &err);
     else
       add_rest(a, rep, nat, regsum, terms, dec && dec->have_old, NULL, &err);
     omp_unset_lock(&a->lock[s]);
