@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "numparse.h"
+#include "oracle.h"
 #include "params_yaml.h"
 #include "sketch.h"
 
@@ -36,8 +37,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <yaml.h>
 
 /* ---- the table ----------------------------------------------------------- */
@@ -1735,12 +1734,11 @@ static double poisson_tail(double mu) {
  * residual stay, by the forward-recurrence law: Q(1/k, (s/λ)^k)). */
 static double stay_survival(double s, double mean, double shape, int stock) {
   if (s <= 0) return 1.0;
-  double lambda = mean / gsl_sf_gamma(1.0 + 1.0 / shape), x = pow(s / lambda, shape);
+  double lambda = bw_oracle_weibull_scale(mean, shape), x = pow(s / lambda, shape);
   if (!stock) return exp(-x);
   if (!(x < 1e300)) return 0.0;
-  gsl_sf_result r;
-  if (gsl_sf_gamma_inc_Q_e(1.0 / shape, x, &r) != GSL_SUCCESS) return 1.0;
-  return r.val < 1.0 ? r.val : 1.0;
+  double g = bw_oracle_residual_survival(s, shape, lambda); /* NaN (GSL failed): 1, the safe side */
+  return g < 1.0 ? g : 1.0;
 }
 
 /* P(in BW care after s years) of an I client: its I stay D_I, then with
