@@ -13,9 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_sf_gamma.h>
-
 #include "internal.h"
+#include "oracle.h"
 
 enum { SPY = 120 };
 
@@ -23,10 +22,9 @@ static double weib_surv(double x, double scale, double shape) {
   return x <= 0 ? 1.0 : exp(-pow(x / scale, shape));
 }
 
-/* forward-recurrence (equilibrium residual) survival of a Weibull stay */
-static double resid_surv(double x, double scale, double shape) {
-  return x <= 0 ? 1.0 : gsl_sf_gamma_inc_Q(1.0 / shape, pow(x / scale, shape));
-}
+/* forward-recurrence (equilibrium residual) survival of a Weibull stay:
+ * the closed form of models/oracle.h */
+static double resid_surv(double x, double scale, double shape) { return bw_oracle_residual_survival(x, shape, scale); }
 
 int bw_meanfield_new_share(const bw_params *p, double total_pop, double *share, int ny) {
   int n = ny * SPY;
