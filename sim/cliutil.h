@@ -41,6 +41,8 @@ int bw_file_exists(const char *path);
  * 128 + the signal that ended it, or -1 when it could not be started or
  * waited for (errno). */
 int bw_run_program(char *const argv[], const char *out_path, const char *err_path);
+/* Remove a file or a directory tree (links not followed); 0, or -1 (errno). */
+int bw_remove_tree(const char *path);
 
 /* The options every simulating command shares. */
 #define BW_MAX_SETS 64

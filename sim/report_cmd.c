@@ -15,7 +15,7 @@
  * boundaries of the map in params/data of the same source tree (or in
  * BWSIM_REPORT_DATA_DIR, which passes through to it). Children run with
  * fork/execv: no shell, so no quoting of DIR is needed. */
-#define _GNU_SOURCE /* renameat2, mkdtemp, nftw */
+#define _GNU_SOURCE /* renameat2, mkdtemp */
 
 #include "report_cmd.h"
 
@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,16 +115,6 @@ static bw_status join(char *buf, size_t cap, const char *a, const char *b, bw_ct
   return BW_OK;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove a file or a directory tree; 0 on success. */
-static int remove_tree(const char *path) {
-  return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static const char *python_path(void) {
   const char *p = getenv("BWSIM_PYTHON");
   return p && *p ? p : DEFAULT_PYTHON;
@@ -180,7 +169,7 @@ static bw_status install(const char *tmp, const char *dest, int replace, bw_ctx 
   }
   if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_EXCHANGE) == 0) {
     /* tmp now holds the old report */
-    if (remove_tree(tmp) != 0)
+    if (bw_remove_tree(tmp) != 0)
       fprintf(stderr, "bwsim report: warning: could not remove the old report in %s\n", tmp);
     return BW_OK;
   }
@@ -197,7 +186,7 @@ static bw_status install(const char *tmp, const char *dest, int replace, bw_ctx 
       fprintf(stderr, "bwsim report: the previous report is in %s\n", old);
     return bw_fail(ctx, BW_EIO, "cannot rename %s to %s: %s", tmp, dest, strerror(e));
   }
-  if (remove_tree(old) != 0)
+  if (bw_remove_tree(old) != 0)
     fprintf(stderr, "bwsim report: warning: could not remove the old report in %s\n", old);
   return BW_OK;
 }
@@ -247,7 +236,7 @@ bw_status bw_report_write(const char *dir, const char *lang, int force, int quie
   umask(mask);
   if (chmod(tmp, 0777 & ~mask) != 0) {
     int e = errno;
-    remove_tree(tmp);
+    bw_remove_tree(tmp);
     return bw_fail(ctx, BW_EIO, "chmod %s: %s", tmp, strerror(e));
   }
   /* report.py reads DIR/results.h5; report_compare.py is given the file */
@@ -257,14 +246,14 @@ bw_status bw_report_write(const char *dir, const char *lang, int force, int quie
   int rc = bw_run_program(argv, quiet ? "/dev/null" : NULL, NULL);
   if (rc != 0) {
     int e = errno;
-    remove_tree(tmp);
+    bw_remove_tree(tmp);
     if (rc < 0) return bw_fail(ctx, BW_EIO, "cannot run %s: %s", py, strerror(e));
     return bw_fail(ctx, BW_EIO, "the report script %s failed (exit %d); nothing was written",
                    script, rc);
   }
   st = install(tmp, dest, exists, ctx);
   if (st != BW_OK) {
-    remove_tree(tmp);
+    bw_remove_tree(tmp);
     return st;
   }
   if (path_out && cap) {

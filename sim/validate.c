@@ -171,21 +171,6 @@ static bw_status check_out_dir(const char *dir, int state, int force, bw_ctx *ct
   }
 }
 
-/* Remove the regular files directly in dir, then dir. */
-static void remove_flat_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  char path[PATH_MAX + 256];
-  while ((e = readdir(d))) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(d);
-  rmdir(dir);
-}
-
 static int listed(const char *name, const char *const *names, int n) {
   for (int i = 0; i < n; i++)
     if (!strcmp(name, names[i])) return 1;
@@ -316,7 +301,7 @@ static bw_status write_report(const vstate *s, const char *header, const char *o
     names[n++] = "validate.sha256";
     remove_stale(out, names, n);
   }
-  remove_flat_dir(scratch);
+  bw_remove_tree(scratch);
   return st;
 }
 
