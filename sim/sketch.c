@@ -156,11 +156,6 @@ void bw_cell_prefetch(const bw_cell *cell, int64_t bin) {
     __builtin_prefetch(cell->cnt + (bin - cell->lo), 1);
 }
 
-void bw_cell_prefetch_all(const bw_cell *cell) {
-  const char *p = (const char *)cell->cnt, *end = p + (size_t)cell->len * sizeof *cell->cnt;
-  for (; p < end; p += 64) __builtin_prefetch(p, 1);
-}
-
 int bw_cell_add(bw_cell *cell, double x) {
   if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
   return bw_cell_add_bin(cell, x, bin_of(cell, x));

@@ -76,8 +76,6 @@ int bw_cell_add(bw_cell *cell, double x);
  * bw_cell_add_bin(cell, x, bin) with the same x. */
 int64_t bw_cell_bin(const bw_cell *cell, double x);
 void bw_cell_prefetch(const bw_cell *cell, int64_t bin);
-/* Prefetch every bin of the cell (before bw_cell_add_block). */
-void bw_cell_prefetch_all(const bw_cell *cell);
 int bw_cell_add_bin(bw_cell *cell, double x, int64_t bin);
 
 /* Add x[0 .. n-1] (n <= 65536): the same state as n bw_cell_add calls, in
