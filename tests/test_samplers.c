@@ -86,7 +86,8 @@
  *
  * 3. Twins: bw_poisson_inv_lanes = bw_poisson_inv, bw_ptrs_squeeze_lanes =
  *    bw_ptrs_try's squeeze, bw_pois_lanes_inv = bw_pois_low,
- *    bw_binom_lanes_inv = bw_binom_low (flip, table and exp P(0)),
+ *    bw_binom_lanes_inv = bw_binom_low (flip, table and exp P(0)), the
+ *    lane inversions' early exit (AVX-512) = their plain loops,
  *    bw_ptrs_round_lanes = bw_pois_ptrs's first proposal,
  *    bw_btrs_round_lanes = bw_binom_btrs's, bw_fwd_weibull_lanes =
  *    bw_fwd_weibull_try, bw_weibull_batch and bw_exp_rate_batch = their
@@ -1395,6 +1396,61 @@ Test(samplers, twin_binom_lanes_inv) {
     }
     cr_assert_eq(nbad, nb);
     cr_assert_eq(sum, ref);
+  }
+}
+
+/* The early exit of the lane inversions (models/num/lane_scan.h, taken on
+ * AVX-512) against their plain loops (bw_lanes_inv_plain = 1): counts,
+ * flags, moves and tallies bit for bit, over runs longer than a chunk of 64
+ * lanes and of lengths that are no multiple of 16; lanes whose word is 0 or
+ * 2^32 − 1 (count 0; the largest count, beyond K: bad), means at or above 18
+ * (bad whatever the word: they must not keep a group going), empty lanes,
+ * and means about each class's K. (Without AVX-512 both are the plain loop.) */
+Test(samplers, lanes_inv_early_exit) {
+  enum { EL = 203 };
+  static const int K[4] = {4, 8, 16, 32};
+  static const double CAP[4] = {0.8, 3.0, 8.0, 24.0}; /* means about and beyond each class's K */
+  uint64_t s = 31;
+  for (int it = 0; it < 4000; it++) {
+    int cls = it % 4, e = 1 + (int)(runif(&s) * EL), pois = it % 2, ptab = (it >> 1) % 2;
+    double full[EL], share = 0.5 + runif(&s), t1[2][EL], t2[2][EL];
+    uint32_t w[EL];
+    int32_t n0[EL], rest[2][EL], dst[2][EL], bad[2][EL];
+    double pm = it % 5 == 0 ? 0.95 : runif(&s); /* 0.95: the flip */
+    bw_binom_lane_c d;
+    bw_binom_lane_make(&d, &LT, pm);
+    for (int g = 0; g < e; g++) {
+      int kind = (int)(runif(&s) * 6);
+      double mu = kind == 0 ? 0.0 : kind == 1 ? (runif(&s) < 0.5 ? 18.0 : 1e3) : runif(&s) * CAP[cls];
+      full[g] = mu / share;
+      double q = d.b.p > 0 ? d.b.p : 1.0; /* trials for about the same mean, some beyond the table */
+      n0[g] = kind == 0 ? 0 : kind == 1 ? 150 + (int)(runif(&s) * 400) : (int)(mu / q + 0.5);
+      if (n0[g] > 100000) n0[g] = 100000;
+      uint32_t r = rword(&s);
+      w[g] = r % 9 == 0 ? 0u : r % 9 == 1 ? 0xffffffffu : rword(&s);
+      for (int v = 0; v < 2; v++) rest[v][g] = n0[g], dst[v][g] = (int32_t)(r % 1000), t1[v][g] = 0.25, t2[v][g] = 1.5;
+    }
+    int nbad[2];
+    int64_t sum[2];
+    for (int v = 0; v < 2; v++) {
+      bw_lanes_inv_plain = v;
+      sum[v] = pois ? bw_pois_lanes_inv(cls, e, w, full, share, dst[v], t1[v], t2[v], 1.5, 0.25, bad[v], &nbad[v])
+                    : bw_binom_lanes_inv(cls, ptab, e, w, &d, rest[v], dst[v], t1[v], t2[v], 1.5, 0.25, bad[v],
+                                         &nbad[v]);
+    }
+    bw_lanes_inv_plain = 0;
+    for (int g = 0; g < e; g++) {
+      cr_assert_eq(bad[0][g], bad[1][g], "%s(K = %d, lane %d of %d, mean %.17g, n %d, w %#x): bad %d, plain %d",
+                   pois ? "bw_pois_lanes_inv" : "bw_binom_lanes_inv", K[cls], g, e, full[g] * share, n0[g], w[g],
+                   bad[0][g], bad[1][g]);
+      cr_assert_eq(dst[0][g], dst[1][g], "%s(K = %d, lane %d of %d, mean %.17g, n %d, w %#x): %d, plain %d",
+                   pois ? "bw_pois_lanes_inv" : "bw_binom_lanes_inv", K[cls], g, e, full[g] * share, n0[g], w[g],
+                   dst[0][g], dst[1][g]);
+      cr_assert_eq(rest[0][g], rest[1][g]);
+      cr_assert(memcmp(&t1[0][g], &t1[1][g], sizeof(double)) == 0 && memcmp(&t2[0][g], &t2[1][g], sizeof(double)) == 0);
+    }
+    cr_assert_eq(nbad[0], nbad[1]);
+    cr_assert_eq(sum[0], sum[1]);
   }
 }
 

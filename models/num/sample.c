@@ -1,8 +1,11 @@
 /* The sampler library's small common parts (sample.h): Bernoulli
- * thresholds, exponential times, the log-factorial and reciprocal tables. */
+ * thresholds, exponential times, the log-factorial and reciprocal tables,
+ * the tests' switch of the lane inversions. */
 #include <stdlib.h>
 
 #include "sample.h"
+
+int bw_lanes_inv_plain = 0;
 
 uint64_t bw_u01_below(double p) {
   double x = p * 4294967296.0 - 0.5;

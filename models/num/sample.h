@@ -12,6 +12,7 @@
  *   sample_binomial.c  binomial: inversion from 0, search from the mode,
  *                      BTRS (scalar and lane rounds), the p > 1/2
  *                      reflection, lane inversions, the P(0) table
+ *   lane_scan.h        (private) the lane inversions' early exit on AVX-512
  *   sample_trs.c       rounds of vectorised transformed rejection (PTRS or
  *                      BTRS) over a compacted list of draws
  *   sample_weibull.c   Weibull by inversion (batch) and the forward
@@ -239,6 +240,12 @@ int bw_pois_mode(const bw_lftab *t, const bw_pois_mode_c *p, double u);
 /* PTRS, μ >= 10: the first proposal from (u0, v0), further uniforms from wp
  * (U then V per round). */
 int bw_pois_ptrs(const bw_lftab *t, double mu, double u0, double v0, bw_wpool *wp);
+
+/* The lane inversions (bw_pois_lanes_inv, bw_binom_lanes_inv) stop a group
+ * of lanes early on AVX-512 (models/num/lane_scan.h: the same draws from
+ * fewer terms); 1 here makes them take the plain loops, for the tests that
+ * compare the two. 0 by default. */
+extern int bw_lanes_inv_plain;
 
 /* Poisson lane inversion from 0 for the e lanes of a block: x_g ~
  * Poisson(full[g] share) from word w[g] by the first K terms of the CDF,

@@ -24,7 +24,8 @@
  * rounds); the lanes invert from 0 with K = 4, 8, 16, 32 terms (class by
  * the largest mean of a block: above 0.7, 2.5, 7) below BW_LANE_TRS_MEAN =
  * 18, P(0) from the table when every count of the run of blocks is below
- * BW_PZ_N = 128, and BTRS rounds at or above 18.
+ * BW_PZ_N = 128, and BTRS rounds at or above 18. On AVX-512 the lanes stop
+ * in groups of 16 once all have their count (lane_scan.h: the same draws).
  *
  * Interface, in call order of a typical user
  *   setup: bw_bconst_make, bw_pow_table, bw_binom_lane_make;
@@ -34,6 +35,7 @@
  *   scalar: bw_binom_low (sample.h), bw_binom_inv, bw_binom_big,
  *     bw_binom_any (parameters not known in advance).
  */
+#include "lane_scan.h"
 #include "rng_batch.h"
 #include "sample.h"
 
@@ -227,6 +229,64 @@ BW_BINOM_LANES(binom_lanes_e4, 4, P0_EXP, 0)
 BW_BINOM_LANES(binom_lanes_e8, 8, P0_EXP, 0)
 BW_BINOM_LANES(binom_lanes_e16, 16, P0_EXP, 0)
 BW_BINOM_LANES(binom_lanes_e32, 32, P0_EXP, 0)
+#if BW_LANE_SCAN_X86
+/* The same with an early exit (lane_scan.h), for AVX-512F: in chunks of
+ * BW_SCAN_CH lanes, the uniforms and P(0) (a loop GCC vectorises), the terms
+ * by BW_LANE_SCAN, then the moves and tallies as above. */
+#define BW_BINOM_STEP(a, i) (((a) - (double)(i)) * cr[i]) /* 0 at i = n, then ±0 */
+#define BW_BINOM_LANES_X(NAME, K, P0DECL, BAD0)                                                      \
+  __attribute__((target("avx512f"))) static int64_t NAME(                                            \
+      int e, const uint32_t *restrict w, const double *restrict pz, double lq,                       \
+      const double *restrict cr, double p, int flip, int32_t *restrict rest, int32_t *restrict dst,   \
+      double *restrict Tt, double *restrict TV, double ct, double cv, int32_t *restrict bad,         \
+      int *nbad) {                                                                                   \
+    int64_t s = 0;                                                                                   \
+    int nb = 0;                                                                                      \
+    (void)pz, (void)lq;                                                                              \
+    _Alignas(64) double U[BW_SCAN_CH], N[BW_SCAN_CH], F[BW_SCAN_CH], KD[BW_SCAN_CH];                \
+    for (int g0 = 0; g0 < e; g0 += BW_SCAN_CH) {                                                     \
+      int n = e - g0 < BW_SCAN_CH ? e - g0 : BW_SCAN_CH, n16 = (n + 15) & ~15;                       \
+      for (int l = 0; l < n; l++) {                                                                  \
+        double u = ((double)w[g0 + l] + 0.5) * (1.0 / 4294967296.0);                                 \
+        int32_t ni = rest[g0 + l];                                                                   \
+        double nn = (double)ni;                                                                      \
+        P0DECL;                                                                                      \
+        int live = !(BAD0) && nn * p < BW_LANE_TRS_MEAN; /* else bad whatever u */                   \
+        U[l] = live ? u : 0.0, N[l] = nn, F[l] = live ? p0 : 1.0;                                    \
+      }                                                                                              \
+      for (int l = n; l < n16; l++) U[l] = 0.0, N[l] = 0.0, F[l] = 1.0;                              \
+      BW_LANE_SCAN(K, n16, U, N, F, KD, BW_BINOM_STEP);                                              \
+      for (int l = 0; l < n; l++) {                                                                  \
+        int g = g0 + l;                                                                              \
+        int32_t ni = rest[g];                                                                        \
+        double nn = N[l], k = KD[l];                                                                 \
+        double b = U[l] >= F[l] ? 1.0 : 0.0;                                                         \
+        b = BAD0 ? 1.0 : b;                                                                          \
+        b = nn * p >= BW_LANE_TRS_MEAN ? 1.0 : b;                                                    \
+        double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                        \
+        int32_t x = (int32_t)xd;                                                                     \
+        bad[g] = (int32_t)b;                                                                         \
+        nb += (int)b;                                                                                \
+        rest[g] = ni - x;                                                                            \
+        dst[g] += x;                                                                                 \
+        Tt[g] += xd * ct, TV[g] += xd * cv;                                                          \
+        s += x;                                                                                      \
+      }                                                                                              \
+    }                                                                                                \
+    *nbad = nb;                                                                                      \
+    return s;                                                                                        \
+  }
+BW_BINOM_LANES_X(binom_lanes_xt4, 4, P0_TABLE, ni >= BW_PZ_N)
+BW_BINOM_LANES_X(binom_lanes_xt8, 8, P0_TABLE, ni >= BW_PZ_N)
+BW_BINOM_LANES_X(binom_lanes_xt16, 16, P0_TABLE, ni >= BW_PZ_N)
+BW_BINOM_LANES_X(binom_lanes_xt32, 32, P0_TABLE, ni >= BW_PZ_N)
+BW_BINOM_LANES_X(binom_lanes_xe4, 4, P0_EXP, 0)
+BW_BINOM_LANES_X(binom_lanes_xe8, 8, P0_EXP, 0)
+BW_BINOM_LANES_X(binom_lanes_xe16, 16, P0_EXP, 0)
+BW_BINOM_LANES_X(binom_lanes_xe32, 32, P0_EXP, 0)
+#undef BW_BINOM_LANES_X
+#undef BW_BINOM_STEP
+#endif
 #undef BW_BINOM_LANES
 #undef P0_TABLE
 #undef P0_EXP
@@ -234,6 +294,18 @@ BW_BINOM_LANES(binom_lanes_e32, 32, P0_EXP, 0)
 int64_t bw_binom_lanes_inv(int kclass, int ptab, int e, const uint32_t *w, const bw_binom_lane_c *d, int32_t *rest,
                            int32_t *dst, double *t1, double *t2, double c1, double c2, int32_t *bad, int *nbad) {
 #define BL(F) F(e, w, d->pz, d->b.lq, d->cr, d->b.p, d->flip, rest, dst, t1, t2, c1, c2, bad, nbad)
+#if BW_LANE_SCAN_X86
+  if (bw_lane_scan_on()) switch (kclass + (ptab ? 0 : 4)) {
+    case 0: return BL(binom_lanes_xt4);
+    case 1: return BL(binom_lanes_xt8);
+    case 2: return BL(binom_lanes_xt16);
+    case 3: return BL(binom_lanes_xt32);
+    case 4: return BL(binom_lanes_xe4);
+    case 5: return BL(binom_lanes_xe8);
+    case 6: return BL(binom_lanes_xe16);
+    default: return BL(binom_lanes_xe32);
+    }
+#endif
   switch (kclass + (ptab ? 0 : 4)) {
   case 0: return BL(binom_lanes_t4);
   case 1: return BL(binom_lanes_t8);
