@@ -132,12 +132,11 @@ Test(budget, shares_from_the_data) {
  *   g1 pop  50000, single 30 %, nonwestern 10 %, urbanity 5: 0.2+.3+.1+0    = 0.6   ->  30000
  *   g2 pop  80000, single 40 %, nonwestern 15 %, urbanity 3: 0.2+.4+.15+.25 = 1.0   ->  80000
  *   g3 pop  20000, single 25 %, nonwestern  5 %, urbanity 4: 0.2+.25+.05+.125 = .625 -> 12500
- *   total 262500; regions {g0*, g1} BW 30 mln MO 10 mln, {g2*, g3} BW 20 mln MO 5 mln. */
-Test(budget, hand_made_table) {
-  bw_gemeente g[4];
-  bw_region r[2];
-  memset(g, 0, sizeof g);
-  memset(r, 0, sizeof r);
+ *   total 262500; regions {g0*, g1} BW 30 mln MO 10 mln, {g2*, g3} BW 20 mln MO 5 mln
+ * (tiny_table; tiny_params the params it is used with). */
+static void tiny_table(bw_gemeente g[4], bw_region r[2]) {
+  memset(g, 0, 4 * sizeof *g);
+  memset(r, 0, 2 * sizeof *r);
   const double pop[4] = {100000, 50000, 80000, 20000}, single[4] = {50, 30, 40, 25}, nw[4] = {20, 10, 15, 5},
                urb[4] = {1, 5, 3, 4};
   for (int i = 0; i < 4; i++) {
@@ -159,20 +158,30 @@ Test(budget, hand_made_table) {
   }
   r[0].hist_budget_bw_eur = 30e6, r[0].hist_budget_mo_eur = 10e6;
   r[1].hist_budget_bw_eur = 20e6, r[1].hist_budget_mo_eur = 5e6;
-  bw_data d = {4, 2, g, r};
+}
 
+/* A revenue side of tiny_table's size (U and L well below the 50 mln), 100
+ * clients of each care type, and w = 0, 1/4, then 1 from the start year. */
+static void tiny_params(bw_params *p) {
+  bw_params_defaults(p);
+  p->wlz_uitname_eur = 5e6;
+  p->wlz_uitname_clients = 100;
+  p->national_institutions_eur = 1e6;
+  p->mo_extra_eur = 1e6;
+  for (int c = 0; c < BW_NCARE; c++) p->stock[c] = 100;
+  p->ingroei_mode = BW_INGROEI_CUSTOM;
+  p->n_custom = 2;
+  p->ingroei_custom[0] = 0.0;
+  p->ingroei_custom[1] = 0.25;
+}
+
+Test(budget, hand_made_table) {
+  bw_gemeente g[4];
+  bw_region r[2];
+  tiny_table(g, r);
+  bw_data d = {4, 2, g, r};
   bw_params p;
-  bw_params_defaults(&p);
-  /* a revenue side of this size: U and L well below the 50 mln */
-  p.wlz_uitname_eur = 5e6;
-  p.wlz_uitname_clients = 100;
-  p.national_institutions_eur = 1e6;
-  p.mo_extra_eur = 1e6;
-  for (int c = 0; c < BW_NCARE; c++) p.stock[c] = 100;
-  p.ingroei_mode = BW_INGROEI_CUSTOM;
-  p.n_custom = 2;
-  p.ingroei_custom[0] = 0.0;
-  p.ingroei_custom[1] = 0.25;
+  tiny_params(&p);
 
   const double O[4] = {140000.0 / 262500, 30000.0 / 262500, 80000.0 / 262500, 12500.0 / 262500};
   const double H[4] = {0.6, 0, 0.4, 0}, Hmo[4] = {10.0 / 15, 0, 5.0 / 15, 0};
@@ -522,4 +531,150 @@ Test(budget, pooling_region) {
   sim_close(&sa);
   sim_close(&sb);
   bw_data_free(&d);
+}
+
+/* ---- 7. the one-pass evaluation against the plain formulas ------------------------------------ */
+
+/* bw_budget_apply without the bijsturing pause does the budgets, the
+ * national sums, the unpooled shortfalls and the region sums of the pooling
+ * in one pass, writes the run's and the counterfactual's shortfalls at once
+ * and sums the region populations only when a region-year has no positive
+ * budget (models/budget.c). Here every number it gives is recomputed the
+ * plain way, a sum or a share at a time in gemeente order, and must have
+ * the same bits: the outputs are pinned (tests/test_golden.c). */
+
+/* The pooled shortfalls of r (docs/model.md §6): each region-year's sum of
+ * the unpooled shortfalls, pro rata to budget, or to population when the
+ * region's budget is not positive. */
+static void pooled_plain(const bw_model *m, const bw_data *d, const bw_rep_result *r, double *p_bw,
+                         double *p_mo) {
+  for (int y = 0; y < r->ny; y++)
+    for (int k = 0; k < d->nr; k++) {
+      double s_bw = 0, s_mo = 0, b_bw = 0, b_mo = 0, pop = 0;
+      for (int g = 0; g < r->ng; g++) {
+        if (d->g[g].region != k) continue;
+        size_t i = gy(r, g, y);
+        s_bw += r->cost_bw[i] - r->budget_bw[i];
+        s_mo += r->cost_mo[i] - r->budget_mo[i];
+        b_bw += r->budget_bw[i];
+        b_mo += r->budget_mo[i];
+        pop += bw_model_population(m, g, y);
+      }
+      for (int g = 0; g < r->ng; g++) {
+        if (d->g[g].region != k) continue;
+        size_t i = gy(r, g, y);
+        double pg = bw_model_population(m, g, y);
+        p_bw[i] = s_bw * (b_bw > 0 ? r->budget_bw[i] / b_bw : pg / pop);
+        p_mo[i] = s_mo * (b_mo > 0 ? r->budget_mo[i] / b_mo : pg / pop);
+      }
+    }
+}
+
+static void same_bits(const double *a, const double *b, size_t n, const char *what, const char *which) {
+  for (size_t i = 0; i < n; i++)
+    cr_assert(memcmp(&a[i], &b[i], sizeof(double)) == 0, "%s: %s[%zu] = %.17g, plainly %.17g", what, which, i,
+              a[i], b[i]);
+}
+
+/* Replication rep of s (params p) against the plain formulas; *by_pop counts
+ * the region-years pooled by population. */
+static void check_one_pass(const bw_params *p, const bw_data *d, sim *s, uint32_t rep, int want_cf, int *by_pop,
+                           const char *what) {
+  s->r->want_cf = want_cf;
+  sim_run(s, rep);
+  const bw_rep_result *r = s->r;
+  int ng = s->ng, ny = s->ny;
+  size_t n = (size_t)ng * ny;
+  double *u_bw = malloc(n * sizeof(double)), *u_mo = malloc(n * sizeof(double));
+  double *p_bw = malloc(n * sizeof(double)), *p_mo = malloc(n * sizeof(double));
+  cr_assert(u_bw && u_mo && p_bw && p_mo);
+  for (size_t i = 0; i < n; i++) {
+    u_bw[i] = r->cost_bw[i] - r->budget_bw[i];
+    u_mo[i] = r->cost_mo[i] - r->budget_mo[i];
+  }
+  pooled_plain(s->m, d, r, p_bw, p_mo);
+  int pooled = p->pooling == BW_POOL_REGION;
+  same_bits(r->shortfall_bw, pooled ? p_bw : u_bw, n, what, "shortfall_bw");
+  same_bits(r->shortfall_mo, pooled ? p_mo : u_mo, n, what, "shortfall_mo");
+  cr_assert_eq(r->have_cf, want_cf, "%s: have_cf", what);
+  if (want_cf) {
+    same_bits(r->cf->shortfall_bw, pooled ? u_bw : p_bw, n, what, "cf shortfall_bw");
+    same_bits(r->cf->shortfall_mo, pooled ? u_mo : p_mo, n, what, "cf shortfall_mo");
+  }
+  /* the budgets of docs/model.md §5 from the year terms the result reports */
+  shares sh = shares_of(p, d);
+  for (int g = 0; g < ng; g++)
+    for (int y = 0; y < ny; y++) {
+      size_t i = gy(r, g, y);
+      double mbw = r->macro_bw[y] - nat(r, BW_Q_WLZ_SETTLEMENT_EUR, y), w = r->w_bw[y], v = r->w_mo[y];
+      double o = bw_model_objective_share(s->m, g);
+      double bb = mbw * ((1.0 - w) * bw_model_historical_share(s->m, g) + w * o);
+      double bm = r->macro_mo[y] * ((1.0 - v) * sh.hist_mo[g] + v * o);
+      same_bits(&r->budget_bw[i], &bb, 1, what, "budget_bw");
+      same_bits(&r->budget_mo[i], &bm, 1, what, "budget_mo");
+    }
+  shares_free(&sh);
+  for (int y = 0; y < ny; y++) {
+    double cost = 0, budget = 0;
+    for (int g = 0; g < ng; g++) {
+      size_t i = gy(r, g, y);
+      cost += r->cost_bw[i] + r->cost_mo[i];
+      budget += r->budget_bw[i] + r->budget_mo[i];
+    }
+    double sf = cost - budget;
+    same_bits(&r->national[BW_Q_COST_EUR * ny + y], &cost, 1, what, "cost_eur");
+    same_bits(&r->national[BW_Q_BUDGET_EUR * ny + y], &budget, 1, what, "budget_eur");
+    same_bits(&r->national[BW_Q_SHORTFALL_EUR * ny + y], &sf, 1, what, "shortfall_eur");
+    for (int k = 0; k < d->nr; k++) {
+      double b_bw = 0, b_mo = 0;
+      for (int g = 0; g < ng; g++)
+        if (d->g[g].region == k) b_bw += r->budget_bw[gy(r, g, y)], b_mo += r->budget_mo[gy(r, g, y)];
+      *by_pop += !(b_bw > 0) + !(b_mo > 0);
+    }
+  }
+  free(u_bw), free(u_mo), free(p_bw), free(p_mo);
+}
+
+Test(budget, one_pass_is_the_plain_evaluation) {
+  bw_data d;
+  load_data(&d);
+  bw_params base;
+  light_params(&base);
+  enum { NS = 5 };
+  bw_params sc[NS];
+  const char *name[NS] = {"default", "pooling region", "macro_correct", "MO decentralised, pooling region",
+                          "24 years (43 x 24 region-years: more than one pooling pass holds)"};
+  for (int i = 0; i < NS; i++) sc[i] = base;
+  sc[1].pooling = BW_POOL_REGION;
+  sc[2].bijsturing = BW_BIJST_MACRO;
+  sc[3].mo_decentralise_year = 2024, sc[3].pooling = BW_POOL_REGION;
+  sc[4].last_year = sc[4].first_year + 23;
+  for (int i = 0; i < NS; i++) {
+    sim s = sim_open(&sc[i], &d);
+    if (i == 4) cr_assert_gt(d.nr * s.ny, 1024, "the fallback of the one pass is not reached");
+    int by_pop = 0;
+    for (int want_cf = 1; want_cf >= 0; want_cf--) check_one_pass(&sc[i], &d, &s, 2, want_cf, &by_pop, name[i]);
+    sim_close(&s);
+  }
+  bw_data_free(&d);
+
+  /* tiny_table with region 1 without historical budgets: before the
+   * ingroeipad (w = 0) and with MO central its budgets are 0, so its
+   * members share by population, in passes that share others by budget */
+  bw_gemeente g[4];
+  bw_region r[2];
+  tiny_table(g, r);
+  r[1].hist_budget_bw_eur = r[1].hist_budget_mo_eur = 0;
+  bw_data t = {4, 2, g, r};
+  for (int pool = 0; pool < 2; pool++) {
+    bw_params p;
+    tiny_params(&p);
+    p.pooling = pool ? BW_POOL_REGION : BW_POOL_NONE;
+    sim s = sim_open(&p, &t);
+    int by_pop = 0;
+    for (int want_cf = 1; want_cf >= 0; want_cf--) check_one_pass(&p, &t, &s, 1, want_cf, &by_pop, "tiny table");
+    /* BW in 2021 and 2022 (w = 0), MO every year; twice (with and without cf) */
+    cr_assert_eq(by_pop, 2 * (2 + s.ny), "tiny table: %d region-years pooled by population", by_pop);
+    sim_close(&s);
+  }
 }
