@@ -126,7 +126,8 @@
  * others, each by population) are arrays over lanes, stepped by vectorised
  * inversions: the first K terms of the CDF for every lane of a
  * run of blocks of 32 lanes at once (K from the largest mean below BW_LANE_TRS_MEAN in
- * the block), the rare lane whose count lies beyond them finished one by
+ * the block; on AVX-512 a group of 16 lanes stops as soon as all have their
+ * count, models/num/lane_scan.h), the rare lane whose count lies beyond them finished one by
  * one with the same word; the lanes at or above BW_LANE_TRS_MEAN are compacted and
  * drawn by vectorised rounds of PTRS / BTRS (bw_trs_lanes_draw; the entries of all
  * streams of a set together). The kernels add the movers' client-time and
