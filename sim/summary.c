@@ -24,6 +24,10 @@
 
 #include <omp.h>
 
+#if defined(__GNUC__) && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sketch.h"
 
 /* Bins per unit of asinh(x / c): 512 for gemeente and region cells (values
@@ -170,7 +174,7 @@ struct bw_acc {
   int64_t *dpend;       /* nocells with dsum: [4 * ng * ny] the fixed-point values of dsum not
                            yet added (|v| < 2^46 each, at most 2^16 replications: no overflow) */
   double *dtmp;         /* nocells with dsum: [ng * ny] scratch */
-  int ntile;            /* tiles of TILE cells (n_cells order), each with a lock */
+  int ntile;            /* tiles of TILE slots (slot_spans), each with a lock */
   omp_lock_t *tlock;
   omp_lock_t lock[NSTRIPE + 1];
 };
@@ -209,6 +213,36 @@ static bw_cell *cell_at(bw_acc *a, size_t j) {
   j -= (size_t)a->ng;
   if (j < a->n_nat) return &a->nat[j];
   return &a->reg[j - a->n_nat];
+}
+
+/* A part's slots (bw_acc_part): the cells in n_cells order, span by span
+ * (gy total, BW, MO, cum, nat, reg), each span starting at a multiple of 8,
+ * so that a span's values of one replication fill whole groups of eight
+ * (a cache line each); a span's last group may end in padding slots, which
+ * have no cell. */
+enum { NSPAN = 6 };
+typedef struct {
+  size_t cell[NSPAN + 1], slot[NSPAN + 1]; /* first cell, first slot of span k; [NSPAN]: the totals */
+} slot_map;
+
+static slot_map slot_spans(const bw_acc *a) {
+  size_t len[NSPAN] = {n_gy(a) / NCV, n_gy(a) / NCV, n_gy(a) / NCV, (size_t)a->ng, a->n_nat, a->n_reg};
+  slot_map m = {{0}, {0}};
+  for (int k = 0; k < NSPAN; k++) {
+    m.cell[k + 1] = m.cell[k] + len[k];
+    m.slot[k + 1] = m.slot[k] + (len[k] + 7) / 8 * 8;
+  }
+  return m;
+}
+
+/* The cell of slot s, or NULL for padding. */
+static bw_cell *slot_cell(bw_acc *a, const slot_map *m, size_t s) {
+  for (int k = 0; k < NSPAN; k++)
+    if (s < m->slot[k + 1]) {
+      size_t off = s - m->slot[k];
+      return off < m->cell[k + 1] - m->cell[k] ? cell_at(a, m->cell[k] + off) : NULL;
+    }
+  return NULL;
 }
 
 void bw_acc_free(bw_acc *a) {
@@ -295,7 +329,7 @@ static bw_acc *acc_create(const bw_model *m, int exact_nrep, int light, int keep
     a->cum = calloc((size_t)a->ng, sizeof *a->cum);
     a->nat = calloc((size_t)BW_NQ * (size_t)a->ny, sizeof *a->nat);
     a->reg = calloc((size_t)(a->nr > 0 ? a->nr : 1) * (size_t)a->ny, sizeof *a->reg);
-    a->ntile = (int)((n_cells(a) + TILE - 1) / TILE);
+    a->ntile = (int)((slot_spans(a).slot[NSPAN] + TILE - 1) / TILE);
     a->tlock = malloc((size_t)a->ntile * sizeof *a->tlock);
     if (a->tlock)
       for (int i = 0; i < a->ntile; i++) omp_init_lock(&a->tlock[i]);
@@ -457,19 +491,76 @@ static void add_gemeenten(bw_acc *a, int rep, int g0, int g1, const double *sbw,
   }
 }
 
-/* add_gemeenten for a part's row (row != NULL, a nocells accumulator), all
- * gemeenten of one replication: the same counts and the same row, in loops
- * over the gemeente-years that vectorise (the values and checks, the
- * exceedances) and short ones per gemeente (first year, cumulative). */
-BW_PART_CLONES static int row_values(size_t ngy, const double *sbw, const double *smo, double *rt, double *rb,
-                                     double *rm) {
+/* Replication b's slots in a part's block: slot s at base[(s / 8) * gs + s % 8]
+ * (bw_acc_part: base = vals + (b / 8) * 8 nslot + (b % 8) * 8, gs = 64). */
+typedef struct {
+  double *base;
+  size_t gs;
+  const slot_map *map;
+} part_row;
+
+static inline double *row_at(part_row r, size_t s) { return r.base + (s >> 3) * r.gs + (s & 7); }
+
+/* Lanes [0, n) of one group of row_values: the values into rt, rb, rm, and
+ * whether one is NaN or beyond BW_CELL_XMAX. */
+static inline int row_lanes(int n, const double *sbw, const double *smo, double *rt, double *rb, double *rm) {
   int bad = 0;
-  for (size_t i = 0; i < ngy; i++) {
-    double t = sbw[i] + smo[i];
-    rt[i] = t;
-    rb[i] = sbw[i];
-    rm[i] = smo[i];
-    bad |= !(fabs(t) <= BW_CELL_XMAX) | !(fabs(sbw[i]) <= BW_CELL_XMAX) | !(fabs(smo[i]) <= BW_CELL_XMAX);
+  for (int l = 0; l < n; l++) {
+    double t = sbw[l] + smo[l];
+    rt[l] = t;
+    rb[l] = sbw[l];
+    rm[l] = smo[l];
+    bad |= !(fabs(t) <= BW_CELL_XMAX) | !(fabs(sbw[l]) <= BW_CELL_XMAX) | !(fabs(smo[l]) <= BW_CELL_XMAX);
+  }
+  return bad;
+}
+
+#if defined(__GNUC__) && defined(__SSE2__)
+/* A whole group's values go to its line (64-byte aligned) around the caches:
+ * the line is read again only at the flush, a block (~16 MB) later, and a
+ * cached store would first fetch the line it overwrites whole. (Measured
+ * with perf on bwsim run -n 4000 -t 1 --set run.kernel=counts: row_values
+ * 1.8 % of the run with cached stores into the replication-major block of
+ * before, 5.4 % with cached stores into this layout, 2.0 % non-temporal.) */
+#define BW_STREAM_ROWS 1
+typedef double bw_v8d __attribute__((vector_size(64)));
+
+static inline void stream_line(double *dst, bw_v8d v) {
+  _mm_stream_pd(dst, (__m128d)__builtin_shufflevector(v, v, 0, 1));
+  _mm_stream_pd(dst + 2, (__m128d)__builtin_shufflevector(v, v, 2, 3));
+  _mm_stream_pd(dst + 4, (__m128d)__builtin_shufflevector(v, v, 4, 5));
+  _mm_stream_pd(dst + 6, (__m128d)__builtin_shufflevector(v, v, 6, 7));
+}
+#endif
+
+/* add_gemeenten for a part's row (a nocells accumulator), all gemeenten of
+ * one replication: the same counts and the same values, in loops over the
+ * gemeente-years that vectorise (the values and checks, the exceedances) and
+ * short ones per gemeente (first year, cumulative). The values go eight at a
+ * time (a group of slots) to the spans rt, rb, rm, gs doubles between groups. */
+BW_PART_CLONES static int row_values(size_t ngy, const double *sbw, const double *smo, double *rt, double *rb,
+                                     double *rm, size_t gs) {
+  int bad = 0;
+  size_t i = 0, o = 0;
+#ifdef BW_STREAM_ROWS
+  /* the checks in a loop of their own (one that vectorises: as vector
+   * comparisons of the groups below they went lane by lane) */
+  const size_t nfull = ngy / 8 * 8;
+  for (; i < nfull; i++)
+    bad |= !(fabs(sbw[i] + smo[i]) <= BW_CELL_XMAX) | !(fabs(sbw[i]) <= BW_CELL_XMAX) |
+           !(fabs(smo[i]) <= BW_CELL_XMAX);
+  for (i = 0; i < nfull; i += 8, o += gs) {
+    bw_v8d b, m;
+    memcpy(&b, sbw + i, sizeof b);
+    memcpy(&m, smo + i, sizeof m);
+    stream_line(rt + o, b + m);
+    stream_line(rb + o, b);
+    stream_line(rm + o, m);
+  }
+#endif
+  for (; i < ngy; i += 8, o += gs) {
+    int n = ngy - i < 8 ? (int)(ngy - i) : 8;
+    bad |= row_lanes(n, sbw + i, smo + i, rt + o, rb + o, rm + o);
   }
   return bad;
 }
@@ -512,17 +603,19 @@ static void fix_pending(size_t n, const double *x, int64_t *pend, bw_i128 *sum) 
 }
 
 static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *smo, const double *oth_bw,
-                           const double *oth_mo, const bw_rep_result *dec, double *row, int *err) {
+                           const double *oth_mo, const bw_rep_result *dec, part_row row, int *err) {
   const int ny = a->ny, ng = a->ng;
   const size_t ngy = (size_t)ng * ny;
   if (!a->light) {
-    double *rt = row + (size_t)CV_TOTAL * ngy, *rb = row + (size_t)CV_BW * ngy, *rm = row + (size_t)CV_MO * ngy;
-    if (row_values(ngy, sbw, smo, rt, rb, rm)) {
+    double *rt = row_at(row, row.map->slot[CV_TOTAL]), *rb = row_at(row, row.map->slot[CV_BW]),
+           *rm = row_at(row, row.map->slot[CV_MO]);
+    if (row_values(ngy, sbw, smo, rt, rb, rm, row.gs)) {
       if (*err == 0) *err = -2;
       for (size_t i = 0; i < ngy; i++) {
-        if (!(fabs(rt[i]) <= BW_CELL_XMAX)) rt[i] = 0.0;
-        if (!(fabs(rb[i]) <= BW_CELL_XMAX)) rb[i] = 0.0;
-        if (!(fabs(rm[i]) <= BW_CELL_XMAX)) rm[i] = 0.0;
+        size_t o = (i >> 3) * row.gs + (i & 7);
+        if (!(fabs(rt[o]) <= BW_CELL_XMAX)) rt[o] = 0.0;
+        if (!(fabs(rb[o]) <= BW_CELL_XMAX)) rb[o] = 0.0;
+        if (!(fabs(rm[o]) <= BW_CELL_XMAX)) rm[o] = 0.0;
       }
     }
   }
@@ -539,7 +632,7 @@ static void part_gemeenten(bw_acc *a, int rep, const double *sbw, const double *
     a->any[g] += first < ny;
     a->first[(size_t)g * (ny + 1) + first]++;
     cum = cell_value(cum, err);
-    row[n_gy(a) + (size_t)g] = cum;
+    *row_at(row, row.map->slot[3] + (size_t)g) = cum;
     if (a->K > 0) {
       size_t base = ((size_t)(rep % a->K) * ng + g) * (size_t)(ny + 1);
       for (int j = 0; j <= ny; j++) {
@@ -572,7 +665,7 @@ static void fold_pending(bw_acc *a) {
 
 /* National quantities, regions and the counters of one replication. */
 static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum, const double *terms,
-                     int have_old, double *row, int *err) {
+                     int have_old, const part_row *row, int *err) {
   const int ny = a->ny;
   if (terms) {
     for (size_t i = 0; i < (size_t)BW_DECOMP_NTERMS * ny; i++) a->dterm[i] += fix(terms[i]);
@@ -580,9 +673,8 @@ static void add_rest(bw_acc *a, int rep, const double *nat, const double *regsum
     a->dn[1] += (uint64_t)(have_old != 0);
   }
   if (row) {
-    double *rn = row + n_gy(a) + (size_t)a->ng, *rr = rn + a->n_nat;
-    for (size_t i = 0; i < a->n_nat; i++) rn[i] = cell_value(nat[i], err);
-    for (size_t i = 0; i < a->n_reg; i++) rr[i] = cell_value(regsum[i], err);
+    for (size_t i = 0; i < a->n_nat; i++) *row_at(*row, row->map->slot[4] + i) = cell_value(nat[i], err);
+    for (size_t i = 0; i < a->n_reg; i++) *row_at(*row, row->map->slot[5] + i) = cell_value(regsum[i], err);
   } else {
     for (size_t i = 0; i < a->n_nat; i++) cell_add(&a->nat[i], nat[i], err);
     for (size_t i = 0; i < a->n_reg; i++) cell_add(&a->reg[i], regsum[i], err);
@@ -824,24 +916,41 @@ bw_status bw_acc_unpack_merge(bw_acc *dst, const unsigned char *buf, size_t n, b
 /* ---- a thread's part ----------------------------------------------------------
  * The cells of ~12,000 outputs hold ~100 MB of bins: adding one replication
  * at a time misses the cache once per cell. A part keeps a block of
- * replications' values (replication-major: one row per replication, written
- * in order) and its own integer counts; when the block is full it adds the
- * block to the shared cells tile by tile (bw_cell_add_block: each histogram
- * is loaded once for the whole block), taking a tile's lock only if it is
- * free (a tile another thread holds is taken on a later pass), so threads
- * do not wait for each other. Its counts are merged once, at the end. */
+ * replications' values (in the layout below) and its own integer counts;
+ * when the block is full it adds the block to the shared cells tile by
+ * tile (bw_cell_add_block: each histogram is loaded once for the whole
+ * block), taking a tile's lock only if it is free (a tile another thread
+ * holds is taken on a later pass), so threads do not wait for each other.
+ * Its counts are merged once, at the end. */
 struct bw_acc_part {
   bw_acc *a;      /* the shared accumulator */
   bw_acc *own;    /* this thread's counts (no cells) */
   int block, nb;  /* replications per block, held now */
   int first_tile; /* where this part's flushes start */
-  size_t ncell;   /* values per replication */
-  double *vals;   /* [block][ncell] */
+  slot_map map;   /* where a replication's values go (slot_spans) */
+  size_t nslot;   /* slots per replication, a multiple of 8 */
+  double *vals;   /* [ceil(block / 8)][nslot / 8][8][8]: per eight replications, per group of
+                     eight slots, an 8 x 8 square [replication][slot] (see below) */
   double *scratch;
-  double *col;    /* [2][8][block]: two groups of eight cells' values */
+  double *col;    /* [2][8][col_len]: two groups of eight slots' values, a row per slot */
   int32_t *bins;  /* [2][2 block] */
   unsigned char *done; /* [a->ntile] */
 };
+
+/* The block's layout. A replication writes its values in order, a cell
+ * takes them a block at a time: one side must stride. Replication-major rows
+ * (the layout before) made the flush gather each cell's values from ~160
+ * rows 98 kB apart, a cache miss per value that prefetching hid poorly
+ * (3.6 % of a count run; bwsim run -n 4000 -t 1 --set run.kernel=counts,
+ * perf). Here replication b writes slot s at
+ *   vals[((b / 8) * (nslot / 8) + s / 8) * 64 + (b % 8) * 8 + s % 8],
+ * a whole cache line per group of eight slots (non-temporal where SSE2 has
+ * it: row_values), and the flush reads a group's squares, 512 contiguous
+ * bytes each, prefetched a group ahead, and transposes each in registers
+ * (transpose_group). Together 3.0 % of the same run instead of 5.4 %.
+ *
+ * The length of a row of col: the block rounded up to whole squares. */
+static size_t col_len(const bw_acc_part *p) { return ((size_t)p->block + 7) / 8 * 8; }
 
 /* Replications per block: about BW_PART_BYTES of values per thread, at most
  * BW_PART_MAXB (a cell's histogram spans ~100 cache lines: the block must be
@@ -875,12 +984,15 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   if (!p) return NULL;
   p->a = a;
   p->block = block > 0 ? (block > 65536 ? 65536 : block) : bw_acc_part_block(a);
-  p->ncell = n_cells(a);
+  p->map = slot_spans(a);
+  p->nslot = p->map.slot[NSPAN];
   p->first_tile = (int)(((long long)id * 7919) % (a->ntile > 0 ? a->ntile : 1));
   p->own = acc_create(a->m, 0, a->light, a->n_nat > 0, 1);
-  p->vals = malloc((size_t)p->block * (p->ncell ? p->ncell : 1) * sizeof *p->vals);
+  size_t nv = (size_t)(p->block + 7) / 8 * 8 * (p->nslot ? p->nslot : 8);
+  p->vals = aligned_alloc(64, nv * sizeof *p->vals); /* nv: a multiple of 8 */
+  if (p->vals) memset(p->vals, 0, nv * sizeof *p->vals); /* padding slots: never written, read as 0 */
   p->scratch = malloc(bw_acc_scratch_len(a) * sizeof *p->scratch);
-  p->col = malloc(16 * (size_t)p->block * sizeof *p->col);
+  p->col = aligned_alloc(64, 16 * col_len(p) * sizeof *p->col);
   p->bins = malloc(4 * (size_t)p->block * sizeof *p->bins);
   p->done = malloc((size_t)(a->ntile > 0 ? a->ntile : 1));
   if (!p->own || !p->vals || !p->scratch || !p->col || !p->bins || !p->done) {
@@ -890,47 +1002,99 @@ bw_acc_part *bw_acc_part_create(bw_acc *a, int block) {
   return p;
 }
 
-/* The block's values of cells j .. j+7 (a cache line of each row) into
- * dst [8][block]. */
-static void gather8(const bw_acc_part *p, size_t j, double *dst) {
-  size_t m = p->ncell - j < 8 ? p->ncell - j : 8;
-  for (int b = 0; b < p->nb; b++) {
-    const double *r = p->vals + (size_t)b * p->ncell + j;
-    for (size_t k = 0; k < m; k++) dst[k * (size_t)p->block + (size_t)b] = r[k];
+/* Group k of the block (slots 8k .. 8k+7: an 8 x 8 square per eight
+ * replications) into dst [8][col_len], the values of each slot in a row
+ * (past nb: leftovers of earlier blocks, never read). */
+BW_PART_CLONES static void transpose_group(const bw_acc_part *p, size_t k, double *dst) {
+  const size_t L = col_len(p), gt = p->nslot / 8;
+  for (size_t c = 0; c * 8 < (size_t)p->nb; c++) {
+    const double *src = p->vals + (c * gt + k) * 64; /* [r][l] */
+    double *d = dst + c * 8;                         /* [l][r], rows of L */
+#ifdef BW_STREAM_ROWS
+    /* in registers: three rounds of shuffles (the scalar copy below cost
+     * 0.9 % of a count run, this 0.5 %) */
+    bw_v8d r[8], u[8], w[8];
+    for (int q = 0; q < 8; q++) memcpy(&r[q], src + 8 * q, sizeof r[q]);
+    for (int q = 0; q < 8; q += 2) { /* u[q]: rows q, q+1, even columns; u[q+1]: odd */
+      u[q] = __builtin_shufflevector(r[q], r[q + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+      u[q + 1] = __builtin_shufflevector(r[q], r[q + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+    }
+    for (int q = 0; q < 8; q += 4) /* w[q + e]: rows q .. q+3 of columns e and e + 4 */
+      for (int e = 0; e < 4; e++) {
+        int a = q + (e & 1), b = a + 2;
+        w[q + e] = (e & 2) ? __builtin_shufflevector(u[a], u[b], 2, 3, 10, 11, 6, 7, 14, 15)
+                           : __builtin_shufflevector(u[a], u[b], 0, 1, 8, 9, 4, 5, 12, 13);
+      }
+    for (int e = 0; e < 4; e++) {
+      bw_v8d lo = __builtin_shufflevector(w[e], w[e + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+      bw_v8d hi = __builtin_shufflevector(w[e], w[e + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+      memcpy(d + (size_t)e * L, &lo, sizeof lo);
+      memcpy(d + (size_t)(e + 4) * L, &hi, sizeof hi);
+    }
+#else
+    for (int r = 0; r < 8; r++)
+      for (int l = 0; l < 8; l++) d[(size_t)l * L + (size_t)r] = src[r * 8 + l];
+#endif
   }
+}
+
+/* The values of slot s: group s / 8, transposed into half (s / 8) & 1 of
+ * col when not there yet. A tile's cells are taken in slot order and
+ * consecutive cells are at most one group apart (a span's padding is less
+ * than a group), so the half of the cell being added is never overwritten
+ * while the next one's bins are computed. */
+static const double *slot_values(bw_acc_part *p, size_t s, size_t loaded[2]) {
+  size_t k = s / 8, h = k & 1;
+  double *half = p->col + h * 8 * col_len(p);
+  if (loaded[h] != k) {
+    transpose_group(p, k, half);
+    loaded[h] = k;
+  }
+  return half + (s % 8) * col_len(p);
 }
 
 /* One tile's cells += the block's values: the next cell's bins are computed
  * and the counts they touch prefetched while this cell's are incremented
  * (only the range the block touches: a cell's histogram also holds the
- * tails of every replication so far). The values are gathered eight cells
- * (a cache line of each row) at a time. */
+ * tails of every replication so far). */
 static int flush_tile(bw_acc_part *p, int t) {
-  size_t j0 = (size_t)t * TILE, j1 = j0 + TILE < p->ncell ? j0 + TILE : p->ncell;
+  size_t s0 = (size_t)t * TILE, s1 = s0 + TILE < p->nslot ? s0 + TILE : p->nslot;
   const int nb = p->nb;
   const size_t B = (size_t)p->block;
-  int cur = 0, rc_next = 0;
+  bw_cell *cell[TILE];
+  size_t slot[TILE];
+  int n = 0;
+  for (size_t s = s0; s < s1; s++) {
+    bw_cell *c = slot_cell(p->a, &p->map, s);
+    if (c) cell[n] = c, slot[n++] = s;
+  }
+  if (n == 0) return 0;
+  size_t loaded[2] = {SIZE_MAX, SIZE_MAX};
+  int cur = 0;
   int32_t range[2][2];
-  if (j0 >= j1) return 0;
-  /* cell j's values: group (j / 8) & 1 of col, row j % 8 (TILE is a multiple of 8) */
-#define COL(j) (p->col + ((((j) / 8) & 1) * 8 + (j) % 8) * B)
-  gather8(p, j0, COL(j0));
-  rc_next = bw_cell_block_bins(cell_at(p->a, j0), COL(j0), nb, p->bins, range[0]);
-  for (size_t j = j0; j < j1; j++) {
+  const double *x = slot_values(p, slot[0], loaded);
+  int rc_next = bw_cell_block_bins(cell[0], x, nb, p->bins, range[0]);
+  for (int i = 0; i < n; i++) {
     int rc = rc_next, nxt = cur ^ 1;
     int32_t *bc = p->bins + (size_t)cur * 2 * B, *bn = p->bins + (size_t)nxt * 2 * B;
-    if (j + 1 < j1) {
-      if ((j + 1) % 8 == 0) gather8(p, j + 1, COL(j + 1));
-      rc_next = bw_cell_block_bins(cell_at(p->a, j + 1), COL(j + 1), nb, bn, range[nxt]);
-      if (rc_next == 0) bw_cell_prefetch_range(cell_at(p->a, j + 1), range[nxt]);
+    const double *xn = NULL;
+    if (i + 1 < n) {
+      xn = slot_values(p, slot[i + 1], loaded);
+      rc_next = bw_cell_block_bins(cell[i + 1], xn, nb, bn, range[nxt]);
+      if (rc_next == 0) bw_cell_prefetch_range(cell[i + 1], range[nxt]);
     }
-    bw_cell *c = cell_at(p->a, j);
-    if (rc == 1) rc = bw_cell_add_block(c, COL(j), nb, bc); /* a bin far out: one value at a time */
-    else if (rc == 0) rc = bw_cell_add_block_bins(c, COL(j), nb, bc, range[cur]);
+    { /* an eighth of the next group's squares (the next tile's first group after the last) */
+      size_t k = slot[i] / 8 + 1, l = slot[i] % 8, nc = ((size_t)nb + 7) / 8;
+      if (k < p->nslot / 8)
+        for (size_t c = l * nc / 8; c < (l + 1) * nc / 8; c++)
+          for (int r = 0; r < 8; r++) __builtin_prefetch(p->vals + (c * (p->nslot / 8) + k) * 64 + r * 8, 0, 3);
+    }
+    if (rc == 1) rc = bw_cell_add_block(cell[i], x, nb, bc); /* a bin far out: one value at a time */
+    else if (rc == 0) rc = bw_cell_add_block_bins(cell[i], x, nb, bc, range[cur]);
     if (rc) return rc;
     cur = nxt;
+    x = xn;
   }
-#undef COL
   return 0;
 }
 
@@ -939,6 +1103,9 @@ static int flush_tile(bw_acc_part *p, int t) {
  * remaining tile held waits for one. */
 static bw_status flush_cells(bw_acc_part *p, bw_ctx *ctx) {
   fold_pending(p->own);
+#ifdef BW_STREAM_ROWS
+  _mm_sfence(); /* the rows' non-temporal stores complete before the block is read */
+#endif
   if (p->nb == 0) return BW_OK;
   bw_acc *a = p->a;
   int nt = a->ntile, left = nt, err = 0;
@@ -983,11 +1150,11 @@ bw_status bw_acc_part_add(bw_acc_part *p, int rep, const bw_rep_result *r, bw_ct
   double *terms = rep_terms(a, r, regsum);
   const double *cf_bw = NULL, *cf_mo = NULL;
   rep_other_pooling(a, r, &cf_bw, &cf_mo);
-  double *row = p->vals + (size_t)p->nb * p->ncell;
+  part_row row = {p->vals + (size_t)(p->nb / 8) * 8 * p->nslot + (size_t)(p->nb % 8) * 8, 64, &p->map};
   int err = 0;
   region_sums(a, r->shortfall_bw, r->shortfall_mo, regsum);
   part_gemeenten(a, rep, r->shortfall_bw, r->shortfall_mo, cf_bw, cf_mo, terms ? r : NULL, row, &err);
-  add_rest(a, rep, r->national, regsum, terms, terms && r->have_old, row, &err);
+  add_rest(a, rep, r->national, regsum, terms, terms && r->have_old, &row, &err);
   if (err) return bw_fail(ctx, BW_EMODEL, "replication %d: a shortfall is NaN or beyond %.3g EUR", rep,
                           BW_CELL_XMAX);
   if (store) bw_store_put(store, rep, r);

@@ -1167,3 +1167,81 @@ Test(acc, bad_input_rejected) {
   bw_model_free(m);
   bw_model_free(m5);
 }
+
+/* The same through a part (bw_acc_part_add, the path of bwsim run: the
+ * gemeente-year values checked in a loop over whole groups of eight, then a
+ * partial last group): at the start, end or inside a group, and in the last
+ * (partial) group, a BW shortfall beyond BW_CELL_XMAX with the opposite MO
+ * shortfall (and the reverse), a BW + MO sum beyond it of two values within
+ * it (another member of the region the opposite, so that the region's sum
+ * is 0), a NaN, or a bad national quantity: refused, naming the
+ * replication; the part's next replication takes the row. The reform
+ * period is the last year only, so that no checked value enters a
+ * cumulative cell (whose check would hide a missed one). */
+Test(acc, part_rejects_bad_values) {
+  bw_params pp;
+  bw_params_defaults(&pp);
+  pp.pooling = BW_POOL_NONE;
+  pp.start_year = pp.last_year;
+  bw_model *m = tu_hand_model(5, NULL, NULL, &pp); /* regions {0, 2, 4}, {1, 3} */
+  int ny = bw_model_nyears(m), ngy = 5 * ny, nqy = BW_NQ * ny;
+  cr_assert(ngy % 8 >= 2 && ngy > 16, "the design needs full groups and a partial one (%d values)", ngy);
+  bw_rep_result **reps = crafted_reps(m, 1, design_fill, NULL);
+  bw_rep_result *r = reps[0];
+  double *sbw = r->shortfall_bw, *smo = r->shortfall_mo;
+  double *keep = malloc((size_t)(2 * ngy + nqy) * sizeof *keep);
+  cr_assert_not_null(keep);
+  memcpy(keep, sbw, (size_t)ngy * sizeof *keep);
+  memcpy(keep + ngy, smo, (size_t)ngy * sizeof *keep);
+  memcpy(keep + 2 * ngy, r->national, (size_t)nqy * sizeof *keep);
+  const int pos[5] = {0, 7, 8, ngy / 8 * 8 - 1, ngy - 2};
+  bw_acc *ref = new_acc(m, 0);
+  add_range(ref, reps, 0, 1, 1);
+  bw_summary *s0 = summarise(ref, m);
+  for (int k = 0; k < 5; k++)
+    for (int c = 0; c < 5; c++) {
+      int at = pos[k], g = at / ny, y = at % ny, mate = (g + 2 < 5 ? g + 2 : g - 2) * ny + y;
+      cr_assert_neq(y, ny - 1, "position %d in the reform period", at);
+      switch (c) {
+      case 0: sbw[at] = 1e12, smo[at] = -1e12; break;
+      case 1: sbw[at] = -1e12, smo[at] = 1e12; break;
+      case 2: /* each within the range, the sum beyond it */
+        sbw[at] = smo[at] = 0.6 * BW_CELL_XMAX;
+        sbw[mate] = smo[mate] = -0.6 * BW_CELL_XMAX;
+        break;
+      case 3: smo[at] = NAN; break;
+      case 4: r->national[k == 4 ? nqy - 1 : at] = -1e12; break;
+      }
+      bw_acc *a = new_acc(m, 0);
+      bw_acc_part *p = bw_acc_part_create(a, 4);
+      cr_assert_not_null(p);
+      bw_ctx ctx;
+      bw_ctx_init(&ctx);
+      cr_assert_eq(bw_acc_part_add(p, 3, r, &ctx), BW_EMODEL, "case %d at %d accepted", c, at);
+      cr_assert(strstr(ctx.msg, "replication 3") != NULL, "%s", ctx.msg);
+      memcpy(sbw, keep, (size_t)ngy * sizeof *keep);
+      memcpy(smo, keep + ngy, (size_t)ngy * sizeof *keep);
+      memcpy(r->national, keep + 2 * ngy, (size_t)nqy * sizeof *keep);
+      bw_ctx_init(&ctx);
+      cr_assert_eq(bw_acc_part_add(p, 0, r, &ctx), BW_OK, "%s", ctx.msg);
+      cr_assert_eq(bw_acc_part_finish(p, &ctx), BW_OK, "%s", ctx.msg);
+      bw_acc_part_free(p);
+      /* the cells hold the good replication only (the counts of the
+       * refused one stay: a run stops at the error) */
+      bw_summary *s = summarise(a, m);
+      for (int v = 0; v < BW_NGV; v++)
+        cr_assert_eq(memcmp(s->gy[v], s0->gy[v], (size_t)ngy * sizeof(bw_stat)), 0,
+                     "variable %d after refusing case %d at %d", v, c, at);
+      cr_assert_eq(memcmp(s->national, s0->national, (size_t)nqy * sizeof(bw_stat)), 0,
+                   "national after refusing case %d at %d", c, at);
+      cr_assert_eq(memcmp(s->region, s0->region, (size_t)s->nr * ny * sizeof(bw_stat)), 0,
+                   "regions after refusing case %d at %d", c, at);
+      bw_summary_free(s);
+      bw_acc_free(a);
+    }
+  bw_summary_free(s0);
+  bw_acc_free(ref);
+  free(keep);
+  free_reps(reps, 1);
+  bw_model_free(m);
+}
