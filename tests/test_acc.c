@@ -1245,3 +1245,48 @@ Test(acc, part_rejects_bad_values) {
   free_reps(reps, 1);
   bw_model_free(m);
 }
+
+/* A part counts s_gt > theta without dividing (the smallest sum over theta
+ * per gemeente-year, found once): at that sum and at the double just below
+ * it, for theta positive, zero (the sum in the subnormals) and negative,
+ * the same counts as bw_acc_add's division, and the ones the design gives.
+ * The sums here come from a walk of nextafter, not the part's search. */
+Test(acc, part_exceedance_at_the_threshold) {
+  enum { R = 6 };
+  const double thetas[3] = {15.0, 0.0, -7.3};
+  for (int t = 0; t < 3; t++) {
+    bw_params pp;
+    bw_params_defaults(&pp);
+    pp.start_year = 2022;
+    pp.pooling = BW_POOL_NONE;
+    pp.threshold_eur_per_inhabitant = thetas[t];
+    bw_model *m = tu_hand_model(5, NULL, NULL, &pp);
+    int ny = bw_model_nyears(m), ngy = 5 * ny;
+    double th = bw_model_params(m)->threshold_eur_per_inhabitant;
+    cr_assert_eq(th, thetas[t]);
+    bw_rep_result **reps = crafted_reps(m, R, design_fill, NULL);
+    for (int i = 0; i < ngy; i++) {
+      double pop = bw_model_population(m, i / ny, i % ny), x = th * pop;
+      while (!(x / pop > th)) x = nextafter(x, INFINITY);
+      while (nextafter(x, -INFINITY) / pop > th) x = nextafter(x, -INFINITY);
+      for (int k = 0; k < R; k++) {
+        double v = (k + i) % 2 == 0 ? x : nextafter(x, -INFINITY);
+        reps[k]->shortfall_bw[i] = reps[k]->cf->shortfall_bw[i] = v;
+        reps[k]->shortfall_mo[i] = reps[k]->cf->shortfall_mo[i] = 0.0;
+      }
+    }
+    bw_acc *a = new_acc(m, 0), *b = new_acc(m, 0);
+    add_range(a, reps, 0, R, 1);
+    add_parts(b, reps, R, 2, 4);
+    bw_summary *sa = summarise(a, m), *sb = summarise(b, m);
+    char what[64];
+    snprintf(what, sizeof what, "theta %g: parts vs bw_acc_add", th);
+    assert_identical(sa, sb, what);
+    for (int i = 0; i < ngy; i++)
+      cr_assert_eq(sb->p_exceed[i], 0.5, "theta %g, gemeente-year %d: p_exceed %g", th, i, sb->p_exceed[i]);
+    bw_summary_free(sa), bw_summary_free(sb);
+    bw_acc_free(a), bw_acc_free(b);
+    free_reps(reps, R);
+    bw_model_free(m);
+  }
+}
