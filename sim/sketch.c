@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fastmath.h" /* bw_fm_log_, BW_BATCH_CLONES */
+#include "fastmath.h" /* bw_fm_bits_, bw_fm_double_, BW_BATCH_CLONES */
 
 #define BW_Z95 1.96
 #define BW_TAIL 0.05
@@ -44,10 +44,11 @@ void bw_cell_init(bw_cell *cell, double c, double inv_h) {
 
 void bw_cell_free(bw_cell *cell) {
   free(cell->cnt);
+  free(cell->hi);
   free(cell->car);
-  cell->cnt = NULL;
+  cell->cnt = cell->hi = NULL;
   cell->car = NULL;
-  cell->len = cell->ncar = cell->capcar = 0;
+  cell->len = cell->hlen = cell->ncar = cell->capcar = 0;
 }
 
 void bw_cell_clear(bw_cell *cell) {
@@ -56,6 +57,7 @@ void bw_cell_clear(bw_cell *cell) {
   cell->min = INFINITY;
   cell->max = -INFINITY;
   if (cell->cnt) memset(cell->cnt, 0, (size_t)cell->len * sizeof *cell->cnt);
+  if (cell->hi) memset(cell->hi, 0, (size_t)cell->hlen * sizeof *cell->hi);
   cell->ncar = 0;
 }
 
@@ -103,11 +105,81 @@ static void carry_add(bw_cell *cell, int64_t i, uint64_t hi) {
   cell->ncar++;
 }
 
+/* carry of bin i = hi > 0 (room reserved for a new one) */
+static void carry_set(bw_cell *cell, int64_t i, uint64_t hi) {
+  uint32_t k = carry_find(cell, i);
+  if (k < cell->ncar && cell->car[k].bin == i) cell->car[k].hi = hi;
+  else carry_add(cell, i, hi);
+}
+
+/* carry of bin i -= 1 (undoing a carry_add(i, 1): it is there) */
+static void carry_sub1(bw_cell *cell, int64_t i) {
+  uint32_t k = carry_find(cell, i);
+  if (--cell->car[k].hi > 0) return;
+  memmove(cell->car + k, cell->car + k + 1, (size_t)(cell->ncar - k - 1) * sizeof *cell->car);
+  cell->ncar--;
+}
+
+/* ---- second bytes: a bin's count div 256 mod 256 ----------------------------- */
+
+/* the second byte of absolute bin i (0 when not held) */
+static inline uint64_t hi_of(const bw_cell *cell, int64_t i) {
+  return (uint64_t)(i - cell->hlo) < cell->hlen ? cell->hi[i - cell->hlo] : 0;
+}
+
+/* Make second bytes of bins [a, b) present (lo <= a < b <= lo + len): grown
+ * like cnt, with room on each side (max(16, hlen / 8) bins: the bulk of a
+ * distribution reaches 256 from its mode outwards, so a few copies at
+ * most), clipped to cnt's bins. 0, -1 out of memory (nothing changed). */
+static int hi_cover(bw_cell *cell, int64_t a, int64_t b) {
+  if (cell->hlen > 0 && a >= cell->hlo && b <= cell->hlo + (int64_t)cell->hlen) return 0;
+  int64_t lo = cell->hlen ? cell->hlo : a, hi = cell->hlen ? cell->hlo + (int64_t)cell->hlen : b;
+  int64_t pad = (int64_t)cell->hlen / 8;
+  if (pad < 16) pad = 16;
+  if (a < lo) lo = a - pad;
+  if (b > hi) hi = b + pad;
+  if (lo < cell->lo) lo = cell->lo;
+  if (hi > cell->lo + (int64_t)cell->len) hi = cell->lo + (int64_t)cell->len;
+  uint32_t len = (uint32_t)(hi - lo);
+  uint8_t *h = calloc(len, sizeof *h);
+  if (!h) return -1;
+  if (cell->hlen) memcpy(h + (cell->hlo - lo), cell->hi, (size_t)cell->hlen * sizeof *h);
+  free(cell->hi);
+  cell->hi = h;
+  cell->hlo = lo;
+  cell->hlen = len;
+  return 0;
+}
+
+/* the count of bin k (index into cnt) beyond its first byte */
+static uint64_t cnt_beyond(const bw_cell *cell, uint32_t k) {
+  int64_t i = cell->lo + (int64_t)k;
+  return hi_of(cell, i) << 8 | carry_of(cell, i) << 16;
+}
+
+/* whether every count is its first byte (the reading loops' fast path) */
+static inline int cnt_plain(const bw_cell *cell) { return (cell->hlen | cell->ncar) == 0; }
+
 /* the count of bin k (index into cnt) */
 static inline uint64_t cnt_at(const bw_cell *cell, uint32_t k) {
   uint64_t v = cell->cnt[k];
-  if (cell->ncar) v += carry_of(cell, cell->lo + (int64_t)k) << 16;
+  if (!cnt_plain(cell)) v += cnt_beyond(cell, k);
   return v;
+}
+
+/* the count of bin k of a cell whose plain is cnt_plain(cell) */
+#define CNT_AT(cell, plain, k) ((plain) ? (uint64_t)(cell)->cnt[k] : cnt_at(cell, k))
+
+/* count of held bin i += m: 0, -1 out of memory (nothing changed) */
+static int add_count(bw_cell *cell, int64_t i, uint64_t m) {
+  uint32_t k = (uint32_t)(i - cell->lo);
+  uint64_t old = cnt_at(cell, k), t = old + m;
+  if (t > UINT8_MAX && hi_cover(cell, i, i + 1) != 0) return -1;
+  if (t > UINT16_MAX && old <= UINT16_MAX && carry_reserve(cell, 1) != 0) return -1;
+  cell->cnt[k] = (uint8_t)t;
+  if (t > UINT8_MAX) cell->hi[i - cell->hlo] = (uint8_t)(t >> 8);
+  if (t > UINT16_MAX) carry_set(cell, i, t >> 16);
+  return 0;
 }
 
 uint64_t bw_cell_count(const bw_cell *cell, int64_t i) {
@@ -134,7 +206,7 @@ static int cover(bw_cell *cell, int64_t a, int64_t b) {
   if (b > hi) hi = b + pad;
   if (hi - lo > (int64_t)UINT32_MAX / 2) return -1;
   uint32_t len = (uint32_t)(hi - lo);
-  uint16_t *cnt = calloc(len, sizeof *cnt);
+  uint8_t *cnt = calloc(len, sizeof *cnt);
   if (!cnt) return -1;
   if (cell->len) memcpy(cnt + (cell->lo - lo), cell->cnt, (size_t)cell->len * sizeof *cnt);
   free(cell->cnt);
@@ -164,9 +236,14 @@ int bw_cell_add(bw_cell *cell, double x) {
 int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
   if (isnan(x) || fabs(x) > BW_CELL_XMAX) return -2;
   if (cover(cell, i, i + 1) != 0) return -1;
-  if (cell->cnt[i - cell->lo] == UINT16_MAX) {
-    if (carry_reserve(cell, 1) != 0) return -1;
-    carry_add(cell, i, 1);
+  if (cell->cnt[i - cell->lo] == UINT8_MAX) { /* wraps: the second byte += 1 */
+    if (hi_cover(cell, i, i + 1) != 0) return -1;
+    uint8_t *h = cell->hi + (i - cell->hlo);
+    if (*h == UINT8_MAX) { /* wraps too: the carry += 1 */
+      if (carry_reserve(cell, 1) != 0) return -1;
+      carry_add(cell, i, 1);
+    }
+    (*h)++;
   }
   cell->cnt[i - cell->lo]++;
   bw_i128 v = (bw_i128)llround(x * BW_FIX_SCALE);
@@ -179,69 +256,132 @@ int bw_cell_add_bin(bw_cell *cell, double x, int64_t i) {
 
 /* ---- blocks of values --------------------------------------------------------
  * bin_of calls libm's asinh (about 20 ns); a block computes the same bins in a
- * vector loop: a = log(|u| + sqrt(u^2 + 1)) with the vectorisable log of
- * fastmath.h and u = x (1/c). a differs from libm's asinh(|x / c|) by a
- * few ulps at most (each step rounds once; both are within 2 ulps of the
- * true value), far less than BIN_SLACK (1 + a) = 2^-40 (1 + a).
- * When floor(inv_h (s - slack)) = floor(inv_h (s + slack)), s = a with the
- * sign of u, that is bin_of's bin (rounding is monotone); otherwise (a value
- * within 2^-40 of a bin edge in asinh: probability ~1e-7 per value) the
- * block takes bin_of's path for it, and exact zeros bin 0 (asinh(+-0) = +-0,
- * floor(+-0) = 0). The bins, and so every count, are therefore exactly those
- * bw_cell_add gives. (Single precision for the sqrt and log was tried: its
- * wider slack sends ~1 % of the values to libm, and the block was slower.) */
-#define BIN_SLACK 0x1p-40
+ * vector loop from a cheaper approximation s = asinh_fast(u), u = x (1/c),
+ * whose error is proven below: |s - asinh(x / c)| <= ASINH_ERR (2^-23.3).
+ * With A = libm's asinh(x / c) (within 2^-44 of the true value for |A| <
+ * 45, a few ulps) and T = fl(A inv_h), bin_of's bin is floor(T); the loop
+ * computes t = fl(s inv_h) and tl = floor(fl(t - et)), et = BIN_SLACK inv_h
+ * + 2^-20, and keeps tl when fl(t + et) < tl + 1 and |t| < 2^30 - 2:
+ * then |T - t| <= (ASINH_ERR + 2^-44) inv_h + 2^-22 (T and t are below
+ * 2^31: half-ulps <= 2^-23 each), and since BIN_SLACK = 2^-22 exceeds
+ * ASINH_ERR + 2^-44 and the two roundings of t -+ et are <= 2^-23 each,
+ * fl(t - et) <= T <= fl(t + et) < tl + 1, so floor(T) = tl. Otherwise (a
+ * value within ~et of a bin edge: probability about 2 et, 2.5e-4 per value
+ * at inv_h 512, 2e-3 at 4096; NaN, |x| > XMAX, u infinite or beyond 2^64,
+ * bins beyond +-2^30) the block takes bin_of's path for the value. Exact
+ * zeros are bin 0 (asinh(+-0) = +-0, floor(+-0) = 0). The bins, and so every
+ * count, are therefore exactly those bw_cell_add gives.
+ *
+ * The approximation (asinh_fast): no division and no double-precision square
+ * root, which in a vector unit cost several times the rest of the loop:
+ *   a = |u|, r = sqrt(a^2 + 1) in SINGLE precision, w = a + r,
+ *   s = +-log_poly(w): w = 2^k m from the bits, m in [sqrt(2)/2, sqrt(2)),
+ *   f = m - 1 (exact), log w = k ln2 + P(f), P of degree 9 (the Chebyshev
+ *   interpolant of log1p on that interval, coefficients rounded to double).
+ * Its error, in absolute terms of asinh (the bins are uniform in it):
+ *   u = x (1/c) vs x / c (libm's input fl(x / c) too): 2^-52 relative,
+ *     |d asinh| <= |du| / sqrt(1 + u^2) <= 2^-52.
+ *   r: q = a^2 + 1 in double (2^-52 relative), (float) q (2^-24; halved by the
+ *     root), sqrtf (2^-24, correctly rounded): r within 1.5 2^-24 + 2^-48 of
+ *     sqrt(a^2 + 1) relatively. w = fl(a + r) then within 1.5 2^-24 + 2^-47 of
+ *     a + sqrt(a^2 + 1) relatively (r <= w), so log w within 1.5 2^-24 + 2^-46.
+ *     (No overflow below |u| = 2^64: a^2 + 1 < 2^128 fits a float; beyond,
+ *     r and w are infinite and log_poly(w) + (w - w) is NaN.)
+ *   P: |P(f) - log1p(f)| <= 6.09e-9 = 2^-27.29 over the interval: the largest
+ *     of 100001 equispaced samples of the error (the rounded coefficients, 30
+ *     digits) is 6.058e-9, and between samples (spacing h = 7.07e-6) the
+ *     error exceeds the samples' by at most h^2/8 max|P'' - log1p''| <=
+ *     h^2/8 4.9 = 3.1e-11. Estrin's evaluation (about 25 roundings of terms
+ *     below 1) adds < 2^-48.
+ *   k ln2 (|k| <= 65, ln2 rounded (2^-54 relative), the product and the sum
+ *     rounded, all below 46): < 2^-46.
+ *   Together |s - asinh(x / c)| <= 1.5 2^-24 + 6.09e-9 + 2^-44 < 9.56e-8 <
+ *   ASINH_ERR = 1.625 2^-24 = 9.69e-8; tests/test_sketch.c checks the error
+ *   on a dense sample (largest found: 8.94e-8, from the square root).
+ * Cost (AVX-512, default data): 1.7 ns a value, from 4.1 with a double
+ * square root and fastmath.h's log (a division) under a slack of 2^-40;
+ * the single-precision root is 0.5 ns of it, a double one ~0.8 more. The
+ * wider slack sends ~2e-4 of the values to libm, a negligible cost. */
+#define ASINH_ERR 0x1.ap-24 /* 2^-23.30 */
+#define BIN_SLACK 0x1p-22
 #define BIN_TMAX 1073741824.0 /* 2^30: bins beyond take bin_of's path */
-#define BIN_UMAX 1e150        /* |u| beyond (u^2 overflowing) takes bin_of's path */
 
-/* bins of n values into bin (and bin[n ..]: the bin of the value's upper
- * slack); returns whether some value's bin is ambiguous (those must be
- * recomputed), whether a value is NaN or beyond XMAX, and the bins' range. */
+/* log w for 1 <= w < 2^65 (see above) */
+static inline double log_poly(double w) {
+  const uint64_t sqrt_half = UINT64_C(0x3fe6a09e667f3bcd); /* bits of sqrt(2)/2 */
+  const uint64_t one = UINT64_C(0x3ff0000000000000);
+  uint64_t ix = bw_fm_bits_(w);
+  uint64_t eb = (ix - sqrt_half + one) >> 52; /* k + 1023 */
+  double m = bw_fm_double_(ix - (eb << 52) + one);
+  double dk = bw_fm_double_(UINT64_C(0x4330000000000000) | eb) - (BW_FM_TWO52 + 1023.0);
+  double f = m - 1.0;
+  double f2 = f * f, f4 = f2 * f2, f8 = f4 * f4;
+  double p01 = 0x1.753a81eefda98p-31 + 0x1.fffffbc049336p-1 * f;
+  double p23 = -0x1.00000478a69fcp-1 + 0x1.5559e3d386dafp-2 * f;
+  double p45 = -0x1.0002acfa0fe8ap-2 + 0x1.98490e65a6c50p-3 * f;
+  double p67 = -0x1.5367277eefed7p-3 + 0x1.35dd033a690fbp-3 * f;
+  double p89 = -0x1.261b8fe98d56cp-3 + 0x1.536c6e987efe9p-4 * f;
+  double p = ((p01 + p23 * f2) + (p45 + p67 * f2) * f4) + p89 * f8;
+  return dk * 0x1.62e42fefa39efp-1 + p;
+}
+
+/* |asinh(u) - asinh_fast(u)| <= ASINH_ERR (see above) for |u| < 2^64; NaN
+ * for u NaN, infinite, or too large for the single-precision square root
+ * (w infinite, w - w NaN). */
+static inline double asinh_fast(double u) {
+  double au = fabs(u);
+  double r = (double)sqrtf((float)(au * au + 1.0));
+  double w = au + r;
+  double a = log_poly(w) + (w - w);
+  return u < 0.0 ? -a : a;
+}
+
+double bw_sketch_asinh_fast(double u) { return asinh_fast(u); }
+double bw_sketch_asinh_err(void) { return ASINH_ERR; }
+double bw_sketch_bin_slack(void) { return BIN_SLACK; }
+
+/* bins of n values into bin, BIN_AMB for a value that needs a second look
+ * (an ambiguous bin, or a value beyond the fast path: NaN, |x| > XMAX, huge
+ * |u|, bins beyond +-2^30); returns their range (bmin = BIN_AMB: some value
+ * is so marked). */
+#define BIN_AMB INT32_MIN
 typedef struct {
-  int amb, bad;       /* nonzero: some bin is ambiguous; 1: a value NaN or beyond XMAX */
-  int32_t bmin, bmax; /* range of bin[] */
+  int32_t bmin, bmax;
 } bins_info;
 
 BW_BATCH_CLONES static bins_info bins_vec(double c, double inv_h, const double *x, int n, int32_t *bin) {
-  int32_t *bhi = bin + n;
-  /* x (1/c) is within an ulp of x / c: a change of asinh far below the slack */
+  /* x (1/c) is within an ulp of x / c (accounted for above) */
   const double inv_c = 1.0 / c;
-  int amb = 0, bad = 0;
+  const double et = BIN_SLACK * inv_h + 0x1p-20;
   int32_t bmin = INT32_MAX, bmax = INT32_MIN;
   for (int i = 0; i < n; i++) {
-    double u = x[i] * inv_c;
-    double au = fabs(u);
-    double ac = au < BIN_UMAX ? au : BIN_UMAX; /* u^2 must not overflow (beyond: bin_of) */
-    double w = ac + sqrt(ac * ac + 1.0);
-    double a = bw_fm_log_(w);
-    double e = BIN_SLACK * (1.0 + a);
-    double s = u < 0.0 ? -a : a;
-    double tlo = floor((s - e) * inv_h), thi = floor((s + e) * inv_h);
-    /* the slow path for: beyond +-2^30 bins, |u| >= BIN_UMAX and u = 0 (and
-     * NaN, whose tlo is clamped below: no NaN is converted) */
-    int slow = tlo <= -BIN_TMAX || thi >= BIN_TMAX || au >= BIN_UMAX || u == 0.0;
-    tlo = tlo > -BIN_TMAX ? (tlo < BIN_TMAX ? tlo : BIN_TMAX) : -BIN_TMAX;
-    thi = slow ? tlo + 1.0 : thi;
-    int32_t lo = (int32_t)tlo, hi = (int32_t)thi;
-    bin[i] = lo;
-    bhi[i] = hi;
-    amb |= hi - lo; /* nonzero: some bin is ambiguous */
-    bad |= !(fabs(x[i]) <= BW_CELL_XMAX);
-    bmin = lo < bmin ? lo : bmin;
-    bmax = lo > bmax ? lo : bmax;
+    double t = asinh_fast(x[i] * inv_c) * inv_h;
+    double tl = floor(t - et);
+    /* NaN fails every test */
+    int sure = fabs(x[i]) <= BW_CELL_XMAX && fabs(t) < BIN_TMAX - 2.0 && t + et < tl + 1.0;
+    tl = sure ? tl : (double)BIN_AMB;
+    tl = x[i] == 0.0 ? 0.0 : tl; /* zero: bin 0 (a nonzero x whose u underflows is ambiguous) */
+    int32_t b = (int32_t)tl;
+    bin[i] = b;
+    bmin = b < bmin ? b : bmin;
+    bmax = b > bmax ? b : bmax;
   }
-  return (bins_info){amb, bad, bmin, bmax};
+  return (bins_info){bmin, bmax};
 }
 
-/* The block's exact sums and extremes in a vector loop. v = round(256 x)
- * (llround's value; |v| <= 2^46, an integer-valued double) is split as
- * v = a 2^24 + b, a = floor(v 2^-24) (|a| <= 2^22), 0 <= b < 2^24, all
- * exact in doubles; then v^2 = a^2 2^48 + a b 2^25 + b^2, and the sums of
- * a^2, a b (64-bit signed) and b^2 (64-bit unsigned) of up to 2^16 values
- * cannot overflow: 32 x 32-bit products summed in 64-bit lanes, combined in
- * 128 bits once per block. The extremes as integer keys in total_less's
- * order (the bits of a double, the magnitude bits flipped when negative:
- * -0 is then -1, below +0's 0), whose min and max vectorise. */
+/* The block's exact sums and extremes in a vector loop, in doubles whose
+ * every step is exact. v = round(256 x) = t + trunc(2 f), t = trunc(256 x),
+ * f = 256 x - t (llround's value: half away from zero); z = v + 2^46 in
+ * [0, 2^47] (|v| <= 2^46) is split as z = a 2^24 + b, a = floor(z 2^-24) <=
+ * 2^23, 0 <= b < 2^24; then v = (a - 2^22) 2^24 + b. The products a a, a b,
+ * b b (below 2^48) are exact, and each term p (an integer below 2^52) is
+ * summed as an integer through the bits of p + 2^52 (2^52's bits + p): the
+ * sums of a, b, a^2, a b, b^2 over up to 2^16 values stay below 2^64 (b^2:
+ * < 2^48 each), so the 64-bit lanes hold them exactly (the n copies of
+ * 2^52's bits are taken off modulo 2^64); they are combined in 128 bits once
+ * per block. The extremes as integer keys in total_less's order (the bits of
+ * a double, the magnitude bits flipped when negative: -0 is then -1, below
+ * +0's 0), whose min and max vectorise. */
 typedef struct {
   int64_t s1;
   bw_i128 s2;
@@ -261,39 +401,69 @@ static inline double key_value(int64_t k) {
 }
 
 BW_BATCH_CLONES static block_sums sums_vec(const double *x, int n) {
-  int64_t sa = 0, sb = 0, saa = 0, sab = 0;
-  uint64_t sbb = 0;
+  uint64_t sa = 0, sb = 0, saa = 0, sab = 0, sbb = 0;
   int64_t kmn = INT64_MAX, kmx = INT64_MIN;
   for (int i = 0; i < n; i++) {
     double y = x[i] * BW_FIX_SCALE, t = trunc(y), f = y - t;
-    double v = t + (f >= 0.5 ? 1.0 : 0.0) - (f <= -0.5 ? 1.0 : 0.0);
-    double ah = floor(v * 0x1p-24), bl = v - ah * 0x1p24;
-    int64_t ai = (int32_t)ah, bi = (int32_t)bl;
-    sa += ai;
-    sb += bi;
-    saa += ai * ai;
-    sab += ai * bi;
-    sbb += (uint64_t)(bi * bi);
+    double z = (t + trunc(f + f)) + 0x1p46;
+    double a = floor(z * 0x1p-24), b = z - a * 0x1p24;
+    sa += bw_fm_bits_(a + 0x1p52);
+    sb += bw_fm_bits_(b + 0x1p52);
+    saa += bw_fm_bits_(a * a + 0x1p52);
+    sab += bw_fm_bits_(a * b + 0x1p52);
+    sbb += bw_fm_bits_(b * b + 0x1p52);
     int64_t k = order_key(x[i]);
     kmn = k < kmn ? k : kmn;
     kmx = k > kmx ? k : kmx;
   }
+  const uint64_t off = (uint64_t)n * UINT64_C(0x4330000000000000); /* n copies of 2^52's bits, mod 2^64 */
+  sa -= off, sb -= off, saa -= off, sab -= off, sbb -= off;
   block_sums r;
-  r.s1 = sa * (int64_t)(1 << 24) + sb;
-  r.s2 = (bw_i128)saa * ((bw_i128)1 << 48) + (bw_i128)sab * ((bw_i128)1 << 25) + (bw_i128)sbb;
+  const bw_i128 K = (bw_i128)1 << 22, nn = n;
+  r.s1 = (int64_t)(((bw_i128)sa - nn * K) * ((bw_i128)1 << 24) + (bw_i128)sb);
+  /* sum v^2 = 2^48 sum (a - K)^2 + 2^25 sum (a - K) b + sum b^2 */
+  bw_i128 aa = (bw_i128)saa - 2 * K * (bw_i128)sa + nn * K * K;
+  bw_i128 ab = (bw_i128)sab - K * (bw_i128)sb;
+  r.s2 = aa * ((bw_i128)1 << 48) + ab * ((bw_i128)1 << 25) + (bw_i128)sbb;
   r.mn = key_value(kmn);
   r.mx = key_value(kmx);
   return r;
 }
 
+/* Whether x[0 .. n-1] are all +-0 (a third of the default data's blocks: a
+ * gemeente without a shortfall in a year), and then whether some is -0 and
+ * some +0 (the extremes): OR and AND of the bits. */
+typedef struct {
+  int zero, neg, pos;
+} zero_info;
+
+BW_BATCH_CLONES static zero_info zeros_vec(const double *x, int n) {
+  uint64_t o = 0, a = ~UINT64_C(0);
+  for (int i = 0; i < n; i++) {
+    uint64_t b = bw_fm_bits_(x[i]);
+    o |= b;
+    a &= b;
+  }
+  return (zero_info){(o << 1) == 0, (int)(o >> 63), !(a >> 63)};
+}
+
+/* all n values +-0 (x[0] tells most blocks apart at once) */
+static inline int all_zero(const double *x, int n) { return x[0] == 0.0 && zeros_vec(x, n).zero; }
+
 int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin, int32_t range[2]) {
   if (n <= 0) return 0;
+  if (all_zero(x, n)) { /* bin 0 (asinh(+-0) = +-0, floor: 0) */
+    memset(bin, 0, (size_t)n * sizeof *bin);
+    range[0] = range[1] = 0;
+    return 0;
+  }
   bins_info bi = bins_vec(cell->c, cell->inv_h, x, n, bin);
-  if (bi.bad) return -2;
-  if (bi.amb > 0) {
+  if (bi.bmin == BIN_AMB) {
+    for (int i = 0; i < n; i++)
+      if (isnan(x[i]) || fabs(x[i]) > BW_CELL_XMAX) return -2;
     for (int i = 0; i < n; i++) {
-      if (bin[n + i] == bin[i]) continue;
-      int64_t b = x[i] == 0.0 ? 0 : bin_of(cell, x[i]); /* asinh(+-0) = +-0, floor: 0 */
+      if (bin[i] != BIN_AMB) continue;
+      int64_t b = bin_of(cell, x[i]);
       if (b <= -(int64_t)BIN_TMAX || b >= (int64_t)BIN_TMAX) return 1; /* far outside any sane range */
       bin[i] = (int32_t)b;
     }
@@ -308,13 +478,32 @@ int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin
   return 0;
 }
 
+/* The cache lines a prefetch_range asked for and this thread has not yet
+ * issued: PF_FIRST at once, then one every PF_EVERY values while the next
+ * block's counts are incremented, the rest after them. A burst of all of
+ * them (30 lines a block on the default data) waits for free line-fill
+ * buffers; spread, the add_part_1t of bench_stats took ~5 % less. Held as
+ * addresses, not pointers: a line of a histogram grown or freed since is
+ * harmless (a prefetch never faults), and an earlier range's rest is
+ * dropped. */
+#define PF_FIRST 8
+#define PF_EVERY 4 /* a power of 2 */
+static _Thread_local uintptr_t pf_next, pf_end;
+
+static inline void pf_issue(int k) {
+  uintptr_t p = pf_next;
+  for (; k > 0 && p < pf_end; k--, p += 64) __builtin_prefetch((const void *)p, 1);
+  pf_next = p;
+}
+
 void bw_cell_prefetch_range(const bw_cell *cell, const int32_t range[2]) {
   int64_t a = range[0] > cell->lo ? range[0] : cell->lo;
   int64_t b = (int64_t)range[1] + 1 < cell->lo + (int64_t)cell->len ? (int64_t)range[1] + 1 : cell->lo + (int64_t)cell->len;
+  pf_next = pf_end = 0;
   if (a >= b) return;
-  const char *p = (const char *)(cell->cnt + (a - cell->lo)), *end = (const char *)(cell->cnt + (b - cell->lo));
-  p = (const char *)((uintptr_t)p & ~(uintptr_t)63);
-  for (; p < end; p += 64) __builtin_prefetch(p, 1);
+  pf_next = (uintptr_t)(cell->cnt + (a - cell->lo)) & ~(uintptr_t)63;
+  pf_end = (uintptr_t)(cell->cnt + (b - cell->lo));
+  pf_issue(PF_FIRST);
 }
 
 int bw_cell_add_block_bins(bw_cell *cell, const double *x, int n, int32_t *bin, const int32_t range[2]) {
@@ -328,22 +517,61 @@ int bw_cell_add_block_bins(bw_cell *cell, const double *x, int n, int32_t *bin, 
     if (cover(cell, range[0] - pad, (int64_t)range[1] + 1 + pad) != 0) return -1;
   }
   if (cover(cell, range[0], (int64_t)range[1] + 1) != 0) return -1;
-  uint16_t *cnt = cell->cnt;
+  if (range[0] == range[1]) { /* one bin (all zeros, say): its count += n at once */
+    if (add_count(cell, range[0], (uint64_t)n) != 0) return -1;
+    pf_issue(1 << 30);
+    block_sums bs;
+    zero_info z = zeros_vec(x, n);
+    if (z.zero) /* +-0: the sums 0, -0 below +0 */
+      bs = (block_sums){0, 0, z.neg ? -0.0 : 0.0, z.pos ? 0.0 : -0.0};
+    else
+      bs = sums_vec(x, n);
+    cell->n += (uint64_t)n;
+    cell->s1 += bs.s1;
+    cell->s2 += bs.s2;
+    add_extremes(cell, bs.mn, bs.mx);
+    return 0;
+  }
+  uint8_t *cnt = cell->cnt;
   int64_t lo = cell->lo;
-  /* counts that wrap past 65535: their bins (in bin[n ..]) get a carry */
+  /* counts that wrap past 255: their bins (in bin[n ..]) get a second byte
+   * += 1 (a bin wraps at most 256 times in 65536 values, so its second byte
+   * at most once: a carry) */
   int32_t *wrap = bin + n;
   int nw = 0;
   for (int i = 0; i < n; i++) {
-    uint16_t v = (uint16_t)(cnt[bin[i] - lo] + 1);
+    if ((i & (PF_EVERY - 1)) == 0) pf_issue(1);
+    uint8_t v = (uint8_t)(cnt[bin[i] - lo] + 1);
     cnt[bin[i] - lo] = v;
     if (__builtin_expect(v == 0, 0)) wrap[nw++] = bin[i];
   }
+  pf_issue(1 << 30);
   if (nw > 0) {
-    if (carry_reserve(cell, (uint32_t)nw) != 0) {
-      for (int i = 0; i < n; i++) cnt[bin[i] - lo]--; /* undo: nothing added */
+    int32_t wmin = wrap[0], wmax = wrap[0];
+    for (int k = 1; k < nw; k++) {
+      wmin = wrap[k] < wmin ? wrap[k] : wmin;
+      wmax = wrap[k] > wmax ? wrap[k] : wmax;
+    }
+    int k = 0, oom = hi_cover(cell, wmin, (int64_t)wmax + 1) != 0;
+    for (; !oom && k < nw; k++) {
+      uint8_t *h = cell->hi + (wrap[k] - cell->hlo);
+      if (*h == UINT8_MAX) { /* wraps too: the carry += 1 */
+        if (carry_reserve(cell, 1) != 0) {
+          oom = 1;
+          break;
+        }
+        carry_add(cell, wrap[k], 1);
+      }
+      (*h)++;
+    }
+    if (oom) { /* undo: nothing added */
+      while (k-- > 0) {
+        uint8_t *h = cell->hi + (wrap[k] - cell->hlo);
+        if ((*h)-- == 0) carry_sub1(cell, wrap[k]);
+      }
+      for (int i = 0; i < n; i++) cnt[bin[i] - lo]--;
       return -1;
     }
-    for (int k = 0; k < nw; k++) carry_add(cell, wrap[k], 1);
   }
   block_sums bs = sums_vec(x, n);
   cell->n += (uint64_t)n;
@@ -370,24 +598,39 @@ int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin) {
 int bw_cell_merge(bw_cell *dst, const bw_cell *src) {
   if (dst->c != src->c || dst->inv_h != src->inv_h) return -2;
   if (src->n == 0) return 0;
-  /* the used part of src only (a bin with a carry is used) */
+  /* the used part of src only (a bin with a second byte or a carry is used) */
   uint32_t a = 0, b = src->len;
   while (a < b && cnt_at(src, a) == 0) a++;
   while (b > a && cnt_at(src, b - 1) == 0) b--;
   if (a < b) {
     if (cover(dst, src->lo + a, src->lo + b) != 0) return -1;
-    uint16_t *d = dst->cnt + (src->lo + a - dst->lo);
-    /* room for every carry first (src's, and the sums past 65535), so that
-     * nothing fails half-way */
-    uint32_t more = src->ncar;
-    for (uint32_t k = a; k < b; k++) more += (uint32_t)d[k - a] + src->cnt[k] > UINT16_MAX;
+    /* the sums t of the counts: second bytes for the bins where t > 255,
+     * carries where t > 65535, both made room for first so that nothing
+     * fails half-way */
+    int64_t hmin = INT64_MAX, hmax = INT64_MIN;
+    uint32_t more = 0;
+    for (uint32_t k = a; k < b; k++) {
+      uint64_t sv = cnt_at(src, k);
+      if (sv == 0) continue;
+      int64_t i = src->lo + (int64_t)k;
+      uint64_t t = cnt_at(dst, (uint32_t)(i - dst->lo)) + sv;
+      if (t <= UINT8_MAX) continue;
+      hmin = i < hmin ? i : hmin;
+      hmax = i > hmax ? i : hmax;
+      more += t > UINT16_MAX && carry_of(dst, i) == 0;
+    }
+    if (hmin <= hmax && hi_cover(dst, hmin, hmax + 1) != 0) return -1;
     if (carry_reserve(dst, more) != 0) return -1;
     for (uint32_t k = a; k < b; k++) {
-      uint32_t v = (uint32_t)d[k - a] + src->cnt[k];
-      d[k - a] = (uint16_t)v;
-      if (v > UINT16_MAX) carry_add(dst, src->lo + (int64_t)k, 1);
+      uint64_t sv = cnt_at(src, k);
+      if (sv == 0) continue;
+      int64_t i = src->lo + (int64_t)k;
+      uint32_t dk = (uint32_t)(i - dst->lo);
+      uint64_t t = cnt_at(dst, dk) + sv;
+      dst->cnt[dk] = (uint8_t)t;
+      if (t > UINT8_MAX) dst->hi[i - dst->hlo] = (uint8_t)(t >> 8);
+      if (t > UINT16_MAX) carry_set(dst, i, t >> 16);
     }
-    for (uint32_t k = 0; k < src->ncar; k++) carry_add(dst, src->car[k].bin, src->car[k].hi);
   }
   dst->n += src->n;
   dst->s1 += src->s1;
@@ -490,9 +733,9 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
   int next = 0;
   double acc = 0.0;
   const double *span = tab_span(cell, tab);
-  int want_m4 = !isnan(mean);
+  int want_m4 = !isnan(mean), plain = cnt_plain(cell);
   for (uint32_t b = 0; b < cell->len; b++) {
-    uint64_t cb = cnt_at(cell, b);
+    uint64_t cb = CNT_AT(cell, plain, b);
     if (cb == 0) continue;
     cum += cb;
     bin_val v = {0.0, 0.0};
@@ -579,8 +822,9 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
   /* CVaR95: mean of the largest k = ceil(n/20) values, from the top bins */
   uint64_t k = (n + 19) / 20, need = k;
   double tail = 0.0, tail_err = 0.0;
+  const int plain = cnt_plain(cell);
   for (uint32_t b = cell->len; b-- > 0 && need > 0;) {
-    uint64_t cb = cnt_at(cell, b);
+    uint64_t cb = CNT_AT(cell, plain, b);
     if (cb == 0) continue;
     uint64_t take = cb < need ? cb : need;
     bin_val v = bin_value(cell, tab, b);
@@ -609,7 +853,7 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
 #define MID(b) (span ? bin_mid_span(cell, span, (b)) : bin_value(cell, tab, (b)).mid)
   while (b0 > 0 && MID(b0 - 1) > q95) b0--;
   for (uint32_t b = b0; b < cell->len; b++) {
-    uint64_t cb = cnt_at(cell, b);
+    uint64_t cb = CNT_AT(cell, plain, b);
     if (cb == 0) continue;
     double x = MID(b), c = (double)cb;
     e1 += c * (x - q95);
@@ -644,8 +888,9 @@ typedef struct {
  * packed: the padding of the histogram is no part of its state. */
 static void used_range(const bw_cell *cell, uint32_t *a, uint32_t *b) {
   uint32_t i = 0, j = cell->len;
-  while (i < j && cnt_at(cell, i) == 0) i++;
-  while (j > i && cnt_at(cell, j - 1) == 0) j--;
+  const int plain = cnt_plain(cell);
+  while (i < j && CNT_AT(cell, plain, i) == 0) i++;
+  while (j > i && CNT_AT(cell, plain, j - 1) == 0) j--;
   *a = i;
   *b = j;
 }
@@ -673,8 +918,9 @@ size_t bw_cell_pack(const bw_cell *cell, unsigned char *buf) {
   memcpy(buf, &h, sizeof h);
   /* the counts as 32-bit integers (the format of 32-bit counters) */
   unsigned char *o = buf + sizeof h;
+  const int plain = cnt_plain(cell);
   for (uint32_t k = a; k < b; k++) {
-    uint32_t v = (uint32_t)cnt_at(cell, k);
+    uint32_t v = (uint32_t)CNT_AT(cell, plain, k);
     memcpy(o + (size_t)(k - a) * sizeof v, &v, sizeof v);
   }
   return sizeof h + (size_t)(b - a) * sizeof(uint32_t);
@@ -698,22 +944,34 @@ size_t bw_cell_unpack_merge(bw_cell *dst, const unsigned char *buf, size_t avail
   if (h.len) {
     src.cnt = malloc((size_t)h.len * sizeof *src.cnt);
     if (!src.cnt) return 0;
-    uint32_t nhi = 0;
+    /* the counts' bytes: second bytes over the bins past 255, carries for
+     * those past 65535 (ascending) */
+    const unsigned char *cv = buf + sizeof h;
+    int64_t hmin = INT64_MAX, hmax = INT64_MIN;
+    uint32_t ncar = 0;
     for (uint32_t k = 0; k < h.len; k++) {
       uint32_t v;
-      memcpy(&v, buf + sizeof h + (size_t)k * sizeof v, sizeof v);
-      src.cnt[k] = (uint16_t)v;
-      nhi += v > UINT16_MAX;
+      memcpy(&v, cv + (size_t)k * sizeof v, sizeof v);
+      src.cnt[k] = (uint8_t)v;
+      if (v > UINT8_MAX) {
+        hmin = k < hmin ? k : hmin;
+        hmax = k > hmax ? k : hmax;
+      }
+      ncar += v > UINT16_MAX;
     }
-    if (nhi) {
-      if (carry_reserve(&src, nhi) != 0) {
+    if (hmin <= hmax) {
+      src.hlo = h.lo + hmin;
+      src.hlen = (uint32_t)(hmax - hmin + 1);
+      src.hi = malloc(src.hlen);
+      if (!src.hi || carry_reserve(&src, ncar) != 0) {
         bw_cell_free(&src);
         return 0;
       }
-      for (uint32_t k = 0; k < h.len; k++) {
+      for (uint32_t k = 0; k < src.hlen; k++) {
         uint32_t v;
-        memcpy(&v, buf + sizeof h + (size_t)k * sizeof v, sizeof v);
-        if (v > UINT16_MAX) src.car[src.ncar++] = (bw_carry){h.lo + (int64_t)k, v >> 16};
+        memcpy(&v, cv + ((size_t)hmin + k) * sizeof v, sizeof v);
+        src.hi[k] = (uint8_t)(v >> 8);
+        if (v > UINT16_MAX) src.car[src.ncar++] = (bw_carry){src.hlo + (int64_t)k, v >> 16};
       }
     }
   }

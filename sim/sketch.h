@@ -34,11 +34,16 @@ __extension__ typedef __int128 bw_i128;
  * up to 2^32 values): 2^38, about 2.7e11. */
 #define BW_CELL_XMAX 274877906944.0
 
-/* A bin's count is cnt[k] + 65536 * (its carry): 16-bit counters (half the
- * memory, and half the bytes a block of replications streams through, of
- * 32-bit ones), and for the rare bin past 65535 (a point mass, such as an
- * exact zero, over tens of thousands of replications) a carry in a short
- * sorted list. The counts are exact integers either way. */
+/* A bin's count is cnt[k] + 256 * hi[bin - hlo] + 65536 * (its carry):
+ * 8-bit counters (a quarter of the memory, and of the bytes a block of
+ * replications streams through, of 32-bit ones); for bins past 255 a second
+ * byte in hi, a dense range of bins grown (like cnt) only over the bins that
+ * need it (a distribution's bulk; never wider than cnt, so a cell holds at
+ * most the 2 bytes a bin of 16-bit counters took); and for the rare bin past
+ * 65535 (a point mass, such as an exact zero, over tens of thousands of
+ * replications) a carry in a short sorted list. The counts are exact
+ * integers either way; the packed form (bw_cell_pack) holds them as 32-bit
+ * integers whatever the layout. */
 typedef struct {
   int64_t bin;  /* absolute bin index */
   uint64_t hi;  /* multiples of 65536 in its count */
@@ -51,9 +56,12 @@ typedef struct {
   double c;        /* scale of the bins */
   double inv_h;    /* bins per unit of asinh(x / c) */
   int64_t lo;      /* bin index of cnt[0] */
+  int64_t hlo;     /* bin index of hi[0] */
   uint32_t len;    /* bins held */
+  uint32_t hlen;   /* bins with a second byte held (within [lo, lo + len)) */
   uint32_t ncar, capcar; /* carries held, allocated */
-  uint16_t *cnt;   /* len counts mod 65536 (NULL when len = 0) */
+  uint8_t *cnt;    /* len counts mod 256 (NULL when len = 0) */
+  uint8_t *hi;     /* hlen counts div 256 mod 256 (NULL when hlen = 0) */
   bw_carry *car;   /* ncar carries, ascending bin */
 } bw_cell;
 
@@ -90,10 +98,21 @@ int bw_cell_add_block(bw_cell *cell, const double *x, int n, int32_t *bin);
  * their range [range[0], range[1]]: 0; -2 as above; 1 a bin beyond +-2^30
  * (add the values one at a time). bw_cell_prefetch_range(cell, range) then
  * bw_cell_add_block_bins(cell, x, n, bin, range) with the same x and bin:
- * 0, or -1 out of memory (nothing added). */
+ * 0, or -1 out of memory (nothing added). The prefetches are a hint, spread
+ * over this thread's next bw_cell_add_block_bins (a burst of them would
+ * wait for free line-fill buffers); the bins' scratch bin[n ..] is reused. */
 int bw_cell_block_bins(const bw_cell *cell, const double *x, int n, int32_t *bin, int32_t range[2]);
 void bw_cell_prefetch_range(const bw_cell *cell, const int32_t range[2]);
 int bw_cell_add_block_bins(bw_cell *cell, const double *x, int n, int32_t *bin, const int32_t range[2]);
+
+/* For tests: the approximation of asinh behind the vector bins of a block
+ * (sketch.c), the bound on its error that sketch.c proves, and the slack its
+ * bins allow for (a value whose bin the slack leaves ambiguous takes libm's
+ * asinh): |bw_sketch_asinh_fast(u) - asinh(u)| <= bw_sketch_asinh_err() for
+ * |u| < 2^64, and bw_sketch_asinh_err() + libm's error < bw_sketch_bin_slack(). */
+double bw_sketch_asinh_fast(double u);
+double bw_sketch_asinh_err(void);
+double bw_sketch_bin_slack(void);
 
 /* dst += src (same c and inv_h): 0, -1 out of memory, -2 scales differ. */
 int bw_cell_merge(bw_cell *dst, const bw_cell *src);

@@ -25,7 +25,11 @@
  * 4. -0.0 and +0.0: every order of a multiset holding both gives the same
  *    bytes.
  * 5. Memory follows the spread of the values, not their number; a first block
- *    holds room for the tails; counts past 65535 carry exactly; clear. */
+ *    holds room for the tails; counts past 255 (a second byte, held only
+ *    over the bins that need it) and past 65535 (a carry) are exact; clear.
+ * 6. The vector bins of a block (an approximation of asinh within a proven
+ *    bound, and a slack around it) are libm's, value by value, near the bin
+ *    edges too; the block's fixed-point sums are llround's. */
 #include <criterion/criterion.h>
 #include <float.h>
 #include <gsl/gsl_randist.h>
@@ -655,13 +659,182 @@ Test(sketch, add_block_is_add) {
   gsl_rng_free(r);
 }
 
-/* The counters are 16-bit with a carry per 65536 (sketch.h): a bin past
- * 65535, reached one value at a time, in blocks, by merges (two halves whose
- * sum wraps) and through pack / unpack (the 32-bit counts of the packed
- * format), holds the exact count, and every route gives the same state and
- * bytes. Values: a point mass at 0 (200,003 of them: three carries) beside a
- * spread of 3,000 values, several bins of which also pass 65535 in the
- * merge of the halves. */
+/* The vector bins' approximation of asinh (sketch.c: single-precision square
+ * root, a division-free log) stays within the error bound sketch.c proves,
+ * on a dense sample: log-spaced |u| from 2^-40 to just below 2^64 (where the
+ * square root's argument would overflow a float), both signs, and a fine
+ * uniform grid on [0, 16] where the root's error is largest; and the slack
+ * of the bins covers it with libm's error on top (with the margin the proof
+ * needs): a slack set too small fails here. Beyond 2^64, infinite and NaN u
+ * give NaN (the block then takes libm's path). */
+Test(sketch, asinh_approximation_within_its_bound_and_the_slack) {
+  const double err = bw_sketch_asinh_err(), slack = bw_sketch_bin_slack();
+  cr_assert(err > 0 && err + 0x1p-44 < slack, "bound %a, slack %a", err, slack);
+  long double worst = 0, worst_libm = 0;
+  double worst_u = 0;
+  enum { NLOG = 1 << 21, NLIN = 1 << 20 };
+  for (int i = 0; i <= NLOG + NLIN; i++) {
+    double u = i <= NLOG ? exp2(-40.0 + 103.999 * (double)i / NLOG) : 16.0 * (double)(i - NLOG) / NLIN;
+    for (int sgn = 0; sgn < 2; sgn++) {
+      double v = sgn ? -u : u, a = bw_sketch_asinh_fast(v);
+      long double e = fabsl((long double)a - asinhl((long double)v));
+      long double el = fabsl((long double)a - (long double)asinh(v));
+      if (e > worst) worst = e, worst_u = v;
+      if (el > worst_libm) worst_libm = el;
+    }
+  }
+  cr_assert(worst <= err, "|asinh_fast(u) - asinh(u)| = %Lg at u = %.17g beyond the proven bound %g", worst, worst_u,
+            err);
+  cr_assert(worst_libm + 0x1p-40 < slack, "the slack %g does not cover the error vs libm %Lg", slack, worst_libm);
+  /* the bound is not vacuous: the square root's single precision shows */
+  cr_assert(worst > 0.5 * err, "largest error %Lg, bound %g", worst, err);
+  const double nan_in[] = {0x1p65, -0x1p65, 1e300, INFINITY, -INFINITY, NAN};
+  for (size_t k = 0; k < sizeof nan_in / sizeof nan_in[0]; k++)
+    cr_assert(isnan(bw_sketch_asinh_fast(nan_in[k])), "asinh_fast(%g) must be NaN", nan_in[k]);
+  cr_assert_eq(bw_sketch_asinh_fast(0.0), bw_sketch_asinh_fast(-0.0));
+}
+
+/* The bins of bw_cell_block_bins, value by value, are bw_cell_bin's (libm's
+ * asinh): values placed on the bin edges and at offsets around the
+ * approximation's slack (in units of the bin: 1e-9 .. 1e-2, both sides;
+ * and 1 .. 3 ulps of x), random values, tiny (subnormal) and huge (XMAX;
+ * u far beyond 2^64 through tiny c) values, both zeros, at inv_h
+ * 512 and 4096 and scales c from 1e-290 to 1e6; the range returned is that
+ * of the bins, and adding the blocks gives the state of adding one by one. */
+Test(sketch, block_bins_are_libm_bins_near_edges) {
+  gsl_rng *r = rng_open(12);
+  static const double cs[] = {5, 1, 1e6, 0.37, 1e-3, 1e-9, 1e-290};
+  static const double hs[] = {512, 4096};
+  static const double offs[] = {1e-9, 1e-7, 2e-6, 1e-5, 3e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 4e-3, 1e-2};
+  enum { N = 24000, B = 160 };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * N * sizeof *bins);
+  cr_assert(x && bins);
+  long amb_checked = 0;
+  for (size_t ci = 0; ci < sizeof cs / sizeof cs[0]; ci++)
+    for (size_t hi = 0; hi < sizeof hs / sizeof hs[0]; hi++) {
+      double c = cs[ci], h = hs[hi];
+      /* the largest bin magnitude of a value within XMAX */
+      double top = floor(asinh(BW_CELL_XMAX / c) * h) - 2;
+      for (int i = 0; i < N; i++) {
+        double sgn = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
+        /* a bin: mostly near the middle of the range, some far out */
+        double t = gsl_rng_uniform(r) < 0.8 ? floor(gsl_ran_gaussian(r, 3 * h)) : floor(gsl_rng_uniform(r) * top);
+        if (fabs(t) > top) t = copysign(top, t);
+        switch (i % 8) {
+        case 0: x[i] = c * sinh(t / h); break; /* the edge itself */
+        case 1:
+        case 2: { /* an offset in bins around the slack */
+          double d = offs[gsl_rng_uniform_int(r, sizeof offs / sizeof offs[0])];
+          x[i] = c * sinh((t + (i % 8 == 1 ? d : -d)) / h);
+          break;
+        }
+        case 3: { /* ulps of x from the edge */
+          double e = c * sinh(t / h);
+          int k = 1 + (int)gsl_rng_uniform_int(r, 3);
+          for (int j = 0; j < k; j++) e = nextafter(e, sgn > 0 ? INFINITY : -INFINITY);
+          x[i] = e;
+          break;
+        }
+        case 4: x[i] = sgn * c * gsl_ran_lognormal(r, 0, 3); break;
+        case 5: { /* tiny, zero, huge */
+          static const double sp[] = {0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-300, 1e-20, BW_CELL_XMAX, -BW_CELL_XMAX, 1e11};
+          x[i] = sp[gsl_rng_uniform_int(r, sizeof sp / sizeof sp[0])];
+          break;
+        }
+        default: x[i] = sgn * gsl_rng_uniform(r) * (gsl_rng_uniform(r) < 0.5 ? 10 * c : BW_CELL_XMAX); break;
+        }
+        if (!(fabs(x[i]) <= BW_CELL_XMAX)) x[i] = copysign(BW_CELL_XMAX, x[i]);
+      }
+      bw_cell one, blk;
+      bw_cell_init(&one, c, h);
+      bw_cell_init(&blk, c, h);
+      for (int i0 = 0; i0 < N; i0 += B) {
+        int n = i0 + B <= N ? B : N - i0;
+        int32_t range[2];
+        int rc = bw_cell_block_bins(&blk, x + i0, n, bins, range);
+        cr_assert_eq(rc, 0, "c %g, 1/h %g: block at %d: %d", c, h, i0, rc);
+        int64_t bmin = INT64_MAX, bmax = INT64_MIN;
+        for (int i = 0; i < n; i++) {
+          int64_t want = bw_cell_bin(&one, x[i0 + i]);
+          cr_assert_eq((int64_t)bins[i], want, "c %g, 1/h %g: x = %.17g (%a): bin %d, libm's %lld", c, h, x[i0 + i],
+                       x[i0 + i], bins[i], (long long)want);
+          bmin = want < bmin ? want : bmin;
+          bmax = want > bmax ? want : bmax;
+        }
+        cr_assert(range[0] == bmin && range[1] == bmax, "c %g, 1/h %g: range", c, h);
+        bw_cell_prefetch_range(&blk, range);
+        cr_assert_eq(bw_cell_add_block_bins(&blk, x + i0, n, bins, range), 0);
+        amb_checked += n;
+      }
+      fill_cell(&one, x, N);
+      char what[64];
+      snprintf(what, sizeof what, "c %g, 1/h %g: blocks vs one by one", c, h);
+      assert_same_state(&one, &blk, what);
+      bw_cell_free(&one);
+      bw_cell_free(&blk);
+    }
+  cr_assert_gt(amb_checked, 0);
+  /* bins beyond +-2^30: the block says so (1), and bw_cell_add_block adds
+   * the values one at a time */
+  bw_cell one, blk;
+  bw_cell_init(&one, 1, 1e8);
+  bw_cell_init(&blk, 1, 1e8);
+  double far[3] = {1e6, 1.0000001e6, 1e6}; /* bins near 1.45e9 */
+  int32_t range[2];
+  cr_assert_eq(bw_cell_block_bins(&blk, far, 3, bins, range), 1);
+  cr_assert_eq(bw_cell_add_block(&blk, far, 3, bins), 0);
+  fill_cell(&one, far, 3);
+  assert_same_state(&one, &blk, "bins beyond 2^30");
+  bw_cell_free(&one);
+  bw_cell_free(&blk);
+  free(x);
+  free(bins);
+  gsl_rng_free(r);
+}
+
+/* The block's fixed-point sums are exactly those of llround one value at a
+ * time: ties (x 256 = k + 1/2, rounded away from zero), the doubles next to
+ * them, the largest magnitudes (round(256 XMAX) = 2^46, and 2^46 - 1 whose low
+ * 24 bits are all ones) in blocks of 65536 (the most a block holds: the
+ * 64-bit partial sums must not overflow), mixed signs. */
+Test(sketch, block_sums_exact_on_ties_and_extremes) {
+  enum { N = 65536 };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * N * sizeof *bins);
+  cr_assert(x && bins);
+  for (int set = 0; set < 4; set++) {
+    for (int i = 0; i < N; i++) {
+      double k = (double)(i * 7919 % 200003) - 100001;
+      switch (set) {
+      case 0: x[i] = (k + 0.5) / 256; break;
+      case 1: x[i] = nextafter((k + 0.5) / 256, i % 2 ? INFINITY : -INFINITY); break;
+      case 2: x[i] = i % 3 == 0 ? BW_CELL_XMAX : i % 3 == 1 ? 0x1p38 - 0x1p-8 : -0x1p38 + 0x1p-9; break;
+      default: x[i] = (i % 2 ? -1 : 1) * (i % 5 == 0 ? BW_CELL_XMAX : (0x1p46 - 1 - (double)(i % 97)) / 256); break;
+      }
+    }
+    bw_cell one, blk;
+    bw_cell_init(&one, 5, 512);
+    bw_cell_init(&blk, 5, 512);
+    fill_cell(&one, x, N);
+    cr_assert_eq(bw_cell_add_block(&blk, x, N, bins), 0);
+    char what[48];
+    snprintf(what, sizeof what, "sums, set %d", set);
+    assert_same_state(&one, &blk, what);
+    bw_cell_free(&one);
+    bw_cell_free(&blk);
+  }
+  free(x);
+  free(bins);
+}
+
+/* The counters are 8-bit, with a second byte for bins past 255 and a carry
+ * per 65536 (sketch.h): a bin past 65535, reached one value at a time, in
+ * blocks, by merges (two halves whose sum wraps) and through pack / unpack
+ * (the 32-bit counts of the packed format), holds the exact count, and every
+ * route gives the same state and bytes. Values: a point mass at 0 (200,003
+ * of them: three carries) beside a spread of 3,000 values in five bins,
+ * which pass 255 (their second bytes). */
 Test(sketch, counts_past_65535_carry_exactly) {
   enum { NZ = 200003, NS = 3000, N = NZ + NS };
   double *x = malloc(N * sizeof *x);
@@ -729,6 +902,223 @@ Test(sketch, counts_past_65535_carry_exactly) {
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) bw_cell_free(all[k]);
   free(buf), free(bm), free(x), free(bins);
 }
+
+/* The second bytes (counts past 255): held only over the bins that need
+ * them, never beyond the held bins (a cell takes at most 2 bytes a bin),
+ * grown as heavier bins appear on either side; exact by every route: one
+ * value at a time, blocks of every length up to 65536 (a bin wrapping its
+ * first byte 256 times in one block: its second byte once), merges of many
+ * small cells whose sums pass 255 and 65535, pack / unpack; and a failed
+ * add leaves nothing behind (checked through the states). */
+Test(sketch, second_bytes_exact_and_within_the_bins) {
+  gsl_rng *r = rng_open(31);
+  enum { N = 120000 };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * 65536 * sizeof *bins);
+  cr_assert(x && bins);
+  /* a bell whose bins pass 255 from the mode outwards as values arrive,
+   * drifting so that heavy bins appear on both sides over time */
+  for (int i = 0; i < N; i++) x[i] = gsl_ran_gaussian(r, 2.0) + 40.0 * sin(6.0 * i / N);
+  const double c = 5, h = 512;
+  bw_cell one, blk, merged, unpacked;
+  bw_cell_init(&one, c, h);
+  bw_cell_init(&blk, c, h);
+  bw_cell_init(&merged, c, h);
+  bw_cell_init(&unpacked, c, h);
+  for (int i = 0; i < N; i++) {
+    cr_assert_eq(bw_cell_add(&one, x[i]), 0);
+    if (one.hlen) {
+      cr_assert(one.hlo >= one.lo && one.hlo + (int64_t)one.hlen <= one.lo + (int64_t)one.len,
+                "second bytes [%lld, +%u) beyond the bins [%lld, +%u)", (long long)one.hlo, one.hlen,
+                (long long)one.lo, one.len);
+    }
+  }
+  cr_assert_gt(one.hlen, 0u, "no bin passed 255");
+  for (int i = 0, len = 3; i < N; i += len, len = len * 7 % 5003 + 1) {
+    int n = i + len <= N ? len : N - i;
+    cr_assert_eq(bw_cell_add_block(&blk, x + i, n, bins), 0, "block at %d", i);
+    cr_assert(blk.hlen == 0 || (blk.hlo >= blk.lo && blk.hlo + (int64_t)blk.hlen <= blk.lo + (int64_t)blk.len));
+  }
+  assert_same_state(&one, &blk, "second bytes: one by one vs blocks");
+  /* many small cells merged (each bin below 256 in each), and packed */
+  for (int i = 0; i < N; i += 997) {
+    int n = i + 997 <= N ? 997 : N - i;
+    bw_cell part;
+    bw_cell_init(&part, c, h);
+    fill_cell(&part, x + i, (size_t)n);
+    cr_assert_eq(bw_cell_merge(&merged, &part), 0);
+    size_t np = bw_cell_packed_size(&part);
+    unsigned char *buf = malloc(np);
+    cr_assert(buf);
+    cr_assert_eq(bw_cell_pack(&part, buf), np);
+    cr_assert_eq(bw_cell_unpack_merge(&unpacked, buf, np), np);
+    free(buf);
+    bw_cell_free(&part);
+  }
+  assert_same_state(&one, &merged, "second bytes: one by one vs merged parts");
+  assert_same_state(&one, &unpacked, "second bytes: one by one vs unpacked parts");
+  cr_assert(merged.hlen <= merged.len && unpacked.hlen <= unpacked.len);
+  /* the whole cell packed and unpacked into an empty one, and merged into
+   * itself (every count doubles) */
+  size_t nw = bw_cell_packed_size(&one);
+  unsigned char *wb = malloc(nw);
+  cr_assert(wb);
+  bw_cell_pack(&one, wb);
+  bw_cell back;
+  bw_cell_init(&back, c, h);
+  cr_assert_eq(bw_cell_unpack_merge(&back, wb, nw), nw);
+  assert_same_state(&one, &back, "second bytes: packed and unpacked");
+  bw_cell twice;
+  bw_cell_init(&twice, c, h);
+  cr_assert_eq(bw_cell_merge(&twice, &one), 0);
+  cr_assert_eq(bw_cell_merge(&twice, &back), 0);
+  for (int64_t i = one.lo; i < one.lo + (int64_t)one.len; i++)
+    cr_assert_eq(bw_cell_count(&twice, i), 2 * bw_cell_count(&one, i), "doubled bin %lld", (long long)i);
+  /* blocks of 65536 values in one bin: the first byte wraps 256 times in a
+   * block, the second byte once (a carry); after 65535 single adds too */
+  double *same = malloc(65536 * sizeof *same);
+  cr_assert(same);
+  for (int i = 0; i < 65536; i++) same[i] = 7.25;
+  bw_cell pm, pm1;
+  bw_cell_init(&pm, c, h);
+  bw_cell_init(&pm1, c, h);
+  int64_t b = bw_cell_bin(&pm, 7.25);
+  cr_assert_eq(bw_cell_add_block(&pm, same, 65536, bins), 0);
+  cr_assert_eq(bw_cell_count(&pm, b), 65536u);
+  cr_assert_eq(bw_cell_add_block(&pm, same, 65536, bins), 0);
+  cr_assert_eq(bw_cell_count(&pm, b), 131072u);
+  fill_cell(&pm1, same, 65535);
+  cr_assert_eq(bw_cell_count(&pm1, b), 65535u);
+  cr_assert_eq(bw_cell_add_block(&pm1, same, 65536, bins), 0);
+  cr_assert_eq(bw_cell_count(&pm1, b), 131071u);
+  fill_cell(&pm1, same, 1);
+  assert_same_state(&pm, &pm1, "a bin of 131072 by blocks and by single adds");
+  /* clear forgets the second bytes too */
+  bw_cell_clear(&pm);
+  cr_assert_eq(bw_cell_count(&pm, b), 0u);
+  cr_assert_eq(bw_cell_add(&pm, 7.25), 0);
+  cr_assert_eq(bw_cell_count(&pm, b), 1u);
+  bw_cell *all[] = {&one, &blk, &merged, &unpacked, &back, &twice, &pm, &pm1};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) bw_cell_free(all[k]);
+  free(same), free(wb), free(x), free(bins);
+  gsl_rng_free(r);
+}
+
+/* Blocks whose values share one bin take a shortcut (the count += n at
+ * once; for +-0 no bins nor sums computed): all +0, all -0, both (the
+ * extremes order -0 below +0), enough of them for bin 0 to pass 255 and
+ * 65535; and distinct values within one bin. The same state as one value at
+ * a time. */
+Test(sketch, blocks_of_one_bin_and_of_zeros) {
+  enum { B = 8192 };
+  static double x[B];
+  static int32_t bins[2 * B];
+  for (int kind = 0; kind < 4; kind++) {
+    bw_cell one, blk;
+    bw_cell_init(&one, 5, 512);
+    bw_cell_init(&blk, 5, 512);
+    for (int rep = 0; rep < 20; rep++) {
+      int n = rep % 2 ? B : 1 + rep * 37;
+      for (int i = 0; i < n; i++) {
+        switch (kind) {
+        case 0: x[i] = 0.0; break;
+        case 1: x[i] = -0.0; break;
+        case 2: x[i] = (i + rep) % 3 ? 0.0 : -0.0; break;
+        default: x[i] = 100.0 + 1e-9 * i; break; /* one bin, distinct values */
+        }
+      }
+      if (kind == 2 && rep == 4) x[0] = 0.0, x[1] = 0.0, x[2] = 0.0; /* a block of +0 only, mid-way */
+      cr_assert_eq(bw_cell_add_block(&blk, x, n, bins), 0);
+      fill_cell(&one, x, (size_t)n);
+      char what[48];
+      snprintf(what, sizeof what, "one-bin blocks, kind %d, block %d", kind, rep);
+      assert_same_state(&one, &blk, what);
+    }
+    cr_assert_gt(bw_cell_count(&blk, bw_cell_bin(&blk, x[0])), 65535u);
+    bw_cell_free(&one);
+    bw_cell_free(&blk);
+  }
+}
+
+#ifndef __SANITIZE_ADDRESS__
+/* Out of memory on demand: the n-th calloc / realloc from now fails (glibc's
+ * own behind them otherwise; not under AddressSanitizer, whose allocator
+ * these would bypass). */
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static int fail_in = -1;
+static int fail_now(void) {
+  if (fail_in < 0) return 0;
+  return fail_in-- == 0;
+}
+void *calloc(size_t n, size_t size) { return fail_now() ? NULL : __libc_calloc(n, size); }
+void *realloc(void *p, size_t size) { return fail_now() ? NULL : __libc_realloc(p, size); }
+
+/* A cell with bin(1.0) at 255 and bin(3.0) at 65535: the next value in each
+ * wraps its first byte, and in bin(3.0) the second byte too (a carry). */
+static void wrap_cell(bw_cell *cell) {
+  bw_cell_init(cell, 5, 512);
+  for (int i = 0; i < 255; i++) cr_assert_eq(bw_cell_add(cell, 1.0), 0);
+  for (int i = 0; i < 65535; i++) cr_assert_eq(bw_cell_add(cell, 3.0), 0);
+  cr_assert_eq(cell->ncar, 0u);
+}
+
+/* An add or merge that runs out of memory for a second byte or a carry
+ * returns -1 and leaves the cell as it was (the counts it had incremented
+ * undone); the same add then succeeds. */
+Test(sketch, out_of_memory_for_second_bytes_and_carries_adds_nothing) {
+  double x[3] = {1.0, 3.0, 2.0};
+  int32_t bins[6];
+  for (int fail = 0; fail < 2; fail++) {
+    /* a block: fail 0 the second bytes' growth, fail 1 the carry's room
+     * (after bin(1.0)'s second byte was incremented) */
+    bw_cell cell, ref;
+    wrap_cell(&cell);
+    wrap_cell(&ref);
+    fail_in = fail;
+    int rc = bw_cell_add_block(&cell, x, 3, bins);
+    fail_in = -1;
+    cr_assert_eq(rc, -1, "block, allocation %d failing: %d", fail, rc);
+    assert_same_state(&cell, &ref, "a block that ran out of memory");
+    cr_assert_eq(bw_cell_add_block(&cell, x, 3, bins), 0);
+    fill_cell(&ref, x, 3);
+    assert_same_state(&cell, &ref, "the block again");
+    cr_assert_eq(bw_cell_count(&cell, bw_cell_bin(&cell, 3.0)), 65536u);
+    bw_cell_free(&cell);
+    bw_cell_free(&ref);
+    /* one value: fail 0 for bin(1.0) (second bytes), fail 0 for bin(3.0)
+     * after bin(1.0)'s (the carry) */
+    wrap_cell(&cell);
+    wrap_cell(&ref);
+    double v = fail ? 3.0 : 1.0;
+    if (fail) {
+      cr_assert_eq(bw_cell_add(&cell, 1.0), 0);
+      cr_assert_eq(bw_cell_add(&ref, 1.0), 0);
+    }
+    fail_in = 0;
+    rc = bw_cell_add(&cell, v);
+    fail_in = -1;
+    cr_assert_eq(rc, -1, "one value %g: %d", v, rc);
+    assert_same_state(&cell, &ref, "a value that ran out of memory");
+    cr_assert_eq(bw_cell_add(&cell, v), 0);
+    cr_assert_eq(bw_cell_add(&ref, v), 0);
+    assert_same_state(&cell, &ref, "the value again");
+    /* a merge whose sums need second bytes / a carry */
+    bw_cell dst, dref;
+    wrap_cell(&dst);
+    wrap_cell(&dref);
+    fail_in = fail;
+    rc = bw_cell_merge(&dst, &cell);
+    fail_in = -1;
+    cr_assert_eq(rc, -1, "merge, allocation %d failing: %d", fail, rc);
+    assert_same_state(&dst, &dref, "a merge that ran out of memory");
+    cr_assert_eq(bw_cell_merge(&dst, &cell), 0);
+    cr_assert_eq(bw_cell_merge(&dref, &cell), 0);
+    assert_same_state(&dst, &dref, "the merge again");
+    bw_cell_free(&cell), bw_cell_free(&ref), bw_cell_free(&dst), bw_cell_free(&dref);
+  }
+}
+#endif
 
 /* ---- 4. signed zeros ------------------------------------------------------- */
 
@@ -810,7 +1200,7 @@ Test(sketch, first_block_holds_room_for_the_tails) {
   for (int i = 0; i < B; i++) x[i] = i == 0 ? 100.0 : i == 1 ? 900.0 : gsl_ran_flat(r, 100, 900);
   cr_assert_eq(bw_cell_add_block(&cell, x, B, bins), 0);
   fill_cell(&one, x, B);
-  const uint16_t *held = cell.cnt;
+  const uint8_t *held = cell.cnt;
   const uint32_t len = cell.len;
   int64_t lo_bin = (int64_t)floor(asinh(100.0 / 5) * 512), hi_bin = (int64_t)floor(asinh(900.0 / 5) * 512);
   int64_t room = (hi_bin - lo_bin + 1) / 3;
