@@ -657,8 +657,8 @@ static double heap_bytes(void) {
  * with a third of its range more on each side (sketch.c), so that little
  * grows afterwards (the spread of n values grows as the largest of n normal
  * deviates, and mostly stays within that room). */
-#define CELL_A 4531.0
-#define CELL_B 150.0
+#define CELL_A 2266.0
+#define CELL_B 75.0
 
 void bw_mem_estimate_run(const bw_model *m, int threads, long long nrep, int exact, int packed, bw_mem_estimate *e) {
   memset(e, 0, sizeof *e);
