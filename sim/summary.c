@@ -587,11 +587,12 @@ static inline int row_lanes(int n, const double *sbw, const double *smo, double 
 #define BW_STREAM_ROWS 1
 typedef double bw_v8d __attribute__((vector_size(64)));
 
-static inline void stream_line(double *dst, bw_v8d v) {
-  _mm_stream_pd(dst, (__m128d)__builtin_shufflevector(v, v, 0, 1));
-  _mm_stream_pd(dst + 2, (__m128d)__builtin_shufflevector(v, v, 2, 3));
-  _mm_stream_pd(dst + 4, (__m128d)__builtin_shufflevector(v, v, 4, 5));
-  _mm_stream_pd(dst + 6, (__m128d)__builtin_shufflevector(v, v, 6, 7));
+/* (v by address: a 64-byte vector argument has another ABI per target) */
+static inline void stream_line(double *dst, const bw_v8d *v) {
+  _mm_stream_pd(dst, (__m128d)__builtin_shufflevector(*v, *v, 0, 1));
+  _mm_stream_pd(dst + 2, (__m128d)__builtin_shufflevector(*v, *v, 2, 3));
+  _mm_stream_pd(dst + 4, (__m128d)__builtin_shufflevector(*v, *v, 4, 5));
+  _mm_stream_pd(dst + 6, (__m128d)__builtin_shufflevector(*v, *v, 6, 7));
 }
 #endif
 
@@ -604,7 +605,7 @@ static void put_span(double *dst, size_t gs, const double *x, size_t n) {
   for (; i + 8 <= n; i += 8, o += gs) {
     bw_v8d w;
     memcpy(&w, x + i, sizeof w);
-    stream_line(dst + o, w);
+    stream_line(dst + o, &w);
   }
 #endif
   for (; i < n; i += 8, o += gs) {
@@ -613,7 +614,7 @@ static void put_span(double *dst, size_t gs, const double *x, size_t n) {
 #ifdef BW_STREAM_ROWS
     bw_v8d w;
     memcpy(&w, v, sizeof w);
-    stream_line(dst + o, w);
+    stream_line(dst + o, &w);
 #else
     memcpy(dst + o, v, sizeof v);
 #endif
@@ -640,9 +641,10 @@ BW_PART_CLONES static int row_values(size_t ngy, const double *sbw, const double
     bw_v8d b, m;
     memcpy(&b, sbw + i, sizeof b);
     memcpy(&m, smo + i, sizeof m);
-    stream_line(rt + o, b + m);
-    stream_line(rb + o, b);
-    stream_line(rm + o, m);
+    bw_v8d t = b + m;
+    stream_line(rt + o, &t);
+    stream_line(rb + o, &b);
+    stream_line(rm + o, &m);
   }
 #endif
   for (; i < ngy; i += 8, o += gs) {
