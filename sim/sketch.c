@@ -698,15 +698,67 @@ static inline double bin_mid_span(const bw_cell *cell, const double *span, uint3
   return 0.5 * (a + b);
 }
 
-static bin_val bin_value(const bw_cell *cell, const bw_edge_tab *tab, uint32_t k) {
+/* The edges from span (tab_span) when there is one, else from edge_t: the
+ * same doubles. */
+static inline bin_val bin_value(const bw_cell *cell, const bw_edge_tab *tab, const double *span, uint32_t k) {
   int64_t i = cell->lo + (int64_t)k;
-  double a = edge_t(cell, tab, i), b = edge_t(cell, tab, i + 1);
+  double a = span ? cell->c * span[k] : edge_t(cell, tab, i), b = span ? cell->c * span[k + 1] : edge_t(cell, tab, i + 1);
   if (a < cell->min) a = cell->min;
   if (b > cell->max) b = cell->max;
   if (b < a) b = a; /* a one-value bin at an edge */
   /* asinh/sinh round: widen the bound by a few ulps of the value */
   double slack = 4e-15 * (fabs(a) > fabs(b) ? fabs(a) : fabs(b));
   return (bin_val){0.5 * (a + b), 0.5 * (b - a) + slack};
+}
+
+/* The bits of the bytes of x that are not zero: bit j for byte j (in
+ * memory order on a little-endian machine). */
+static inline uint64_t nonzero_bytes(uint64_t x) {
+  x |= x >> 4;
+  x |= x >> 2;
+  x |= x >> 1;
+  return ((x & 0x0101010101010101u) * 0x0102040810204080u) >> 56;
+}
+
+/* The bins of [b0, e) (e - b0 <= NZ_CHUNK) that hold a count, ascending:
+ * their indices in idx, and (unless cnt_plain(cell): then a bin's count is
+ * its cnt byte) their counts in cnt; returns how many. Listing them, then
+ * visiting only them, is what makes reading a cell cheap: a cell holds ~4x
+ * as many bins as it has non-empty ones (default run, 1000 replications:
+ * 2231 held, 513 non-empty), scattered in its tails, where a branch on each
+ * bin's emptiness mispredicted. The 8-bit counts are scanned 64 at a time
+ * (a mask of the non-zero ones, then its set bits): a default run's
+ * summary 0.038 s CPU against 0.043 s with a branch-free store per bin. */
+enum { NZ_CHUNK = 256 };
+static uint32_t nonempty(const bw_cell *cell, int plain, uint32_t b0, uint32_t e, uint32_t *idx, uint64_t *cnt) {
+  uint32_t nz = 0, b = b0;
+  if (!plain) {
+    for (; b < e; b++) {
+      uint64_t v = cnt_at(cell, b);
+      idx[nz] = b, cnt[nz] = v, nz += v != 0;
+    }
+    return nz;
+  }
+  const uint8_t *c8 = cell->cnt;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; b + 64 <= e; b += 64) {
+    uint64_t m = 0;
+    for (int w = 0; w < 8; w++) {
+      uint64_t x;
+      memcpy(&x, c8 + b + 8 * w, sizeof x);
+      m |= nonzero_bytes(x) << 8 * w;
+    }
+    for (; m; m &= m - 1) idx[nz++] = b + (uint32_t)__builtin_ctzll(m);
+  }
+#endif
+  for (; b < e; b++) idx[nz] = b, nz += c8[b] != 0;
+  return nz;
+}
+
+/* bin_value(cell, tab, k).mid, from span (tab_span) when there is one: the
+ * same double either way */
+static inline double bin_mid(const bw_cell *cell, const bw_edge_tab *tab, const double *span, uint32_t k) {
+  return span ? bin_mid_span(cell, span, k) : bin_value(cell, tab, NULL, k).mid;
 }
 
 /* The order statistics of 0-based ranks r[0 .. k-1] (each < n) in one pass
@@ -733,25 +785,32 @@ static void order_stats(const bw_cell *cell, const bw_edge_tab *tab, const uint6
   int next = 0;
   double acc = 0.0;
   const double *span = tab_span(cell, tab);
-  int want_m4 = !isnan(mean), plain = cnt_plain(cell);
-  for (uint32_t b = 0; b < cell->len; b++) {
-    uint64_t cb = CNT_AT(cell, plain, b);
-    if (cb == 0) continue;
-    cum += cb;
-    bin_val v = {0.0, 0.0};
-    int have = 0;
-    while (next < m && cum > r[ord[next]]) {
-      if (!have) v = bin_value(cell, tab, b), have = 1;
-      out[ord[next++]] = v;
-    }
-    if (want_m4) {
-      double x = have ? v.mid : span ? bin_mid_span(cell, span, b) : bin_value(cell, tab, b).mid, c = (double)cb;
-      double dd = (x - mean) * (x - mean);
-      acc += c * dd * dd;
-    } else if (next == m) {
-      break;
+  const int want_m4 = !isnan(mean), plain = cnt_plain(cell);
+  /* chunk by chunk: the non-empty bins, their midpoints (independent of
+   * each other: they overlap), then the running count and the sum in bin
+   * order with no call in the loop (a call kept acc in memory) */
+  uint32_t idx[NZ_CHUNK], at[MAX_RANKS];
+  uint64_t cnt[NZ_CHUNK];
+  double mid[NZ_CHUNK];
+  for (uint32_t b0 = 0; b0 < cell->len && (want_m4 || next < m); b0 += NZ_CHUNK) {
+    uint32_t e = cell->len - b0 < NZ_CHUNK ? cell->len : b0 + NZ_CHUNK;
+    uint32_t nz = nonempty(cell, plain, b0, e, idx, cnt);
+    if (want_m4)
+      for (uint32_t j = 0; j < nz; j++) mid[j] = bin_mid(cell, tab, span, idx[j]);
+    for (uint32_t j = 0; j < nz; j++) {
+      uint64_t cb = plain ? cell->cnt[idx[j]] : cnt[j];
+      cum += cb;
+      while (next < m && cum > r[ord[next]]) at[next++] = idx[j];
+      if (want_m4) {
+        double x = mid[j], c = (double)cb;
+        double dd = (x - mean) * (x - mean);
+        acc += c * dd * dd;
+      } else if (next == m) {
+        break;
+      }
     }
   }
+  for (int j = 0; j < next; j++) out[ord[j]] = bin_value(cell, tab, span, at[j]);
   for (; next < m; next++) out[ord[next]] = (bin_val){cell->max, 0.0}; /* unreachable for r < n */
   if (m4) *m4 = acc;
 }
@@ -819,18 +878,24 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
   out->q50 = quantile7(cell, 0.50, os[4], os[5], &out->err_q50);
   out->q95 = quantile7(cell, 0.95, os[8], os[9], &out->err_q95);
 
-  /* CVaR95: mean of the largest k = ceil(n/20) values, from the top bins */
+  /* CVaR95: mean of the largest k = ceil(n/20) values, from the top bins
+   * (their non-empty ones listed chunk by chunk, as in order_stats) */
   uint64_t k = (n + 19) / 20, need = k;
   double tail = 0.0, tail_err = 0.0;
   const int plain = cnt_plain(cell);
-  for (uint32_t b = cell->len; b-- > 0 && need > 0;) {
-    uint64_t cb = CNT_AT(cell, plain, b);
-    if (cb == 0) continue;
-    uint64_t take = cb < need ? cb : need;
-    bin_val v = bin_value(cell, tab, b);
-    tail += (double)take * v.mid;
-    tail_err += (double)take * v.half;
-    need -= take;
+  const double *span = tab_span(cell, tab);
+  uint32_t idx[NZ_CHUNK];
+  uint64_t cnt[NZ_CHUNK];
+  for (uint32_t e = cell->len; e > 0 && need > 0;) {
+    uint32_t b0 = e > NZ_CHUNK ? e - NZ_CHUNK : 0;
+    for (uint32_t j = nonempty(cell, plain, b0, e, idx, cnt); j-- > 0 && need > 0;) {
+      uint64_t cb = plain ? cell->cnt[idx[j]] : cnt[j], take = cb < need ? cb : need;
+      bin_val v = bin_value(cell, tab, span, idx[j]);
+      tail += (double)take * v.mid;
+      tail_err += (double)take * v.half;
+      need -= take;
+    }
+    e = b0;
   }
   out->cvar95 = tail / (double)k;
   out->err_cvar95 = tail_err / (double)k;
@@ -845,21 +910,29 @@ void bw_cell_stat_tab(const bw_cell *cell, const bw_edge_tab *tab, bw_stat *out)
   out->sd = sd;
   out->se_mean = sd / sqrt(dn);
 
-  /* the CVaR tail moments over the bins whose midpoint exceeds q95 (a
-   * suffix of the bins: the midpoints do not decrease), in ascending order */
+  /* the CVaR tail moments over the bins whose midpoint exceeds q95, in
+   * ascending order. They are a suffix of the bins: the midpoints do not
+   * decrease (the edges c sinh(i / inv_h) increase: sinh's error is far
+   * below the relative spacing of the bins, and clipping to [min, max],
+   * adding and halving keep the order), so the first of them is found by
+   * bisection instead of walking down from the top bin (~15 % of reading
+   * a cell in a default run: the tails are long and sparse). */
   double e1 = 0.0, e2 = 0.0, q95 = out->q95;
-  uint32_t b0 = cell->len;
-  const double *span = tab_span(cell, tab);
-#define MID(b) (span ? bin_mid_span(cell, span, (b)) : bin_value(cell, tab, (b)).mid)
-  while (b0 > 0 && MID(b0 - 1) > q95) b0--;
-  for (uint32_t b = b0; b < cell->len; b++) {
-    uint64_t cb = CNT_AT(cell, plain, b);
-    if (cb == 0) continue;
-    double x = MID(b), c = (double)cb;
-    e1 += c * (x - q95);
-    e2 += c * (x - q95) * (x - q95);
+  uint32_t lo = 0, hi = cell->len;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (bin_mid(cell, tab, span, mid) > q95) hi = mid;
+    else lo = mid + 1;
   }
-#undef MID
+  for (uint32_t b0 = lo; b0 < cell->len; b0 += NZ_CHUNK) {
+    uint32_t e = cell->len - b0 < NZ_CHUNK ? cell->len : b0 + NZ_CHUNK;
+    uint32_t nz = nonempty(cell, plain, b0, e, idx, cnt);
+    for (uint32_t j = 0; j < nz; j++) {
+      double x = bin_mid(cell, tab, span, idx[j]), c = (double)(plain ? cell->cnt[idx[j]] : cnt[j]);
+      e1 += c * (x - q95);
+      e2 += c * (x - q95) * (x - q95);
+    }
+  }
   double mu4 = m4 / dn;
   double var_s2 = (mu4 - var * var * (dn - 3.0) / (dn - 1.0)) / dn;
   out->se_sd = (sd > 0.0 && var_s2 > 0.0) ? sqrt(var_s2) / (2.0 * sd) : 0.0;

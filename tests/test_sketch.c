@@ -1282,3 +1282,232 @@ Test(sketch, memory_follows_the_spread_not_the_count) {
   bw_cell_free(&fresh); /* a second free is harmless */
   gsl_rng_free(r);
 }
+
+/* ---- reading a cell vs a plain reference ---------------------------------
+ * bw_cell_stat lists a cell's non-empty bins 64 at a time, visits only
+ * them, finds the tail above q95 by bisection and reads the edges from a
+ * shared table. ref_stat is the straightforward reading it must match to
+ * the bit: every bin in order, its count from bw_cell_count, its edges from
+ * sinh, the tail found by walking down from the top bin. */
+
+typedef struct {
+  double mid, half;
+} ref_bin;
+
+static ref_bin ref_bin_value(const bw_cell *c, uint32_t k) {
+  int64_t i = c->lo + (int64_t)k;
+  double a = c->c * sinh((double)i / c->inv_h), b = c->c * sinh((double)(i + 1) / c->inv_h);
+  if (a < c->min) a = c->min;
+  if (b > c->max) b = c->max;
+  if (b < a) b = a;
+  double slack = 4e-15 * (fabs(a) > fabs(b) ? fabs(a) : fabs(b));
+  return (ref_bin){0.5 * (a + b), 0.5 * (b - a) + slack};
+}
+
+static uint64_t ref_count(const bw_cell *c, uint32_t k) { return bw_cell_count(c, c->lo + (int64_t)k); }
+
+/* the bin holding 0-based rank r (r < n; the extremes are exact) */
+static ref_bin ref_order_stat(const bw_cell *c, uint64_t r) {
+  if (r == 0) return (ref_bin){c->min, 0.0};
+  if (r + 1 == c->n) return (ref_bin){c->max, 0.0};
+  uint64_t cum = 0;
+  for (uint32_t k = 0; k < c->len; k++)
+    if ((cum += ref_count(c, k)) > r) return ref_bin_value(c, k);
+  return (ref_bin){c->max, 0.0};
+}
+
+static void ref_stat(const bw_cell *c, bw_stat *out) {
+  const double u = NAN;
+  if (c->n == 0) {
+    *out = (bw_stat){u, u, u, u, u, u, u, u, u, u, u, u, u, u, u, u};
+    return;
+  }
+  const uint64_t n = c->n;
+  const long double ln = (long double)n, scale = BW_FIX_SCALE;
+  bw_i128 q = c->s1 / (bw_i128)n, r = c->s1 - q * (bw_i128)n;
+  bw_i128 d = c->s2 - 2 * q * c->s1 + (bw_i128)n * q * q;
+  long double ss = (long double)d - (long double)r * (long double)r / ln;
+  if (ss < 0) ss = 0;
+  double mean = (double)(((long double)q + (long double)r / ln) / scale);
+  out->mean = mean;
+  static const double ps[3] = {0.05, 0.50, 0.95};
+  double qv[3], qerr[3], qse[3];
+  for (int j = 0; j < 3; j++) {
+    double p = ps[j], h = (double)(n - 1) * p;
+    uint64_t lo = (uint64_t)floor(h);
+    ref_bin a = ref_order_stat(c, lo), b = ref_order_stat(c, lo + 1 < n ? lo + 1 : lo);
+    if (lo + 1 >= n) {
+      qerr[j] = a.half;
+      qv[j] = a.mid;
+    } else {
+      double f = h - (double)lo;
+      qerr[j] = (1.0 - f) * a.half + f * b.half;
+      qv[j] = a.mid + f * (b.mid - a.mid);
+    }
+    double dn = (double)n, np = dn * p, half = 1.96 * sqrt(np * (1.0 - p));
+    double l = floor(np - half), hi = ceil(np + half);
+    if (l < 1.0) l = 1.0;
+    if (hi > dn) hi = dn;
+    qse[j] = (ref_order_stat(c, (uint64_t)hi - 1).mid - ref_order_stat(c, (uint64_t)l - 1).mid) / (2.0 * 1.96);
+  }
+  out->q05 = qv[0], out->err_q05 = qerr[0];
+  out->q50 = qv[1], out->err_q50 = qerr[1];
+  out->q95 = qv[2], out->err_q95 = qerr[2];
+  uint64_t k = (n + 19) / 20, need = k;
+  double tail = 0.0, tail_err = 0.0;
+  for (uint32_t b = c->len; b-- > 0 && need > 0;) {
+    uint64_t cb = ref_count(c, b);
+    if (cb == 0) continue;
+    uint64_t take = cb < need ? cb : need;
+    ref_bin v = ref_bin_value(c, b);
+    tail += (double)take * v.mid;
+    tail_err += (double)take * v.half;
+    need -= take;
+  }
+  out->cvar95 = tail / (double)k;
+  out->err_cvar95 = tail_err / (double)k;
+  if (n == 1) {
+    out->sd = 0.0;
+    out->se_mean = out->se_sd = out->se_q05 = out->se_q50 = out->se_q95 = out->se_cvar95 = 0.0;
+    return;
+  }
+  double var = (double)(ss / (ln - 1) / (scale * scale));
+  double sd = sqrt(var), dn = (double)n;
+  out->sd = sd;
+  out->se_mean = sd / sqrt(dn);
+  double m4 = 0.0;
+  for (uint32_t b = 0; b < c->len; b++) {
+    uint64_t cb = ref_count(c, b);
+    if (cb == 0) continue;
+    double x = ref_bin_value(c, b).mid, dd = (x - mean) * (x - mean);
+    m4 += (double)cb * dd * dd;
+  }
+  double e1 = 0.0, e2 = 0.0, q95 = out->q95;
+  uint32_t b0 = c->len;
+  while (b0 > 0 && ref_bin_value(c, b0 - 1).mid > q95) b0--;
+  for (uint32_t b = b0; b < c->len; b++) {
+    uint64_t cb = ref_count(c, b);
+    if (cb == 0) continue;
+    double x = ref_bin_value(c, b).mid, cc = (double)cb;
+    e1 += cc * (x - q95);
+    e2 += cc * (x - q95) * (x - q95);
+  }
+  double mu4 = m4 / dn;
+  double var_s2 = (mu4 - var * var * (dn - 3.0) / (dn - 1.0)) / dn;
+  out->se_sd = (sd > 0.0 && var_s2 > 0.0) ? sqrt(var_s2) / (2.0 * sd) : 0.0;
+  out->se_q05 = qse[0], out->se_q50 = qse[1], out->se_q95 = qse[2];
+  double ebar = e1 / dn, var_e = (e2 - dn * ebar * ebar) / (dn - 1.0);
+  if (var_e < 0.0) var_e = 0.0;
+  out->se_cvar95 = sqrt(var_e / (0.05 * 0.05 * dn));
+}
+
+/* bw_cell_stat, and bw_cell_stat_tab with a table holding the cell's edges
+ * and with one that does not (sinh per edge), are ref_stat to the bit */
+static void assert_stat_is_ref(const bw_cell *c, const char *what) {
+  bw_stat want, got[3];
+  ref_stat(c, &want);
+  bw_cell_stat(c, &got[0]);
+  const bw_cell *cells[] = {c};
+  bw_edge_tab tab, off;
+  cr_assert_eq(bw_edge_tab_build(&tab, c->inv_h, cells, 1), 0);
+  bw_cell_stat_tab(c, &tab, &got[1]);
+  bw_cell far;
+  bw_cell_init(&far, c->c, c->inv_h);
+  cr_assert_eq(bw_cell_add(&far, 1e9), 0); /* a table of other bins */
+  const bw_cell *fc[] = {&far};
+  cr_assert_eq(bw_edge_tab_build(&off, c->inv_h, fc, 1), 0);
+  bw_cell_stat_tab(c, &off, &got[2]);
+  static const char *name[16] = {"mean", "sd", "q05", "q50", "q95", "cvar95", "se_mean", "se_sd",
+                                 "se_q05", "se_q50", "se_q95", "se_cvar95", "err_q05", "err_q50",
+                                 "err_q95", "err_cvar95"}; /* bw_stat's order (stats.h) */
+  cr_assert_eq(sizeof(bw_stat), 16 * sizeof(double));
+  for (int v = 0; v < 3; v++)
+    for (int f = 0; f < 16; f++) {
+      double w = ((const double *)&want)[f], g = ((const double *)&got[v])[f];
+      cr_assert(memcmp(&w, &g, sizeof w) == 0, "%s (n %llu, %u bins, %u second bytes, %u carries), %s: %s %.17g, "
+                "reference %.17g", what, (unsigned long long)c->n, c->len, c->hlen, c->ncar,
+                v == 0 ? "no table" : v == 1 ? "table" : "table without its edges", name[f], g, w);
+    }
+  bw_edge_tab_free(&tab);
+  bw_edge_tab_free(&off);
+  bw_cell_free(&far);
+}
+
+Test(sketch, reading_a_cell_is_the_plain_reading) {
+  gsl_rng *r = rng_open(7);
+  const double c = 5, h = 512;
+  enum { N = 120000 };
+  double *x = malloc(N * sizeof *x);
+  int32_t *bins = malloc(2 * 65536 * sizeof *bins);
+  cr_assert(x && bins);
+  bw_cell cell;
+  bw_cell_init(&cell, c, h);
+  assert_stat_is_ref(&cell, "empty");
+  /* small n: 1 (every rank the one value), 2, 3, 20, 21 */
+  static const int small[] = {1, 2, 3, 20, 21};
+  for (size_t s = 0; s < sizeof small / sizeof small[0]; s++) {
+    bw_cell_clear(&cell);
+    for (int i = 0; i < small[s]; i++) cr_assert_eq(bw_cell_add(&cell, gsl_ran_gaussian(r, 30)), 0);
+    assert_stat_is_ref(&cell, "small");
+  }
+  /* one bin: every value equal (second bytes at 300, a carry at 70000) */
+  static const int same[] = {2, 300, 70000};
+  for (size_t s = 0; s < sizeof same / sizeof same[0]; s++) {
+    bw_cell_clear(&cell);
+    for (int i = 0; i < same[s]; i++) cr_assert_eq(bw_cell_add(&cell, 3.7), 0);
+    cr_assert_eq(bw_cell_count(&cell, bw_cell_bin(&cell, 3.7)), (uint64_t)same[s]);
+    assert_stat_is_ref(&cell, "one bin");
+  }
+  /* point masses whose boundaries sit at the ranks of q05, q50, q95 and of
+   * their standard errors (n = 1000: ranks 49/50, 499/500, 949/950, ...),
+   * and at the top 50 values (CVaR) */
+  static const int cut[] = {49, 50, 500, 950, 951, 980, 999};
+  for (size_t s = 0; s < sizeof cut / sizeof cut[0]; s++) {
+    bw_cell_clear(&cell);
+    for (int i = 0; i < 1000; i++) cr_assert_eq(bw_cell_add(&cell, i < cut[s] ? -2.0 : i < 975 ? 10.0 : 1e4), 0);
+    assert_stat_is_ref(&cell, "point masses");
+  }
+  /* long sparse tails (bins held >> non-empty, many chunks of 256 and
+   * groups of 64), with and without second bytes in the bulk, built one
+   * value at a time, in blocks and by merge / unpack (tight second bytes) */
+  static const int nn[] = {64, 257, 1000, 5000, 20000, N};
+  for (size_t s = 0; s < sizeof nn / sizeof nn[0]; s++) {
+    for (int i = 0; i < nn[s]; i++)
+      x[i] = i % 8 == 0   ? gsl_ran_lognormal(r, 3, 1.5)
+             : i % 8 == 1 ? gsl_ran_gaussian(r, 50)
+             : i % 8 == 2 ? floor(gsl_ran_exponential(r, 4))
+                          : 0.0; /* a point mass: past 65535 at n = N */
+    bw_cell blk, packed;
+    bw_cell_init(&blk, c, h);
+    bw_cell_init(&packed, c, h);
+    bw_cell_clear(&cell);
+    fill_cell(&cell, x, (size_t)nn[s]);
+    for (int i = 0; i < nn[s]; i += 65536)
+      cr_assert_eq(bw_cell_add_block(&blk, x + i, nn[s] - i < 65536 ? nn[s] - i : 65536, bins), 0);
+    size_t np = bw_cell_packed_size(&cell);
+    unsigned char *buf = malloc(np);
+    cr_assert(buf);
+    bw_cell_pack(&cell, buf);
+    cr_assert_eq(bw_cell_unpack_merge(&packed, buf, np), np);
+    free(buf);
+    assert_stat_is_ref(&cell, "tails, one value at a time");
+    assert_stat_is_ref(&blk, "tails, blocks");
+    assert_stat_is_ref(&packed, "tails, unpacked");
+    if (nn[s] == N) cr_assert(cell.hlen > 0 && cell.ncar > 0, "second bytes and a carry exercised");
+    bw_cell_free(&blk);
+    bw_cell_free(&packed);
+  }
+  /* a wide, flat top: the CVaR's 5 % spread over more than a chunk of bins */
+  bw_cell_clear(&cell);
+  for (int i = 0; i < 20000; i++) cr_assert_eq(bw_cell_add(&cell, gsl_ran_flat(r, -1e5, 1e6)), 0);
+  assert_stat_is_ref(&cell, "wide flat");
+  /* the national scale (another inv_h) */
+  bw_cell nat;
+  bw_cell_init(&nat, 1e3, 4096);
+  for (int i = 0; i < 3000; i++) cr_assert_eq(bw_cell_add(&nat, 1e7 + gsl_ran_gaussian(r, 1e5)), 0);
+  assert_stat_is_ref(&nat, "national scale");
+  bw_cell_free(&nat);
+  bw_cell_free(&cell);
+  free(x), free(bins);
+  gsl_rng_free(r);
+}
