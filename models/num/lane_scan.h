@@ -29,6 +29,19 @@
 
 #include "sample.h"
 
+/* A lane's result booked, in every lane inversion (plain and early-exit,
+ * Poisson and binomial): its flag b (0 or 1) in bad[g] and the count of
+ * flagged lanes nb, its count x = xd (0 on a flagged lane) added to dst[g]
+ * and to the sum s, and xd times the per-client amounts ct, cv to Tt[g],
+ * TV[g]. Declares x for the caller's use. */
+#define BW_LANE_BOOK(g, xd, b)          \
+  int32_t x = (int32_t)(xd);            \
+  bad[g] = (int32_t)(b);                \
+  nb += (int)(b);                       \
+  dst[g] += x;                          \
+  Tt[g] += (xd) * ct, TV[g] += (xd) * cv; \
+  s += x
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(BW_NO_CLONES)
 #define BW_LANE_SCAN_X86 1
 

@@ -204,13 +204,8 @@ void bw_binom_lane_make(bw_binom_lane_c *d, const bw_lftab *t, double pm) {
       b = BAD0 ? 1.0 : b;                                                                            \
       b = nn * p >= BW_LANE_TRS_MEAN ? 1.0 : b;                                                      \
       double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                          \
-      int32_t x = (int32_t)xd;                                                                       \
-      bad[g] = (int32_t)b;                                                                           \
-      nb += (int)b;                                                                                  \
+      BW_LANE_BOOK(g, xd, b);                                                                        \
       rest[g] -= x;                                                                                  \
-      dst[g] += x;                                                                                   \
-      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
-      s += x;                                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
     return s;                                                                                        \
@@ -264,13 +259,8 @@ BW_BINOM_LANES(binom_lanes_e32, 32, P0_EXP, 0)
         b = BAD0 ? 1.0 : b;                                                                          \
         b = nn * p >= BW_LANE_TRS_MEAN ? 1.0 : b;                                                    \
         double xd = (flip ? nn - k : k) * (1.0 - b); /* b is 0 or 1: exact */                        \
-        int32_t x = (int32_t)xd;                                                                     \
-        bad[g] = (int32_t)b;                                                                         \
-        nb += (int)b;                                                                                \
+        BW_LANE_BOOK(g, xd, b);                                                                      \
         rest[g] = ni - x;                                                                            \
-        dst[g] += x;                                                                                 \
-        Tt[g] += xd * ct, TV[g] += xd * cv;                                                          \
-        s += x;                                                                                      \
       }                                                                                              \
     }                                                                                                \
     *nbad = nb;                                                                                      \

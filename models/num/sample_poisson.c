@@ -130,12 +130,7 @@ static const double INV_1[64] = {
       double b = u >= F ? 1.0 : 0.0;                                                                 \
       b = m >= BW_LANE_TRS_MEAN ? 1.0 : b;                                                           \
       double xd = k * (1.0 - b);                                                                     \
-      int32_t x = (int32_t)xd;                                                                       \
-      bad[g] = (int32_t)b;                                                                           \
-      nb += (int)b;                                                                                  \
-      dst[g] += x;                                                                                   \
-      Tt[g] += xd * ct, TV[g] += xd * cv;                                                            \
-      s += x;                                                                                        \
+      BW_LANE_BOOK(g, xd, b);                                                                        \
     }                                                                                                \
     *nbad = nb;                                                                                      \
     return s;                                                                                        \
@@ -176,12 +171,7 @@ BW_POIS_LANES(32)
         double b = U[l] >= F[l] ? 1.0 : 0.0;                                                         \
         b = M[l] >= BW_LANE_TRS_MEAN ? 1.0 : b;                                                      \
         double xd = KD[l] * (1.0 - b);                                                               \
-        int32_t x = (int32_t)xd;                                                                     \
-        bad[g] = (int32_t)b;                                                                         \
-        nb += (int)b;                                                                                \
-        dst[g] += x;                                                                                 \
-        Tt[g] += xd * ct, TV[g] += xd * cv;                                                          \
-        s += x;                                                                                      \
+        BW_LANE_BOOK(g, xd, b);                                                                      \
       }                                                                                              \
     }                                                                                                \
     *nbad = nb;                                                                                      \
